@@ -1,0 +1,258 @@
+/**
+ * The training loop: mini-batch SGD or Adam on softmax cross-entropy, with
+ * probes of the hidden layers taken on fixed point sets as training goes.
+ * Everything random (shuffles) comes from the seed, so a seed reproduces a
+ * run bit for bit on the same backend.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Mlp, layerVariables } from "./model";
+import { Optimizer, OptimizerConfig, ParamSlot, validateOptimizer } from "./optim";
+import { ProbeOptions, ProbePoints, ProbeSnapshot, oneHot, probe } from "./probe";
+import { ConfigError, DivergenceError } from "./errors";
+import { Rng, permutation } from "./rng";
+import { scoped } from "./scope";
+
+export interface TrainConfig {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly optimizer: OptimizerConfig;
+  /** Learning-rate multiplier per layer, hidden 1..L then output L+1 (Xu et al. 2016). */
+  readonly layerLearningRates?: readonly number[];
+  readonly seed: number;
+  /** Probe every this many steps (default: once per epoch), and always before the first step. */
+  readonly probeEverySteps?: number;
+  readonly probeOptions?: ProbeOptions;
+  /** Training points evaluated after each epoch for the train curve (default 10,000). */
+  readonly evalTrainSize?: number;
+  /** Stop after this many steps even if epochs remain. */
+  readonly maxSteps?: number;
+}
+
+export interface LabelledData extends ProbePoints {}
+
+export interface TrainData {
+  readonly train: LabelledData;
+  readonly test?: LabelledData;
+  /** Fixed point sets to probe, e.g. 1,000 training points and 1,000 held-out points. */
+  readonly probeSets?: readonly ProbePoints[];
+}
+
+export interface StepInfo {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly samplesPerSec: number;
+}
+
+export interface Evaluation {
+  readonly loss: number;
+  readonly accuracy: number;
+}
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly step: number;
+  /** Mean of the mini-batch losses during the epoch. */
+  readonly runningLoss: number;
+  readonly train: Evaluation;
+  readonly test: Evaluation | null;
+  /** Seconds spent in training steps so far (excludes evaluation and probes). */
+  readonly trainSeconds: number;
+  readonly samplesPerSec: number;
+}
+
+export interface ProbeRecord {
+  readonly step: number;
+  /** step / steps per epoch: 0 before training, 1 after the first epoch. */
+  readonly epoch: number;
+  readonly snapshots: ProbeSnapshot[];
+  /** ‖ΔW_l‖/‖W_l‖ of the step just before the probe, per layer 1..L+1; null at step 0. */
+  readonly updateToData: number[] | null;
+}
+
+export interface TrainResult {
+  readonly epochs: EpochRecord[];
+  readonly probes: ProbeRecord[];
+  readonly stepLosses: number[];
+  readonly steps: number;
+  readonly trainSeconds: number;
+}
+
+export interface TrainCallbacks {
+  onStep?(info: StepInfo): void;
+  onEpoch?(record: EpochRecord): void;
+  onProbe?(record: ProbeRecord): void;
+}
+
+export async function train(model: Mlp, data: TrainData, config: TrainConfig, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+  validateTrainConfig(model, data, config);
+  const ds = data.train, batchSize = config.batchSize;
+  const slots: ParamSlot[] = model.layers.flatMap((l) => layerVariables(l).map((v) => ({ variable: v, layer: l.index })));
+  const opt = new Optimizer(config.optimizer, slots, config.layerLearningRates ?? null);
+  const stepsPerEpoch = Math.floor(ds.n / batchSize);
+  const probeEvery = config.probeEverySteps ?? stepsPerEpoch;
+  const maxSteps = config.maxSteps ?? Infinity;
+  const evalTrain = firstRows(ds, Math.min(ds.n, config.evalTrainSize ?? 10_000));
+  const shuffles = new Rng(config.seed).fork("shuffle");
+  const xBuf = new Float32Array(batchSize * ds.inputDim);
+  const result: TrainResult = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0 };
+  let step = 0, trainMs = 0, lastYield = Date.now();
+
+  const takeProbe = (updates: Map<number, number> | null) => {
+    if (!data.probeSets || data.probeSets.length === 0) return;
+    const record: ProbeRecord = {
+      step,
+      epoch: step / stepsPerEpoch,
+      snapshots: data.probeSets.map((p) => probe(model, p, config.probeOptions)),
+      updateToData: updates ? model.layers.map((l) => Math.sqrt(updates.get(l.index) ?? 0) / Math.sqrt(sumSquares(l.W))) : null,
+    };
+    result.probes.push(record);
+    callbacks.onProbe?.(record);
+  };
+
+  try {
+    takeProbe(null);
+    for (let epoch = 1; epoch <= config.epochs && step < maxSteps; epoch++) {
+      const order = permutation(ds.n, shuffles.fork(epoch));
+      let lossSum = 0, batches = 0;
+      for (let b = 0; b < stepsPerEpoch && step < maxSteps; b++) {
+        const t0 = performance.now();
+        const probeNext = (step + 1) % probeEvery === 0;
+        const labels = gatherBatch(ds, order, b * batchSize, batchSize, xBuf);
+        const { loss, updates } = trainStep(model, opt, xBuf, labels, ds, probeNext);
+        step++;
+        trainMs += performance.now() - t0;
+        if (!Number.isFinite(loss)) throw new DivergenceError(step, epoch, `the training loss (${loss})`, config.optimizer.learningRate);
+        lossSum += loss;
+        batches++;
+        result.stepLosses.push(loss);
+        callbacks.onStep?.({ step, epoch, loss, samplesPerSec: (step * batchSize) / (trainMs / 1000) });
+        if (probeNext) takeProbe(updates);
+        // Let the kernel flush live displays while a long cell trains.
+        if (Date.now() - lastYield > 200) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+      }
+      const record: EpochRecord = {
+        epoch,
+        step,
+        runningLoss: lossSum / Math.max(1, batches),
+        train: evaluate(model, evalTrain),
+        test: data.test ? evaluate(model, data.test) : null,
+        trainSeconds: trainMs / 1000,
+        samplesPerSec: (step * batchSize) / (trainMs / 1000),
+      };
+      result.epochs.push(record);
+      callbacks.onEpoch?.(record);
+    }
+  } finally {
+    opt.dispose();
+  }
+  return { ...result, steps: step, trainSeconds: trainMs / 1000 };
+}
+
+/** One optimisation step on a batch; returns the batch loss (and ‖Δθ‖² per layer if asked). */
+function trainStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, ds: LabelledData, measure: boolean) {
+  return scoped(() => {
+    const x = tf.tensor2d(xBuf, [labels.length, ds.inputDim]);
+    const y = oneHot(labels, model.config.outputDim);
+    let stats: ReturnType<Mlp["forward"]>["batchStats"] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const tr = model.forward(x, { training: true });
+      stats = tr.batchStats.map((s) => ({ mean: tf.keep(s.mean), variance: tf.keep(s.variance) }));
+      return Mlp.crossEntropy(tr.logits, y);
+    }, model.trainableVariables());
+    try {
+      const loss = value.dataSync()[0];
+      // A non-finite loss must not reach the weights.
+      if (!Number.isFinite(loss)) return { loss, updates: null };
+      const updates = opt.step(grads, measure);
+      if (stats.length > 0) model.updateMovingStats(stats);
+      return { loss, updates };
+    } finally {
+      // Kept tensors outlive the scope; free them here.
+      stats.forEach((s) => (s.mean.dispose(), s.variance.dispose()));
+    }
+  });
+}
+
+/** Copy the rows order[start..start+size) into xBuf; return their labels. */
+function gatherBatch(ds: LabelledData, order: Int32Array, start: number, size: number, xBuf: Float32Array): Int32Array {
+  const d = ds.inputDim;
+  const labels = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const r = order[start + i];
+    xBuf.set(ds.x.subarray(r * d, (r + 1) * d), i * d);
+    labels[i] = ds.y[r];
+  }
+  return labels;
+}
+
+/** Loss and accuracy on a whole set, in eval mode, in chunks to bound memory. */
+export function evaluate(model: Mlp, ds: LabelledData, chunk = 2000): Evaluation {
+  let lossSum = 0, correct = 0;
+  for (let s = 0; s < ds.n; s += chunk) {
+    const m = Math.min(chunk, ds.n - s);
+    const { loss, pred } = scoped(() => {
+      const x = tf.tensor2d(ds.x.subarray(s * ds.inputDim, (s + m) * ds.inputDim), [m, ds.inputDim]);
+      const labels = ds.y.subarray(s, s + m);
+      const { logits } = model.forward(x, { training: false });
+      return { loss: Mlp.crossEntropy(logits, oneHot(labels, model.config.outputDim)).dataSync()[0], pred: tf.argMax(logits, 1).dataSync() };
+    });
+    lossSum += loss * m;
+    for (let i = 0; i < m; i++) if (pred[i] === ds.y[s + i]) correct++;
+  }
+  return { loss: lossSum / ds.n, accuracy: correct / ds.n };
+}
+
+function firstRows(ds: LabelledData, n: number): LabelledData {
+  return { ...ds, name: `${ds.name} (first ${n})`, n, x: ds.x.subarray(0, n * ds.inputDim), y: ds.y.subarray(0, n) };
+}
+
+function sumSquares(v: tf.Variable): number {
+  return tf.tidy(() => tf.sum(tf.square(v)).dataSync()[0]);
+}
+
+/** Throws a ConfigError naming the field; runs before any tensor is made. */
+export function validateTrainConfig(model: Mlp, data: TrainData, c: TrainConfig): void {
+  const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
+  if (!posInt(c.epochs)) throw new ConfigError("epochs", c.epochs, "a positive integer");
+  if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 128");
+  validateOptimizer(c.optimizer);
+  if (typeof c.seed !== "number" || !Number.isFinite(c.seed)) throw new ConfigError("seed", c.seed, "a finite number");
+  checkData(model, data.train, "train");
+  if (data.test) checkData(model, data.test, "test");
+  data.probeSets?.forEach((p, i) => checkData(model, p, `probeSets[${i}]`));
+  if (c.batchSize > data.train.n) {
+    throw new ConfigError("batchSize", c.batchSize, `at most the number of training points (${data.train.n})`);
+  }
+  const L1 = model.layers.length;
+  if (c.layerLearningRates !== undefined) {
+    if (!Array.isArray(c.layerLearningRates) || c.layerLearningRates.length !== L1) {
+      throw new ConfigError("layerLearningRates", c.layerLearningRates, `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`);
+    }
+    c.layerLearningRates.forEach((m, i) => {
+      if (!(typeof m === "number" && Number.isFinite(m) && m > 0)) throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
+    });
+  }
+  if (c.probeEverySteps !== undefined && !posInt(c.probeEverySteps)) throw new ConfigError("probeEverySteps", c.probeEverySteps, "a positive integer");
+  if (c.maxSteps !== undefined && !posInt(c.maxSteps)) throw new ConfigError("maxSteps", c.maxSteps, "a positive integer");
+  if (c.evalTrainSize !== undefined && !posInt(c.evalTrainSize)) throw new ConfigError("evalTrainSize", c.evalTrainSize, "a positive integer");
+}
+
+function checkData(model: Mlp, d: LabelledData, field: string): void {
+  if (!d || !(d.x instanceof Float32Array)) throw new ConfigError(field, d, "a dataset with x: Float32Array and y: Int32Array");
+  if (d.inputDim !== model.config.inputDim) {
+    throw new ConfigError(`${field}.inputDim`, d.inputDim, `the model's inputDim (${model.config.inputDim}); build the model with inputDim ${d.inputDim}`);
+  }
+  if (d.x.length !== d.n * d.inputDim) throw new ConfigError(`${field}.x length`, d.x.length, `n × inputDim = ${d.n * d.inputDim}`);
+  if (d.y.length !== d.n) throw new ConfigError(`${field}.y length`, d.y.length, `n = ${d.n}`);
+  if (d.numClasses > model.config.outputDim) {
+    throw new ConfigError(`${field}.numClasses`, d.numClasses, `at most the model's outputDim (${model.config.outputDim})`);
+  }
+  for (let i = 0; i < d.n; i++) {
+    const v = d.y[i];
+    if (!(v >= 0 && v < model.config.outputDim)) throw new ConfigError(`${field}.y[${i}]`, v, `a label in [0, ${model.config.outputDim})`);
+  }
+}
