@@ -1,0 +1,69 @@
+/**
+ * Named parameter profiles, kept in one place: notebooks/profiles.json.
+ *
+ *   { "quick": { "*": { ...for every notebook... }, "01-train": { ... } } }
+ *
+ * Keys starting with "$" (e.g. "$comment") are documentation and ignored.
+ * A profile's "*" values apply to each notebook that declares them and are
+ * skipped where not declared; values under a notebook's own name (file name
+ * without .ipynb) must be declared by it. Explicit --param values win.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ParameterError } from "./errors";
+import { isObject } from "./notebook";
+import { Params, checkValue } from "./params";
+
+export type Profile = Record<string, Params>;
+export type ProfileTable = Record<string, Profile>;
+
+export const ALL_NOTEBOOKS = "*";
+
+export function defaultProfilesPath(): string {
+  return path.resolve(__dirname, "..", "..", "notebooks", "profiles.json");
+}
+
+export function loadProfiles(file: string = defaultProfilesPath()): ProfileTable {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ParameterError(`Cannot read the profiles file ${file}: ${(err as Error).message}`);
+  }
+  return checkTable(raw, file);
+}
+
+export function checkTable(raw: unknown, file: string): ProfileTable {
+  const shape = `expected { "profile": { "*" or "notebook-name": { "param": value } } }`;
+  if (!isObject(raw)) throw new ParameterError(`${file}: ${shape}.`);
+  const table: ProfileTable = {};
+  for (const [profile, entries] of documented(raw)) {
+    if (!isObject(entries)) throw new ParameterError(`${file}: profile "${profile}" is not an object; ${shape}.`);
+    table[profile] = {};
+    for (const [notebook, params] of documented(entries)) {
+      if (!isObject(params)) throw new ParameterError(`${file}: ${profile}.${notebook} is not an object; ${shape}.`);
+      table[profile][notebook] = Object.fromEntries(
+        Object.entries(params).map(([name, v]) => [name, checkValue(`${profile}.${notebook}.${name}`, v)]),
+      );
+    }
+  }
+  return table;
+}
+
+function documented(obj: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(obj).filter(([key]) => !key.startsWith("$"));
+}
+
+export interface ProfileValues {
+  common: Params;
+  specific: Params;
+}
+
+export function profileValues(table: ProfileTable, profile: string, notebook: string): ProfileValues {
+  const entries = table[profile];
+  if (!entries) {
+    const known = Object.keys(table).join(", ") || "(none)";
+    throw new ParameterError(`Unknown profile "${profile}". Profiles in notebooks/profiles.json: ${known}.`);
+  }
+  return { common: entries[ALL_NOTEBOOKS] ?? {}, specific: entries[notebook] ?? {} };
+}
