@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { NotebookError, NotebookFormatError, ParameterError } from "./errors";
 import { DEFAULT_CELL_TIMEOUT_MS, DEFAULT_START_TIMEOUT_MS, runNotebook } from "./execute";
 import { Params, parseParamAssignment } from "./params";
+import { ensureLibBuilt } from "./build-lib";
 
 const USAGE = `Usage: npm run run -- <notebook.ipynb...> [options]
   --out DIR               where executed notebooks go (default out/notebooks)
@@ -69,6 +70,8 @@ function secondsOption(flag: string, text: string | undefined): number | undefin
 export async function runCli(argv: string[]): Promise<number> {
   try {
     const opts = parseCli(argv);
+    // Notebooks import the compiled lib (notebooks/lib -> ../out/lib): refresh it first.
+    ensureLibBuilt();
     for (const input of opts.notebooks) {
       await runNotebook({
         input,

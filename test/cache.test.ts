@@ -1,0 +1,82 @@
+import { test, before } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { prepareBackend } from "../lib/backend";
+import { cached, cacheKey, canonicalJson } from "../lib/cache";
+import { ExperimentConfig, runExperiment } from "../lib/experiment";
+
+before(async () => {
+  await prepareBackend({ quiet: true });
+});
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-cache-"));
+
+test("canonical keys ignore property order and see every value", () => {
+  assert.equal(canonicalJson({ b: 1, a: [1, { d: 2, c: 3 }] }), canonicalJson({ a: [1, { c: 3, d: 2 }], b: 1 }));
+  assert.notEqual(cacheKey({ lr: 0.1 }), cacheKey({ lr: 0.10000001 }));
+});
+
+test("an entry round-trips exactly; a corrupt or stale entry is rebuilt, never used", async () => {
+  const dir = tmp();
+  const value = { x: [0.1, 1 / 3, 1e-300, -2.5e12], nested: { y: Math.PI } };
+  const arrays = { w: Float32Array.from([1.5, -0.1, 3.4028234663852886e38, 1e-45]) };
+  let builds = 0;
+  const build = async () => (builds++, { value, arrays });
+  const first = await cached("t", { k: 1 }, build, { dir });
+  assert.equal(first.status, "miss");
+  const second = await cached("t", { k: 1 }, build, { dir });
+  assert.equal(second.status, "hit");
+  assert.equal(builds, 1);
+  assert.deepEqual(second.value, value);
+  assert.deepEqual(second.arrays, arrays);
+  // Flip one byte of the binary part: detected and rebuilt.
+  const bin = `${second.file}.bin`;
+  const bytes = fs.readFileSync(bin);
+  bytes[3] ^= 1;
+  fs.writeFileSync(bin, bytes);
+  const third = await cached("t", { k: 1 }, build, { dir });
+  assert.equal(third.status, "corrupt");
+  assert.match(third.reason!, /checksum mismatch/);
+  assert.equal(builds, 2);
+  // Edit a number in the manifest: detected too.
+  const json = `${second.file}.json`;
+  fs.writeFileSync(json, fs.readFileSync(json, "utf8").replace('"y":3.14', '"y":2.14'));
+  assert.equal((await cached("t", { k: 1 }, build, { dir })).status, "corrupt");
+  // Truncated manifest.
+  fs.writeFileSync(json, "{\"version\":");
+  assert.equal((await cached("t", { k: 1 }, build, { dir })).status, "corrupt");
+  // A manifest from an older format version is stale.
+  const m = JSON.parse(fs.readFileSync(json, "utf8"));
+  fs.writeFileSync(json, JSON.stringify({ ...m, version: 0 }));
+  const stale = await cached("t", { k: 1 }, build, { dir });
+  assert.equal(stale.status, "stale");
+  assert.equal(builds, 5);
+});
+
+test("a cached experiment reloads the same weights and probe records without training", async () => {
+  const dir = tmp();
+  const cfg: ExperimentConfig = {
+    name: "tiny",
+    data: { kind: "mnist", trainLimit: 512, testLimit: 256 },
+    model: { widths: [16, 16], activation: "sigmoid", init: "standard", seed: 1 },
+    train: { epochs: 2, batchSize: 64, optimizer: { kind: "sgd", learningRate: 0.5 }, seed: 1 },
+    probePoints: 100,
+  };
+  let steps = 0;
+  const a = await runExperiment(cfg, { onStep: () => steps++ }, { cacheDir: dir });
+  assert.equal(a.cache, "miss");
+  assert.equal(steps, 16);
+  const b = await runExperiment(cfg, { onStep: () => steps++ }, { cacheDir: dir });
+  assert.equal(b.cache, "hit");
+  assert.equal(steps, 16);
+  assert.deepEqual(b.model.getWeights(), a.model.getWeights());
+  assert.deepEqual(b.result, a.result);
+  // The probe sets have the asked size.
+  assert.equal(a.data.probeTrain.n, 100);
+  assert.equal(a.data.probeHeldOut.n, 100);
+  // The initial model is the untrained one.
+  assert.notDeepEqual(a.initialModel.getWeights(), a.model.getWeights());
+  [a, b].forEach((e) => (e.model.dispose(), e.initialModel.dispose()));
+});
