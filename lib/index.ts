@@ -32,3 +32,4 @@ export * from "./stats";
 export * from "./cache";
 export * from "./experiment";
 export { scoped } from "./scope";
+export * from "./published";

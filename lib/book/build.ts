@@ -1,0 +1,215 @@
+/**
+ * buildBook: executed notebooks → a static HTML book.
+ *
+ *   <outDir>/index.html        the question and the table of contents
+ *   <outDir>/01-….html          one page per notebook, in file-name order
+ *   <outDir>/sources/01-….ipynb the source notebooks, for download
+ *   <outDir>/assets/…           plotly, KaTeX CSS + fonts, highlight CSS, site CSS
+ *
+ * With `sourcesDir`, the chapters are the source notebooks: one without an
+ * executed copy is shown unexecuted, one whose source is newer than its
+ * executed copy gets a "stale" banner. Without it, the chapters are the
+ * executed notebooks found.
+ */
+
+import * as fs from "fs";
+import * as path from "path";
+import { escapeHtml } from "../display/html";
+import { copyAssets } from "./assets";
+import { renderMarkdown, newMarkdownEnv } from "./markdown";
+import { BookNotebook, readBookNotebook } from "./notebook";
+import { ChapterLink, renderPage } from "./page";
+import { formatSeconds, notebookTitle, renderNotebook } from "./render";
+
+export interface BuildOptions {
+  /** Executed notebooks, e.g. out/notebooks. */
+  notebooksDir: string;
+  /** Where the book goes, e.g. out/book. */
+  outDir: string;
+  /** Source notebooks, e.g. notebooks: they define the chapters. */
+  sourcesDir?: string;
+}
+
+export type ChapterState = "executed" | "failed" | "stale" | "unexecuted" | "unreadable";
+
+export interface Chapter {
+  /** File name without .ipynb, e.g. "01-saturation". */
+  name: string;
+  /** Path of the page, relative to outDir. */
+  page: string;
+  title: string;
+  state: ChapterState;
+  elapsedSeconds: number | null;
+}
+
+export interface BuildResult {
+  index: string;
+  chapters: Chapter[];
+}
+
+/** The question the book answers (from the project brief). */
+export const QUESTION_MARKDOWN =
+  "Take a deep feed-forward network with sigmoid activations, already trained on a dataset $S$. " +
+  "For a training point $x_i$, are the entries of each hidden layer " +
+  "$h_{i,l} = \\sigma(W_l\\,\\sigma(\\cdots\\sigma(W_1 x_i)))$ very close to 0 or 1, " +
+  "because gradient descent passed over $x_i$ many times?";
+
+interface Source {
+  name: string;
+  executed: string | null;
+  source: string | null;
+}
+
+export function buildBook(opts: BuildOptions): BuildResult {
+  const sources = findChapters(opts);
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  removeOldPages(opts.outDir);
+  copyAssets(opts.outDir);
+  const loaded = sources.map(loadChapter);
+  const chapters = loaded.map(toChapter);
+  const links: ChapterLink[] = chapters.map((c) => ({ href: encodeURIComponent(c.page), title: c.title }));
+  loaded.forEach((chapter, i) => writeChapterPage(chapter, chapters[i], links, i, opts.outDir));
+  const index = path.join(opts.outDir, "index.html");
+  fs.writeFileSync(index, renderPage({ title: "Contents", body: indexBody(chapters), chapters: links, current: null }));
+  return { index, chapters };
+}
+
+function toChapter({ source, notebook, state }: LoadedChapter): Chapter {
+  return {
+    name: source.name,
+    page: `${source.name}.html`,
+    title: notebookTitle(notebook, source.name),
+    state,
+    elapsedSeconds: state === "unexecuted" ? null : notebook.elapsedSeconds,
+  };
+}
+
+function writeChapterPage(loaded: LoadedChapter, chapter: Chapter, links: ChapterLink[], index: number, outDir: string): void {
+  const rendered = renderNotebook(loaded.notebook, chapter.name);
+  const sourceLink = loaded.source.source ? copySource(loaded.source.source, outDir) : null;
+  const html = renderPage({
+    title: rendered.title,
+    body: banner(chapter.state, loaded.problem) + rendered.body,
+    chapters: links,
+    current: index,
+    headings: rendered.headings,
+    needsPlotly: rendered.needsPlotly,
+    footer: chapterFooter(loaded.notebook, chapter, sourceLink),
+  });
+  fs.writeFileSync(path.join(outDir, chapter.page), html);
+}
+
+function findChapters(opts: BuildOptions): Source[] {
+  const executed = listNotebooks(opts.notebooksDir);
+  const names = opts.sourcesDir ? listNotebooks(opts.sourcesDir) : executed;
+  return names.map((name) => ({
+    name,
+    executed: executed.includes(name) ? path.join(opts.notebooksDir, `${name}.ipynb`) : null,
+    source: opts.sourcesDir && fs.existsSync(path.join(opts.sourcesDir, `${name}.ipynb`)) ? path.join(opts.sourcesDir, `${name}.ipynb`) : null,
+  }));
+}
+
+/** Notebook names (without .ipynb) in a folder, in file-name order: 01-…, 02-…, 10-…. */
+export function listNotebooks(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+    .map((f) => f.slice(0, -".ipynb".length))
+    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+}
+
+interface LoadedChapter {
+  source: Source;
+  notebook: BookNotebook;
+  state: ChapterState;
+  /** Why the notebook could not be read, for state "unreadable". */
+  problem?: string;
+}
+
+const EMPTY_NOTEBOOK: BookNotebook = { cells: [], elapsedSeconds: null, profile: null, runStatus: null };
+
+/** A broken file becomes a chapter that says what is wrong, not a failed build. */
+function loadChapter(s: Source): LoadedChapter {
+  const file = (s.executed ?? s.source) as string;
+  try {
+    const notebook = readBookNotebook(file);
+    if (s.executed === null) return { source: s, notebook, state: "unexecuted" };
+    if (notebook.runStatus === "failed") return { source: s, notebook, state: "failed" };
+    const stale = s.source !== null && fs.statSync(s.source).mtimeMs > fs.statSync(s.executed).mtimeMs;
+    return { source: s, notebook, state: stale ? "stale" : "executed" };
+  } catch (err) {
+    return { source: s, notebook: EMPTY_NOTEBOOK, state: "unreadable", problem: `${file}: ${(err as Error).message}` };
+  }
+}
+
+function banner(state: ChapterState, problem?: string): string {
+  switch (state) {
+    case "unreadable":
+      return `<p class="banner failed">This notebook could not be read: ${escapeHtml(problem ?? "")}</p>`;
+    case "unexecuted":
+      return `<p class="banner unexecuted">This notebook has not been executed yet, so it has no outputs. Run <code>npm start</code> (or <code>npm run book</code>) to execute it.</p>`;
+    case "stale":
+      return `<p class="banner stale">The notebook changed after this copy was executed: the outputs below may not match the code. Run <code>npm run book</code> to refresh.</p>`;
+    default:
+      return "";
+  }
+}
+
+function chapterFooter(nb: BookNotebook, c: Chapter, sourceLink: string | null): string {
+  const parts: string[] = [];
+  if (c.state !== "unexecuted") {
+    parts.push(`Executed${nb.profile ? ` with profile <code>${escapeHtml(nb.profile)}</code>` : " with default parameters"}`);
+    if (nb.elapsedSeconds !== null) parts.push(`wall time ${formatSeconds(nb.elapsedSeconds)}`);
+  }
+  if (sourceLink) parts.push(`<a href="${escapeHtml(sourceLink)}" download>Download the notebook</a>`);
+  return parts.join(" · ");
+}
+
+function copySource(file: string, outDir: string): string {
+  const dir = path.join(outDir, "sources");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(file, path.join(dir, path.basename(file)));
+  return `sources/${encodeURIComponent(path.basename(file))}`;
+}
+
+/** Pages of notebooks that were removed since the last build must not linger. */
+function removeOldPages(outDir: string): void {
+  for (const f of fs.readdirSync(outDir)) if (f.endsWith(".html")) fs.rmSync(path.join(outDir, f));
+  fs.rmSync(path.join(outDir, "sources"), { recursive: true, force: true });
+}
+
+function indexBody(chapters: Chapter[]): string {
+  const question = renderMarkdown(QUESTION_MARKDOWN, newMarkdownEnv());
+  const intro =
+    `<h1>sigmoid-lab</h1>\n` +
+    `<p>Executable TypeScript notebooks that answer one question by measurement:</p>\n` +
+    `<blockquote class="question">${question}</blockquote>\n` +
+    `<p>Each chapter is a notebook executed from top to bottom; its code, numbers and figures are exactly what that run produced. ` +
+    `Code cells can be folded, figures are interactive (hover, zoom, sliders).</p>\n` +
+    `<h2 id="chapters">Chapters</h2>\n`;
+  if (chapters.length === 0) {
+    return intro + `<p class="empty">No notebooks yet: add them to <code>notebooks/</code> and run <code>npm start</code>.</p>`;
+  }
+  const rows = chapters.map(
+    (c, i) =>
+      `<tr><td class="num">${i + 1}</td><td><a href="${encodeURIComponent(c.page)}">${escapeHtml(c.title)}</a>${stateNote(c.state)}</td>` +
+      `<td class="num">${c.elapsedSeconds === null ? "–" : formatSeconds(c.elapsedSeconds)}</td></tr>`,
+  );
+  return (
+    intro +
+    `<table class="toc"><thead><tr><th class="num">#</th><th>Chapter</th><th class="num">Run time</th></tr></thead>` +
+    `<tbody>${rows.join("")}</tbody></table>`
+  );
+}
+
+function stateNote(state: ChapterState): string {
+  const notes: Record<ChapterState, string> = {
+    executed: "",
+    failed: " (last run failed)",
+    stale: " (changed since executed)",
+    unexecuted: " (not executed yet)",
+    unreadable: " (could not be read)",
+  };
+  return notes[state] ? ` <span class="muted">${notes[state]}</span>` : "";
+}

@@ -1,0 +1,160 @@
+/**
+ * Live progress of a training cell: one output that updates in place
+ * (a tslab display id), throttled so a fast loop does not flood the
+ * notebook with messages, and finalized by done() with the last numbers.
+ *
+ *   const p = progress({ title: "Training 4×64 sigmoid MLP", total: epochs });
+ *   p.update({ epoch, step, loss, accuracy, samplesPerSec });
+ *   p.done();
+ *
+ * Outside a kernel it writes a terminal line instead; tests inject a sink.
+ */
+
+import { ConfigError } from "../errors";
+import { requireText } from "./figure";
+import { escapeHtml } from "./html";
+import { formatNumber } from "./numbers";
+import { inTslabKernel, updatingCellSink } from "./output";
+import { sparklineSvg } from "./sparkline";
+
+export interface ProgressUpdate {
+  /** Current epoch, 1-based. */
+  epoch: number;
+  step?: number;
+  loss: number;
+  /** In [0, 1]. */
+  accuracy?: number;
+  samplesPerSec?: number;
+}
+
+/** Where progress goes: HTML for a notebook, text for a terminal. */
+export interface ProgressSink {
+  render(html: string, text: string, final: boolean): void;
+}
+
+export interface ProgressOptions {
+  title: string;
+  /** Number of epochs planned. */
+  total: number;
+  /** Minimum time between two renders (default 250 ms); done() always renders. */
+  throttleMs?: number;
+  sink?: ProgressSink;
+  /** Milliseconds clock, injectable for tests. */
+  now?: () => number;
+}
+
+export interface Progress {
+  update(u: ProgressUpdate): void;
+  /** Render the final state; later updates are ignored. */
+  done(note?: string): void;
+}
+
+export function progress(opts: ProgressOptions): Progress {
+  requireText("progress.title", opts.title);
+  if (!(Number.isInteger(opts.total) && opts.total > 0)) throw new ConfigError("progress.total", opts.total, "a positive whole number of epochs");
+  const now = opts.now ?? (() => Date.now());
+  const sink = opts.sink ?? defaultProgressSink();
+  const throttleMs = opts.throttleMs ?? 250;
+  const started = now();
+  const history: { loss: number[]; accuracy: number[] } = { loss: [], accuracy: [] };
+  let last: ProgressUpdate | null = null;
+  let lastRender = -Infinity;
+  let finished = false;
+
+  const render = (final: boolean, note?: string) => {
+    const view: ProgressView = { title: opts.title, total: opts.total, last, history, elapsedMs: now() - started, final, note };
+    sink.render(progressHtml(view), progressText(view), final);
+    lastRender = now();
+  };
+
+  return {
+    update(u) {
+      if (finished) return;
+      last = u;
+      history.loss.push(u.loss);
+      if (u.accuracy !== undefined) history.accuracy.push(u.accuracy);
+      if (now() - lastRender >= throttleMs) render(false);
+    },
+    done(note) {
+      if (finished) return;
+      finished = true;
+      render(true, note);
+    },
+  };
+}
+
+/** The live cell inside tslab; a terminal line elsewhere. */
+export function defaultProgressSink(): ProgressSink {
+  if (inTslabKernel()) {
+    const cell = updatingCellSink();
+    return { render: (html, text) => cell.emit({ html, text }) };
+  }
+  return terminalProgressSink(process.stderr);
+}
+
+/**
+ * On a TTY one line rewritten in place; in a log (CI) a line every 5 s at
+ * most, so logs stay readable.
+ */
+export function terminalProgressSink(stream: NodeJS.WriteStream, logEveryMs = 5000): ProgressSink {
+  let lastLine = -Infinity;
+  return {
+    render(_html, text, final) {
+      if (stream.isTTY) {
+        stream.write(`\r\x1b[K${text}${final ? "\n" : ""}`);
+        return;
+      }
+      if (!final && Date.now() - lastLine < logEveryMs) return;
+      lastLine = Date.now();
+      stream.write(text + "\n");
+    },
+  };
+}
+
+export interface ProgressView {
+  title: string;
+  total: number;
+  last: ProgressUpdate | null;
+  history: { loss: number[]; accuracy: number[] };
+  elapsedMs: number;
+  final: boolean;
+  note?: string;
+}
+
+function metrics(view: ProgressView): string[] {
+  const u = view.last;
+  if (!u) return ["starting…"];
+  return [
+    `epoch ${u.epoch}/${view.total}`,
+    ...(u.step !== undefined ? [`step ${u.step}`] : []),
+    `loss ${formatNumber(u.loss, 4)}`,
+    ...(u.accuracy !== undefined ? [`accuracy ${(100 * u.accuracy).toFixed(1)}%`] : []),
+    ...(u.samplesPerSec !== undefined ? [`${Math.round(u.samplesPerSec).toLocaleString("en-US")} samples/s`] : []),
+    `${(view.elapsedMs / 1000).toFixed(1)} s`,
+  ];
+}
+
+export function progressText(view: ProgressView): string {
+  const status = view.final ? ` — done${view.note ? `: ${view.note}` : ""}` : "";
+  return `${view.title}: ${metrics(view).join(" · ")}${status}`;
+}
+
+export function progressHtml(view: ProgressView): string {
+  const fraction = view.last ? Math.min(1, Math.max(0, view.last.epoch / view.total)) : 0;
+  const barColor = view.final ? "#009E73" : "#0072B2";
+  const status = view.final ? `done${view.note ? ` — ${escapeHtml(view.note)}` : ""}` : "running…";
+  const curves = [
+    sparklineSvg(view.history.loss, { label: "loss", color: "#D55E00" }),
+    ...(view.history.accuracy.length > 0 ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: "#0072B2" })] : []),
+  ];
+  const curveLabels = ["loss", ...(view.history.accuracy.length > 0 ? ["accuracy"] : [])];
+  return (
+    `<div class="sigmoid-lab-progress" style="font:13px system-ui,sans-serif;border:1px solid #ddd;border-radius:6px;padding:0.6em 0.8em;max-width:720px">` +
+    `<div style="display:flex;justify-content:space-between;gap:1em"><strong>${escapeHtml(view.title)}</strong><span style="color:#777">${status}</span></div>` +
+    `<div style="height:6px;background:#eee;border-radius:3px;margin:0.5em 0"><div style="height:6px;width:${(100 * fraction).toFixed(1)}%;background:${barColor};border-radius:3px"></div></div>` +
+    `<div style="font-variant-numeric:tabular-nums">${metrics(view).map(escapeHtml).join(" · ")}</div>` +
+    `<div style="display:flex;flex-wrap:wrap;gap:1.5em;margin-top:0.4em">` +
+    curves.map((svg, i) => `<div><div style="font-size:11px;color:#777">${curveLabels[i]}</div>${svg}</div>`).join("") +
+    `</div></div>`
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * Published numbers we compare against, read from data/ (never typed into a
+ * notebook cell), each with its citation.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { projectRoot } from "./paths";
+import type { ActivationName } from "./activations";
+import type { InitName } from "./init";
+
+export interface PublishedRow {
+  readonly label: string;
+  readonly activation: ActivationName;
+  readonly init: InitName;
+  readonly testErrorPercent: number;
+}
+
+export interface PublishedTable {
+  readonly citation: string;
+  readonly quantity: string;
+  readonly setup: Readonly<Record<string, string | number>>;
+  readonly rows: readonly PublishedRow[];
+}
+
+/** Glorot & Bengio (2010), Table 1, MNIST column. */
+export function glorotBengioTable1(): PublishedTable {
+  const file = path.join(projectRoot(), "data", "glorot-bengio-2010-table1.json");
+  const t = JSON.parse(fs.readFileSync(file, "utf8")) as PublishedTable;
+  if (!Array.isArray(t.rows) || t.rows.some((r) => typeof r.testErrorPercent !== "number")) {
+    throw new Error(`${file}: expected rows with a numeric testErrorPercent`);
+  }
+  return t;
+}
