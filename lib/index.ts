@@ -33,3 +33,5 @@ export * from "./cache";
 export * from "./experiment";
 export { scoped } from "./scope";
 export * from "./published";
+export * from "./question";
+export * from "./live";

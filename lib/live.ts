@@ -1,0 +1,25 @@
+/**
+ * Glue between the training loop and the live progress display: one call
+ * gives the callbacks a notebook passes to train() or runExperiment().
+ */
+import { progress } from "./display/progress";
+import type { TrainCallbacks } from "./train";
+
+export interface LiveTraining extends TrainCallbacks {
+  /** Finalise the display (call when training returns, also from a cache). */
+  done(note?: string): void;
+}
+
+/** Live epoch, loss, held-out accuracy and samples/s, updated in place. */
+export function liveTraining(title: string, epochs: number): LiveTraining {
+  const p = progress({ title, total: epochs });
+  let lastAccuracy: number | undefined;
+  return {
+    onStep: (s) => p.update({ epoch: s.epoch, step: s.step, loss: s.loss, accuracy: lastAccuracy, samplesPerSec: s.samplesPerSec }),
+    onEpoch: (e) => {
+      lastAccuracy = (e.test ?? e.train).accuracy;
+      p.update({ epoch: e.epoch, step: e.step, loss: e.runningLoss, accuracy: lastAccuracy, samplesPerSec: e.samplesPerSec });
+    },
+    done: (note) => p.done(note),
+  };
+}
