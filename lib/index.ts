@@ -35,3 +35,4 @@ export { scoped } from "./scope";
 export * from "./published";
 export * from "./question";
 export * from "./live";
+export * from "./frames";

@@ -163,3 +163,19 @@ test("input–output Jacobian matches finite differences of a float64 forward pa
   assert.ok(Math.abs(J.meanSquared * 3 - fro) < 1e-5 * fro);
   model.dispose();
 });
+
+test("probe rows and the danfo DataFrame carry the snapshot's numbers", () => {
+  const { probeRows, probeFrame } = require("../lib/frames") as typeof import("../lib/frames");
+  const model = new Mlp({ inputDim: 6, widths: [5, 4], outputDim: 3, activation: "sigmoid", init: "normalized", seed: 3 });
+  const snap = probe(model, points(9, 6, 3, 4));
+  const rows = probeRows(snap);
+  assert.equal(rows.length, 2);
+  assert.equal(rows[1].mean, snap.layers[1].mean);
+  assert.equal(rows[0]["saturated (ε=0.05)"], snap.layers[0].saturation[1].total);
+  assert.equal(rows[0]["stuck units"], snap.layers[0].units!.stuckLow + snap.layers[0].units!.stuckHigh);
+  const df = probeFrame(snap);
+  assert.deepEqual(df.shape, [2, Object.keys(rows[0]).length]);
+  assert.deepEqual(df.columns, Object.keys(rows[0]));
+  assert.equal((df.column("mean").values as number[])[1], snap.layers[1].mean);
+  model.dispose();
+});
