@@ -42,6 +42,8 @@ export interface Activation {
   f(z: number): number;
   /** f'(z) in float64, closed form. */
   df(z: number): number;
+  /** f'(z) written through the output a = f(z): no exp, so probes stay cheap. */
+  dfFromOutput(a: number): number;
   /** null for activations that do not saturate on both sides (relu, linear). */
   readonly asymptotes: Asymptotes | null;
   /** Maximum of f' over the real line (1/4 for sigmoid: the bound of notebook 03). */
@@ -63,6 +65,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.tidy(() => { const s = tf.sigmoid(z); return s.mul(tf.scalar(1).sub(s)); }),
     f: sig,
     df: (z) => { const s = sig(z); return s * (1 - s); },
+    dfFromOutput: (a) => a * (1 - a),
     asymptotes: { low: 0, high: 1, lowScale: 1, highScale: 1 },
     maxDerivative: 0.25,
   },
@@ -72,6 +75,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.tidy(() => tf.scalar(1).sub(tf.square(tf.tanh(z)))),
     f: Math.tanh,
     df: (z) => 1 - Math.tanh(z) ** 2,
+    dfFromOutput: (a) => 1 - a * a,
     asymptotes: sym(1),
     maxDerivative: 1,
   },
@@ -81,6 +85,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.tidy(() => tf.reciprocal(tf.square(tf.abs(z).add(1)))),
     f: (z) => z / (1 + Math.abs(z)),
     df: (z) => 1 / (1 + Math.abs(z)) ** 2,
+    dfFromOutput: (a) => (1 - Math.abs(a)) ** 2,
     asymptotes: sym(1),
     maxDerivative: 1,
   },
@@ -90,6 +95,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.tidy(() => tf.step(z)),
     f: (z) => Math.max(0, z),
     df: (z) => (z > 0 ? 1 : 0),
+    dfFromOutput: (a) => (a > 0 ? 1 : 0),
     asymptotes: null,
     maxDerivative: 1,
   },
@@ -99,6 +105,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.tidy(() => tf.where(tf.greater(z, 0), tf.onesLike(z), tf.fill(z.shape, LEAKY_SLOPE))),
     f: (z) => (z > 0 ? z : LEAKY_SLOPE * z),
     df: (z) => (z > 0 ? 1 : LEAKY_SLOPE),
+    dfFromOutput: (a) => (a > 0 ? 1 : LEAKY_SLOPE),
     asymptotes: null,
     maxDerivative: 1,
   },
@@ -109,6 +116,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.tidy(() => tf.scalar(1).sub(tf.square(tf.tanh(z.mul(LECUN_B)))).mul(LECUN_A * LECUN_B)),
     f: (z) => LECUN_A * Math.tanh(LECUN_B * z),
     df: (z) => LECUN_A * LECUN_B * (1 - Math.tanh(LECUN_B * z) ** 2),
+    dfFromOutput: (a) => LECUN_A * LECUN_B * (1 - (a / LECUN_A) ** 2),
     asymptotes: sym(LECUN_A),
     maxDerivative: LECUN_A * LECUN_B,
   },
@@ -119,6 +127,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.tidy(() => { const s = tf.sigmoid(z); return s.mul(tf.scalar(1).sub(s)).mul(4); }),
     f: (z) => 4 * sig(z) - 2,
     df: (z) => { const s = sig(z); return 4 * s * (1 - s); },
+    dfFromOutput: (a) => ((a + 2) * (2 - a)) / 4,
     asymptotes: sym(2),
     maxDerivative: 1,
   },
@@ -133,6 +142,7 @@ const table: Record<ActivationName, Activation> = {
     }),
     f: (z) => (z > 0 ? Math.tanh(z) : PENALTY * Math.tanh(z)),
     df: (z) => (z > 0 ? 1 : PENALTY) * (1 - Math.tanh(z) ** 2),
+    dfFromOutput: (a) => (a > 0 ? 1 - a * a : PENALTY * (1 - (a / PENALTY) ** 2)),
     asymptotes: { low: -PENALTY, high: 1, lowScale: PENALTY, highScale: 1 },
     maxDerivative: 1,
   },
@@ -142,6 +152,7 @@ const table: Record<ActivationName, Activation> = {
     derivative: (z) => tf.onesLike(z),
     f: (z) => z,
     df: () => 1,
+    dfFromOutput: () => 1,
     asymptotes: null,
     maxDerivative: 1,
   },

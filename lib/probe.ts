@@ -117,7 +117,7 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
       histogram: asym ? histogram(a, opts.bins ?? 50, asym.low, asym.high) : histogram(a, opts.bins ?? 50),
       saturation: asym ? eps.map((e) => saturationFraction(a, asym, e)) : [],
       units: asym ? unitSaturation(a, points.n, width, asym, eps[0], opts.stuckFraction ?? 0.99) : null,
-      derivativeMean: derivativeMean(z, (t) => model.act.df(t)),
+      derivativeMean: derivativeMean(a, (t) => model.act.dfFromOutput(t)),
       preActivation: { mean: pre.mean, std: pre.std, percentiles: percentiles(z, ps) },
       rhoB: asym ? rhoB(a, asym, opts.rhoBins ?? 10) : null,
       deltaNorm: pass.deltas ? meanRowNorm(pass.deltas[i], points.n, width) : null,
@@ -200,10 +200,11 @@ export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): numb
   return num / den;
 }
 
-export function derivativeMean(z: ArrayLike<number>, df: (z: number) => number): number {
+/** Mean of f' over entries, given a function of z or (cheaper) of a = f(z). */
+export function derivativeMean(v: ArrayLike<number>, df: (v: number) => number): number {
   let s = 0;
-  for (let i = 0; i < z.length; i++) s += df(z[i]);
-  return s / z.length;
+  for (let i = 0; i < v.length; i++) s += df(v[i]);
+  return s / v.length;
 }
 
 /** Mean over rows of the Euclidean norm of each row. */

@@ -34,6 +34,7 @@ for (const name of ACTIVATION_NAMES) {
       assert.ok(Math.abs(closed[i] - a.df(z)) < 2e-6, `${name}.derivative(${z}) = ${closed[i]} vs ${a.df(z)}`);
       assert.ok(Math.abs(values[i] - a.f(z)) < 2e-6 * Math.max(1, Math.abs(a.f(z))), `${name}(${z})`);
       assert.ok(a.df(z) <= a.maxDerivative + 1e-12, `${name}' exceeds its stated maximum at ${z}`);
+      assert.ok(Math.abs(a.dfFromOutput(a.f(z)) - a.df(z)) < 1e-9, `${name}: f' through the output at ${z}`);
     });
     tf.dispose([x]);
   });

@@ -5,10 +5,12 @@
  * medians and the ratios the project targets.
  *
  *   npm run bench [-- --quick] [--rounds N] [--seconds S] [--no-torch]
- *                 [--no-cpu] [--profile] [--random-data] [--variants]
+ *                 [--no-cpu] [--profile] [--random-data] [--variants] [--probes]
  *
  * --variants times only the tfjs step variants against each other (wasm +
  * fix): what fused matMul, the folded learning rate and the manual loss cost.
+ * --probes times only what probing costs the notebooks' training loop (the
+ * full run reports it too, after the main table).
  *
  * Progress goes to stderr, the report to stdout.
  */
@@ -20,6 +22,7 @@ import { BenchConfig, Segment, tfjsConfig, torchConfig, weightAgreement } from "
 import { profileSteps, profileTable } from "./profile";
 import { markdownTable, ratioLine, summarize } from "./report";
 import { torchVersion } from "./torch";
+import { measureProbeCost, probeCostLines } from "./probes";
 import { LEAN, PLAIN, REFERENCE_SPEC, StepOptions, WorkloadData, createWorkload, flopsPerStep, randomData } from "./workload";
 
 const STEP_VARIANTS: Record<string, StepOptions> = {
@@ -40,6 +43,8 @@ interface Options {
   profile: boolean;
   randomData: boolean;
   variants: boolean;
+  /** Only measure what probing costs during training. */
+  probes: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -59,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     profile: argv.includes("--profile"),
     randomData: argv.includes("--random-data"),
     variants: argv.includes("--variants"),
+    probes: argv.includes("--probes"),
   };
 }
 
@@ -99,6 +105,12 @@ function mainConfigs(opts: Options, wasmFailed: boolean, torch: string | null, d
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.probes) {
+    await prepareBackend();
+    log("measuring the probe cost...");
+    process.stdout.write(probeCostLines(await measureProbeCost(opts.quick ? 3 : 7)).join("\n") + "\n");
+    return;
+  }
   const spec = REFERENCE_SPEC;
   const { data, label, mnistDir } = loadData(opts);
   const info = await prepareBackend();
@@ -141,6 +153,10 @@ async function main(): Promise<void> {
       best ? `- PyTorch best configuration: ${best.name} (torch ${torch})` : "- PyTorch: not measured",
       ...agreement.map((a) => `- weights after 3 steps, max |Δ| vs wasm + fix: ${a.name} ${a.maxAbsDiff.toExponential(1)}`),
     );
+    if (!info.fellBack) {
+      log("measuring the probe cost...");
+      lines.push("", ...probeCostLines(await measureProbeCost(opts.quick ? 3 : 5)));
+    }
   }
   lines.push(
     "",
