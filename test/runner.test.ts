@@ -464,3 +464,15 @@ describe("reading notebooks", () => {
     assert.deepEqual([c.outputs as Output[], c.execution_count], [[], null], "stale outputs are dropped before a run");
   });
 });
+
+test("the kernel's thread count stays flat while a cell runs (the orphan guard starts one watcher, not a chain)", async () => {
+  const { result, error } = await run("threads");
+  assert.equal(error, null);
+  const cell = codeCells(result!.notebook)[0];
+  const text = cell.outputs.map((o) => ("text" in o ? [o.text].flat().join("") : "")).join("");
+  const m = /threads (\d+) (\d+)/.exec(text);
+  assert.ok(m, `no thread counts printed: ${text}`);
+  const [before, after3s] = [Number(m[1]), Number(m[2])];
+  assert.ok(after3s <= before + 2, `threads grew from ${before} to ${after3s} in 3 s`);
+  assert.ok(before < 60, `${before} threads in a fresh kernel`);
+});

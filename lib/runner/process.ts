@@ -41,11 +41,19 @@ export function tslabBinary(): string {
  * cannot clean up, so the kernel notices its parent changed and kills itself.
  * The check runs on a worker thread, so it works while a cell is busy.
  */
-const ORPHAN_GUARD = `const { Worker } = require("node:worker_threads");
-new Worker(\`
-  const parent = process.ppid;
-  setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, 500);
-\`, { eval: true }).unref();
+/*
+ * Only the main thread starts the watcher, and the watcher gets no execArgv:
+ * a Worker inherits --require, so without both guards every worker would
+ * load this file again and start another worker, without end (seen here:
+ * 1,600 threads in one kernel after 20 minutes).
+ */
+const ORPHAN_GUARD = `const { Worker, isMainThread } = require("node:worker_threads");
+if (isMainThread) {
+  new Worker(\`
+    const parent = process.ppid;
+    setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, 500);
+  \`, { eval: true, execArgv: [] }).unref();
+}
 `;
 
 export function spawnKernel(connectionFile: string, cwd: string): KernelProcess {
