@@ -15,8 +15,12 @@ import { spawnSync } from "child_process";
 const ROOT = path.resolve(__dirname, "..", "..");
 export const LIB_BUILD_DIR = path.join(ROOT, "out", "lib");
 const STAMP = path.join(LIB_BUILD_DIR, ".build-stamp");
-/** The modules notebooks import; everything they import in turn is compiled too. */
-const ENTRIES = ["lib/index.ts", "lib/display/index.ts"];
+/** Every module of lib/ and lib/display/ a notebook may import (not the tools). */
+function entries(): string[] {
+  const inDir = (dir: string) =>
+    fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => `${dir}/${f}`);
+  return [...inDir("lib"), ...inDir("lib/display")];
+}
 /** Tools that notebooks never import. */
 const NOT_FOR_NOTEBOOKS = ["runner", "book", "bench"];
 
@@ -32,7 +36,7 @@ export function ensureLibBuilt(opts: { force?: boolean; quiet?: boolean } = {}):
   fs.rmSync(LIB_BUILD_DIR, { recursive: true, force: true });
   const tsc = require.resolve("typescript/bin/tsc");
   const args = [
-    tsc, ...ENTRIES, "--outDir", LIB_BUILD_DIR, "--rootDir", "lib", "--declaration",
+    tsc, ...entries(), "--outDir", LIB_BUILD_DIR, "--rootDir", "lib", "--declaration",
     "--target", "ES2020", "--module", "commonjs", "--moduleResolution", "node", "--lib", "ES2020,DOM",
     "--strict", "--esModuleInterop", "--skipLibCheck", "--resolveJsonModule", "--types", "node",
   ];
