@@ -36,3 +36,5 @@ export * from "./published";
 export * from "./question";
 export * from "./live";
 export * from "./frames";
+export * from "./compare";
+export * from "./trace";
