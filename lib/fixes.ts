@@ -14,6 +14,7 @@
  *
  * Baseline: sigmoid, standard init U[−1/√n, 1/√n], plain SGD (the question's network).
  */
+import * as tf from "@tensorflow/tfjs";
 import type { ActivationName } from "./activations";
 import { cached } from "./cache";
 import { ConfigError } from "./errors";
@@ -21,12 +22,12 @@ import { DataSpec, ExperimentConfig, buildModel, loadData } from "./experiment";
 import type { InitSpec } from "./init";
 import { inputOutputJacobian } from "./jacobian";
 import { Mlp } from "./model";
-import * as tf from "@tensorflow/tfjs";
 import { meanRowNorm, oneHot, probe } from "./probe";
 import { scoped, variableFrom } from "./scope";
 import type { EpochRecord, TrainResult } from "./train";
-import type { Failure, JobOutcome, TraceJob, TraceResult, ValidationJob, ValidationResult } from "./worker";
+import type { Failure, JobOutcome, TraceJob, ValidationJob, ValidationResult } from "./worker";
 import type { ExperimentRecord } from "./experiment";
+import type { FixesFindings } from "./findings";
 import { escapeHtml } from "./display/html";
 import { OutputSink, currentSink } from "./display/output";
 
@@ -446,11 +447,6 @@ export function bnFigureFixes(init: InitSpec): { plain: Fix; batchNorm: Fix } {
   };
 }
 
-/** The figure's budget (for the learning-rate sweep of its two networks). */
-export function bnFigureBudget(spec: BnFigureSpec, probePoints: number): Budget {
-  return { width: spec.widths[0], trainLimit: spec.trainLimit, epochs: 1, batchSize: spec.batchSize, probePoints };
-}
-
 /** Trace jobs for both networks: test accuracy and the 15/50/85th percentiles of one top-layer unit's input. */
 export function bnFigureJobs(spec: BnFigureSpec, probePoints: number): { plain: TraceJob; batchNorm: TraceJob } {
   const make = (bn: boolean): TraceJob => ({
@@ -840,6 +836,39 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
     paras.push(`**LSUV on the deep sigmoid net** ${verdict} it within this budget: ${accText(lsuv.deep)} at depth ${D} (baseline ${accText(baseline.deep)}), with ${fmtRatio(lsuv.deep.gradRatioInit.geoMean)} of the top layer's gradient norm reaching layer 1 at init.`);
   }
   return paras;
+}
+
+/** The comparison boiled down for notebook 05 (see lib/findings). */
+export function fixesFindings(results: readonly FixResult[], opts: VerdictOptions, budget: Budget, seeds: number): FixesFindings {
+  const { verdicts: vs } = verdicts(results, opts);
+  const ids = (f: (v: Verdict) => boolean) => vs.filter(f).map((v) => v.fix.id);
+  return {
+    shallow: opts.shallow,
+    deep: opts.deep,
+    width: budget.width,
+    epochs: budget.epochs,
+    trainImages: budget.trainLimit,
+    seeds,
+    rows: results.map((r) => ({
+      id: r.fix.id,
+      label: r.fix.label,
+      activation: r.fix.activation,
+      depth: r.depth,
+      learningRate: r.learningRate,
+      runs: r.runs.length,
+      diverged: r.diverged,
+      testErrorPercent: r.testErrorPercent.mean,
+      testErrorStd: r.testErrorPercent.std,
+      saturation: r.saturation ? layerAverage(r.saturation) : null,
+      gradRatioInit: r.gradRatioInit.geoMean,
+      gradRatioEnd: r.gradRatioEnd.geoMean,
+    })),
+    removesSaturation: ids((v) => v.removesSaturation === true),
+    addsSaturation: ids((v) => v.addsSaturation),
+    restoresFlow: ids((v) => v.restoresFlow),
+    trainsDeep: ids((v) => v.trainsDeep),
+    failsDeep: ids((v) => v.failsDeep),
+  };
 }
 
 /** Show generated paragraphs in the current cell (`**bold**` only, everything else escaped). */

@@ -38,3 +38,4 @@ export * from "./live";
 export * from "./frames";
 export * from "./compare";
 export * from "./trace";
+export * from "./findings";

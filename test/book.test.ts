@@ -104,6 +104,58 @@ test("build: pages in file order, plotly once in the head of figure pages only, 
   fs.rmSync(out, { recursive: true });
 });
 
+/** The fixtures, with the first figure cell of 02 and a markdown output tagged for the index page. */
+function fixturesWithIndexHighlights(): string {
+  const dir = tempDir("highlights");
+  fs.copyFileSync(path.join(FIXTURES, "01-basics.ipynb"), path.join(dir, "01-basics.ipynb"));
+  const nb = JSON.parse(read(path.join(FIXTURES, "02-figures.ipynb")));
+  nb.cells[1].metadata.tags = ["book-index"];
+  nb.cells.splice(1, 0, {
+    cell_type: "code", id: "answer", execution_count: 1, metadata: { tags: ["book-index"] }, source: ["tslab.display.markdown(answer)"],
+    outputs: [{ output_type: "display_data", metadata: {}, data: { "text/markdown": "**Partly.** Layer $l$ is saturated; see [the basics](01-basics.ipynb#a-heading)." } }],
+  });
+  fs.writeFileSync(path.join(dir, "02-figures.ipynb"), JSON.stringify(nb));
+  return dir;
+}
+
+test("build: outputs of cells tagged book-index open the index page, with plotly only then", () => {
+  const src = fixturesWithIndexHighlights();
+  const out = tempDir("book");
+  const result = buildBook({ notebooksDir: src, outDir: out });
+  const index = read(result.index);
+  const answerAt = index.indexOf("The short answer"), chaptersAt = index.indexOf('id="chapters"');
+  assert.ok(answerAt > 0 && answerAt < chaptersAt, "the short answer comes before the table of contents");
+  const highlights = index.slice(answerAt, chaptersAt);
+  assert.ok(highlights.includes("<strong>Partly.</strong>"), "markdown output rendered");
+  assert.ok(highlights.includes('href="01-basics.html#a-heading"'), "notebook links go to pages");
+  assert.ok(highlights.includes('class="katex"'), "math rendered");
+  assert.equal((highlights.match(/data-sigmoid-lab="figure"/g) ?? []).length, 1, "exactly the tagged figure");
+  assert.ok(highlights.includes('href="02-figures.html"'), "a link to the chapter with the evidence");
+  assert.ok(!highlights.includes("plot.show(overTime)"), "no code on the index");
+  assert.equal(index.split(PLOTLY_HEAD_TAG).length - 1, 1, "plotly loaded once, because the index now has a figure");
+  // The chapter itself is unchanged: the tagged cells still render there, with their code.
+  assert.ok(read(path.join(out, "02-figures.html")).includes("plot.show(overTime)"));
+  fs.rmSync(out, { recursive: true });
+  fs.rmSync(src, { recursive: true });
+});
+
+test("build: the teacher's guide becomes a page of the book, linked from the index", () => {
+  const out = tempDir("book");
+  const guide = path.join(out, "..", `guide-${path.basename(out)}.md`);
+  fs.writeFileSync(guide, "# Teacher's guide\n\n## Run order\n\nRun `01` first; saturation is $h < \\varepsilon$.\n\n| notebook | default |\n| --- | --- |\n| 01 | 3 min |\n");
+  const result = buildBook({ notebooksDir: FIXTURES, outDir: out, guide });
+  const page = read(path.join(out, "guide.html"));
+  assert.ok(page.includes("<title>Teacher&#39;s guide · sigmoid-lab</title>") || page.includes("<title>Teacher's guide · sigmoid-lab</title>"), "its own title");
+  assert.ok(page.includes('id="run-order"') && page.includes("<table") && page.includes('class="katex"'), "headings, tables and math rendered");
+  assert.ok(read(result.index).includes('href="guide.html"'), "the index links to it");
+  // Without a guide file there is no page and no link.
+  const out2 = tempDir("book");
+  const r2 = buildBook({ notebooksDir: FIXTURES, outDir: out2, guide: path.join(out2, "missing.md") });
+  assert.ok(!fs.existsSync(path.join(out2, "guide.html")) && !read(r2.index).includes("guide.html"));
+  for (const d of [out, out2]) fs.rmSync(d, { recursive: true });
+  fs.rmSync(guide);
+});
+
 test("build: no notebooks gives an index that says so", () => {
   const out = tempDir("empty");
   const result = buildBook({ notebooksDir: path.join(out, "none"), outDir: out, sourcesDir: path.join(out, "none") });
@@ -254,6 +306,23 @@ describe("the book in a real browser", () => {
       if (file === "01-basics.html") await screenshot(page, "sigmoid-lab-book-01-basics.png");
       await page.close();
     }
+  });
+
+  test("browser: the index page's short answer and key figure draw, with no errors", { timeout: 60_000 }, async () => {
+    const src = fixturesWithIndexHighlights();
+    const out = tempDir("browser-highlights");
+    const built = buildBook({ notebooksDir: src, outDir: out });
+    const { page, problems } = await open(built.index);
+    const { figures, drawn } = await figuresDrawn(page);
+    assert.equal(figures, 1);
+    assert.equal(drawn, 1);
+    const firstH2 = await page.evaluate(() => (document.querySelector("article h2") as HTMLElement).innerText);
+    assert.equal(firstH2, "The short answer");
+    await page.waitForTimeout(300);
+    assert.deepEqual(problems, []);
+    await page.close();
+    fs.rmSync(out, { recursive: true });
+    fs.rmSync(src, { recursive: true });
   });
 
   /** A full-page screenshot in the temp folder, to look at when changing the book's looks. */

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { runNotebook, RunResult } from "../lib/runner";
 import { ensureLibBuilt } from "../lib/runner/build-lib";
+import { readFindings } from "../lib/findings";
 
 const ROOT = path.resolve(__dirname, "..");
 const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
@@ -21,16 +22,21 @@ const runs = new Map<string, Promise<RunResult>>();
 
 before(() => {
   ensureLibBuilt({ quiet: true });
+  const start = (nb: string) =>
+    runNotebook({ input: path.join(ROOT, "notebooks", nb), output: path.join(OUT, nb), profile: "quick", onProgress: () => {}, cellTimeoutMs: 5 * 60_000 });
+  // A notebook that reads the findings of 01–04 (05) runs once they have all finished.
+  const readsFindings = (nb: string) => fs.readFileSync(path.join(ROOT, "notebooks", nb), "utf8").includes("readFindings(");
+  const writers = NOTEBOOKS.filter((nb) => !readsFindings(nb));
   // Two at a time: start the second once the first of a pair finishes.
-  let chain: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
-  NOTEBOOKS.forEach((nb, i) => {
+  const chain: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  writers.forEach((nb, i) => {
     const lane = i % 2;
-    const run = chain[lane].then(() =>
-      runNotebook({ input: path.join(ROOT, "notebooks", nb), output: path.join(OUT, nb), profile: "quick", onProgress: () => {}, cellTimeoutMs: 5 * 60_000 }),
-    );
+    const run = chain[lane].then(() => start(nb));
     chain[lane] = run.catch(() => undefined);
     runs.set(nb, run);
   });
+  const written = Promise.all(writers.map((nb) => runs.get(nb)!.catch(() => undefined)));
+  for (const nb of NOTEBOOKS.filter(readsFindings)) runs.set(nb, written.then(() => start(nb)));
 });
 
 function outputsOf(r: RunResult) {
@@ -41,7 +47,7 @@ function textOf(r: RunResult): string {
   return outputsOf(r)
     .map(({ o }) => {
       const rec = o as unknown as { text?: string | string[]; data?: Record<string, string | string[]> };
-      const t = rec.text ?? rec.data?.["text/html"] ?? rec.data?.["text/plain"] ?? "";
+      const t = rec.text ?? rec.data?.["text/html"] ?? rec.data?.["text/markdown"] ?? rec.data?.["text/plain"] ?? "";
       return Array.isArray(t) ? t.join("") : t;
     })
     .join("\n");
@@ -80,4 +86,36 @@ test("01-train: the quick run trains, caches both runs, and reports their number
   assert.match(text, /Saturation \(ε = 0\.01\) on the training probe points at the end, layers 1–5: (\d+\.\d%, ){4}\d+\.\d%/);
   const entries = fs.readdirSync(path.join(OUT, "cache")).filter((f) => f.endsWith(".json"));
   assert.ok(entries.some((f) => f.startsWith("question-plateau-")) && entries.some((f) => f.startsWith("question-")), `cache holds ${entries.join(", ")}`);
+});
+
+test("02-activations: saturation fractions are fractions of the probe set, a CI per layer, and the answer cell is computed", async (t) => {
+  if (!runs.has("02-activations.ipynb")) return t.skip("no 02-activations notebook");
+  const r = await runs.get("02-activations.ipynb")!;
+  const rec = readFindings("02-activations", path.join(OUT, "cache"));
+  const p = rec.parameters as { width: number; depth: number; probePoints: number };
+  const f = rec.findings;
+  assert.equal(f.saturationTrain.length, p.depth);
+  assert.equal(f.saturationHeldOut.length, p.depth);
+  for (const s of [...f.saturationTrain, ...f.saturationHeldOut]) {
+    const entries = s * p.probePoints * p.width; // a count of saturated (point, unit) entries
+    assert.ok(s >= 0 && s <= 1 && Math.abs(entries - Math.round(entries)) < 1e-6 * p.probePoints * p.width, `saturation ${s} is not k / (${p.probePoints} × ${p.width})`);
+  }
+  assert.equal(f.trainMinusHeldOut.length, p.depth, "one interval per layer");
+  for (const g of f.trainMinusHeldOut) assert.ok(g.low <= g.diff && g.diff <= g.high, `interval ${JSON.stringify(g)}`);
+  assert.ok(f.lowShare >= 0 && f.lowShare <= 1);
+  assert.ok(f.stuckUnits >= 0 && f.stuckUnits <= f.units && f.units === p.depth * p.width);
+  assert.match(textOf(r), /\*\*(Partly|Mostly not)[^*]*\*\* In the trained \d+-layer network/);
+});
+
+test("05-answer: the short answer and the claims table are built from this run's findings", async (t) => {
+  if (!runs.has("05-answer.ipynb")) return t.skip("no 05-answer notebook");
+  const r = await runs.get("05-answer.ipynb")!;
+  const text = textOf(r);
+  assert.match(text, /\*\*(Yes\.|Partly\.|Partly, and not for the stated reason\.|No\.)\*\* In the trained 5-layer sigmoid network of the question \(5 × 64,/, "the quick profile's network, from 01–04's findings");
+  const rows = text.split("\n").filter((l) => /^\| .* \| \*\*(holds|partly holds|does not hold|not measured)\*\* \|/.test(l));
+  assert.equal(rows.length, 9, "one row per claim of the popular answer");
+  // The index page's material: the tagged cells have outputs.
+  const tagged = r.notebook.cells.filter((c) => c.cell_type === "code" && (c.metadata as { tags?: string[] }).tags?.includes("book-index"));
+  assert.equal(tagged.length, 2);
+  for (const c of tagged) assert.ok(c.cell_type === "code" && c.outputs.length > 0, "a book-index cell produced output");
 });

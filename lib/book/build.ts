@@ -19,7 +19,7 @@ import { copyAssets } from "./assets";
 import { renderMarkdown, newMarkdownEnv } from "./markdown";
 import { BookNotebook, readBookNotebook } from "./notebook";
 import { ChapterLink, renderPage } from "./page";
-import { formatSeconds, notebookTitle, renderNotebook } from "./render";
+import { formatSeconds, notebookTitle, renderIndexHighlights, renderNotebook } from "./render";
 
 export interface BuildOptions {
   /** Executed notebooks, e.g. out/notebooks. */
@@ -28,6 +28,8 @@ export interface BuildOptions {
   outDir: string;
   /** Source notebooks, e.g. notebooks: they define the chapters. */
   sourcesDir?: string;
+  /** A markdown file rendered as the page guide.html and linked from the index (the teacher's guide). */
+  guide?: string;
 }
 
 export type ChapterState = "executed" | "failed" | "stale" | "unexecuted" | "unreadable";
@@ -70,7 +72,9 @@ export function buildBook(opts: BuildOptions): BuildResult {
   const links: ChapterLink[] = chapters.map((c) => ({ href: encodeURIComponent(c.page), title: c.title }));
   loaded.forEach((chapter, i) => writeChapterPage(chapter, chapters[i], links, i, opts.outDir));
   const index = path.join(opts.outDir, "index.html");
-  fs.writeFileSync(index, renderPage({ title: "Contents", body: indexBody(chapters), chapters: links, current: null }));
+  const highlights = indexHighlights(loaded, chapters);
+  const guide = opts.guide && fs.existsSync(opts.guide) ? writeGuidePage(opts.guide, links, opts.outDir) : null;
+  fs.writeFileSync(index, renderPage({ title: "Contents", body: indexBody(chapters, highlights.html, guide), chapters: links, current: null, needsPlotly: highlights.needsPlotly }));
   return { index, chapters };
 }
 
@@ -83,6 +87,17 @@ function toChapter({ source, notebook, state }: LoadedChapter): Chapter {
     elapsedSeconds: state === "unexecuted" ? null : notebook.elapsedSeconds,
   };
 }
+
+/** The teacher's guide as a page of its own; returns its file name. */
+function writeGuidePage(file: string, links: ChapterLink[], outDir: string): string {
+  const env = newMarkdownEnv();
+  const body = `<section class="cell markdown-cell">${renderMarkdown(fs.readFileSync(file, "utf8"), env)}</section>`;
+  const title = env.headings[0]?.text ?? "Guide";
+  fs.writeFileSync(path.join(outDir, GUIDE_PAGE), renderPage({ title, body, chapters: links, current: null, headings: env.headings }));
+  return GUIDE_PAGE;
+}
+
+export const GUIDE_PAGE = "guide.html";
 
 function writeChapterPage(loaded: LoadedChapter, chapter: Chapter, links: ChapterLink[], index: number, outDir: string): void {
   const rendered = renderNotebook(loaded.notebook, chapter.name);
@@ -179,12 +194,33 @@ function removeOldPages(outDir: string): void {
   fs.rmSync(path.join(outDir, "sources"), { recursive: true, force: true });
 }
 
-function indexBody(chapters: Chapter[]): string {
+/**
+ * The short answer first: outputs of cells tagged `book-index` in executed
+ * chapters (notebook 05's answer and key figure), with a link to the chapter.
+ */
+function indexHighlights(loaded: LoadedChapter[], chapters: Chapter[]): { html: string; needsPlotly: boolean } {
+  let needsPlotly = false;
+  const sections = loaded.flatMap((chapter, i) => {
+    if (chapter.state !== "executed") return [];
+    const h = renderIndexHighlights(chapter.notebook);
+    if (h.html === "") return [];
+    needsPlotly ||= h.needsPlotly;
+    const c = chapters[i];
+    return [
+      `<section class="answer" id="answer-${escapeHtml(c.name)}">${h.html}` +
+        `<p class="answer-link">The evidence, claim by claim: <a href="${encodeURIComponent(c.page)}">${escapeHtml(c.title)}</a></p></section>`,
+    ];
+  });
+  return { html: sections.join("\n"), needsPlotly };
+}
+
+function indexBody(chapters: Chapter[], highlights = "", guide: string | null = null): string {
   const question = renderMarkdown(QUESTION_MARKDOWN, newMarkdownEnv());
   const intro =
     `<h1>sigmoid-lab</h1>\n` +
     `<p>Executable TypeScript notebooks that answer one question by measurement:</p>\n` +
     `<blockquote class="question">${question}</blockquote>\n` +
+    (highlights ? `<h2 id="short-answer">The short answer</h2>\n${highlights}\n` : "") +
     `<p>Each chapter is a notebook executed from top to bottom; its code, numbers and figures are exactly what that run produced. ` +
     `Code cells can be folded, figures are interactive (hover, zoom, sliders).</p>\n` +
     `<h2 id="chapters">Chapters</h2>\n`;
@@ -199,7 +235,8 @@ function indexBody(chapters: Chapter[]): string {
   return (
     intro +
     `<table class="toc"><thead><tr><th class="num">#</th><th>Chapter</th><th class="num">Run time</th></tr></thead>` +
-    `<tbody>${rows.join("")}</tbody></table>`
+    `<tbody>${rows.join("")}</tbody></table>` +
+    (guide ? `\n<p class="guide-link">Teaching with these notebooks? Read the <a href="${guide}">teacher's guide</a>: run order, run times, what to change live, exercises, discussion questions.</p>` : "")
   );
 }
 

@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   printPlan(plan, args);
   const { times, failure } = await executeAll(plan, args);
   try {
-    const book = buildBook({ notebooksDir: args.executedDir, outDir: args.outDir, sourcesDir: args.sourcesDir });
+    const book = buildBook({ notebooksDir: args.executedDir, outDir: args.outDir, sourcesDir: args.sourcesDir, guide: path.join(args.sourcesDir, "README.md") });
     printSummary(book, times, args.outDir);
   } catch (err) {
     // Still end with the notebook failure, if any: it is the first thing to fix.

@@ -31,7 +31,7 @@ export interface PageOptions {
 
 export function renderPage(p: PageOptions): string {
   const plotly = p.needsPlotly ? `\n<script src="assets/plotly.min.js"></script>` : "";
-  const pageTitle = p.current === null ? BOOK_NAME : `${p.title} · ${BOOK_NAME}`;
+  const pageTitle = p.current === null && p.title === "Contents" ? BOOK_NAME : `${p.title} · ${BOOK_NAME}`;
   return `<!doctype html>
 <html lang="en">
 <head>

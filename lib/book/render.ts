@@ -7,6 +7,7 @@
  *   solution                         cell hidden behind "Show solution"
  *   remove-input                     outputs only, no code
  *   hide-input                       code collapsed (a click shows it)
+ *   book-index                       outputs also shown on the index page (the short answer, the key figure)
  */
 
 import { escapeHtml } from "../display/html";
@@ -81,6 +82,17 @@ function sourceBlock(cell: BookCell): string {
     `<pre><code class="hljs language-typescript">${highlightTypeScript(cell.source)}</code></pre>` +
     `</details>`
   );
+}
+
+/** Outputs of the cells tagged `book-index`, in order, for the index page (no code, no prompts). */
+export function renderIndexHighlights(nb: BookNotebook): { html: string; needsPlotly: boolean } {
+  const env = newMarkdownEnv();
+  const needs: PageNeeds = { plotly: false };
+  const parts = nb.cells
+    .filter((cell) => cell.cell_type === "code" && cell.tags.includes("book-index"))
+    .map((cell) => renderOutputs(cell.outputs, needs, env))
+    .filter((html) => html !== "");
+  return { html: parts.map((html) => `<div class="outputs">${html}</div>`).join("\n"), needsPlotly: needs.plotly };
 }
 
 export function formatSeconds(s: number): string {
