@@ -126,6 +126,17 @@ export function shortRunWarning(x: AnswerInputs): string | null {
   return `*These findings come from short runs (test accuracy ${pct(x.activations.testAccuracy)} in 02), such as the quick profile: they describe a network that has not learned yet. Run the book with the default parameters (\`npm start\`) for the trained network of the question.*`;
 }
 
+/** What the memorising network (ten times the passes over a tenth of the images) adds, in one sentence. */
+function memorisingSentence(a: ActivationFindings): string {
+  if (a.memorising.length === 0) return "";
+  const detected = a.memorising.filter((m) => m.gapTop.low > 0).length;
+  const gaps = a.memorising.map((m) => intervalPp(m.gapTop)).join("; ");
+  const what = "a network made to memorise (ten times the passes over a tenth of the images, training accuracy " + and(a.memorising.map((m) => pct(m.train, 0))) + ")";
+  return detected === 0
+    ? `Even ${what} shows no detectable top-layer gap: ${gaps}. `
+    : `Only ${what} shows a small top-layer gap${detected < a.memorising.length ? ` in ${detected} of ${a.memorising.length} seeds` : ""}: ${gaps}, against ${pct(a.saturationTrain[a.saturationTrain.length - 1], 0)} saturated in the question network's top layer. `;
+}
+
 /** The short answer, in markdown: a headline and four sentences. */
 export function shortAnswer(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): string {
   validateRules(rules);
@@ -149,13 +160,13 @@ export function shortAnswer(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES):
   );
   parts.push(
     `- **${gaps.length === 0 ? "Not because" : gaps.length === a.trainMinusHeldOut.length ? "Because" : "Only in part because"} gradient descent passed over $x_i$.** Held-out points are saturated ${gaps.length === 0 ? "alike" : "less"}: ${detectable === 0 ? `no layer's training − held-out difference is detectable (95% intervals on ${a.comparePoints.toLocaleString("en")} + ${a.comparePoints.toLocaleString("en")} points; the largest is ${intervalPp(largest)})` : `the largest training − held-out difference is ${intervalPp(largest)} (${a.comparePoints.toLocaleString("en")} points per set), ${gaps.length === 0 ? `at most ${pct(a.maxRelativeGap, 0)} of the layer's saturation level` : `relevant in ${layers(gaps)}`}`}. ` +
-      `${a.memorising.length > 0 ? `Even a network made to memorise (ten times the passes over a tenth of the images) shows a top-layer gap of ${a.memorising.map((m) => intervalPp(m.gapTop)).join("; ")}. ` : ""}${link(WHERE.trainVsHeldOut)}`,
+      `${memorisingSentence(a)}${link(WHERE.trainVsHeldOut)}`,
   );
   parts.push(
     `- **${plateauPeak(a) ? "Saturation is not the end state of many passes" : "Saturation and training time"}.** ${a.topPeak.saturation === 0 ? "The top layer never had an entry within ε of 0 or 1 at any probe time of this run" : `The top layer was most saturated (${pct(a.topPeak.saturation, 0)} of its entries) at epoch ${a.topPeak.epoch.toFixed(2)}, ${a.topPeak.heldOutAccuracy < 0.2 ? `when the network still predicted at chance (${pct(a.topPeak.heldOutAccuracy, 0)} held-out accuracy): Glorot & Bengio's plateau` : `at ${pct(a.topPeak.heldOutAccuracy, 0)} held-out accuracy`}`}; the recipe (init, learning rate, depth, activation, length) moves the most saturated layer between ${pct(a.sweep.maxLayerMin, 0)} and ${pct(a.sweep.maxLayerMax, 0)} across ${a.sweep.runs} runs. ${link(WHERE.overTraining)} ${link(WHERE.sensitivity)}`,
   );
   parts.push(
-    `- **The 1/4 argument: ${b.boundHeld ? "a true bound" : "a bound that failed here"}${b.trained.boundOverMeasured[0] > 10 ? ", and a loose one" : ""}.** ‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ ${b.boundHeld ? "held on every point measured" : "failed on some point (see 03)"}; at init, with ‖W‖₂ ≈ ${num(b.init.spectralNorm)}, the error shrinks ×${num(b.init.perLayer)} per layer; after training the bound overestimates ‖δ₁‖ ${num(b.trained.boundOverMeasured[0])}-fold and ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}. ` +
+    `- **The 1/4 argument: ${b.boundHeld ? "a true bound" : "a bound that failed here"}${b.trained.boundOverMeasured[0] > 10 ? ", and a loose one" : ""}.** $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point measured" : "failed on some point (see 03)"}; at init, with ‖W‖₂ ≈ ${num(b.init.spectralNorm)}, the error shrinks ×${num(b.init.perLayer)} per layer; after training the bound overestimates ‖δ₁‖ ${num(b.trained.boundOverMeasured[0])}-fold and ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}. ` +
       `${trainsDeep.length > 0 ? `At depth ${f.deep}, where the baseline reaches ${errText(base)}, ${trainsDeep.length} recipe${trainsDeep.length > 1 ? "s" : ""} train${trainsDeep.length > 1 ? "" : "s"} within the same budget${sigmoidTrainsDeep.length > 0 ? `, ${sigmoidTrainsDeep.length} of them keeping the sigmoid` : ""}.` : `At depth ${f.deep} no recipe trains within the budget.`} ${link(WHERE.measuredBound)} ${link(WHERE.fixesTable)}`,
   );
   return parts.join("\n");
@@ -210,7 +221,7 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
   });
   out.push({
     claim: "So the error shrinks at least 4× per layer while the weights are below 4, and gradients vanish with depth.",
-    measured: `The bound ‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ ${b.boundHeld ? "held on every point and layer" : "failed somewhere (see 03)"}. At init: ×${num(b.init.perLayer)} per layer, ‖δ₁‖/‖δ_out‖ = ${num(b.init.firstOverOutput)} (depth ${b.depth}), ${num(b.init.deepFirstOverOutput)} (depth ${b.init.deepDepth}). Trained: ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}, the chained bound ${num(b.trained.boundOverMeasured[0])}× too high at layer 1; ‖W‖₂ ${num(b.trained.spectralNormMin)}–${num(b.trained.spectralNormMax)}, no entry above ${num(b.trained.maxEntry)}.`,
+    measured: `The bound $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point and layer" : "failed somewhere (see 03)"}. At init: ×${num(b.init.perLayer)} per layer, ‖δ₁‖/‖δ_out‖ = ${num(b.init.firstOverOutput)} (depth ${b.depth}), ${num(b.init.deepFirstOverOutput)} (depth ${b.init.deepDepth}). Trained: ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}, the chained bound ${num(b.trained.boundOverMeasured[0])}× too high at layer 1; ‖W‖₂ ${num(b.trained.spectralNormMin)}–${num(b.trained.spectralNormMax)}, no entry above ${num(b.trained.maxEntry)}.`,
     verdict: b.boundHeld && b.init.perLayer < 1 && b.trained.firstOverTop < 0.1 ? "holds" : b.boundHeld && b.init.perLayer < 1 ? "partly holds" : "does not hold",
     where: [WHERE.measuredBound],
   });

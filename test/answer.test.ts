@@ -195,3 +195,9 @@ test("answer: a run without any saturation is described without invented shares 
   assert.ok(!text.includes("of the saturated entries sit near"));
   assert.ok(text.includes("The top layer never had an entry within ε of 0 or 1"));
 });
+
+test("answer: the memorising network's gap is reported as detected or not, from its intervals", () => {
+  assert.match(shortAnswer(INPUTS), /Only a network made to memorise \(ten times the passes over a tenth of the images, training accuracy 100%\) shows a small top-layer gap: \+2\.7 pp \[\+1\.7, \+3\.7\]/);
+  const none = { ...INPUTS, activations: { ...ACT, memorising: [{ gapTop: iv(0.01, 0.02), train: 1, test: 0.8 }, { gapTop: iv(0.005, 0.02), train: 0.99, test: 0.8 }] } };
+  assert.match(shortAnswer(none), /Even a network made to memorise \(.*training accuracy 100% and 99%\) shows no detectable top-layer gap: \+1\.0 pp \[−1\.0, \+3\.0\]; \+0\.5 pp/);
+});
