@@ -131,7 +131,7 @@ function memorisingSentence(a: ActivationFindings): string {
   if (a.memorising.length === 0) return "";
   const detected = a.memorising.filter((m) => m.gapTop.low > 0).length;
   const gaps = a.memorising.map((m) => intervalPp(m.gapTop)).join("; ");
-  const what = "a network made to memorise (ten times the passes over a tenth of the images, training accuracy " + and(a.memorising.map((m) => pct(m.train, 0))) + ")";
+  const what = "a network made to memorise (ten times the passes over a tenth of the images, training accuracy " + and([...new Set(a.memorising.map((m) => pct(m.train, 0)))]) + ")";
   return detected === 0
     ? `Even ${what} shows no detectable top-layer gap: ${gaps}. `
     : `Only ${what} shows a small top-layer gap${detected < a.memorising.length ? ` in ${detected} of ${a.memorising.length} seeds` : ""}: ${gaps}, against ${pct(a.saturationTrain[a.saturationTrain.length - 1], 0)} saturated in the question network's top layer. `;
