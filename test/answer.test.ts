@@ -11,9 +11,9 @@ import * as path from "node:path";
 import {
   ActivationFindings, BoundFindings, FixRow, FixesFindings, MissingFindingsError, TrainFindings,
   findingsFile, readFindings, recordFindings,
-} from "../lib/findings";
-import { ANSWER_RULES, AnswerInputs, WHERE, claims, claimsMarkdown, headline, literatureNotes, relevantGaps, shortAnswer, shortRunWarning, validateRules } from "../lib/answer";
-import { ConfigError } from "../lib/errors";
+} from "../lib/run/findings";
+import { ANSWER_RULES, AnswerInputs, WHERE, claims, claimsMarkdown, headline, literatureNotes, relevantGaps, shortAnswer, shortRunWarning, validateRules } from "../lib/chapters/answer";
+import { ConfigError } from "../lib/core/errors";
 import { newMarkdownEnv, renderMarkdown } from "../lib/book/markdown";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-findings-"));

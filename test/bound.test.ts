@@ -1,10 +1,10 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
-import { prepareBackend } from "../lib/backend";
-import { Mlp } from "../lib/model";
-import { matmul, matrix, orthonormalColumns, singularValues, transpose } from "../lib/linalg";
-import { inputOutputJacobian } from "../lib/jacobian";
-import { Rng } from "../lib/rng";
+import { prepareBackend } from "../lib/core/backend";
+import { Mlp } from "../lib/core/model";
+import { matmul, matrix, orthonormalColumns, singularValues, transpose } from "../lib/core/linalg";
+import { inputOutputJacobian } from "../lib/measure/jacobian";
+import { Rng } from "../lib/core/rng";
 import {
   activationGradient,
   backpropPass,
@@ -29,7 +29,7 @@ import {
   spectralNormBySvd,
   spectrumStats,
   weightMatrix,
-} from "../lib/bound";
+} from "../lib/measure/bound";
 
 before(async () => {
   await prepareBackend({ quiet: true });

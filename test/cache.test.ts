@@ -3,9 +3,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { prepareBackend } from "../lib/backend";
-import { cached, cacheKey, canonicalJson } from "../lib/cache";
-import { ExperimentConfig, runExperiment } from "../lib/experiment";
+import { prepareBackend } from "../lib/core/backend";
+import { cached, cacheKey, canonicalJson } from "../lib/run/cache";
+import { ExperimentConfig, runExperiment } from "../lib/run/experiment";
 
 before(async () => {
   await prepareBackend({ quiet: true });

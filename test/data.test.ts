@@ -16,8 +16,8 @@ import {
   shuffled,
   splitTrainValidation,
   subset,
-} from "../lib/data";
-import { ConfigError, DataFileError } from "../lib/errors";
+} from "../lib/data/mnist";
+import { ConfigError, DataFileError } from "../lib/core/errors";
 
 // ---------------------------------------------------------------- idx bytes
 

@@ -6,11 +6,11 @@
  */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
-import { prepareBackend } from "../lib/backend";
+import { prepareBackend } from "../lib/core/backend";
 import { EXERCISES, Exercise, check, exercise, exerciseCells, measureFirstSaturation, showFeedback, verify } from "../lib/exercises";
-import { PlaygroundRun, momentEpochs, pointsOrPlane, runPlayground, toyDataset, withFix } from "../lib/playground";
+import { PlaygroundRun, momentEpochs, pointsOrPlane, runPlayground, toyDataset, withFix } from "../lib/chapters/playground";
 import { memorySink, setDefaultSink } from "../lib/display/output";
-import { activation } from "../lib/activations";
+import { activation } from "../lib/core/activations";
 
 let baseline: PlaygroundRun;
 let fixed: PlaygroundRun;

@@ -11,15 +11,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { Mlp, validateMlpConfig } from "../lib/model";
-import { loadData, buildModel, ExperimentConfig } from "../lib/experiment";
-import { train, validateTrainConfig } from "../lib/train";
-import { probe } from "../lib/probe";
-import * as fixes from "../lib/fixes";
-import { runJobs } from "../lib/parallel";
-import { Job, JobOutcome, runJob, validationSplit } from "../lib/worker";
-import type { ExperimentRecord } from "../lib/experiment";
+import { prepareBackend } from "../lib/core/backend";
+import { Mlp, validateMlpConfig } from "../lib/core/model";
+import { loadData, buildModel, ExperimentConfig } from "../lib/run/experiment";
+import { train, validateTrainConfig } from "../lib/core/train";
+import { probe } from "../lib/measure/probe";
+import * as fixes from "../lib/chapters/fixes";
+import { runJobs } from "../lib/run/jobs";
+import { Job, JobOutcome, runJob, validationSplit } from "../lib/run/worker";
+import type { ExperimentRecord } from "../lib/run/experiment";
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-fixes-"));
 const cacheDir = (name: string) => path.join(TMP, name);
@@ -51,7 +51,7 @@ for (const fix of fixes.FIXES) {
       validateMlpConfig({ ...cfg.model, inputDim: 784, outputDim: 10 });
       const { model } = buildModel(cfg, data);
       try {
-        validateTrainConfig(model, { train: data.train, test: data.test, probeSets: [data.probeTrain] }, cfg.train);
+        validateTrainConfig(model, { train: data.train, test: data.test, probeSets: [data.probeTrain], observe: probe }, cfg.train);
         assert.equal(model.depth, depth);
         assert.equal(model.act.name, fix.activation);
         assert.equal(model.hidden.every((l) => !!l.bn === !!fix.batchNorm), true);
@@ -330,13 +330,17 @@ test("the parallel runner returns the same numbers as a serial run, in order, on
 test("the worker threads are gone when runJobs returns, also after a failure", async () => {
   const workersAlive = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort" || r === "Worker").length;
   const before = workersAlive();
+  // Terminated workers release their ports asynchronously: wait for it (a loaded machine takes longer), up to 5 s.
+  const settled = async () => {
+    for (let t = 0; t < 50 && workersAlive() !== before; t++) await new Promise((r) => setTimeout(r, 100));
+  };
   await runJobs([1, 2].map((s) => ({ kind: "experiment" as const, config: small(10 + s, { epochs: 1 }) })), { workers: 2, cacheDir: cacheDir("alive") });
-  await new Promise((r) => setTimeout(r, 100));
+  await settled();
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
   // A job that throws something other than a divergence rejects the whole batch and stops the workers.
   const bad = { kind: "experiment" as const, config: { ...small(20), data: { kind: "mnist" as const, trainLimit: 999_999 } } };
   await assert.rejects(runJobs([bad, { kind: "experiment", config: small(21, { epochs: 1 }) }], { workers: 2, cacheDir: cacheDir("alive") }), /limit/);
-  await new Promise((r) => setTimeout(r, 100));
+  await settled();
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
 });
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { matmul, matrix, orthonormalColumns, singularValues, spectralNorm, symmetricEigenvalues, transpose } from "../lib/linalg";
-import { Rng } from "../lib/rng";
+import { matmul, matrix, orthonormalColumns, singularValues, spectralNorm, symmetricEigenvalues, transpose } from "../lib/core/linalg";
+import { Rng } from "../lib/core/rng";
 
 function random(rows: number, cols: number, seed: number) {
   const r = new Rng(seed);

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { runNotebook, RunResult } from "../lib/runner";
 import { ensureLibBuilt } from "../lib/runner/build-lib";
-import { readFindings } from "../lib/findings";
+import { readFindings } from "../lib/run/findings";
 
 const ROOT = path.resolve(__dirname, "..");
 const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();

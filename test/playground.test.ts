@@ -6,8 +6,8 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { inflateSync } from "zlib";
-import { prepareBackend } from "../lib/backend";
-import { Mlp } from "../lib/model";
+import { prepareBackend } from "../lib/core/backend";
+import { Mlp } from "../lib/core/model";
 import {
   PlaygroundConfig,
   classifySaturation,
@@ -29,9 +29,9 @@ import {
   tilesTakeaway,
   describeConfig,
   coverage,
-} from "../lib/playground";
+} from "../lib/chapters/playground";
 import { crc32, encodePalettePng, tileGridHtml, tileIndices, DEFAULT_TILE_COLORS, tilePalette } from "../lib/display/tiles";
-import { ConfigError } from "../lib/errors";
+import { ConfigError } from "../lib/core/errors";
 
 before(async () => {
   await prepareBackend({ quiet: true });

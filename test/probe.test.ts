@@ -1,13 +1,14 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { activation } from "../lib/activations";
-import { Mlp } from "../lib/model";
-import { ProbePoints, probe, rhoB, saturationFraction, unitSaturation, meanRowNorm } from "../lib/probe";
-import { inputOutputJacobian } from "../lib/jacobian";
-import { percentiles, histogram, bootstrapInterval } from "../lib/stats";
-import { Rng } from "../lib/rng";
+import { prepareBackend } from "../lib/core/backend";
+import { activation } from "../lib/core/activations";
+import { crossEntropy } from "../lib/core/loss";
+import { Mlp } from "../lib/core/model";
+import { ProbePoints, probe, rhoB, saturationFraction, unitSaturation, meanRowNorm } from "../lib/measure/probe";
+import { inputOutputJacobian } from "../lib/measure/jacobian";
+import { percentiles, histogram, bootstrapInterval } from "../lib/measure/stats";
+import { Rng } from "../lib/core/rng";
 import { refTopHidden, RefNet } from "./helpers/reference-mlp";
 
 before(async () => {
@@ -118,7 +119,7 @@ test("probe: δ of the output is p − y, δ_l follows the backprop recursion, s
   // Weight-gradient norms equal tfjs's gradient of the mean loss.
   const g = tf.tidy(() => {
     const y = tf.oneHot(tf.tensor1d(pts.y, "int32"), 3).toFloat() as tf.Tensor2D;
-    const { grads } = tf.variableGrads(() => Mlp.crossEntropy(model.forward(tf.tensor2d(pts.x, [7, 6])).logits, y), model.layers.map((l) => l.W));
+    const { grads } = tf.variableGrads(() => crossEntropy(model.forward(tf.tensor2d(pts.x, [7, 6])).logits, y), model.layers.map((l) => l.W));
     return model.layers.map((l) => tf.norm(grads[l.W.name]).dataSync()[0]);
   });
   snap.layers.forEach((l, i) => assert.ok(Math.abs(l.weightGradNorm! - g[i]) < 1e-5 * Math.max(1, g[i])));
@@ -165,7 +166,7 @@ test("input–output Jacobian matches finite differences of a float64 forward pa
 });
 
 test("probe rows and the danfo DataFrame carry the snapshot's numbers", () => {
-  const { probeRows, probeFrame } = require("../lib/frames") as typeof import("../lib/frames");
+  const { probeRows, probeFrame } = require("../lib/measure/frames") as typeof import("../lib/measure/frames");
   const model = new Mlp({ inputDim: 6, widths: [5, 4], outputDim: 3, activation: "sigmoid", init: "normalized", seed: 3 });
   const snap = probe(model, points(9, 6, 3, 4));
   const rows = probeRows(snap);

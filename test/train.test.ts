@@ -1,11 +1,13 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { loadMnist, subset } from "../lib/data";
-import { Mlp, MlpConfig } from "../lib/model";
-import { TrainConfig, TrainData, train } from "../lib/train";
-import { DivergenceError } from "../lib/errors";
+import { prepareBackend } from "../lib/core/backend";
+import { loadMnist, subset } from "../lib/data/mnist";
+import { Mlp, MlpConfig } from "../lib/core/model";
+import { TrainConfig, TrainData, train } from "../lib/core/train";
+import { crossEntropy } from "../lib/core/loss";
+import { probe } from "../lib/measure/probe";
+import { DivergenceError } from "../lib/core/errors";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -20,7 +22,7 @@ const sgd = (lr: number, momentum = 0) => ({ kind: "sgd" as const, learningRate:
 test("same seed, same numbers; another seed, other numbers", async () => {
   const run = async (seed: number) => {
     const m = net({ seed });
-    const r = await train(m, { train: mnist(), probeSets: [subset(held(), [0, 1, 2, 3], "p")] }, { epochs: 2, batchSize: 64, optimizer: sgd(0.5, 0.9), seed });
+    const r = await train(m, { train: mnist(), observe: probe, probeSets: [subset(held(), [0, 1, 2, 3], "p")] }, { epochs: 2, batchSize: 64, optimizer: sgd(0.5, 0.9), seed });
     const w = m.getWeights();
     m.dispose();
     return { losses: r.stepLosses, w, probe: r.probes[r.probes.length - 1].snapshots[0].layers[2].mean };
@@ -36,7 +38,7 @@ test("no tensor leaks: the tensor count after epoch 2 equals that after epoch 10
   for (const [patch, optimizer] of [[{}, sgd(0.1, 0.9)], [{ batchNorm: true, residual: true }, { kind: "adam" as const, learningRate: 1e-3 }]] as const) {
     const m = net(patch);
     const counts: number[] = [];
-    await train(m, { train: loadMnist("train", { limit: 256 }), test: held(), probeSets: [subset(held(), [0, 1, 2], "p")] },
+    await train(m, { train: loadMnist("train", { limit: 256 }), test: held(), observe: probe, probeSets: [subset(held(), [0, 1, 2], "p")] },
       { epochs: 10, batchSize: 64, optimizer, seed: 1, probeEverySteps: 3 },
       { onEpoch: () => counts.push(tf.memory().numTensors) });
     assert.equal(counts[9], counts[1], `tensor counts per epoch: ${counts.join(", ")}`);
@@ -88,7 +90,7 @@ function fullBatchGradient(m: Mlp, d: ReturnType<typeof mnist>) {
   return tf.tidy(() => {
     const x = tf.tensor2d(d.x, [d.n, 784]);
     const y = tf.oneHot(tf.tensor1d(d.y, "int32"), 10).toFloat() as tf.Tensor2D;
-    const { grads } = tf.variableGrads(() => Mlp.crossEntropy(m.forward(x, { training: true }).logits, y), m.trainableVariables());
+    const { grads } = tf.variableGrads(() => crossEntropy(m.forward(x, { training: true }).logits, y), m.trainableVariables());
     return m.layers.map((l) => grads[l.W.name].dataSync() as Float32Array);
   });
 }
@@ -147,7 +149,7 @@ test("Adam's first step moves every weight by about the learning rate (m̂/√v�
 
 test("training learns MNIST, probes come at the asked cadence with update:data ratios", async () => {
   const m = net({ init: "normalized", widths: [64, 64] });
-  const r = await train(m, { train: mnist(), test: held(), probeSets: [subset(mnist(), [0, 1, 2, 3, 4], "p")] },
+  const r = await train(m, { train: mnist(), test: held(), observe: probe, probeSets: [subset(mnist(), [0, 1, 2, 3, 4], "p")] },
     { epochs: 4, batchSize: 32, optimizer: { kind: "adam", learningRate: 3e-3 }, seed: 2, probeEverySteps: 10 });
   assert.ok(r.epochs[3].test!.accuracy > 0.75, `test accuracy ${r.epochs[3].test!.accuracy}`);
   assert.ok(r.epochs[3].train.loss < r.epochs[0].train.loss);

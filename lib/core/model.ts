@@ -16,7 +16,7 @@ import { Rng } from "./rng";
 
 export interface MlpConfig {
   readonly inputDim: number;
-  /** Hidden layer widths, input to output; [1000, 1000, 1000, 1000, 1000] is the question's net. */
+  /** Hidden layer widths, input to output; [256, 256, 256, 256, 256] is the question's net. */
   readonly widths: readonly number[];
   readonly outputDim: number;
   readonly activation: ActivationName;
@@ -122,11 +122,6 @@ export class Mlp {
       variance = bn.movingVariance;
     }
     return tf.batchNorm(u, mean, variance, bn.beta, bn.gamma, BN_EPSILON) as tf.Tensor2D;
-  }
-
-  /** Mean softmax cross-entropy of logits against integer labels (as one-hot rows). */
-  static crossEntropy(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Scalar {
-    return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar);
   }
 
   trainableVariables(): tf.Variable[] {

@@ -4,9 +4,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { projectRoot } from "./paths";
-import type { ActivationName } from "./activations";
-import type { InitName } from "./init";
+import { projectRoot } from "../core/paths";
+import type { ActivationName } from "../core/activations";
+import type { InitName } from "../core/init";
 
 export interface PublishedRow {
   readonly label: string;

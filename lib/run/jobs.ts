@@ -14,12 +14,12 @@
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import { prepareBackend } from "./backend";
+import { prepareBackend } from "../core/backend";
 import { canonicalJson } from "./cache";
-import { ConfigError } from "./errors";
+import { ConfigError } from "../core/errors";
 import { FromWorker, Job, JobOutcome, JobProgress, ToWorker, WORKER_MARK, lookupJob, runJob } from "./worker";
-import { escapeHtml } from "./display/html";
-import { OutputSink, inTslabKernel, updatingCellSink } from "./display/output";
+import { escapeHtml } from "../display/html";
+import { OutputSink, inTslabKernel, updatingCellSink } from "../display/output";
 
 export interface RunJobsOptions {
   /** Worker threads (default: min(2, cores)). 1 runs every job in this thread. */

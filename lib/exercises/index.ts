@@ -19,18 +19,18 @@
  *   import { check } from "./lib/exercises";
  */
 import * as tf from "@tensorflow/tfjs";
-import { activation } from "./activations";
-import { INITS } from "./init";
-import { matrix, spectralNorm } from "./linalg";
-import { BN_EPSILON, Mlp } from "./model";
-import { ProbePoints, ProbeSnapshot, probe, saturationFraction } from "./probe";
-import { Rng } from "./rng";
-import { train, validateTrainConfig } from "./train";
-import { loadMnist, subset } from "./data";
-import { prepareBackend } from "./backend";
-import { PlaygroundRun, mostSaturatedLayer, pointsOrPlane, reluOutcome } from "./playground";
-import { OutputSink, currentSink } from "./display/output";
-import { escapeHtml } from "./display/html";
+import { activation } from "../core/activations";
+import { INITS } from "../core/init";
+import { matrix, spectralNorm } from "../core/linalg";
+import { BN_EPSILON, Mlp } from "../core/model";
+import { ProbePoints, ProbeSnapshot, probe, saturationFraction } from "../measure/probe";
+import { Rng } from "../core/rng";
+import { train, validateTrainConfig } from "../core/train";
+import { loadMnist, subset } from "../data/mnist";
+import { prepareBackend } from "../core/backend";
+import { PlaygroundRun, mostSaturatedLayer, pointsOrPlane, reluOutcome } from "../chapters/playground";
+import { OutputSink, currentSink } from "../display/output";
+import { escapeHtml } from "../display/html";
 
 // ------------------------------------------------------------ feedback
 
@@ -313,8 +313,8 @@ export function measureFirstSaturation(): Promise<FirstSaturation> {
     try {
       const r = await train(
         model,
-        { train: data, probeSets: [points] },
-        { epochs: 2, batchSize: 32, optimizer: { kind: "sgd", learningRate: 3 }, seed: 1, probeEverySteps: 10, probeOptions: { gradients: false, eps: [0.01] }, evalTrainSize: 200 },
+        { train: data, probeSets: [points], observe: (m, p) => probe(m, p, { gradients: false, eps: [0.01] }) },
+        { epochs: 2, batchSize: 32, optimizer: { kind: "sgd", learningRate: 3 }, seed: 1, probeEverySteps: 10, evalTrainSize: 200 },
       );
       const series = r.probes.map((p) => ({ step: p.step, sat: p.snapshots[0].layers.map((l) => l.saturation[0].total) }));
       const hit = series.find((s) => s.sat.some((v) => v >= level));

@@ -4,9 +4,9 @@
  * labels alternate 0, 1, 0, 1, ... so classes are balanced to within one.
  * `noise` is the standard deviation of Gaussian jitter added to each coordinate.
  */
-import { ConfigError } from "./errors";
-import type { Dataset } from "./data";
-import { Rng } from "./rng";
+import { ConfigError } from "../core/errors";
+import type { Dataset } from "./mnist";
+import { Rng } from "../core/rng";
 
 interface ToyCommon {
   readonly n: number;

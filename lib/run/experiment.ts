@@ -5,16 +5,17 @@
  * and the probe records from the cache.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Dataset, loadMnist, subset } from "./data";
-import { makeShapeset } from "./shapeset";
-import { makeSpirals } from "./toy";
-import { Mlp, MlpConfig } from "./model";
-import { TrainCallbacks, TrainConfig, TrainResult, train } from "./train";
-import { applyLsuv, LsuvResult } from "./lsuv";
-import { initName } from "./init";
+import { Dataset, loadMnist, subset } from "../data/mnist";
+import { makeShapeset } from "../data/shapeset";
+import { makeSpirals } from "../data/toy";
+import { Mlp, MlpConfig } from "../core/model";
+import { TrainCallbacks, TrainConfig, TrainResult, train } from "../core/train";
+import { ProbeSnapshot, probe } from "../measure/probe";
+import { applyLsuv, LsuvResult } from "../core/lsuv";
+import { initName } from "../core/init";
 import { cached, CacheStatus } from "./cache";
-import { permutation, Rng } from "./rng";
-import { ConfigError } from "./errors";
+import { permutation, Rng } from "../core/rng";
+import { ConfigError } from "../core/errors";
 
 export type DataSpec =
   | { readonly kind: "mnist"; readonly trainLimit?: number; readonly testLimit?: number }
@@ -42,7 +43,7 @@ export interface ExperimentData {
 }
 
 export interface ExperimentRecord {
-  readonly result: TrainResult;
+  readonly result: TrainResult<ProbeSnapshot>;
   readonly lsuv: LsuvResult | null;
   /** Wall time of the training run that made this record (not of a cache load). */
   readonly wallSeconds: number;
@@ -108,14 +109,14 @@ export function buildModel(cfg: ExperimentConfig, data: ExperimentData): { model
  * was trained before (pass refresh to retrain). Callbacks only fire when
  * training actually runs.
  */
-export async function runExperiment(cfg: ExperimentConfig, callbacks: TrainCallbacks = {}, opts: { refresh?: boolean; cacheDir?: string } = {}): Promise<Experiment> {
+export async function runExperiment(cfg: ExperimentConfig, callbacks: TrainCallbacks<ProbeSnapshot> = {}, opts: { refresh?: boolean; cacheDir?: string } = {}): Promise<Experiment> {
   const data = loadData(cfg.data, cfg.probePoints ?? 1000);
   const { model: initialModel } = buildModel(cfg, data);
   const entry = await cached<ExperimentRecord>(cfg.name, cfg, async () => {
     const t0 = Date.now();
     const { model, lsuv } = buildModel(cfg, data);
     try {
-      const result = await train(model, { train: data.train, test: data.test, probeSets: [data.probeTrain, data.probeHeldOut] }, cfg.train, callbacks);
+      const result = await train(model, { train: data.train, test: data.test, probeSets: [data.probeTrain, data.probeHeldOut], observe: (m, p) => probe(m, p) }, cfg.train, callbacks);
       return { value: { result, lsuv, wallSeconds: (Date.now() - t0) / 1000 }, arrays: model.getWeights() };
     } finally {
       model.dispose();

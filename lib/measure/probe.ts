@@ -6,22 +6,17 @@
  * δ_l = ∂ℓ_i/∂z_l the backpropagated error of one example's loss.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp } from "./model";
-import { Asymptotes, isSaturated } from "./activations";
+import { Mlp } from "../core/model";
+import { Asymptotes, isSaturated } from "../core/activations";
 import { Histogram, histogram, meanStd, percentiles } from "./stats";
-import { frobeniusNorm } from "./linalg";
-import { ConfigError } from "./errors";
-import { scoped, variableFrom } from "./scope";
+import { frobeniusNorm } from "../core/linalg";
+import { ConfigError } from "../core/errors";
+import { scoped, variableFrom } from "../core/scope";
+import { crossEntropy, oneHot } from "../core/loss";
+import type { LabelledData } from "../core/train";
 
 /** The points a probe looks at: rows of x (n × inputDim) with labels. */
-export interface ProbePoints {
-  readonly name: string;
-  readonly x: Float32Array;
-  readonly y: Int32Array;
-  readonly n: number;
-  readonly inputDim: number;
-  readonly numClasses: number;
-}
+export type ProbePoints = LabelledData;
 
 export interface ProbeOptions {
   /** Saturation thresholds; the first is the one used for per-unit counts. */
@@ -230,13 +225,6 @@ interface Pass {
   weightGrads: number[] | null;
 }
 
-/** One-hot rows as a float tensor, built in JS (no int tensor round trip). */
-export function oneHot(labels: ArrayLike<number>, numClasses: number): tf.Tensor2D {
-  const buf = new Float32Array(labels.length * numClasses);
-  for (let i = 0; i < labels.length; i++) buf[i * numClasses + labels[i]] = 1;
-  return tf.tensor2d(buf, [labels.length, numClasses]);
-}
-
 function tensors(points: ProbePoints): { x: tf.Tensor2D; y: tf.Tensor2D } {
   return {
     x: tf.tensor2d(points.x, [points.n, points.inputDim]),
@@ -310,7 +298,7 @@ function download(model: Mlp, z: tf.Tensor[], a: tf.Tensor[]) {
 }
 
 function lossAndAccuracy(logits: tf.Tensor2D, y: tf.Tensor2D, labels: Int32Array) {
-  const loss = Mlp.crossEntropy(logits, y).dataSync()[0];
+  const loss = crossEntropy(logits, y).dataSync()[0];
   const pred = tf.argMax(logits, 1).dataSync();
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) correct++;

@@ -6,10 +6,10 @@
  * near 1.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp } from "./model";
-import { matrix, singularValues } from "./linalg";
-import { scoped } from "./scope";
-import { ConfigError } from "./errors";
+import { Mlp } from "../core/model";
+import { matrix, singularValues } from "../core/linalg";
+import { scoped } from "../core/scope";
+import { ConfigError } from "../core/errors";
 
 export interface JacobianSpectrum {
   /** Rows: units of layer `toLayer`; columns: input dimensions. Row-major. */

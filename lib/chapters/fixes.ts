@@ -15,25 +15,26 @@
  * Baseline: sigmoid, standard init U[−1/√n, 1/√n], plain SGD (the question's network).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ActivationName } from "./activations";
-import { cached } from "./cache";
-import { ConfigError } from "./errors";
-import { DataSpec, ExperimentConfig, buildModel, loadData } from "./experiment";
-import type { InitSpec } from "./init";
-import { inputOutputJacobian } from "./jacobian";
-import { Mlp } from "./model";
-import { meanRowNorm, oneHot, probe } from "./probe";
-import { scoped, variableFrom } from "./scope";
-import type { EpochRecord, TrainResult } from "./train";
-import type { Failure, JobOutcome, TraceJob, ValidationJob, ValidationResult } from "./worker";
-import type { ExperimentRecord } from "./experiment";
-import type { FixesFindings } from "./findings";
-import { escapeHtml } from "./display/html";
-import { OutputSink, currentSink } from "./display/output";
+import type { ActivationName } from "../core/activations";
+import { cached } from "../run/cache";
+import { ConfigError } from "../core/errors";
+import { DataSpec, ExperimentConfig, buildModel, loadData } from "../run/experiment";
+import type { InitSpec } from "../core/init";
+import { inputOutputJacobian } from "../measure/jacobian";
+import { Mlp } from "../core/model";
+import { meanRowNorm, probe } from "../measure/probe";
+import { oneHot } from "../core/loss";
+import { scoped, variableFrom } from "../core/scope";
+import type { EpochRecord, TrainResult } from "../core/train";
+import type { Failure, JobOutcome, TraceJob, ValidationJob, ValidationResult } from "../run/worker";
+import type { ExperimentRecord } from "../run/experiment";
+import type { FixesFindings } from "../run/findings";
+import { escapeHtml } from "../display/html";
+import { OutputSink, currentSink } from "../display/output";
 
-export { runJobs, defaultWorkers } from "./parallel";
-export type { RunJobsOptions, JobEvent } from "./parallel";
-export type { Job, JobOutcome, Failure, ValidationJob, ValidationResult, TraceJob, TraceResult, TracePoint } from "./worker";
+export { runJobs, defaultWorkers } from "../run/jobs";
+export type { RunJobsOptions, JobEvent } from "../run/jobs";
+export type { Job, JobOutcome, Failure, ValidationJob, ValidationResult, TraceJob, TraceResult, TracePoint } from "../run/worker";
 
 // ------------------------------------------------------------------ the fixes
 
@@ -515,7 +516,7 @@ export function summarizeRun(config: ExperimentConfig, outcome: JobOutcome, targ
   if (!outcome.ok) {
     return { ...base, failure: outcome.failure, testAccuracy: NaN, curve: [], stepLosses: [], epochsToTarget: null, secondsToTarget: null, saturation: null, saturationEps: null, derivativeMean: [], deltaNormInit: [], deltaNormEnd: [], gradRatioInit: NaN, gradRatioEnd: NaN, trainSeconds: NaN };
   }
-  const r = (outcome.value as ExperimentRecord).result as TrainResult;
+  const r = (outcome.value as ExperimentRecord).result;
   const curve = r.epochs.map((e: EpochRecord) => ({ epoch: e.epoch, testAccuracy: e.test ? e.test.accuracy : NaN, trainSeconds: e.trainSeconds }));
   const start = r.probes[0]?.snapshots[1]?.accuracy ?? 0.1;
   const reach = timeToTarget([{ epoch: 0, testAccuracy: start, trainSeconds: 0 }, ...curve], targetAccuracy);

@@ -2,10 +2,11 @@
  * Glue between the training loop and the live progress display: one call
  * gives the callbacks a notebook passes to train() or runExperiment().
  */
-import { progress } from "./display/progress";
-import type { TrainCallbacks } from "./train";
+import { progress } from "../display/progress";
+import type { TrainCallbacks } from "../core/train";
+import type { ProbeSnapshot } from "../measure/probe";
 
-export interface LiveTraining extends TrainCallbacks {
+export interface LiveTraining extends TrainCallbacks<ProbeSnapshot> {
   /** Finalise the display (call when training returns, also from a cache). */
   done(note?: string): void;
 }

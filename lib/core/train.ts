@@ -1,13 +1,17 @@
 /**
  * The training loop: mini-batch SGD or Adam on softmax cross-entropy, with
- * probes of the hidden layers taken on fixed point sets as training goes.
- * Everything random (shuffles) comes from the seed, so a seed reproduces a
- * run bit for bit on the same backend.
+ * observations of the network (the probes of lib/measure) taken on fixed
+ * point sets as training goes. Everything random (shuffles) comes from the
+ * seed, so a seed reproduces a run bit for bit on the same backend.
+ *
+ * The loop does not know what a probe measures: the caller passes
+ * `observe`, a function of the model and a point set (lib/run/experiment
+ * passes lib/measure/probe), and gets its results back per probe time.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Mlp, layerVariables } from "./model";
 import { Optimizer, OptimizerConfig, ParamSlot, validateOptimizer } from "./optim";
-import { ProbeOptions, ProbePoints, ProbeSnapshot, oneHot, probe } from "./probe";
+import { crossEntropy, oneHot } from "./loss";
 import { ConfigError, DivergenceError } from "./errors";
 import { Rng, permutation } from "./rng";
 import { scoped } from "./scope";
@@ -21,20 +25,32 @@ export interface TrainConfig {
   readonly seed: number;
   /** Probe every this many steps (default: once per epoch), and always before the first step. */
   readonly probeEverySteps?: number;
-  readonly probeOptions?: ProbeOptions;
   /** Training points evaluated after each epoch for the train curve (default 10,000). */
   readonly evalTrainSize?: number;
   /** Stop after this many steps even if epochs remain. */
   readonly maxSteps?: number;
 }
 
-export interface LabelledData extends ProbePoints {}
+/** Labelled points: rows of x (n × inputDim, row-major) with labels in [0, numClasses). */
+export interface LabelledData {
+  readonly name: string;
+  readonly x: Float32Array;
+  readonly y: Int32Array;
+  readonly n: number;
+  readonly inputDim: number;
+  readonly numClasses: number;
+}
 
-export interface TrainData {
+/** What is recorded about the network on one point set at a probe time (e.g. lib/measure/probe). */
+export type Observer<S> = (model: Mlp, points: LabelledData) => S;
+
+export interface TrainData<S = unknown> {
   readonly train: LabelledData;
   readonly test?: LabelledData;
   /** Fixed point sets to probe, e.g. 1,000 training points and 1,000 held-out points. */
-  readonly probeSets?: readonly ProbePoints[];
+  readonly probeSets?: readonly LabelledData[];
+  /** What a probe records on each set (required when there are probe sets). */
+  readonly observe?: Observer<S>;
 }
 
 export interface StepInfo {
@@ -61,30 +77,31 @@ export interface EpochRecord {
   readonly samplesPerSec: number;
 }
 
-export interface ProbeRecord {
+export interface ProbeRecord<S> {
   readonly step: number;
   /** step / steps per epoch: 0 before training, 1 after the first epoch. */
   readonly epoch: number;
-  readonly snapshots: ProbeSnapshot[];
+  /** One observation per probe set, in the order of `probeSets`. */
+  readonly snapshots: S[];
   /** ‖ΔW_l‖/‖W_l‖ of the step just before the probe, per layer 1..L+1; null at step 0. */
   readonly updateToData: number[] | null;
 }
 
-export interface TrainResult {
+export interface TrainResult<S = unknown> {
   readonly epochs: EpochRecord[];
-  readonly probes: ProbeRecord[];
+  readonly probes: ProbeRecord<S>[];
   readonly stepLosses: number[];
   readonly steps: number;
   readonly trainSeconds: number;
 }
 
-export interface TrainCallbacks {
+export interface TrainCallbacks<S = unknown> {
   onStep?(info: StepInfo): void;
   onEpoch?(record: EpochRecord): void;
-  onProbe?(record: ProbeRecord): void;
+  onProbe?(record: ProbeRecord<S>): void;
 }
 
-export async function train(model: Mlp, data: TrainData, config: TrainConfig, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config: TrainConfig, callbacks: TrainCallbacks<S> = {}): Promise<TrainResult<S>> {
   validateTrainConfig(model, data, config);
   const ds = data.train, batchSize = config.batchSize;
   const slots: ParamSlot[] = model.layers.flatMap((l) => layerVariables(l).map((v) => ({ variable: v, layer: l.index })));
@@ -95,15 +112,16 @@ export async function train(model: Mlp, data: TrainData, config: TrainConfig, ca
   const evalTrain = firstRows(ds, Math.min(ds.n, config.evalTrainSize ?? 10_000));
   const shuffles = new Rng(config.seed).fork("shuffle");
   const xBuf = new Float32Array(batchSize * ds.inputDim);
-  const result: TrainResult = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0 };
+  const result: TrainResult<S> = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0 };
   let step = 0, trainMs = 0, lastYield = Date.now();
 
   const takeProbe = (updates: Map<number, number> | null) => {
-    if (!data.probeSets || data.probeSets.length === 0) return;
-    const record: ProbeRecord = {
+    if (!data.probeSets || data.probeSets.length === 0 || !data.observe) return;
+    const observe = data.observe;
+    const record: ProbeRecord<S> = {
       step,
       epoch: step / stepsPerEpoch,
-      snapshots: data.probeSets.map((p) => probe(model, p, config.probeOptions)),
+      snapshots: data.probeSets.map((p) => observe(model, p)),
       updateToData: updates ? model.layers.map((l) => Math.sqrt(updates.get(l.index) ?? 0) / Math.sqrt(sumSquares(l.W))) : null,
     };
     result.probes.push(record);
@@ -161,7 +179,7 @@ function trainStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32
     const { value, grads } = tf.variableGrads(() => {
       const tr = model.forward(x, { training: true });
       stats = tr.batchStats.map((s) => ({ mean: tf.keep(s.mean), variance: tf.keep(s.variance) }));
-      return Mlp.crossEntropy(tr.logits, y);
+      return crossEntropy(tr.logits, y);
     }, model.trainableVariables());
     try {
       const loss = value.dataSync()[0];
@@ -198,7 +216,7 @@ export function evaluate(model: Mlp, ds: LabelledData, chunk = 2000): Evaluation
       const x = tf.tensor2d(ds.x.subarray(s * ds.inputDim, (s + m) * ds.inputDim), [m, ds.inputDim]);
       const labels = ds.y.subarray(s, s + m);
       const { logits } = model.forward(x, { training: false });
-      return { loss: Mlp.crossEntropy(logits, oneHot(labels, model.config.outputDim)).dataSync()[0], pred: tf.argMax(logits, 1).dataSync() };
+      return { loss: crossEntropy(logits, oneHot(labels, model.config.outputDim)).dataSync()[0], pred: tf.argMax(logits, 1).dataSync() };
     });
     lossSum += loss * m;
     for (let i = 0; i < m; i++) if (pred[i] === ds.y[s + i]) correct++;
@@ -215,7 +233,7 @@ function sumSquares(v: tf.Variable): number {
 }
 
 /** Throws a ConfigError naming the field; runs before any tensor is made. */
-export function validateTrainConfig(model: Mlp, data: TrainData, c: TrainConfig): void {
+export function validateTrainConfig<S>(model: Mlp, data: TrainData<S>, c: TrainConfig): void {
   const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
   if (!posInt(c.epochs)) throw new ConfigError("epochs", c.epochs, "a positive integer");
   if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 128");
@@ -224,6 +242,9 @@ export function validateTrainConfig(model: Mlp, data: TrainData, c: TrainConfig)
   checkData(model, data.train, "train");
   if (data.test) checkData(model, data.test, "test");
   data.probeSets?.forEach((p, i) => checkData(model, p, `probeSets[${i}]`));
+  if (data.probeSets && data.probeSets.length > 0 && typeof data.observe !== "function") {
+    throw new ConfigError("observe", data.observe, "a function (model, points) => observation, e.g. (m, p) => lab.probe(m, p), to go with probeSets");
+  }
   if (c.batchSize > data.train.n) {
     throw new ConfigError("batchSize", c.batchSize, `at most the number of training points (${data.train.n})`);
   }

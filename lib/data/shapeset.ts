@@ -12,9 +12,9 @@
  * Example i is drawn from its own stream `new Rng(seed).fork(i)`, so the first
  * k images of a set do not depend on how many were asked for.
  */
-import { ConfigError } from "./errors";
-import type { Dataset } from "./data";
-import { Rng } from "./rng";
+import { ConfigError } from "../core/errors";
+import type { Dataset } from "./mnist";
+import { Rng } from "../core/rng";
 
 export const SHAPE_KINDS = ["triangle", "parallelogram", "ellipse"] as const;
 export type ShapeKind = (typeof SHAPE_KINDS)[number];

@@ -15,14 +15,14 @@
  * trace options).
  */
 import { ExperimentConfig, buildModel, loadData } from "./experiment";
-import { Mlp } from "./model";
-import { train, TrainCallbacks } from "./train";
-import type { ProbePoints } from "./probe";
-import { isSaturated } from "./activations";
-import { hiddenValues } from "./compare";
+import { Mlp } from "../core/model";
+import { train, TrainCallbacks } from "../core/train";
+import type { ProbePoints } from "../measure/probe";
+import { isSaturated } from "../core/activations";
+import { hiddenValues } from "../measure/compare";
 import { cached, CacheStatus } from "./cache";
-import { percentiles as percentilesOf } from "./stats";
-import { ConfigError } from "./errors";
+import { percentiles as percentilesOf } from "../measure/stats";
+import { ConfigError } from "../core/errors";
 
 export interface TraceOptions {
   /** Epochs to re-run (at most the experiment's). */

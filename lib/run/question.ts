@@ -6,8 +6,8 @@
  * and a notebook run alone retrains exactly what 01 would have.
  */
 import type { ExperimentConfig, DataSpec } from "./experiment";
-import type { ActivationName } from "./activations";
-import type { InitSpec } from "./init";
+import type { ActivationName } from "../core/activations";
+import type { InitSpec } from "../core/init";
 
 export interface QuestionParams {
   readonly width: number;

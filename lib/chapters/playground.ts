@@ -14,18 +14,19 @@
  * x₁ = coords[c] and x₂ = coords[r]; row r = 0 is the bottom (x₂ = lo).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp } from "./model";
-import type { Dataset } from "./data";
-import { ActivationName, activation, isSaturated } from "./activations";
-import type { InitSpec } from "./init";
-import { initName } from "./init";
-import { applyLsuv } from "./lsuv";
-import { train, TrainCallbacks, TrainResult } from "./train";
-import { makeCircles, makeMoons, makeSpirals, makeXor } from "./toy";
-import { ConfigError, DivergenceError } from "./errors";
-import { scoped } from "./scope";
-import type { TileGridOptions, TileRow } from "./display/tiles";
-import { liveTraining } from "./live";
+import { Mlp } from "../core/model";
+import { crossEntropy } from "../core/loss";
+import type { Dataset } from "../data/mnist";
+import { ActivationName, activation, isSaturated } from "../core/activations";
+import type { InitSpec } from "../core/init";
+import { initName } from "../core/init";
+import { applyLsuv } from "../core/lsuv";
+import { train, TrainCallbacks, TrainResult } from "../core/train";
+import { makeCircles, makeMoons, makeSpirals, makeXor } from "../data/toy";
+import { ConfigError, DivergenceError } from "../core/errors";
+import { scoped } from "../core/scope";
+import type { TileGridOptions, TileRow } from "../display/tiles";
+import { liveTraining } from "../run/live";
 
 // ------------------------------------------------------------ the grid
 
@@ -356,7 +357,7 @@ function evaluateOn(model: Mlp, d: Dataset): { loss: number; accuracy: number } 
     const tr = model.forward(tf.tensor2d(d.x, [d.n, 2]), { training: false });
     const labels = new Float32Array(d.n * 2);
     for (let i = 0; i < d.n; i++) labels[2 * i + d.y[i]] = 1;
-    const loss = Mlp.crossEntropy(tr.logits, tf.tensor2d(labels, [d.n, 2])).dataSync()[0];
+    const loss = crossEntropy(tr.logits, tf.tensor2d(labels, [d.n, 2])).dataSync()[0];
     const pred = tf.argMax(tr.logits, 1).dataSync();
     let correct = 0;
     for (let i = 0; i < d.n; i++) if (pred[i] === d.y[i]) correct++;

@@ -7,8 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, DataFileError } from "./errors";
-import { Rng, permutation } from "./rng";
+import { ConfigError, DataFileError } from "../core/errors";
+import { Rng, permutation } from "../core/rng";
 
 export interface Dataset {
   readonly name: string;

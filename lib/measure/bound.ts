@@ -15,13 +15,13 @@
  * Jacobians (∂h_to/∂h_from = ∏ diag(f'(z_k)) W_kᵀ) in float64.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp, DenseLayer } from "./model";
-import { ActivationName, activation } from "./activations";
-import { Matrix, matrix, singularValues, spectralNorm } from "./linalg";
-import { scoped } from "./scope";
-import { ConfigError } from "./errors";
-import { oneHot } from "./probe";
-import { projectRoot } from "./paths";
+import { Mlp, DenseLayer } from "../core/model";
+import { ActivationName, activation } from "../core/activations";
+import { Matrix, matrix, singularValues, spectralNorm } from "../core/linalg";
+import { scoped } from "../core/scope";
+import { ConfigError } from "../core/errors";
+import { crossEntropy, oneHot } from "../core/loss";
+import { projectRoot } from "../core/paths";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -128,7 +128,7 @@ export function backpropPass(model: Mlp, x: Float32Array, labels: ArrayLike<numb
     };
     const grads = tf.grads(f)(shifts);
     const deltas = grads.map((g) => g.dataSync() as Float32Array);
-    const loss = Mlp.crossEntropy(logits as tf.Tensor2D, y).dataSync()[0];
+    const loss = crossEntropy(logits as tf.Tensor2D, y).dataSync()[0];
     const pred = tf.argMax(logits, 1).dataSync();
     let correct = 0;
     for (let i = 0; i < n; i++) if (pred[i] === labels[i]) correct++;

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
-import { projectRoot } from "./paths";
+import { projectRoot } from "../core/paths";
 
 /** Bump when the meaning of cached data changes (probe definitions, training loop). */
 export const CACHE_VERSION = 1;

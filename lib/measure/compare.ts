@@ -12,13 +12,13 @@
  * Notation as in model.ts: z_l pre-activation, a_l = f(z_l).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp } from "./model";
+import { Mlp } from "../core/model";
 import type { ProbePoints } from "./probe";
-import { isSaturated } from "./activations";
+import { isSaturated } from "../core/activations";
 import { percentiles } from "./stats";
-import { Rng } from "./rng";
-import { ConfigError } from "./errors";
-import { scoped } from "./scope";
+import { Rng } from "../core/rng";
+import { ConfigError } from "../core/errors";
+import { scoped } from "../core/scope";
 
 /** Hidden pre-activations and activations of a set of points, row-major n × width per layer. */
 export interface HiddenValues {

@@ -12,16 +12,16 @@
  */
 import { isMainThread, parentPort, workerData } from "worker_threads";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "./backend";
+import { prepareBackend } from "../core/backend";
 import { cached, CacheStatus } from "./cache";
-import { Dataset, loadMnist, splitTrainValidation, subset } from "./data";
-import { DivergenceError } from "./errors";
+import { Dataset, loadMnist, splitTrainValidation, subset } from "../data/mnist";
+import { DivergenceError } from "../core/errors";
 import { ExperimentConfig, ExperimentRecord, buildModel, loadData, runExperiment } from "./experiment";
-import { Mlp } from "./model";
-import { percentiles } from "./stats";
-import { StepInfo, evaluate, train } from "./train";
-import { scoped } from "./scope";
-import { permutation, Rng } from "./rng";
+import { Mlp } from "../core/model";
+import { percentiles } from "../measure/stats";
+import { StepInfo, evaluate, train } from "../core/train";
+import { scoped } from "../core/scope";
+import { permutation, Rng } from "../core/rng";
 
 /** Score one configuration on a validation split of its own training images. */
 export interface ValidationJob {

@@ -4,8 +4,8 @@
  * record; the rules that turn numbers into words ("partly", "does not hold")
  * are stated here once, with their thresholds, so a reader can check them.
  */
-import type { ActivationFindings, BoundFindings, FixRow, FixesFindings, Interval, TrainFindings } from "./findings";
-import { ConfigError } from "./errors";
+import type { ActivationFindings, BoundFindings, FixRow, FixesFindings, Interval, TrainFindings } from "../run/findings";
+import { ConfigError } from "../core/errors";
 
 export interface AnswerInputs {
   readonly train: TrainFindings;
