@@ -1,7 +1,7 @@
 /**
  * Every checker accepts its reference answer, gives the placeholder a gentle
  * "no answer yet", and rejects the typical wrong answers with the hint
- * written for that mistake. Context-dependent checks (notebook 06) get a
+ * written for that mistake. Context-dependent checks (notebook 07) get a
  * small real playground run.
  */
 import { test, before } from "node:test";
@@ -40,11 +40,11 @@ function contextFor(e: Exercise): PlaygroundRun | undefined {
   return e.context.includes("fixed") ? fixed : baseline;
 }
 
-test("the registry: unique ids, at least 3 exercises for each of notebooks 01–04 and 06, complete entries", () => {
+test("the registry: unique ids, at least 3 exercises for each of notebooks 01–05 and 07, complete entries", () => {
   const ids = EXERCISES.map((e) => e.id);
   assert.equal(new Set(ids).size, ids.length, "unique ids");
   assert.equal(new Set(EXERCISES.map((e) => e.number)).size, ids.length, "unique numbers");
-  for (const nb of ["01", "02", "03", "04", "06"] as const) {
+  for (const nb of ["01", "02", "04", "05", "07"] as const) {
     assert.ok(EXERCISES.filter((e) => e.notebook === nb).length >= 3, `notebook ${nb} has at least 3 exercises`);
   }
   for (const e of EXERCISES) {
@@ -59,8 +59,8 @@ test("the registry: unique ids, at least 3 exercises for each of notebooks 01–
     assert.ok(e.cells.prompt.startsWith(`**Exercise ${e.number} — `), `${e.id}: prompt heading`);
     assert.match(e.cells.exercise, /your answer/, `${e.id}: the exercise cell has a "your answer" placeholder`);
   }
-  const cells = exerciseCells("03");
-  assert.equal(cells.filter((c) => c.tags.includes("solution")).length, EXERCISES.filter((e) => e.notebook === "03").length);
+  const cells = exerciseCells("04");
+  assert.equal(cells.filter((c) => c.tags.includes("solution")).length, EXERCISES.filter((e) => e.notebook === "04").length);
 });
 
 for (const e of EXERCISES) {
@@ -94,19 +94,19 @@ for (const e of EXERCISES) {
 
 test("numeric checkers: the specific hints of the brief", async () => {
   const m = (id: string, a: unknown) => verify(id, a);
-  assert.match((await m("03.sigmoid-derivative-max", 0.5)).message, /σ\(0\), not σ'\(0\)/);
-  assert.match((await m("03.sigmoid-derivative-max", 1)).message, /upper asymptote/);
-  assert.equal((await m("03.sigmoid-derivative-max", 0.25)).ok, true);
-  assert.equal((await m("03.sigmoid-derivative-max", "0.25")).ok, true, "a numeric string is read as a number");
+  assert.match((await m("04.sigmoid-derivative-max", 0.5)).message, /σ\(0\), not σ'\(0\)/);
+  assert.match((await m("04.sigmoid-derivative-max", 1)).message, /upper asymptote/);
+  assert.equal((await m("04.sigmoid-derivative-max", 0.25)).ok, true);
+  assert.equal((await m("04.sigmoid-derivative-max", "0.25")).ok, true, "a numeric string is read as a number");
   // σ'(z) < 0.01 beyond |z| = 4.5848…, while h > 0.99 beyond ln 99 = 4.5951…: the two are told apart.
-  assert.equal((await m("03.derivative-level", 4.5848)).ok, true);
-  assert.equal((await m("03.derivative-level", -4.5848)).ok, true, "the sign of z does not matter");
-  assert.match((await m("03.derivative-level", Math.log(99))).message, /where σ\(z\) = 0\.99/);
+  assert.equal((await m("04.derivative-level", 4.5848)).ok, true);
+  assert.equal((await m("04.derivative-level", -4.5848)).ok, true, "the sign of z does not matter");
+  assert.match((await m("04.derivative-level", Math.log(99))).message, /where σ\(z\) = 0\.99/);
   assert.equal((await m("02.saturation-threshold-z", Math.log(99))).ok, true);
   assert.match((await m("02.saturation-threshold-z", 4.5848)).message, /where σ'\(z\) = 0\.01/);
   assert.match((await m("01.chance-loss", 1)).message, /natural logarithm/);
   assert.match((await m("01.standard-init-variance", 1 / 256)).message, /a²\/3/);
-  assert.match((await m("03.bound-product", Math.pow(0.5, 6))).message, /five matrices/);
+  assert.match((await m("04.bound-product", Math.pow(0.5, 6))).message, /five matrices/);
   // A wrong answer that matches no known mistake gets the general hint, and says which way it is off.
   const far = await m("01.chance-loss", 7);
   assert.match(far.message, /too large/);
@@ -120,10 +120,10 @@ test("code checkers run the student's function and report throws and wrong shape
   };
   const f = await verify("02.saturation-fraction", thrower);
   assert.match(f.message, /threw: boom/);
-  assert.match((await verify("04.layer-multipliers", (L: number) => new Array(L + 1).fill(1))).message, /expected \[/);
-  assert.match((await verify("03.spectral-norm", 3)).message, /expected a function/);
+  assert.match((await verify("05.layer-multipliers", (L: number) => new Array(L + 1).fill(1))).message, /expected \[/);
+  assert.match((await verify("04.spectral-norm", 3)).message, /expected a function/);
   // tanh built without sigma is caught.
-  assert.match((await verify("03.tanh-from-sigmoid", (x: number) => Math.tanh(x))).message, /never calls sigma/);
+  assert.match((await verify("04.tanh-from-sigmoid", (x: number) => Math.tanh(x))).message, /never calls sigma/);
   // The placeholder function (returns NaN) gets a gentle message, not a crash.
   assert.match((await verify("02.saturation-fraction", () => NaN)).message, /placeholder/);
 });
@@ -135,13 +135,13 @@ test("01.3 is checked against a measurement: the top layer saturates first", { t
   assert.ok(m.saturation.slice(0, 4).every((s) => s < m.saturation[4]));
 });
 
-test("06 checks read the run they are given", async () => {
+test("07 checks read the run they are given", async () => {
   const where = pointsOrPlane(fixed);
-  assert.equal((await verify("06.points-or-plane", where.verdict, fixed)).ok, true);
+  assert.equal((await verify("07.points-or-plane", where.verdict, fixed)).ok, true);
   const other = ["points", "plane", "same"].find((v) => v !== where.verdict)!;
-  assert.equal((await verify("06.points-or-plane", other, fixed)).ok, false);
-  assert.match((await verify("06.points-or-plane", "points")).message, /needs the run/);
-  assert.match((await verify("06.most-saturated-layer", 99, baseline)).message, /not a hidden layer/);
+  assert.equal((await verify("07.points-or-plane", other, fixed)).ok, false);
+  assert.match((await verify("07.points-or-plane", "points")).message, /needs the run/);
+  assert.match((await verify("07.most-saturated-layer", 99, baseline)).message, /not a hidden layer/);
 });
 
 test("check.* shows exactly one line in the cell and returns nothing", async () => {
@@ -150,7 +150,7 @@ test("check.* shows exactly one line in the cell and returns nothing", async () 
   try {
     const r1 = check.sigmoidDerivativeMax(0.5);
     const r2 = await check.batchNormalize((z: number[]) => z);
-    check.numeric("03.sigmoid-derivative-max", 0.25);
+    check.numeric("04.sigmoid-derivative-max", 0.25);
     assert.equal(r1, undefined);
     assert.equal(r2, undefined);
     assert.equal(sink.outputs.length, 3);
@@ -174,15 +174,15 @@ test("the saturation-fraction reference agrees with the lib's probe rule", () =>
   assert.ok(asym.low === 0 && asym.high === 1);
 });
 
-test("notebook 06 contains its exercises' cells exactly as registered, solutions tagged", () => {
+test("notebook 07 contains its exercises' cells exactly as registered, solutions tagged", () => {
   const fs = require("fs") as typeof import("fs");
   const path = require("path") as typeof import("path");
-  const nb = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "notebooks", "06-playground.ipynb"), "utf8")) as {
+  const nb = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "notebooks", "07-playground.ipynb"), "utf8")) as {
     cells: { cell_type: string; source: string | string[]; metadata: { tags?: string[] } }[];
   };
   const cells = nb.cells.map((c) => ({ type: c.cell_type, source: Array.isArray(c.source) ? c.source.join("") : c.source, tags: c.metadata.tags ?? [] }));
   const index = (type: string, source: string) => cells.findIndex((c) => c.type === type && c.source === source);
-  for (const e of EXERCISES.filter((x) => x.notebook === "06")) {
+  for (const e of EXERCISES.filter((x) => x.notebook === "07")) {
     const p = index("markdown", e.cells.prompt);
     const x = index("code", e.cells.exercise);
     const s = index("code", e.cells.solution);

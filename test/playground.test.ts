@@ -1,5 +1,5 @@
 /**
- * The playground (notebook 06): grid order, plane evaluation against closed
+ * The playground (notebook 07): grid order, plane evaluation against closed
  * forms, saturation classes on hand-made grids, runs and their moments, and
  * the tile display (its PNGs decoded back).
  */

@@ -1,6 +1,6 @@
 /**
  * The answer to the question, assembled from the findings of notebooks
- * 01–04 (lib/findings). Every number in the text comes from a findings
+ * 01–05 (lib/findings). Every number in the text comes from a findings
  * record; the rules that turn numbers into words ("partly", "does not hold")
  * are stated here once, with their thresholds, so a reader can check them.
  */
@@ -69,13 +69,13 @@ export const WHERE = {
   overTraining: { label: "02 §4", href: "02-activations.ipynb#4-over-training-the-question-network-and-glorot-bengio-2010-figure-2" },
   perUnit: { label: "02 §6", href: "02-activations.ipynb#6-per-unit-stuck-or-input-dependent" },
   sensitivity: { label: "02 §8", href: "02-activations.ipynb#8-sensitivity-how-the-answer-moves-with-the-recipe" },
-  derivation: { label: "03 §1–2", href: "03-bound.ipynb#1-the-derivation" },
-  measuredBound: { label: "03 §4", href: "03-bound.ipynb#4-measured-errors-against-the-bound" },
-  largeWeights: { label: "03 §5", href: "03-bound.ipynb#5-weights-larger-than-4-networks-with-prescribed-spectral-norms" },
-  jacobian: { label: "03 §6", href: "03-bound.ipynb#6-the-jacobian-view-all-singular-values-not-just-the-largest" },
-  fixesTable: { label: "04, the comparison table", href: "04-fixes.ipynb#the-comparison-table" },
-  gradientFlow: { label: "04, gradient flow", href: "04-fixes.ipynb#gradient-flow-layer-by-layer" },
-  fixesSaturation: { label: "04, saturation per layer", href: "04-fixes.ipynb#saturation-and-per-layer-at-the-end-of-training" },
+  derivation: { label: "04 §1–2", href: "04-bound.ipynb#1-the-derivation" },
+  measuredBound: { label: "04 §4", href: "04-bound.ipynb#4-measured-errors-against-the-bound" },
+  largeWeights: { label: "04 §5", href: "04-bound.ipynb#5-weights-larger-than-4-networks-with-prescribed-spectral-norms" },
+  jacobian: { label: "04 §6", href: "04-bound.ipynb#6-the-jacobian-view-all-singular-values-not-just-the-largest" },
+  fixesTable: { label: "05, the comparison table", href: "05-fixes.ipynb#the-comparison-table" },
+  gradientFlow: { label: "05, gradient flow", href: "05-fixes.ipynb#gradient-flow-layer-by-layer" },
+  fixesSaturation: { label: "05, saturation per layer", href: "05-fixes.ipynb#saturation-and-per-layer-at-the-end-of-training" },
 } as const;
 export type Where = (typeof WHERE)[keyof typeof WHERE];
 const link = (w: Where) => `[${w.label}](${w.href})`;
@@ -166,7 +166,7 @@ export function shortAnswer(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES):
     `- **${plateauPeak(a) ? "Saturation is not the end state of many passes" : "Saturation and training time"}.** ${a.topPeak.saturation === 0 ? "The top layer never had an entry within ε of 0 or 1 at any probe time of this run" : `The top layer was most saturated (${pct(a.topPeak.saturation, 0)} of its entries) at epoch ${a.topPeak.epoch.toFixed(2)}, ${a.topPeak.heldOutAccuracy < 0.2 ? `when the network still predicted at chance (${pct(a.topPeak.heldOutAccuracy, 0)} held-out accuracy): Glorot & Bengio's plateau` : `at ${pct(a.topPeak.heldOutAccuracy, 0)} held-out accuracy`}`}; the recipe (init, learning rate, depth, activation, length) moves the most saturated layer between ${pct(a.sweep.maxLayerMin, 0)} and ${pct(a.sweep.maxLayerMax, 0)} across ${a.sweep.runs} runs. ${link(WHERE.overTraining)} ${link(WHERE.sensitivity)}`,
   );
   parts.push(
-    `- **The 1/4 argument: ${b.boundHeld ? "a true bound" : "a bound that failed here"}${b.trained.boundOverMeasured[0] > 10 ? ", and a loose one" : ""}.** $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point measured" : "failed on some point (see 03)"}; at init, with ‖W‖₂ ≈ ${num(b.init.spectralNorm)}, the error shrinks ×${num(b.init.perLayer)} per layer; after training the bound overestimates ‖δ₁‖ ${num(b.trained.boundOverMeasured[0])}-fold and ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}. ` +
+    `- **The 1/4 argument: ${b.boundHeld ? "a true bound" : "a bound that failed here"}${b.trained.boundOverMeasured[0] > 10 ? ", and a loose one" : ""}.** $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point measured" : "failed on some point (see 04)"}; at init, with ‖W‖₂ ≈ ${num(b.init.spectralNorm)}, the error shrinks ×${num(b.init.perLayer)} per layer; after training the bound overestimates ‖δ₁‖ ${num(b.trained.boundOverMeasured[0])}-fold and ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}. ` +
       `${trainsDeep.length > 0 ? `At depth ${f.deep}, where the baseline reaches ${errText(base)}, ${trainsDeep.length} recipe${trainsDeep.length > 1 ? "s" : ""} train${trainsDeep.length > 1 ? "" : "s"} within the same budget${sigmoidTrainsDeep.length > 0 ? `, ${sigmoidTrainsDeep.length} of them keeping the sigmoid` : ""}.` : `At depth ${f.deep} no recipe trains within the budget.`} ${link(WHERE.measuredBound)} ${link(WHERE.fixesTable)}`,
   );
   return parts.join("\n");
@@ -221,7 +221,7 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
   });
   out.push({
     claim: "So the error shrinks at least 4× per layer while the weights are below 4, and gradients vanish with depth.",
-    measured: `The bound $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point and layer" : "failed somewhere (see 03)"}. At init: ×${num(b.init.perLayer)} per layer, ‖δ₁‖/‖δ_out‖ = ${num(b.init.firstOverOutput)} (depth ${b.depth}), ${num(b.init.deepFirstOverOutput)} (depth ${b.init.deepDepth}). Trained: ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}, the chained bound ${num(b.trained.boundOverMeasured[0])}× too high at layer 1; ‖W‖₂ ${num(b.trained.spectralNormMin)}–${num(b.trained.spectralNormMax)}, no entry above ${num(b.trained.maxEntry)}.`,
+    measured: `The bound $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point and layer" : "failed somewhere (see 04)"}. At init: ×${num(b.init.perLayer)} per layer, ‖δ₁‖/‖δ_out‖ = ${num(b.init.firstOverOutput)} (depth ${b.depth}), ${num(b.init.deepFirstOverOutput)} (depth ${b.init.deepDepth}). Trained: ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}, the chained bound ${num(b.trained.boundOverMeasured[0])}× too high at layer 1; ‖W‖₂ ${num(b.trained.spectralNormMin)}–${num(b.trained.spectralNormMax)}, no entry above ${num(b.trained.maxEntry)}.`,
     verdict: b.boundHeld && b.init.perLayer < 1 && b.trained.firstOverTop < 0.1 ? "holds" : b.boundHeld && b.init.perLayer < 1 ? "partly holds" : "does not hold",
     where: [WHERE.measuredBound],
   });
@@ -272,7 +272,7 @@ export function literatureNotes(x: AnswerInputs, rules: AnswerRules = ANSWER_RUL
   return [
     `- *Glorot & Bengio (2010):* ${plateau ? "as they found, the top layer saturated on the plateau" : "their plateau saturation did not show in this run"}: it peaked at ${pct(a.topPeak.saturation, 0)} of its entries at epoch ${a.topPeak.epoch.toFixed(2)} (held-out accuracy ${pct(a.topPeak.heldOutAccuracy, 0)}), and its mean activation fell to ${num(t.topLayerMinMean)} (${link(WHERE.plateau)}). Our test error after ${t.epochs} epochs, ${(100 * (1 - t.testAccuracy)).toFixed(2)}%, against their ${t.glorotBengioSigmoidErrorPercent}% with 1000-unit layers trained to convergence.`,
     `- *Saxe et al. (2018):* if saturation comes from the weights and the activation, held-out points saturate as much as training points. ${gaps.length === 0 ? `That is what we see: no layer's training − held-out gap is relevant (the key figure above)` : `Not quite what we see: training points are relevantly more saturated in ${layers(gaps)}`}; the recipe moves the most saturated layer over ${pct(a.sweep.maxLayerMin, 0)}–${pct(a.sweep.maxLayerMax, 0)} (${link(WHERE.sensitivity)}).`,
-    `- *Pennington et al. (2017):* at depth ${iso.depth}, orthogonal weights at gain ${num(iso.gain)} with centred biases spread the Jacobian's singular values over ${num(iso.spreadCentred)} decades (std of log10), against ${num(iso.spreadZeroBias)} with zero biases and ${num(iso.spreadStandard)} with the standard init (${link(WHERE.jacobian)}). Trained at depth ${D} (04): orthogonal at the isometry gain ${errText(at("orthogonal-isometry"))}, batch norm ${errText(at("batchnorm"))}, baseline ${errText(at("baseline"))}.`,
+    `- *Pennington et al. (2017):* at depth ${iso.depth}, orthogonal weights at gain ${num(iso.gain)} with centred biases spread the Jacobian's singular values over ${num(iso.spreadCentred)} decades (std of log10), against ${num(iso.spreadZeroBias)} with zero biases and ${num(iso.spreadStandard)} with the standard init (${link(WHERE.jacobian)}). Trained at depth ${D} (05): orthogonal at the isometry gain ${errText(at("orthogonal-isometry"))}, batch norm ${errText(at("batchnorm"))}, baseline ${errText(at("baseline"))}.`,
     `- *Bengio, Simard & Frasconi (1994); LeCun et al. (1998):* the product of layer Jacobians decides. At init the question's network loses the error ×${num(b.init.perLayer)} per layer (‖W‖₂ ≈ ${num(b.init.spectralNorm)}); at depth ${D}, ‖δ₁‖/‖δ_L‖ at init is ${ratio("baseline")} for the baseline, ${ratio("normalized")} with the normalized init and ${ratio("lecun-tanh")} with LeCun's recipe (${link(WHERE.gradientFlow)}).`,
   ];
 }

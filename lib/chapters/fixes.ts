@@ -1,6 +1,6 @@
 /**
  * The fixes proposed for deep sigmoid networks, each a named, typed config,
- * and everything notebook 04 needs to compare them at equal budget:
+ * and everything notebook 05 needs to compare them at equal budget:
  *
  *   const setting = await settle(fixes.FIXES[3], 10, budget);   // resolve gains / per-layer rates
  *   const cfg = experimentConfig(setting, budget, { learningRate: 0.3, seed: 1 });
@@ -839,7 +839,7 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
   return paras;
 }
 
-/** The comparison boiled down for notebook 05 (see lib/findings). */
+/** The comparison boiled down for notebook 06 (see lib/findings). */
 export function fixesFindings(results: readonly FixResult[], opts: VerdictOptions, budget: Budget, seeds: number): FixesFindings {
   const { verdicts: vs } = verdicts(results, opts);
   const ids = (f: (v: Verdict) => boolean) => vs.filter(f).map((v) => v.fix.id);

@@ -1,5 +1,5 @@
 /**
- * The playground of notebook 06: a small deep network on a 2-D data set,
+ * The playground of notebook 07: a small deep network on a 2-D data set,
  * looked at unit by unit over the input plane (as in TensorFlow Playground).
  *
  * Every hidden unit j of layer l is a function of the input, x ↦ h_l(x)_j.
@@ -454,7 +454,7 @@ export interface PlaygroundTilesOptions {
 }
 
 /**
- * The tile grid of notebook 06: one panel per run, one row per hidden layer
+ * The tile grid of notebook 07: one panel per run, one row per hidden layer
  * (the output's p(class 1) on top, layer 1 at the bottom), one tile per unit,
  * one frame per moment, the training points on every tile. Cells are
  * coloured by the run's saturation rule; in between, by value.

@@ -46,7 +46,7 @@ export interface Activation {
   dfFromOutput(a: number): number;
   /** null for activations that do not saturate on both sides (relu, linear). */
   readonly asymptotes: Asymptotes | null;
-  /** Maximum of f' over the real line (1/4 for sigmoid: the bound of notebook 03). */
+  /** Maximum of f' over the real line (1/4 for sigmoid: the bound of notebook 04). */
   readonly maxDerivative: number;
 }
 

@@ -67,7 +67,7 @@ export function showFeedback(f: Feedback, sink: OutputSink = currentSink()): voi
 
 // ------------------------------------------------------------ registry types
 
-export type NotebookId = "01" | "02" | "03" | "04" | "06";
+export type NotebookId = "01" | "02" | "04" | "05" | "07";
 export type ExerciseKind = "predict-then-run" | "code";
 
 export interface ExerciseCells {
@@ -483,7 +483,7 @@ const saturationThresholdZ = numericExercise({
   tol: { abs: 2e-3 },
   normalise: Math.abs,
   traps: () => [
-    { value: derivativeLevelZ(0.01), hint: "that is where σ'(z) = 0.01 (exercise 03.2); here the question is where h = σ(z) itself passes 0.99.", tol: { abs: 2e-3 } },
+    { value: derivativeLevelZ(0.01), hint: "that is where σ'(z) = 0.01 (exercise 04.2); here the question is where h = σ(z) itself passes 0.99.", tol: { abs: 2e-3 } },
     { value: Math.log(100), hint: "σ(z) = 0.99 ⇔ e^(−z) = 1/99, so z = ln 99, not ln 100.", tol: { abs: 2e-3 } },
     { value: 0.99, hint: "0.99 is the value of h; the question asks for the z that gives it." },
     { value: Math.log(9), hint: "ln 9 is the threshold for ε = 0.1; use ε = 0.01." },
@@ -629,12 +629,12 @@ const mostSaturatedFromProbe: Exercise = (() => {
   };
 })();
 
-// ------------------------------------------------------------ 03 · the 1/4 bound
+// ------------------------------------------------------------ 04 · the 1/4 bound
 
 const sigmoidDerivativeMax = numericExercise({
-  id: "03.sigmoid-derivative-max",
-  number: "03.1",
-  notebook: "03",
+  id: "04.sigmoid-derivative-max",
+  number: "04.1",
+  notebook: "04",
   title: "the largest slope of σ",
   kind: "code",
   checkName: "sigmoidDerivativeMax",
@@ -657,7 +657,7 @@ const sigmoidDerivativeMax = numericExercise({
   ],
   explain: (ref) => `the maximum is σ'(0) = 1/2 · 1/2 = 1/4 (grid: ${fmt(ref)}): each sigmoid layer multiplies the backpropagated error by at most 1/4.`,
   exercise: [
-    "// Exercise 03.1: the maximum of σ'(z) over all z (a number).",
+    "// Exercise 04.1: the maximum of σ'(z) over all z (a number).",
     "const maxSlopeAnswer = undefined; // your answer",
     "check.sigmoidDerivativeMax(maxSlopeAnswer);",
   ].join("\n"),
@@ -670,9 +670,9 @@ const sigmoidDerivativeMax = numericExercise({
 });
 
 const derivativeLevel = numericExercise({
-  id: "03.derivative-level",
-  number: "03.2",
-  notebook: "03",
+  id: "04.derivative-level",
+  number: "04.2",
+  notebook: "04",
   title: "where σ' drops below 0.01",
   kind: "code",
   checkName: "derivativeLevel",
@@ -691,7 +691,7 @@ const derivativeLevel = numericExercise({
   ],
   explain: (ref) => `σ'(z) < 0.01 for |z| > ${ref.toFixed(4)} (just inside ln 99 ≈ 4.5951, where h = 0.99).`,
   exercise: [
-    "// Exercise 03.2: the |z| beyond which σ'(z) < 0.01 (a number).",
+    "// Exercise 04.2: the |z| beyond which σ'(z) < 0.01 (a number).",
     "const levelZAnswer = undefined; // your answer",
     "check.derivativeLevel(levelZAnswer);",
   ].join("\n"),
@@ -705,7 +705,7 @@ const derivativeLevel = numericExercise({
 });
 
 const tanhFromSigmoid: Exercise = (() => {
-  const id = "03.tanh-from-sigmoid";
+  const id = "04.tanh-from-sigmoid";
   const hint = "tanh(x) = 2σ(2x) − 1: scale the input by 2, the output by 2, and shift it down by 1.";
   const grid = Array.from({ length: 81 }, (_, i) => -4 + i * 0.1);
   const variants: { f: (x: number) => number; hint: string }[] = [
@@ -731,7 +731,7 @@ const tanhFromSigmoid: Exercise = (() => {
       if (err > worst) (worst = err), (worstX = x);
     }
     if (worst <= 1e-9) {
-      if (calls === 0) return notYet(id, "your function equals tanh but never calls sigma.", "the point is the identity: build tanh from the σ you are given (that is how notebook 03 relates the two networks).");
+      if (calls === 0) return notYet(id, "your function equals tanh but never calls sigma.", "the point is the identity: build tanh from the σ you are given (that is how notebook 04 relates the two networks).");
       return right(id, `2σ(2x) − 1 equals Math.tanh(x) on 81 points of [−4, 4] (largest difference ${worst.toExponential(1)}): a sigmoid network is a tanh network with its inputs and weights rescaled and a bias shift.`);
     }
     const variant = variants.find((v) => grid.every((x, i) => Math.abs(values[i] - v.f(x)) < 1e-9));
@@ -741,8 +741,8 @@ const tanhFromSigmoid: Exercise = (() => {
     "Express $\\tanh$ through the logistic sigmoid: write `tanhFromSigmoid(x, sigma)` that uses only `sigma` (and arithmetic) and returns $\\tanh(x)$. The check compares it with `Math.tanh` on $[-4, 4]$.";
   return {
     id,
-    number: "03.3",
-    notebook: "03",
+    number: "04.3",
+    notebook: "04",
     title: "tanh from σ",
     kind: "code",
     prompt,
@@ -753,12 +753,12 @@ const tanhFromSigmoid: Exercise = (() => {
     reference: () => (x: number, s: (z: number) => number) => 2 * s(2 * x) - 1,
     typicalWrong: variants.map((v) => ({ answer: (x: number, s: (z: number) => number) => v.f(x) + 0 * s(0), hint: v.hint.slice(0, 40) })),
     cells: cellsFor(
-      "03.3",
+      "04.3",
       "tanh from σ",
       "code",
       prompt,
       [
-        "// Exercise 03.3: complete the function using only sigma, then run the cell.",
+        "// Exercise 04.3: complete the function using only sigma, then run the cell.",
         "function tanhFromSigmoid(x: number, sigma: (z: number) => number): number {",
         "  // your answer",
         "  return NaN;",
@@ -775,7 +775,7 @@ const tanhFromSigmoid: Exercise = (() => {
 })();
 
 const spectralNormExercise: Exercise = (() => {
-  const id = "03.spectral-norm";
+  const id = "04.spectral-norm";
   const hint = "‖W‖₂ is the largest singular value: the square root of the largest eigenvalue of WᵀW (power iteration: v ← WᵀWv/‖WᵀWv‖).";
   const cases: number[][][] = [
     [[3, 0], [4, 5]],
@@ -810,11 +810,11 @@ const spectralNormExercise: Exercise = (() => {
     return right(id, `your ‖W‖₂ matches lab.spectralNorm on ${cases.length} matrices (e.g. ${fmt(ref(cases[0]))} for [[3, 0], [4, 5]], whose Frobenius norm is ${fmt(frob(cases[0]))}).`);
   };
   const prompt =
-    "The bound of notebook 03 uses $\\|W\\|_2$, the largest singular value of $W$. Write `spectralNormOf(rows)` for a small matrix given as rows (power iteration on $W^\\top W$, or the largest eigenvalue of the 2×2 or 3×3 $W^\\top W$). The check compares it with `lab.spectralNorm`.";
+    "The bound of notebook 04 uses $\\|W\\|_2$, the largest singular value of $W$. Write `spectralNormOf(rows)` for a small matrix given as rows (power iteration on $W^\\top W$, or the largest eigenvalue of the 2×2 or 3×3 $W^\\top W$). The check compares it with `lab.spectralNorm`.";
   return {
     id,
-    number: "03.4",
-    notebook: "03",
+    number: "04.4",
+    notebook: "04",
     title: "the spectral norm of a small matrix",
     kind: "code",
     prompt,
@@ -825,12 +825,12 @@ const spectralNormExercise: Exercise = (() => {
     reference: () => (rows: number[][]) => powerIteration(rows),
     typicalWrong: traps.map((t) => ({ answer: t.f, hint: t.hint.slice(0, 40) })),
     cells: cellsFor(
-      "03.4",
+      "04.4",
       "the spectral norm of a small matrix",
       "code",
       prompt,
       [
-        "// Exercise 03.4: complete the function, then run the cell.",
+        "// Exercise 04.4: complete the function, then run the cell.",
         "function spectralNormOf(rows: number[][]): number {",
         "  // your answer",
         "  return NaN;",
@@ -856,7 +856,7 @@ const spectralNormExercise: Exercise = (() => {
   };
 })();
 
-/** ‖W‖₂ by plain power iteration (the reference solution of 03.4). */
+/** ‖W‖₂ by plain power iteration (the reference solution of 04.4). */
 function powerIteration(rows: number[][]): number {
   const n = rows[0].length;
   let v = Array.from({ length: n }, (_, j) => 1 + j);
@@ -870,9 +870,9 @@ function powerIteration(rows: number[][]): number {
 }
 
 const boundProduct = numericExercise({
-  id: "03.bound-product",
-  number: "03.5",
-  notebook: "03",
+  id: "04.bound-product",
+  number: "04.5",
+  notebook: "04",
   title: "the chained bound",
   kind: "predict-then-run",
   checkName: "boundProduct",
@@ -891,7 +891,7 @@ const boundProduct = numericExercise({
   ],
   explain: (ref) => `five factors ¼·2 = ½: (½)⁵ = ${fmt(ref)}. With ‖W‖₂ = 2 < 4 the bound shrinks the error geometrically; with ‖W‖₂ > 4 it says nothing.`,
   exercise: [
-    "// Exercise 03.5: the largest possible ‖δ₁‖/‖δ₆‖ when every ‖W_k‖₂ = 2 (a number).",
+    "// Exercise 04.5: the largest possible ‖δ₁‖/‖δ₆‖ when every ‖W_k‖₂ = 2 (a number).",
     "const boundAnswer = undefined; // your answer",
     "check.boundProduct(boundAnswer);",
   ].join("\n"),
@@ -902,10 +902,10 @@ const boundProduct = numericExercise({
   ].join("\n"),
 });
 
-// ------------------------------------------------------------ 04 · fixes
+// ------------------------------------------------------------ 05 · fixes
 
 const layerMultipliers: Exercise = (() => {
-  const id = "04.layer-multipliers";
+  const id = "05.layer-multipliers";
   const hint = "layer l's error has crossed L + 1 − l sigmoid derivatives (each ≤ 1/4) on its way down from the output: give it the multiplier 4^(L+1−l), so layer 1 gets 4^L and the output layer 4⁰ = 1.";
   const ref = (L: number) => Array.from({ length: L + 1 }, (_, i) => Math.pow(4, L - i));
   const check = (answer: unknown): Feedback => {
@@ -945,8 +945,8 @@ const layerMultipliers: Exercise = (() => {
     "The error reaching hidden layer $l$ has been multiplied by up to $L + 1 - l$ factors $\\sigma' \\le \\tfrac14$ on its way down. A per-layer learning rate can compensate the worst case: write `layerMultipliers(L)` returning the `layerLearningRates` array for `lab.train` — one multiplier per hidden layer $1..L$, then the output layer $L+1$ — equal to $4^{L+1-l}$.";
   return {
     id,
-    number: "04.1",
-    notebook: "04",
+    number: "05.1",
+    notebook: "05",
     title: "a per-layer learning-rate rule",
     kind: "code",
     prompt,
@@ -962,12 +962,12 @@ const layerMultipliers: Exercise = (() => {
       { answer: (L: number) => Array.from({ length: L + 1 }, (_, i) => Math.pow(2, L - i)), hint: "the bound is σ' ≤ 1/4" },
     ],
     cells: cellsFor(
-      "04.1",
+      "05.1",
       "a per-layer learning-rate rule",
       "code",
       prompt,
       [
-        "// Exercise 04.1: complete the function, then run the cell.",
+        "// Exercise 05.1: complete the function, then run the cell.",
         "function layerMultipliers(L: number): number[] {",
         "  // your answer",
         "  return [];",
@@ -984,9 +984,9 @@ const layerMultipliers: Exercise = (() => {
 })();
 
 const normalizedInitLimit = numericExercise({
-  id: "04.normalized-init-limit",
-  number: "04.2",
-  notebook: "04",
+  id: "05.normalized-init-limit",
+  number: "05.2",
+  notebook: "05",
   title: "the interval of the normalized initialisation",
   kind: "code",
   checkName: "normalizedInitLimit",
@@ -1004,7 +1004,7 @@ const normalizedInitLimit = numericExercise({
   ],
   explain: (ref) => `a = √(6/512) = ${fmt(ref)}, √3 times the standard deviation √(2/512) = 0.0625.`,
   exercise: [
-    "// Exercise 04.2: the limit a of the normalized init for a 256 → 256 layer (a number).",
+    "// Exercise 05.2: the limit a of the normalized init for a 256 → 256 layer (a number).",
     "const normalizedLimitAnswer = undefined; // your answer",
     "check.normalizedInitLimit(normalizedLimitAnswer);",
   ].join("\n"),
@@ -1015,9 +1015,9 @@ const normalizedInitLimit = numericExercise({
 });
 
 const scaledSigmoidSlope = numericExercise({
-  id: "04.scaled-sigmoid-slope",
-  number: "04.3",
-  notebook: "04",
+  id: "05.scaled-sigmoid-slope",
+  number: "05.3",
+  notebook: "05",
   title: "the slope of the scaled sigmoid",
   kind: "predict-then-run",
   checkName: "scaledSigmoidSlope",
@@ -1035,7 +1035,7 @@ const scaledSigmoidSlope = numericExercise({
   ],
   explain: () => "4σ'(0) = 4 · 1/4 = 1: like tanh, the scaled sigmoid passes errors through unshrunk near 0 (and it is centred: 4σ(0) − 2 = 0).",
   exercise: [
-    "// Exercise 04.3: your prediction of the slope of 4σ(z) − 2 at z = 0 (a number).",
+    "// Exercise 05.3: your prediction of the slope of 4σ(z) − 2 at z = 0 (a number).",
     "const scaledSlopeAnswer = undefined; // your answer",
     "check.scaledSigmoidSlope(scaledSlopeAnswer);",
   ].join("\n"),
@@ -1046,7 +1046,7 @@ const scaledSigmoidSlope = numericExercise({
 });
 
 const batchNormColumn: Exercise = (() => {
-  const id = "04.batchnorm-column";
+  const id = "05.batchnorm-column";
   const hint = `normalise with the batch mean and the biased batch variance (divide by n, not n − 1), with ε = ${BN_EPSILON} inside the square root: (z − mean)/√(var + ε).`;
   const columns = [
     [0.5, 1.5, -0.2, 2.4, 0.9, 1.1, -1.0, 0.3],
@@ -1102,8 +1102,8 @@ const batchNormColumn: Exercise = (() => {
   const prompt = `Batch norm replaces each pre-activation $z$ of a unit by $\\hat z = (z - \\mu_B)/\\sqrt{\\sigma_B^2 + \\varepsilon}$, with the mean $\\mu_B$ and variance $\\sigma_B^2$ of that unit over the mini-batch and $\\varepsilon = ${BN_EPSILON}$ (\`lab.BN_EPSILON\`); $\\gamma$ and $\\beta$ then rescale it. Write \`batchNormalize(z)\` for one unit's column of a batch ($\\gamma = 1$, $\\beta = 0$). The check compares it with the formula and with \`tf.batchNorm\`.`;
   return {
     id,
-    number: "04.4",
-    notebook: "04",
+    number: "05.4",
+    notebook: "05",
     title: "batch-normalise one unit",
     kind: "code",
     prompt,
@@ -1114,12 +1114,12 @@ const batchNormColumn: Exercise = (() => {
     reference: () => ref,
     typicalWrong: variants.map((v) => ({ answer: v.f, hint: v.hint.slice(0, 40) })),
     cells: cellsFor(
-      "04.4",
+      "05.4",
       "batch-normalise one unit",
       "code",
       prompt,
       [
-        "// Exercise 04.4: complete the function, then run the cell.",
+        "// Exercise 05.4: complete the function, then run the cell.",
         "function batchNormalize(z: number[]): number[] {",
         "  // your answer",
         "  return z.map(() => NaN);",
@@ -1138,7 +1138,7 @@ const batchNormColumn: Exercise = (() => {
   };
 })();
 
-// ------------------------------------------------------------ 06 · playground
+// ------------------------------------------------------------ 07 · playground
 
 function requireRun(run: unknown, id: string): PlaygroundRun | Feedback {
   const r = run as PlaygroundRun | undefined;
@@ -1149,7 +1149,7 @@ function requireRun(run: unknown, id: string): PlaygroundRun | Feedback {
 }
 
 const playgroundMostSaturated: Exercise = (() => {
-  const id = "06.most-saturated-layer";
+  const id = "07.most-saturated-layer";
   const hint = "the layer next to the output gets the output layer's gradient first and can lower the loss by switching its units off while the lower layers still carry no information.";
   const check = (answer: unknown, context?: unknown): Feedback => {
     const run = requireRun(context, id);
@@ -1172,8 +1172,8 @@ const playgroundMostSaturated: Exercise = (() => {
     "Before you run the main cell: in the **baseline** (sigmoid, standard init), which hidden layer will be saturated on the largest share of the input plane at the end of training? Write your prediction in the cell below, run the main cell, then run the check.";
   return {
     id,
-    number: "06.1",
-    notebook: "06",
+    number: "07.1",
+    notebook: "07",
     title: "which layer saturates?",
     kind: "predict-then-run",
     prompt,
@@ -1185,12 +1185,12 @@ const playgroundMostSaturated: Exercise = (() => {
     reference: (context) => mostSaturatedLayer(context as PlaygroundRun),
     typicalWrong: [{ answer: 1, hint: "layer 1 sees x directly" }],
     cells: cellsFor(
-      "06.1",
+      "07.1",
       "which layer saturates?",
       "predict-then-run",
       prompt,
       [
-        "// Exercise 06.1: your prediction, BEFORE running the main cell: a hidden layer from 1 (input side) to depth (top).",
+        "// Exercise 07.1: your prediction, BEFORE running the main cell: a hidden layer from 1 (input side) to depth (top).",
         "const predictedLayer = undefined; // your answer",
       ].join("\n"),
       [
@@ -1199,13 +1199,13 @@ const playgroundMostSaturated: Exercise = (() => {
         "console.log(lastBaseline.planeSaturation.map((s, l) => `layer ${l + 1}: ${(100 * s.total).toFixed(0)}%`).join(\", \"));",
         "check.playgroundMostSaturated(pg.mostSaturatedLayer(baseline), baseline);",
       ].join("\n"),
-      ["// Exercise 06.1: your prediction against the run.", "check.playgroundMostSaturated(predictedLayer, baseline);"].join("\n"),
+      ["// Exercise 07.1: your prediction against the run.", "check.playgroundMostSaturated(predictedLayer, baseline);"].join("\n"),
     ),
   };
 })();
 
 const playgroundPointsOrPlane: Exercise = (() => {
-  const id = "06.points-or-plane";
+  const id = "07.points-or-plane";
   const hint = "a unit is a function of x over the whole plane; training moves its weights, and the picture saturates wherever |z(x)| is large — between and beyond the training points as well as on them.";
   const choices = ["points", "plane", "same"];
   const check = (answer: unknown, context?: unknown): Feedback => {
@@ -1223,8 +1223,8 @@ const playgroundPointsOrPlane: Exercise = (() => {
     "Before you run the main cell: in the **fixed** network at the end of training, is layer 1 saturated more often **on the training points** than over the **whole plane** (`\"points\"`), less often (`\"plane\"`), or about as often (`\"same\"`, within 3 percentage points)? If saturation came from gradient descent passing over the training points many times, which would you expect?";
   return {
     id,
-    number: "06.2",
-    notebook: "06",
+    number: "07.2",
+    notebook: "07",
     title: "on the training points, or everywhere?",
     kind: "predict-then-run",
     prompt,
@@ -1236,12 +1236,12 @@ const playgroundPointsOrPlane: Exercise = (() => {
     reference: (context) => pointsOrPlane(context as PlaygroundRun).verdict,
     typicalWrong: [],
     cells: cellsFor(
-      "06.2",
+      "07.2",
       "on the training points, or everywhere?",
       "predict-then-run",
       prompt,
       [
-        '// Exercise 06.2: your prediction, BEFORE running the main cell: "points", "plane" or "same".',
+        '// Exercise 07.2: your prediction, BEFORE running the main cell: "points", "plane" or "same".',
         "const predictedWhere = undefined; // your answer",
       ].join("\n"),
       [
@@ -1249,13 +1249,13 @@ const playgroundPointsOrPlane: Exercise = (() => {
         "console.log(`layer 1: ${(100 * where.points).toFixed(1)}% on the training points, ${(100 * where.plane).toFixed(1)}% over the plane`);",
         "check.playgroundPointsOrPlane(where.verdict, fixed);",
       ].join("\n"),
-      ["// Exercise 06.2: your prediction against the run.", "check.playgroundPointsOrPlane(predictedWhere, fixed);"].join("\n"),
+      ["// Exercise 07.2: your prediction against the run.", "check.playgroundPointsOrPlane(predictedWhere, fixed);"].join("\n"),
     ),
   };
 })();
 
 const playgroundRelu: Exercise = (() => {
-  const id = "06.relu-same-rate";
+  const id = "07.relu-same-rate";
   const hint = "ReLU has no upper asymptote, but its flat side h = 0 passes no gradient at all; a big step can push a unit's z below 0 for every input, and then nothing brings it back.";
   const choices = ["learns", "dead", "diverges", "stuck"];
   const check = async (answer: unknown, context?: unknown): Promise<Feedback> => {
@@ -1272,8 +1272,8 @@ const playgroundRelu: Exercise = (() => {
     'Predict, then run: the baseline\'s learning rate was chosen for sigmoid units. Suppose you switch to `fix = "relu"` (ReLU units, He init) and keep that same learning rate. Will the network **learn** (≥ 80% training accuracy), end up **dead** (some layer with h = 0 on the whole plane, so no gradient reaches the layers below), **diverge**, or stay **stuck** otherwise? The check trains that network (a few seconds) and tells you.';
   return {
     id,
-    number: "06.3",
-    notebook: "06",
+    number: "07.3",
+    notebook: "07",
     title: "ReLU at the sigmoid's learning rate",
     kind: "predict-then-run",
     prompt,
@@ -1285,12 +1285,12 @@ const playgroundRelu: Exercise = (() => {
     reference: async (context) => (await reluOutcome(context as PlaygroundRun)).verdict,
     typicalWrong: [],
     cells: cellsFor(
-      "06.3",
+      "07.3",
       "ReLU at the sigmoid's learning rate",
       "predict-then-run",
       prompt,
       [
-        '// Exercise 06.3: your prediction: "learns", "dead", "diverges" or "stuck".',
+        '// Exercise 07.3: your prediction: "learns", "dead", "diverges" or "stuck".',
         "const predictedRelu = undefined; // your answer",
         "await check.playgroundRelu(predictedRelu, baseline);",
       ].join("\n"),
@@ -1361,19 +1361,19 @@ export const check = {
   saturationFraction: shown("02.saturation-fraction"),
   saturationThresholdZ: shown("02.saturation-threshold-z"),
   mostSaturatedLayer: shownAsync("02.most-saturated-layer"),
-  sigmoidDerivativeMax: shown("03.sigmoid-derivative-max"),
-  derivativeLevel: shown("03.derivative-level"),
-  tanhFromSigmoid: shown("03.tanh-from-sigmoid"),
-  spectralNorm: shown("03.spectral-norm"),
-  boundProduct: shown("03.bound-product"),
-  layerMultipliers: shown("04.layer-multipliers"),
-  normalizedInitLimit: shown("04.normalized-init-limit"),
-  scaledSigmoidSlope: shown("04.scaled-sigmoid-slope"),
-  batchNormalize: shownAsync("04.batchnorm-column"),
-  playgroundMostSaturated: shown("06.most-saturated-layer"),
-  playgroundPointsOrPlane: shown("06.points-or-plane"),
-  playgroundRelu: shownAsync("06.relu-same-rate"),
-  /** Any numeric exercise by id, e.g. check.numeric("03.sigmoid-derivative-max", 0.25). */
+  sigmoidDerivativeMax: shown("04.sigmoid-derivative-max"),
+  derivativeLevel: shown("04.derivative-level"),
+  tanhFromSigmoid: shown("04.tanh-from-sigmoid"),
+  spectralNorm: shown("04.spectral-norm"),
+  boundProduct: shown("04.bound-product"),
+  layerMultipliers: shown("05.layer-multipliers"),
+  normalizedInitLimit: shown("05.normalized-init-limit"),
+  scaledSigmoidSlope: shown("05.scaled-sigmoid-slope"),
+  batchNormalize: shownAsync("05.batchnorm-column"),
+  playgroundMostSaturated: shown("07.most-saturated-layer"),
+  playgroundPointsOrPlane: shown("07.points-or-plane"),
+  playgroundRelu: shownAsync("07.relu-same-rate"),
+  /** Any numeric exercise by id, e.g. check.numeric("04.sigmoid-derivative-max", 0.25). */
   numeric: (id: string, answer: unknown): void => {
     const e = exercise(id);
     if (e.async) throw new Error(`exercise ${id} trains or probes a network: call await check.any("${id}", answer)`);

@@ -1,6 +1,6 @@
 /**
  * The "σ' ≤ 1/4, so weights below 4 shrink the error" argument, made
- * measurable (notebook 03). Notation as in model.ts: hidden layers 1..L,
+ * measurable (notebook 04). Notation as in model.ts: hidden layers 1..L,
  * output layer L+1, W_l of shape [n_{l−1}, n_l] (h_l = f(h_{l−1} W_l + b_l)),
  * δ_l = ∂ℓ_i/∂z_l one example's error, δ_{L+1} = p − y at the logits.
  * With row vectors the backward recursion is

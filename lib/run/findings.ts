@@ -1,10 +1,10 @@
 /**
  * Findings: the few numbers each notebook's closing cell concluded from, kept
- * so that notebook 05 can state the answer with this run's numbers instead of
+ * so that notebook 06 can state the answer with this run's numbers instead of
  * typed-in ones. One small JSON file per notebook next to the cache
  * (`out/cache/findings/01-train.json`, …); the latest run of a notebook
  * replaces its file. Each file records when and with which parameters it was
- * made, so 05 can say where every number came from.
+ * made, so 06 can say where every number came from.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -71,7 +71,7 @@ export interface ActivationFindings {
   readonly sweep: { readonly runs: number; readonly maxLayerMin: number; readonly maxLayerMax: number; readonly gapMin: number; readonly gapMax: number };
 }
 
-/** 03-bound: the 1/4 argument measured. */
+/** 04-bound: the 1/4 argument measured. */
 export interface BoundFindings {
   readonly depth: number;
   /** max |autodiff σ' − σ(1−σ)| over the grid, and the grid's size. */
@@ -90,7 +90,7 @@ export interface BoundFindings {
   readonly isometry: { readonly depth: number; readonly gain: number; readonly spreadCentred: number; readonly spreadZeroBias: number; readonly spreadStandard: number };
 }
 
-/** 04-fixes: one row per fix and depth. */
+/** 05-fixes: one row per fix and depth. */
 export interface FixRow {
   readonly id: string;
   readonly label: string;
@@ -126,11 +126,11 @@ export interface FixesFindings {
 export interface FindingsByNotebook {
   "01-train": TrainFindings;
   "02-activations": ActivationFindings;
-  "03-bound": BoundFindings;
-  "04-fixes": FixesFindings;
+  "04-bound": BoundFindings;
+  "05-fixes": FixesFindings;
 }
 export type FindingsNotebook = keyof FindingsByNotebook;
-export const FINDINGS_NOTEBOOKS: readonly FindingsNotebook[] = ["01-train", "02-activations", "03-bound", "04-fixes"];
+export const FINDINGS_NOTEBOOKS: readonly FindingsNotebook[] = ["01-train", "02-activations", "04-bound", "05-fixes"];
 
 export interface FindingsRecord<N extends FindingsNotebook> {
   readonly version: number;
@@ -149,7 +149,7 @@ export class MissingFindingsError extends Error {
   ) {
     super(
       `No usable findings from notebook ${notebook}: ${problem}. Run it first ` +
-        `(npm run run -- notebooks/${notebook}.ipynb, or npm start, which runs 01–04 before 05).`,
+        `(npm run run -- notebooks/${notebook}.ipynb, or npm start, which runs 01–05 before 06).`,
     );
     this.name = "MissingFindingsError";
   }

@@ -1,7 +1,7 @@
 /**
  * The network of the question, as one config shared by every notebook: a
  * deep MLP of sigmoid units with Glorot & Bengio's "standard" init
- * U[−1/√n, 1/√n], trained by plain SGD on MNIST. Notebooks 01–05 build
+ * U[−1/√n, 1/√n], trained by plain SGD on MNIST. Notebooks 01–06 build
  * their experiments from here, so equal parameters mean equal cache keys
  * and a notebook run alone retrains exactly what 01 would have.
  */
