@@ -26,15 +26,14 @@ import { meanRowNorm, probe } from "../measure/probe";
 import { oneHot } from "../core/loss";
 import { scoped, variableFrom } from "../core/scope";
 import type { EpochRecord, TrainResult } from "../core/train";
-import type { Failure, JobOutcome, TraceJob, ValidationJob, ValidationResult } from "../run/worker";
+import type { Failure, JobOutcome } from "../run/job";
+import { JOB_MODULE, TraceJob, ValidationJob, ValidationResult } from "./fixes-jobs";
 import type { ExperimentRecord } from "../run/experiment";
 import type { FixesFindings } from "../run/findings";
 import { escapeHtml } from "../display/html";
 import { OutputSink, currentSink } from "../display/output";
 
-export { runJobs, defaultWorkers } from "../run/jobs";
-export type { RunJobsOptions, JobEvent } from "../run/jobs";
-export type { Job, JobOutcome, Failure, ValidationJob, ValidationResult, TraceJob, TraceResult, TracePoint } from "../run/worker";
+export type { ValidationJob, ValidationResult, TraceJob, TraceResult, TracePoint } from "./fixes-jobs";
 
 // ------------------------------------------------------------------ the fixes
 
@@ -388,7 +387,7 @@ export function sweepJobs(s: Setting, budget: Budget, sweep: SweepSpec): Validat
   return learningRateGrid(s.fix, sweep).map((lr) => {
     const base = experimentConfig(s, { ...budget, epochs: sweep.epochs }, { learningRate: lr, seed: sweep.seed });
     const config: ExperimentConfig = { ...base, name: `fixes-sweep-${s.fix.id}-${budget.width}x${s.depth}-lr${lr}`, train: { ...base.train, probeEverySteps: undefined } };
-    return { kind: "validation", config, validationSize: sweep.validationSize, splitSeed: sweep.seed };
+    return { kind: "validation", module: JOB_MODULE, config, validationSize: sweep.validationSize, splitSeed: sweep.seed };
   });
 }
 
@@ -452,6 +451,7 @@ export function bnFigureFixes(init: InitSpec): { plain: Fix; batchNorm: Fix } {
 export function bnFigureJobs(spec: BnFigureSpec, probePoints: number): { plain: TraceJob; batchNorm: TraceJob } {
   const make = (bn: boolean): TraceJob => ({
     kind: "trace",
+    module: JOB_MODULE,
     config: {
       name: `fixes-bnfig-${bn ? "bn" : "plain"}`,
       data: { kind: "mnist", trainLimit: spec.trainLimit },
