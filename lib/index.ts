@@ -26,6 +26,7 @@ export * from "./core/model";
 export * from "./core/optim";
 export * from "./core/loss";
 export * from "./core/train";
+export * from "./measure/saturation";
 export * from "./measure/probe";
 export * from "./measure/jacobian";
 export * from "./core/linalg";

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
-import { Asymptotes, isSaturated } from "../core/activations";
+import { SaturationAt, UnitSaturation, flatFraction, rhoB, saturationFraction, sigmoidDeltaForEps, unitSaturation } from "./saturation";
 import { Histogram, histogram, meanStd, percentiles } from "./stats";
 import { frobeniusNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
@@ -34,27 +34,6 @@ export interface ProbeOptions {
 export const DEFAULT_EPS = [0.01, 0.05] as const;
 export const DEFAULT_PERCENTILES = [1, 5, 15, 50, 85, 95, 99] as const;
 
-export interface SaturationAt {
-  readonly eps: number;
-  /** Fractions of all n × width entries near the lower / upper asymptote; total = low + high. */
-  readonly low: number;
-  readonly high: number;
-  readonly total: number;
-}
-
-export interface UnitSaturation {
-  readonly eps: number;
-  /** Units saturated low (high) on ≥ stuckFraction of the points. */
-  readonly stuckLow: number;
-  readonly stuckHigh: number;
-  /** Units saturated on some points but stuck on neither side. */
-  readonly inputDependent: number;
-  /** Units never saturated on any point. */
-  readonly neverSaturated: number;
-  /** Per unit, the fraction of points on which it is saturated (either side). */
-  readonly perUnit: number[];
-}
-
 export interface LayerProbe {
   readonly layer: number;
   readonly width: number;
@@ -64,6 +43,12 @@ export interface LayerProbe {
   readonly histogram: Histogram;
   /** Empty for activations without two asymptotes (relu, linear). */
   readonly saturation: SaturationAt[];
+  /**
+   * The activation-neutral measure: the fraction of entries whose slope is below δ of
+   * the largest, f'(z)/max f' < δ, at δ = 4ε(1 − ε) for the first ε (the same entries
+   * as ε for the sigmoid). Defined for every activation, so activations compare.
+   */
+  readonly flat: { readonly delta: number; readonly total: number };
   readonly units: UnitSaturation | null;
   /** Mean of f'(z_l) over all entries: the diagonal that backprop multiplies by. */
   readonly derivativeMean: number;
@@ -111,6 +96,7 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
       percentiles: percentiles(a, ps),
       histogram: asym ? histogram(a, opts.bins ?? 50, asym.low, asym.high) : histogram(a, opts.bins ?? 50),
       saturation: asym ? eps.map((e) => saturationFraction(a, asym, e)) : [],
+      flat: { delta: sigmoidDeltaForEps(eps[0]), total: flatFraction(a, model.act, sigmoidDeltaForEps(eps[0])) },
       units: asym ? unitSaturation(a, points.n, width, asym, eps[0], opts.stuckFraction ?? 0.99) : null,
       derivativeMean: derivativeMean(a, (t) => model.act.dfFromOutput(t)),
       preActivation: { mean: pre.mean, std: pre.std, percentiles: percentiles(z, ps) },
@@ -134,65 +120,6 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
       weightNorm: frobeniusNorm(pass.weights[L]),
     },
   };
-}
-
-/** Fractions of entries within ε of each asymptote. */
-export function saturationFraction(a: ArrayLike<number>, asym: Asymptotes, eps: number): SaturationAt {
-  let low = 0, high = 0;
-  for (let i = 0; i < a.length; i++) {
-    const s = isSaturated(a[i], asym, eps);
-    if (s < 0) low++;
-    else if (s > 0) high++;
-  }
-  return { eps, low: low / a.length, high: high / a.length, total: (low + high) / a.length };
-}
-
-/** Per-unit saturation of an n × width activation matrix (row-major). */
-export function unitSaturation(a: ArrayLike<number>, n: number, width: number, asym: Asymptotes, eps: number, stuckFraction: number): UnitSaturation {
-  const low = new Int32Array(width), high = new Int32Array(width);
-  for (let i = 0; i < n; i++) {
-    const o = i * width;
-    for (let j = 0; j < width; j++) {
-      const s = isSaturated(a[o + j], asym, eps);
-      if (s < 0) low[j]++;
-      else if (s > 0) high[j]++;
-    }
-  }
-  let stuckLow = 0, stuckHigh = 0, inputDependent = 0, never = 0;
-  const perUnit: number[] = [];
-  for (let j = 0; j < width; j++) {
-    perUnit.push((low[j] + high[j]) / n);
-    if (low[j] >= stuckFraction * n) stuckLow++;
-    else if (high[j] >= stuckFraction * n) stuckHigh++;
-    else if (low[j] + high[j] === 0) never++;
-    else inputDependent++;
-  }
-  return { eps, stuckLow, stuckHigh, inputDependent, neverSaturated: never, perUnit };
-}
-
-/**
- * ρ_B of Rakitianskaia & Engelbrecht (2015): map activations to [−1, 1],
- * bin them into B equal bins, and average |mean of a bin| weighted by the
- * bin's frequency. Near 1: saturated; near 0: activations around the middle.
- */
-export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): number {
-  const sum = new Float64Array(bins), count = new Float64Array(bins);
-  const span = asym.high - asym.low;
-  for (let i = 0; i < a.length; i++) {
-    const g = (2 * (a[i] - asym.low)) / span - 1;
-    let k = Math.floor(((g + 1) / 2) * bins);
-    if (k < 0) k = 0;
-    if (k >= bins) k = bins - 1;
-    sum[k] += g;
-    count[k]++;
-  }
-  let num = 0, den = 0;
-  for (let k = 0; k < bins; k++) {
-    if (count[k] === 0) continue;
-    num += Math.abs(sum[k] / count[k]) * count[k];
-    den += count[k];
-  }
-  return num / den;
 }
 
 /** Mean of f' over entries, given a function of z or (cheaper) of a = f(z). */
