@@ -32,6 +32,7 @@ export * from "./core/optim";
 export * from "./core/train";
 export * from "./core/linalg";
 // data
+export * from "./data/dataset";
 export * from "./data/mnist";
 export * from "./data/shapeset";
 export * from "./data/toy";
@@ -46,6 +47,7 @@ export * from "./measure/svd";
 export * from "./measure/jacobian";
 export * from "./measure/isometry";
 export * from "./measure/bound";
+export * from "./measure/trace";
 export * from "./measure/frames";
 // run
 export * from "./run/cache";

@@ -342,7 +342,7 @@ test("the worker threads are gone when runJobs returns, also after a failure", a
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
   // A job that throws something other than a divergence rejects the whole batch and stops the workers.
   const bad = { kind: "experiment" as const, config: { ...small(20), data: { kind: "mnist" as const, trainLimit: 999_999 } } };
-  await assert.rejects(runJobs([bad, { kind: "experiment", config: small(21, { epochs: 1 }) }], { workers: 2, cacheDir: cacheDir("alive") }), /limit/);
+  await assert.rejects(runJobs([bad, { kind: "experiment", config: small(21, { epochs: 1 }) }], { workers: 2, cacheDir: cacheDir("alive") }), /trainLimit/);
   await settled();
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
 });

@@ -5,7 +5,7 @@
  * are stated here once, with their thresholds, so a reader can check them.
  */
 import { andList, capitalize, intervalPp, layerList, num, pct } from "../display/text";
-import type { ActivationFindings, BoundFindings, FixRow, FixesFindings, Interval, TrainFindings } from "../run/findings";
+import type { ActivationFindings, BoundFindings, FixRow, FixesFindings, TrainFindings } from "../run/findings";
 import { ConfigError } from "../core/errors";
 
 export interface AnswerInputs {

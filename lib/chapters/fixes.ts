@@ -14,7 +14,6 @@
  *
  * Baseline: sigmoid, standard init U[−1/√n, 1/√n], plain SGD (the question's network).
  */
-import * as tf from "@tensorflow/tfjs";
 import type { ActivationName } from "../core/activations";
 import { cached } from "../run/cache";
 import { ConfigError } from "../core/errors";
@@ -25,8 +24,7 @@ import { findGain } from "../measure/isometry";
 import { Mlp } from "../core/model";
 import { probe } from "../measure/probe";
 import { backward, meanDeltaNorms } from "../measure/deltas";
-import { scoped, variableFrom } from "../core/scope";
-import type { EpochRecord, TrainResult } from "../core/train";
+import type { EpochRecord } from "../core/train";
 import type { Failure, JobOutcome } from "../run/job";
 import { JOB_MODULE, TraceJob, ValidationJob, ValidationResult } from "./fixes-jobs";
 import type { ExperimentRecord } from "../run/experiment";

@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
 import { crossEntropy } from "../core/loss";
-import type { Dataset } from "../data/mnist";
+import type { Dataset } from "../data/dataset";
 import { ActivationName, activation } from "../core/activations";
 import { SaturatedShare, SaturationRule, classifySaturation, saturatedShare, saturationRule } from "../measure/saturation";
 import type { InitSpec } from "../core/init";
