@@ -134,8 +134,8 @@ let checkRunMemo: Promise<CheckRun> | null = null;
 /**
  * The measurement 01.3 is checked against: a small copy of the question's
  * network (5 × 64 sigmoid units, standard init) trained by SGD for one epoch
- * on 2,000 MNIST images at η = 3 — a step 30 times the plateau run's, so the
- * answer comes within seconds — and probed after every step on 200 of its
+ * on 2,000 MNIST images at η = 3 — 30 times the plateau run's default step,
+ * so the answer comes within seconds — and probed after every step on 200 of its
  * training images. Memoised: measured once per kernel.
  */
 export function measureFirstSaturation(): Promise<CheckRun> {
