@@ -18,7 +18,8 @@ import { train, validateTrainConfig } from "../lib/core/train";
 import { probe } from "../lib/measure/probe";
 import * as fixes from "../lib/chapters/fixes";
 import { runJobs } from "../lib/run/jobs";
-import { Job, JobOutcome, runJob, validationSplit } from "../lib/run/worker";
+import { Job, JobOutcome, runJob } from "../lib/run/job";
+import { JOB_MODULE, TraceJob, ValidationJob, validationSplit } from "../lib/chapters/fixes-jobs";
 import type { ExperimentRecord } from "../lib/run/experiment";
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-fixes-"));
@@ -295,12 +296,14 @@ function timeless(o: JobOutcome): unknown {
 }
 
 test("the parallel runner returns the same numbers as a serial run, in order, once per distinct job", async () => {
+  const validation: ValidationJob = { kind: "validation", module: JOB_MODULE, config: small(3), validationSize: 64, splitSeed: 1 };
+  const trace4: TraceJob = { kind: "trace", module: JOB_MODULE, config: { ...small(4), model: { ...small(4).model, batchNorm: true } }, steps: 12, every: 4, layer: 2, unit: 0, testPoints: 64, tracePoints: 32, percentiles: [15, 50, 85] };
   const jobs: Job[] = [
     { kind: "experiment", config: small(1) },
     { kind: "experiment", config: small(2) },
-    { kind: "validation", config: small(3), validationSize: 64, splitSeed: 1 },
+    validation,
     { kind: "experiment", config: small(1) }, // a duplicate: run once
-    { kind: "trace", config: { ...small(4), model: { ...small(4).model, batchNorm: true } }, steps: 12, every: 4, layer: 2, unit: 0, testPoints: 64, tracePoints: 32, percentiles: [15, 50, 85] },
+    trace4,
   ];
   const tensorsBefore = tf.memory().numTensors;
   const events: string[] = [];

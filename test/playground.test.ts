@@ -10,7 +10,6 @@ import { prepareBackend } from "../lib/core/backend";
 import { Mlp } from "../lib/core/model";
 import {
   PlaygroundConfig,
-  classifySaturation,
   evaluatePlane,
   firstEpochAbove,
   momentEpochs,
@@ -19,8 +18,6 @@ import {
   planeSaturation,
   playgroundTiles,
   runPlayground,
-  saturatedShare,
-  saturationRule,
   toyDataset,
   unitPlane,
   unitStates,
@@ -30,6 +27,7 @@ import {
   describeConfig,
   coverage,
 } from "../lib/chapters/playground";
+import { classifySaturation, saturatedShare, saturationRule } from "../lib/measure/saturation";
 import { crc32, encodePalettePng, tileGridHtml, tileIndices, DEFAULT_TILE_COLORS, tilePalette } from "../lib/display/tiles";
 import { ConfigError } from "../lib/core/errors";
 
@@ -88,9 +86,13 @@ test("saturation classes on a hand-made grid: strict ε for sigmoid and tanh, h 
   const tanh = saturationRule("tanh", 0.05);
   assert.deepEqual(Array.from(classifySaturation([-0.96, -0.94, 0, 0.951, 0.9], tanh)), [-1, 0, 0, 1, 0]);
   const relu = saturationRule("relu", 0.01);
-  assert.equal(relu.kind, "zero");
+  assert.equal(relu.kind, "flat", "ReLU has no asymptotes: its off side, where f' = 0, is flat");
   assert.deepEqual(Array.from(classifySaturation([-1, 0, 1e-6, 3], relu)), [-1, -1, 0, 0]);
   assert.deepEqual(Array.from(classifySaturation([-5, 0, 5], saturationRule("linear", 0.01))), [0, 0, 0]);
+  // Leaky ReLU's negative side passes 1% of the gradient: flat at δ = 4ε(1 − ε) = 0.0396, not at δ = 0.005.
+  const leaky = saturationRule("leakyRelu", 0.01);
+  assert.deepEqual(Array.from(classifySaturation([-2, -0.01, 0.5], leaky)), [-1, -1, 0]);
+  assert.deepEqual(Array.from(classifySaturation([-2, 0.5], { kind: "flat", activation: "leakyRelu", delta: 0.005 })), [0, 0]);
   // A 3 × 3 "plane" of one unit: 2 low, 3 high.
   const grid = [0.001, 0.2, 0.999, 0.5, 0.995, 0.7, 0.004, 0.9999, 0.3];
   const share = saturatedShare(grid, sig);

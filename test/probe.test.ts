@@ -5,7 +5,9 @@ import { prepareBackend } from "../lib/core/backend";
 import { activation } from "../lib/core/activations";
 import { crossEntropy } from "../lib/core/loss";
 import { Mlp } from "../lib/core/model";
-import { ProbePoints, probe, rhoB, saturationFraction, unitSaturation, meanRowNorm } from "../lib/measure/probe";
+import { ProbePoints, probe } from "../lib/measure/probe";
+import { meanRowNorm } from "../lib/measure/deltas";
+import { rhoB, saturationFraction, unitSaturation } from "../lib/measure/saturation";
 import { inputOutputJacobian } from "../lib/measure/jacobian";
 import { percentiles, histogram, bootstrapInterval } from "../lib/measure/stats";
 import { Rng } from "../lib/core/rng";
@@ -179,4 +181,22 @@ test("probe rows and the danfo DataFrame carry the snapshot's numbers", () => {
   assert.deepEqual(df.columns, Object.keys(rows[0]));
   assert.equal((df.column("mean").values as number[])[1], snap.layers[1].mean);
   model.dispose();
+});
+
+test("the flat measure: f'(z)/max f' < δ selects the sigmoid's ε-saturated entries at δ = 4ε(1 − ε), and counts ReLU's off side", async () => {
+  const { flatFraction, saturationFraction: sat, sigmoidDeltaForEps } = await import("../lib/measure/saturation");
+  const sig = activation("sigmoid");
+  const h = Float64Array.from({ length: 2001 }, (_, i) => i / 2000);
+  for (const eps of [0.01, 0.05]) {
+    const delta = sigmoidDeltaForEps(eps);
+    // Same entries, up to the two boundary points where h(1 − h) equals ε(1 − ε) exactly.
+    assert.ok(Math.abs(flatFraction(h, sig, delta) - sat(h, sig.asymptotes!, eps).total) <= 2 / h.length, `eps ${eps}`);
+  }
+  assert.ok(Math.abs(sigmoidDeltaForEps(0.01) - 0.0396) < 1e-12);
+  // tanh at ε = 0.01: |h| > 0.99 has slope 1 − h² < 1 − 0.99² = 0.0199 of its maximum 1.
+  const tanh = activation("tanh");
+  const t = Float64Array.from({ length: 2001 }, (_, i) => -1 + i / 1000);
+  assert.ok(Math.abs(flatFraction(t, tanh, 1 - 0.99 ** 2) - sat(t, tanh.asymptotes!, 0.01).total) <= 4 / t.length);
+  assert.equal(flatFraction([0, 0, 0.3, 2], activation("relu"), 0.04), 0.5);
+  assert.equal(flatFraction([-3, 0, 3], activation("linear"), 0.5), 0);
 });

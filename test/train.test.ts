@@ -163,3 +163,30 @@ test("training learns MNIST, probes come at the asked cadence with update:data r
   }
   m.dispose();
 });
+
+test("epochOrder: the default permutation given explicitly trains bit-identically; repeats change the stream; bad orders are refused", async () => {
+  const data = loadMnist("train", { limit: 256 });
+  const cfg: TrainConfig = { epochs: 2, batchSize: 32, optimizer: sgd(0.5), seed: 7 };
+  const run = async (order?: TrainData["epochOrder"]) => {
+    const m = net();
+    const r = await train(m, { train: data, epochOrder: order }, cfg);
+    const w = m.getWeights();
+    m.dispose();
+    return { r, w };
+  };
+  const plain = await run();
+  const { permutation } = await import("../lib/core/rng");
+  const same = await run((_epoch, rng) => permutation(data.n, rng));
+  assert.deepEqual(same.w, plain.w, "the default stream is a seeded permutation per epoch");
+  // Rows 0..63 visited three times per epoch, the rest once: 64·3 + 192 = 384 rows, 12 steps of 32.
+  const repeated = await run((_epoch, rng) => {
+    const rows = [...Array.from({ length: 64 }, (_, i) => [i, i, i]).flat(), ...Array.from({ length: 192 }, (_, i) => 64 + i)];
+    const order = Int32Array.from(rows);
+    for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+    return order;
+  });
+  assert.equal(repeated.r.steps, 2 * 12);
+  assert.equal(plain.r.steps, 2 * 8);
+  await assert.rejects(run(() => Int32Array.from([0, 1, 256])), /epochOrder\(1\)\[2\].*row index in \[0, 256\)/);
+  await assert.rejects(run((epoch) => new Int32Array(epoch === 1 ? 64 : 96)), /epochOrder\(2\)\.length/);
+});

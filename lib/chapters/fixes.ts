@@ -21,20 +21,19 @@ import { ConfigError } from "../core/errors";
 import { DataSpec, ExperimentConfig, buildModel, loadData } from "../run/experiment";
 import type { InitSpec } from "../core/init";
 import { inputOutputJacobian } from "../measure/jacobian";
+import { findGain } from "../measure/isometry";
 import { Mlp } from "../core/model";
-import { meanRowNorm, probe } from "../measure/probe";
-import { oneHot } from "../core/loss";
+import { probe } from "../measure/probe";
+import { backward, meanDeltaNorms } from "../measure/deltas";
 import { scoped, variableFrom } from "../core/scope";
 import type { EpochRecord, TrainResult } from "../core/train";
-import type { Failure, JobOutcome, TraceJob, ValidationJob, ValidationResult } from "../run/worker";
+import type { Failure, JobOutcome } from "../run/job";
+import { JOB_MODULE, TraceJob, ValidationJob, ValidationResult } from "./fixes-jobs";
 import type { ExperimentRecord } from "../run/experiment";
 import type { FixesFindings } from "../run/findings";
-import { escapeHtml } from "../display/html";
-import { OutputSink, currentSink } from "../display/output";
+import { pct } from "../display/text";
 
-export { runJobs, defaultWorkers } from "../run/jobs";
-export type { RunJobsOptions, JobEvent } from "../run/jobs";
-export type { Job, JobOutcome, Failure, ValidationJob, ValidationResult, TraceJob, TraceResult, TracePoint } from "../run/worker";
+export type { ValidationJob, ValidationResult, TraceJob, TraceResult, TracePoint } from "./fixes-jobs";
 
 // ------------------------------------------------------------------ the fixes
 
@@ -219,20 +218,9 @@ export function measureUpdateRatios(fix: Fix & { init: InitSpec }, depth: number
 export function trainingModeDeltaNorms(cfg: ExperimentConfig): number[] {
   const data = loadData(cfg.data, cfg.probePoints ?? 1000);
   const { model } = buildModel(cfg, data);
-  const pts = data.probeTrain;
-  const shifts = model.hidden.map((l) => variableFrom(tf.zeros([pts.n, l.nOut]), true));
   try {
-    return scoped(() => {
-      const x = tf.tensor2d(pts.x, [pts.n, pts.inputDim]);
-      const y = oneHot(pts.y, model.config.outputDim);
-      const { grads } = tf.variableGrads(() => {
-        const tr = model.forward(x, { training: true, zShift: shifts });
-        return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(tr.logits)))) as tf.Scalar;
-      }, shifts);
-      return shifts.map((s, i) => meanRowNorm(grads[s.name].dataSync(), pts.n, model.hidden[i].nOut));
-    });
+    return meanDeltaNorms(backward(model, data.probeTrain, { training: true })).slice(0, model.depth);
   } finally {
-    shifts.forEach((s) => s.dispose());
     model.dispose();
   }
 }
@@ -295,6 +283,7 @@ export async function isometryGain(opts: IsometryOptions, cacheOpts: { cacheDir?
   return r.value;
 }
 
+/** The scan 2^(k/2), k = 0..14, then 8 bisection steps (lib/measure/isometry's findGain), rounded to 3 digits. */
 function searchIsometry(opts: IsometryOptions): IsometryResult {
   const curve: IsometryPoint[] = [];
   const at = (g: number) => {
@@ -302,28 +291,9 @@ function searchIsometry(opts: IsometryOptions): IsometryResult {
     curve.push(p);
     return p;
   };
-  let lo: IsometryPoint | null = null, hi: IsometryPoint | null = null;
-  for (let k = 0; k <= 14; k++) {
-    const p = at(2 ** (k / 2));
-    if (p.meanSquared >= 1) {
-      hi = p;
-      break;
-    }
-    lo = p;
-  }
-  let best: IsometryPoint;
-  if (lo && hi) {
-    for (let it = 0; it < 8; it++) {
-      const mid = at(Math.sqrt(lo.gain * hi.gain));
-      if (mid.meanSquared >= 1) hi = mid;
-      else lo = mid;
-    }
-    best = Math.abs(Math.log(lo.meanSquared)) < Math.abs(Math.log(hi.meanSquared)) ? lo : hi;
-  } else {
-    // Never crosses 1 in [1, 128]: take the gain closest to it.
-    best = curve.reduce((a, b) => (Math.abs(Math.log(b.meanSquared)) < Math.abs(Math.log(a.meanSquared)) ? b : a));
-  }
-  const gain = Number(best.gain.toPrecision(3));
+  const grid = Array.from({ length: 15 }, (_, k) => 2 ** (k / 2));
+  const found = findGain((g) => at(g).meanSquared, 1, grid, 8);
+  const gain = Number(found.gain.toPrecision(3));
   const final = at(gain);
   curve.sort((a, b) => a.gain - b.gain);
   return { gain, meanSquaredAtGain: final.meanSquared, spreadAtGain: final.spread, curve };
@@ -388,7 +358,7 @@ export function sweepJobs(s: Setting, budget: Budget, sweep: SweepSpec): Validat
   return learningRateGrid(s.fix, sweep).map((lr) => {
     const base = experimentConfig(s, { ...budget, epochs: sweep.epochs }, { learningRate: lr, seed: sweep.seed });
     const config: ExperimentConfig = { ...base, name: `fixes-sweep-${s.fix.id}-${budget.width}x${s.depth}-lr${lr}`, train: { ...base.train, probeEverySteps: undefined } };
-    return { kind: "validation", config, validationSize: sweep.validationSize, splitSeed: sweep.seed };
+    return { kind: "validation", module: JOB_MODULE, config, validationSize: sweep.validationSize, splitSeed: sweep.seed };
   });
 }
 
@@ -452,6 +422,7 @@ export function bnFigureFixes(init: InitSpec): { plain: Fix; batchNorm: Fix } {
 export function bnFigureJobs(spec: BnFigureSpec, probePoints: number): { plain: TraceJob; batchNorm: TraceJob } {
   const make = (bn: boolean): TraceJob => ({
     kind: "trace",
+    module: JOB_MODULE,
     config: {
       name: `fixes-bnfig-${bn ? "bn" : "plain"}`,
       data: { kind: "mnist", trainLimit: spec.trainLimit },
@@ -769,7 +740,6 @@ export function verdicts(results: readonly FixResult[], opts: VerdictOptions): {
   return { baseline: base, verdicts: out };
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "—");
 
 function accText(r: FixResult): string {
   if (r.diverged === r.runs.length) return `diverged in all ${r.runs.length} runs`;
@@ -870,10 +840,4 @@ export function fixesFindings(results: readonly FixResult[], opts: VerdictOption
     trainsDeep: ids((v) => v.trainsDeep),
     failsDeep: ids((v) => v.failsDeep),
   };
-}
-
-/** Show generated paragraphs in the current cell (`**bold**` only, everything else escaped). */
-export function showProse(paragraphs: readonly string[], sink: OutputSink = currentSink()): void {
-  const html = paragraphs.map((p) => `<p style="margin:0.5em 0;line-height:1.5">${escapeHtml(p).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")}</p>`).join("\n");
-  sink.emit({ html: `<div class="sigmoid-lab-prose">${html}</div>`, text: paragraphs.join("\n\n") });
 }

@@ -17,7 +17,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
 import { crossEntropy } from "../core/loss";
 import type { Dataset } from "../data/mnist";
-import { ActivationName, activation, isSaturated } from "../core/activations";
+import { ActivationName, activation } from "../core/activations";
+import { SaturatedShare, SaturationRule, classifySaturation, saturatedShare, saturationRule } from "../measure/saturation";
 import type { InitSpec } from "../core/init";
 import { initName } from "../core/init";
 import { applyLsuv } from "../core/lsuv";
@@ -102,54 +103,6 @@ export function unitPlane(values: PlaneValues, layer: number, unit: number): Flo
 }
 
 // ------------------------------------------------------------ saturation
-
-/**
- * How an entry h is classified. Saturating activations (sigmoid, tanh, …):
- * within ε of the lower / upper asymptote, as lab.isSaturated. ReLU has no
- * asymptote, but its flat side is where f' = 0: h ≤ 0 counts as "low".
- * Leaky ReLU and linear units never stop passing gradient: nothing counts.
- */
-export type SaturationRule =
-  | { readonly kind: "asymptotes"; readonly activation: ActivationName; readonly eps: number }
-  | { readonly kind: "zero" }
-  | { readonly kind: "none" };
-
-export function saturationRule(name: ActivationName, eps: number): SaturationRule {
-  if (!(eps > 0 && eps < 0.5)) throw new ConfigError("eps", eps, "a number in (0, 0.5), e.g. 0.01");
-  if (activation(name).asymptotes) return { kind: "asymptotes", activation: name, eps };
-  return name === "relu" ? { kind: "zero" } : { kind: "none" };
-}
-
-/** −1 saturated low (or ReLU at zero), +1 saturated high, 0 neither: one per entry. */
-export function classifySaturation(values: ArrayLike<number>, rule: SaturationRule): Int8Array {
-  const out = new Int8Array(values.length);
-  if (rule.kind === "none") return out;
-  if (rule.kind === "zero") {
-    for (let i = 0; i < values.length; i++) out[i] = values[i] <= 0 ? -1 : 0;
-    return out;
-  }
-  const asym = activation(rule.activation).asymptotes!;
-  for (let i = 0; i < values.length; i++) out[i] = isSaturated(values[i], asym, rule.eps);
-  return out;
-}
-
-export interface SaturatedShare {
-  /** Fractions of all entries (points × units) classified low / high; total = low + high. */
-  readonly low: number;
-  readonly high: number;
-  readonly total: number;
-}
-
-export function saturatedShare(values: ArrayLike<number>, rule: SaturationRule): SaturatedShare {
-  const cls = classifySaturation(values, rule);
-  let low = 0, high = 0;
-  for (let i = 0; i < cls.length; i++) {
-    if (cls[i] < 0) low++;
-    else if (cls[i] > 0) high++;
-  }
-  const n = Math.max(1, cls.length);
-  return { low: low / n, high: high / n, total: (low + high) / n };
-}
 
 /** Per hidden layer, the share of (point, unit) entries saturated over the whole grid. */
 export function planeSaturation(values: PlaneValues, rule: SaturationRule): SaturatedShare[] {
@@ -470,7 +423,7 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
   const grid = runs[0].moments[0].plane.grid;
   const data = runs[0].config.data;
   const eps = runs[0].config.eps ?? 0.01;
-  const hasRelu = runs.some((r) => r.rule.kind === "zero");
+  const hasRelu = runs.some((r) => r.rule.activation === "relu");
   const pct = (x: number) => `${Math.round(100 * x)}%`;
   const frames = epochs.map((epoch, k) => ({
     label: String(epoch),
@@ -488,7 +441,7 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
         const layerValues = m.plane.layers[l];
         const range = shadeRange(r.rule, act.asymptotes, layerValues);
         const share = m.planeSaturation[l];
-        const note = r.rule.kind === "none" ? "" : r.rule.kind === "zero" ? `${pct(share.total)} zero` : `${pct(share.total)} sat.`;
+        const note = r.rule.activation === "linear" ? "" : r.rule.activation === "relu" ? `${pct(share.total)} zero` : r.rule.kind === "flat" ? `${pct(share.total)} flat` : `${pct(share.total)} sat.`;
         return {
           label: `layer ${l + 1}`,
           note,
@@ -496,7 +449,7 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
             const v = unitPlane(m.plane, l + 1, j);
             const cls = classifySaturation(v, r.rule);
             const sat = cls.reduce((s, c) => s + (c !== 0 ? 1 : 0), 0) / cls.length;
-            return { values: v, classes: cls, range, label: `layer ${l + 1}, unit ${j + 1}: ${pct(sat)} of the plane ${r.rule.kind === "zero" ? "at h = 0" : "saturated"}` };
+            return { values: v, classes: cls, range, label: `layer ${l + 1}, unit ${j + 1}: ${pct(sat)} of the plane ${r.rule.activation === "relu" ? "at h = 0" : r.rule.kind === "flat" ? "flat (slope below δ of its largest)" : "saturated"}` };
           }),
         };
       });
@@ -539,7 +492,7 @@ function shadeRange(rule: SaturationRule, asym: { low: number; high: number } | 
     if (values[i] < lo) lo = values[i];
     if (values[i] > hi) hi = values[i];
   }
-  if (rule.kind === "zero") lo = 0;
+  if (rule.activation === "relu") lo = 0;
   if (!(hi > lo)) hi = lo + 1;
   return [lo, hi];
 }

@@ -167,10 +167,3 @@ export function activation(name: ActivationName | string): Activation {
 export function isActivationName(name: string): name is ActivationName {
   return (ACTIVATION_NAMES as readonly string[]).includes(name);
 }
-
-/** Is h within ε of an asymptote (in the activation's own units)? */
-export function isSaturated(h: number, a: Asymptotes, eps: number): -1 | 0 | 1 {
-  if (h < a.low + eps * a.lowScale) return -1;
-  if (h > a.high - eps * a.highScale) return 1;
-  return 0;
-}

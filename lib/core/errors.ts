@@ -47,8 +47,3 @@ function show(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
   return String(x);
 }
-
-/** Throw a ConfigError unless `ok`. */
-export function require_(ok: boolean, field: string, given: unknown, allowed: string): void {
-  if (!ok) throw new ConfigError(field, given, allowed);
-}

@@ -51,6 +51,13 @@ export interface TrainData<S = unknown> {
   readonly probeSets?: readonly LabelledData[];
   /** What a probe records on each set (required when there are probe sets). */
   readonly observe?: Observer<S>;
+  /**
+   * The epoch stream: the rows of `train` that epoch `epoch` (1-based) visits,
+   * in order, repeats allowed (e.g. a group of images visited k times per
+   * epoch). Every epoch must have the same length. Default: a seeded random
+   * permutation of all rows, each visited once.
+   */
+  readonly epochOrder?: (epoch: number, rng: Rng) => Int32Array;
 }
 
 export interface StepInfo {
@@ -106,11 +113,13 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
   const ds = data.train, batchSize = config.batchSize;
   const slots: ParamSlot[] = model.layers.flatMap((l) => layerVariables(l).map((v) => ({ variable: v, layer: l.index })));
   const opt = new Optimizer(config.optimizer, slots, config.layerLearningRates ?? null);
-  const stepsPerEpoch = Math.floor(ds.n / batchSize);
+  const shuffles = new Rng(config.seed).fork("shuffle");
+  const orderOf = (epoch: number) => (data.epochOrder ? checkedOrder(data.epochOrder(epoch, shuffles.fork(epoch)), ds.n, epoch) : permutation(ds.n, shuffles.fork(epoch)));
+  const epochLength = data.epochOrder ? orderOf(1).length : ds.n;
+  const stepsPerEpoch = Math.floor(epochLength / batchSize);
   const probeEvery = config.probeEverySteps ?? stepsPerEpoch;
   const maxSteps = config.maxSteps ?? Infinity;
   const evalTrain = firstRows(ds, Math.min(ds.n, config.evalTrainSize ?? 10_000));
-  const shuffles = new Rng(config.seed).fork("shuffle");
   const xBuf = new Float32Array(batchSize * ds.inputDim);
   const result: TrainResult<S> = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0 };
   let step = 0, trainMs = 0, lastYield = Date.now();
@@ -131,7 +140,10 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
   try {
     takeProbe(null);
     for (let epoch = 1; epoch <= config.epochs && step < maxSteps; epoch++) {
-      const order = permutation(ds.n, shuffles.fork(epoch));
+      const order = orderOf(epoch);
+      if (order.length !== epochLength) {
+        throw new ConfigError(`epochOrder(${epoch}).length`, order.length, `the length of epoch 1's order (${epochLength}): every epoch visits as many rows`);
+      }
       let lossSum = 0, batches = 0;
       for (let b = 0; b < stepsPerEpoch && step < maxSteps; b++) {
         const t0 = performance.now();
@@ -193,6 +205,15 @@ function trainStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32
       stats.forEach((s) => (s.mean.dispose(), s.variance.dispose()));
     }
   });
+}
+
+/** An epoch order, checked: row indices of the training set. */
+function checkedOrder(order: Int32Array, n: number, epoch: number): Int32Array {
+  if (!(order instanceof Int32Array) || order.length === 0) throw new ConfigError(`epochOrder(${epoch})`, order, "a non-empty Int32Array of row indices");
+  for (let i = 0; i < order.length; i++) {
+    if (!(order[i] >= 0 && order[i] < n)) throw new ConfigError(`epochOrder(${epoch})[${i}]`, order[i], `a row index in [0, ${n})`);
+  }
+  return order;
 }
 
 /** Copy the rows order[start..start+size) into xBuf; return their labels. */

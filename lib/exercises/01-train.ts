@@ -12,7 +12,8 @@ import { ProbeRecord, train } from "../core/train";
 import { prepareBackend } from "../core/backend";
 import { loadMnist, subset } from "../data/mnist";
 import { ProbeSnapshot, probe } from "../measure/probe";
-import { asNumber, fmt, noAnswer, notYet, pct, right } from "./feedback";
+import { asNumber, fmt, noAnswer, notYet, right } from "./feedback";
+import { count, pct } from "../display/text";
 import { defineExercise, numericExercise } from "./registry";
 
 const chanceLoss = numericExercise({
@@ -107,7 +108,7 @@ export function firstSaturation(records: readonly ProbeRecord<ProbeSnapshot>[], 
   const loss = at.snapshots[0].loss;
   const layers = saturation.length === 1 ? "layer 1" : `layers 1–${saturation.length}`;
   const had = `${layers} had ${saturation.map(pct).join(", ")} of their entries there`;
-  const within = `≥ ${pct(rule.level)} of its entries within ${rule.eps} of 0 or 1`;
+  const within = `≥ ${pct(rule.level, 0)} of its entries within ${rule.eps} of 0 or 1`;
   const steps = (n: number) => `${n} step${n === 1 ? "" : "s"}`;
   if (!hit) {
     const description = `${label}: no layer had ${within} at any of its ${records.length} probes; at the last, after ${steps(at.step)}, ${had}, loss ${loss.toFixed(3)}`;
@@ -153,7 +154,7 @@ export function measureFirstSaturation(): Promise<CheckRun> {
       );
       const label =
         `the check's run (${c.widths.length} × ${c.widths[0]} sigmoid units, standard init, SGD η = ${c.learningRate}, batches of ${c.batchSize}, ` +
-        `${c.images.toLocaleString("en")} MNIST images, probed after every step on ${c.probePoints} of them)`;
+        `${count(c.images)} MNIST images, probed after every step on ${c.probePoints} of them)`;
       return { ...firstSaturation(r.probes, label), records: r.probes };
     } finally {
       model.dispose();

@@ -8,8 +8,10 @@ import { activation } from "../core/activations";
 import { Mlp } from "../core/model";
 import { Rng } from "../core/rng";
 import { prepareBackend } from "../core/backend";
-import { ProbePoints, ProbeSnapshot, probe, saturationFraction } from "../measure/probe";
-import { Feedback, asNumber, attempt, close, fmt, noAnswer, notYet, pct, right } from "./feedback";
+import { ProbePoints, ProbeSnapshot, probe } from "../measure/probe";
+import { saturationFraction } from "../measure/saturation";
+import { Feedback, asNumber, attempt, close, fmt, noAnswer, notYet, right } from "./feedback";
+import { pct } from "../display/text";
 import { defineExercise, numericExercise } from "./registry";
 import { derivativeLevelZ } from "./04-bound";
 

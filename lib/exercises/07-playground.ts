@@ -6,7 +6,8 @@
  * notebooks/07-playground.ipynb; the registry is index.ts.
  */
 import { PlaygroundRun, mostSaturatedLayer, pointsOrPlane, reluOutcome } from "../chapters/playground";
-import { Feedback, asNumber, close, noAnswer, notYet, pct, right } from "./feedback";
+import { Feedback, asNumber, close, noAnswer, notYet, right } from "./feedback";
+import { pct } from "../display/text";
 import { defineExercise } from "./registry";
 
 function requireRun(run: unknown, id: string): PlaygroundRun | Feedback {

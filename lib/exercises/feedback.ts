@@ -2,7 +2,9 @@
  * The one line an exercise check answers with — "✓ Right: …", "✗ Not yet: …
  * Hint: …" or "✗ No answer yet: …" — and the one function that shows it in a
  * cell (`showFeedback`, the only place its HTML is written). Also the small
- * helpers every checker uses to read an answer and write a number into a line.
+ * helpers every checker uses to read an answer and to echo it (`fmt`: more
+ * digits than prose needs, since it repeats what the student typed;
+ * percentages and counts come from display/text.ts, like all prose).
  */
 import { OutputSink, currentSink } from "../display/output";
 import { escapeHtml } from "../display/html";
@@ -80,9 +82,4 @@ export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x !== 0 && (Math.abs(x) < 1e-4 || Math.abs(x) >= 1e6)) return x.toExponential(3);
   return String(Number(x.toPrecision(6)));
-}
-
-/** A fraction as a percentage (one decimal below 1%, so 0.4% does not read as 0%). */
-export function pct(x: number): string {
-  return `${(100 * x).toFixed(x > 0 && x < 0.01 ? 1 : 0)}%`;
 }

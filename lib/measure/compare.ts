@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
 import type { ProbePoints } from "./probe";
-import { isSaturated } from "../core/activations";
+import { isFlat, isSaturated, sigmoidDeltaForEps } from "./saturation";
 import { percentiles } from "./stats";
 import { Rng } from "../core/rng";
 import { ConfigError } from "../core/errors";
@@ -58,6 +58,8 @@ export interface LayerPerExample {
   readonly saturated: Float64Array[];
   readonly low: Float64Array[];
   readonly high: Float64Array[];
+  /** flat[i]: fraction of the layer's units whose slope on point i is below δ of the largest (f'(z)/max f' < δ). */
+  readonly flat: Float64Array;
   /** Mean over units of f'(z) on point i (from the outputs, f' = a(1 − a) for sigmoid, as the probes compute it). */
   readonly derivative: Float64Array;
   /** Mean over units of a on point i. */
@@ -68,6 +70,8 @@ export interface PerExampleStats {
   readonly set: string;
   readonly n: number;
   readonly eps: number[];
+  /** The flat threshold of `flat`: 4ε(1 − ε) at the first ε unless given (the same entries as ε for the sigmoid). */
+  readonly delta: number;
   readonly layers: LayerPerExample[];
 }
 
@@ -75,10 +79,12 @@ export interface PerExampleStats {
  * Per-example saturation, from a model and points or from values already
  * downloaded by hiddenValues. Needs an activation with two asymptotes.
  */
-export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, eps: readonly number[] = [0.01, 0.05], chunk = 1000): PerExampleStats {
+export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, eps: readonly number[] = [0.01, 0.05], chunk = 1000, delta?: number): PerExampleStats {
   const asym = model.act.asymptotes;
   if (!asym) throw new ConfigError("activation", model.act.name, "an activation with two asymptotes (sigmoid, tanh, …)");
   if (eps.length === 0 || eps.some((e) => !(e > 0 && e < 0.5))) throw new ConfigError("eps", eps, "one or more thresholds in (0, 0.5)");
+  const flatDelta = delta ?? sigmoidDeltaForEps(eps[0]);
+  if (!(flatDelta > 0 && flatDelta < 1)) throw new ConfigError("delta", flatDelta, "a slope fraction in (0, 1), e.g. 0.04");
   const n = points.n;
   const widths = model.hidden.map((l) => l.nOut);
   const layers = widths.map((width, l): LayerPerExample => ({
@@ -87,20 +93,23 @@ export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, 
     saturated: eps.map(() => new Float64Array(n)),
     low: eps.map(() => new Float64Array(n)),
     high: eps.map(() => new Float64Array(n)),
+    flat: new Float64Array(n),
     derivative: new Float64Array(n),
     mean: new Float64Array(n),
   }));
+  const act = model.act;
   // Points are forwarded a chunk at a time, so 10,000 points never hold every layer in memory at once.
   const fill = (hv: HiddenValues, offset: number) => {
     layers.forEach((layer, l) => {
       const a = hv.a[l], width = layer.width;
       for (let r = 0; r < hv.n; r++) {
         const o = r * width, i = offset + r;
-        let d = 0, s = 0;
+        let d = 0, s = 0, flat = 0;
         for (let j = 0; j < width; j++) {
           const h = a[o + j];
           s += h;
-          d += model.act.dfFromOutput(h);
+          d += act.dfFromOutput(h);
+          if (isFlat(h, act, flatDelta)) flat++;
           for (let k = 0; k < eps.length; k++) {
             const side = isSaturated(h, asym, eps[k]);
             if (side < 0) layer.low[k][i]++;
@@ -108,6 +117,7 @@ export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, 
           }
         }
         layer.derivative[i] = d / width;
+        layer.flat[i] = flat / width;
         layer.mean[i] = s / width;
         for (let k = 0; k < eps.length; k++) {
           layer.low[k][i] /= width;
@@ -127,7 +137,7 @@ export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, 
       fill(hiddenValues(model, part, chunk), s);
     }
   }
-  return { set: "z" in points ? points.set : points.name, n, eps: [...eps], layers };
+  return { set: "z" in points ? points.set : points.name, n, eps: [...eps], delta: flatDelta, layers };
 }
 
 export interface MeanDifference {
@@ -203,8 +213,8 @@ export function compareManyMeans(pairs: readonly { a: ArrayLike<number>; b: Arra
 /** One row of a train-vs-held-out comparison. */
 export interface SetComparison extends MeanDifference {
   readonly layer: number;
-  /** "saturation" (at eps), "low" / "high" (one side, at eps) or "derivative" (mean f'(z)). */
-  readonly statistic: "saturation" | "low" | "high" | "derivative";
+  /** "saturation" (at eps), "low" / "high" (one side, at eps), "flat" (slope below δ of the largest) or "derivative" (mean f'(z)). */
+  readonly statistic: "saturation" | "low" | "high" | "flat" | "derivative";
   readonly eps: number | null;
 }
 
@@ -230,6 +240,7 @@ export function compareSets(
     if (want.has("saturation")) a.eps.forEach((e, k) => add({ layer: la.layer, statistic: "saturation", eps: e }, la.saturated[k], lb.saturated[k]));
     if (want.has("low")) add({ layer: la.layer, statistic: "low", eps: a.eps[0] }, la.low[0], lb.low[0]);
     if (want.has("high")) add({ layer: la.layer, statistic: "high", eps: a.eps[0] }, la.high[0], lb.high[0]);
+    if (want.has("flat")) add({ layer: la.layer, statistic: "flat", eps: null }, la.flat, lb.flat);
     if (want.has("derivative")) add({ layer: la.layer, statistic: "derivative", eps: null }, la.derivative, lb.derivative);
   });
   // One set of resamples for all rows: the draws depend on the seed and the two sizes only.

@@ -5,14 +5,12 @@
  * z_l pre-activation, a_l = f(z_l) (the h_{i,l} of the question),
  * δ_l = ∂ℓ_i/∂z_l the backpropagated error of one example's loss.
  */
-import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
-import { Asymptotes, isSaturated } from "../core/activations";
+import { SaturationAt, UnitSaturation, flatFraction, rhoB, saturationFraction, sigmoidDeltaForEps, unitSaturation } from "./saturation";
 import { Histogram, histogram, meanStd, percentiles } from "./stats";
 import { frobeniusNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
-import { scoped, variableFrom } from "../core/scope";
-import { crossEntropy, oneHot } from "../core/loss";
+import { BackwardPass, ForwardValues, backward, forwardValues, meanRowNorm } from "./deltas";
 import type { LabelledData } from "../core/train";
 
 /** The points a probe looks at: rows of x (n × inputDim) with labels. */
@@ -34,27 +32,6 @@ export interface ProbeOptions {
 export const DEFAULT_EPS = [0.01, 0.05] as const;
 export const DEFAULT_PERCENTILES = [1, 5, 15, 50, 85, 95, 99] as const;
 
-export interface SaturationAt {
-  readonly eps: number;
-  /** Fractions of all n × width entries near the lower / upper asymptote; total = low + high. */
-  readonly low: number;
-  readonly high: number;
-  readonly total: number;
-}
-
-export interface UnitSaturation {
-  readonly eps: number;
-  /** Units saturated low (high) on ≥ stuckFraction of the points. */
-  readonly stuckLow: number;
-  readonly stuckHigh: number;
-  /** Units saturated on some points but stuck on neither side. */
-  readonly inputDependent: number;
-  /** Units never saturated on any point. */
-  readonly neverSaturated: number;
-  /** Per unit, the fraction of points on which it is saturated (either side). */
-  readonly perUnit: number[];
-}
-
 export interface LayerProbe {
   readonly layer: number;
   readonly width: number;
@@ -64,6 +41,12 @@ export interface LayerProbe {
   readonly histogram: Histogram;
   /** Empty for activations without two asymptotes (relu, linear). */
   readonly saturation: SaturationAt[];
+  /**
+   * The activation-neutral measure: the fraction of entries whose slope is below δ of
+   * the largest, f'(z)/max f' < δ, at δ = 4ε(1 − ε) for the first ε (the same entries
+   * as ε for the sigmoid). Defined for every activation, so activations compare.
+   */
+  readonly flat: { readonly delta: number; readonly total: number };
   readonly units: UnitSaturation | null;
   /** Mean of f'(z_l) over all entries: the diagonal that backprop multiplies by. */
   readonly derivativeMean: number;
@@ -95,14 +78,16 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
   const eps = opts.eps ?? DEFAULT_EPS;
   const ps = opts.percentiles ?? DEFAULT_PERCENTILES;
   const withGrads = opts.gradients ?? true;
-  const pass = withGrads ? forwardBackward(model, points) : forwardOnly(model, points);
+  // δ and weight gradients need the backward pass; the rest only the forward one.
+  const pass: ForwardValues & Partial<BackwardPass> = withGrads ? backward(model, points, { weightGrads: true }) : forwardValues(model, points);
+  const weights = model.layers.map((l) => l.W.dataSync() as Float32Array);
   const asym = model.act.asymptotes;
   const layers = model.hidden.map((layer, i): LayerProbe => {
     const a = pass.a[i], z = pass.z[i], width = layer.nOut;
     const { mean, std } = meanStd(a);
     const pre = meanStd(z);
-    const weightNorm = frobeniusNorm(pass.weights[i]);
-    const gradNorm = pass.weightGrads ? pass.weightGrads[i] : null;
+    const weightNorm = frobeniusNorm(weights[i]);
+    const gradNorm = pass.weightGradNorms ? pass.weightGradNorms[i] : null;
     return {
       layer: layer.index,
       width,
@@ -111,6 +96,7 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
       percentiles: percentiles(a, ps),
       histogram: asym ? histogram(a, opts.bins ?? 50, asym.low, asym.high) : histogram(a, opts.bins ?? 50),
       saturation: asym ? eps.map((e) => saturationFraction(a, asym, e)) : [],
+      flat: { delta: sigmoidDeltaForEps(eps[0]), total: flatFraction(a, model.act, sigmoidDeltaForEps(eps[0])) },
       units: asym ? unitSaturation(a, points.n, width, asym, eps[0], opts.stuckFraction ?? 0.99) : null,
       derivativeMean: derivativeMean(a, (t) => model.act.dfFromOutput(t)),
       preActivation: { mean: pre.mean, std: pre.std, percentiles: percentiles(z, ps) },
@@ -130,69 +116,10 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
     layers,
     output: {
       deltaNorm: pass.deltas ? meanRowNorm(pass.deltas[L], points.n, model.output.nOut) : null,
-      weightGradNorm: pass.weightGrads ? pass.weightGrads[L] : null,
-      weightNorm: frobeniusNorm(pass.weights[L]),
+      weightGradNorm: pass.weightGradNorms ? pass.weightGradNorms[L] : null,
+      weightNorm: frobeniusNorm(weights[L]),
     },
   };
-}
-
-/** Fractions of entries within ε of each asymptote. */
-export function saturationFraction(a: ArrayLike<number>, asym: Asymptotes, eps: number): SaturationAt {
-  let low = 0, high = 0;
-  for (let i = 0; i < a.length; i++) {
-    const s = isSaturated(a[i], asym, eps);
-    if (s < 0) low++;
-    else if (s > 0) high++;
-  }
-  return { eps, low: low / a.length, high: high / a.length, total: (low + high) / a.length };
-}
-
-/** Per-unit saturation of an n × width activation matrix (row-major). */
-export function unitSaturation(a: ArrayLike<number>, n: number, width: number, asym: Asymptotes, eps: number, stuckFraction: number): UnitSaturation {
-  const low = new Int32Array(width), high = new Int32Array(width);
-  for (let i = 0; i < n; i++) {
-    const o = i * width;
-    for (let j = 0; j < width; j++) {
-      const s = isSaturated(a[o + j], asym, eps);
-      if (s < 0) low[j]++;
-      else if (s > 0) high[j]++;
-    }
-  }
-  let stuckLow = 0, stuckHigh = 0, inputDependent = 0, never = 0;
-  const perUnit: number[] = [];
-  for (let j = 0; j < width; j++) {
-    perUnit.push((low[j] + high[j]) / n);
-    if (low[j] >= stuckFraction * n) stuckLow++;
-    else if (high[j] >= stuckFraction * n) stuckHigh++;
-    else if (low[j] + high[j] === 0) never++;
-    else inputDependent++;
-  }
-  return { eps, stuckLow, stuckHigh, inputDependent, neverSaturated: never, perUnit };
-}
-
-/**
- * ρ_B of Rakitianskaia & Engelbrecht (2015): map activations to [−1, 1],
- * bin them into B equal bins, and average |mean of a bin| weighted by the
- * bin's frequency. Near 1: saturated; near 0: activations around the middle.
- */
-export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): number {
-  const sum = new Float64Array(bins), count = new Float64Array(bins);
-  const span = asym.high - asym.low;
-  for (let i = 0; i < a.length; i++) {
-    const g = (2 * (a[i] - asym.low)) / span - 1;
-    let k = Math.floor(((g + 1) / 2) * bins);
-    if (k < 0) k = 0;
-    if (k >= bins) k = bins - 1;
-    sum[k] += g;
-    count[k]++;
-  }
-  let num = 0, den = 0;
-  for (let k = 0; k < bins; k++) {
-    if (count[k] === 0) continue;
-    num += Math.abs(sum[k] / count[k]) * count[k];
-    den += count[k];
-  }
-  return num / den;
 }
 
 /** Mean of f' over entries, given a function of z or (cheaper) of a = f(z). */
@@ -200,109 +127,6 @@ export function derivativeMean(v: ArrayLike<number>, df: (v: number) => number):
   let s = 0;
   for (let i = 0; i < v.length; i++) s += df(v[i]);
   return s / v.length;
-}
-
-/** Mean over rows of the Euclidean norm of each row. */
-export function meanRowNorm(m: ArrayLike<number>, rows: number, cols: number): number {
-  let total = 0;
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    const o = i * cols;
-    for (let j = 0; j < cols; j++) s += m[o + j] * m[o + j];
-    total += Math.sqrt(s);
-  }
-  return total / rows;
-}
-
-interface Pass {
-  z: Float32Array[];
-  a: Float32Array[];
-  weights: Float32Array[];
-  loss: number;
-  accuracy: number;
-  /** δ for hidden layers 1..L then the output layer. */
-  deltas: Float32Array[] | null;
-  weightGrads: number[] | null;
-}
-
-function tensors(points: ProbePoints): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  return {
-    x: tf.tensor2d(points.x, [points.n, points.inputDim]),
-    y: oneHot(points.y, points.numClasses),
-  };
-}
-
-function forwardOnly(model: Mlp, points: ProbePoints): Pass {
-  return scoped(() => {
-    const { x, y } = tensors(points);
-    const tr = model.forward(x, { training: false });
-    return {
-      ...download(model, tr.z, tr.a),
-      ...lossAndAccuracy(tr.logits, y, points.y),
-      deltas: null,
-      weightGrads: null,
-    };
-  });
-}
-
-/**
- * δ_l comes from a zero shift s_l added to z_l: ∂(Σ_i ℓ_i)/∂s_l has row i
- * equal to ∂ℓ_i/∂z_{i,l}, one example's δ (eval mode keeps rows independent).
- */
-function forwardBackward(model: Mlp, points: ProbePoints): Pass {
-  const shifts = model.hidden.map((l) => variableFrom(tf.zeros([points.n, l.nOut]), true));
-  const logitShift = variableFrom(tf.zeros([points.n, model.output.nOut]), true);
-  const weights = model.layers.map((l) => l.W);
-  try {
-    return scoped(() => {
-      const { x, y } = tensors(points);
-      let z: tf.Tensor[] = [], a: tf.Tensor[] = [];
-      let logits: tf.Tensor2D = x;
-      // Tensors kept out of the gradient scope must be freed by hand (scopes spare kept tensors).
-      const kept: tf.Tensor[] = [];
-      const keep = <T extends tf.Tensor>(t: T): T => (kept.push(t), tf.keep(t));
-      try {
-      const { grads } = tf.variableGrads(() => {
-        const tr = model.forward(x, { training: false, zShift: shifts });
-        z = tr.z.map(keep);
-        a = tr.a.map(keep);
-        logits = keep(tr.logits.add(logitShift));
-        return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)))) as tf.Scalar;
-      }, [...shifts, logitShift, ...weights]);
-      const deltas = [...shifts, logitShift].map((s) => grads[s.name].dataSync() as Float32Array);
-      // ∂(mean loss)/∂W = (1/n) ∂(sum loss)/∂W.
-      const weightGrads = weights.map((w) => tf.norm(grads[w.name]).dataSync()[0] / points.n);
-      const out: Pass = {
-        ...download(model, z, a),
-        ...lossAndAccuracy(logits, y, points.y),
-        deltas,
-        weightGrads,
-      };
-      return out;
-      } finally {
-        kept.forEach((t) => t.dispose());
-      }
-    });
-  } finally {
-    shifts.forEach((s) => s.dispose());
-    logitShift.dispose();
-  }
-}
-
-function download(model: Mlp, z: tf.Tensor[], a: tf.Tensor[]) {
-  return {
-    z: z.map((t) => t.dataSync() as Float32Array),
-    a: a.map((t) => t.dataSync() as Float32Array),
-    weights: model.layers.map((l) => l.W.dataSync() as Float32Array),
-  };
-}
-
-function lossAndAccuracy(logits: tf.Tensor2D, y: tf.Tensor2D, labels: Int32Array) {
-  const loss = crossEntropy(logits, y).dataSync()[0];
-  const pred = tf.argMax(logits, 1).dataSync();
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) correct++;
-  return { loss, accuracy: correct / labels.length };
 }
 
 function checkPoints(model: Mlp, p: ProbePoints): void {

@@ -1,6 +1,6 @@
 /**
- * Run independent jobs (lib/worker.ts: experiments, validation scores,
- * traces) on worker threads, one per core. tfjs' wasm backend is
+ * The shared worker pool: run independent jobs (lib/run/job: experiments,
+ * and the kinds chapters define) on worker threads, one per core. tfjs' wasm backend is
  * single-threaded, so two workers give two trainings at once (measured here:
  * 1.5–1.8× the throughput of one).
  *
@@ -17,7 +17,8 @@ import { Worker } from "worker_threads";
 import { prepareBackend } from "../core/backend";
 import { canonicalJson } from "./cache";
 import { ConfigError } from "../core/errors";
-import { FromWorker, Job, JobOutcome, JobProgress, ToWorker, WORKER_MARK, lookupJob, runJob } from "./worker";
+import { Job, JobOutcome, JobProgress, lookupJob, runJob } from "./job";
+import { FromWorker, ToWorker, WORKER_MARK } from "./worker";
 import { escapeHtml } from "../display/html";
 import { OutputSink, inTslabKernel, updatingCellSink } from "../display/output";
 
@@ -67,7 +68,7 @@ export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, os.cpus().length));
 }
 
-export async function runJobs<J extends Job>(jobs: readonly J[], opts: RunJobsOptions = {}): Promise<JobOutcome<J>[]> {
+export async function runJobs<V = unknown>(jobs: readonly Job[], opts: RunJobsOptions = {}): Promise<JobOutcome<V>[]> {
   const workers = opts.workers ?? defaultWorkers();
   if (!(Number.isInteger(workers) && workers >= 1)) throw new ConfigError("workers", workers, "a positive integer (1 = run in this thread)");
   // Identical jobs run once.
@@ -75,7 +76,7 @@ export async function runJobs<J extends Job>(jobs: readonly J[], opts: RunJobsOp
   const firstOf = new Map<string, number>();
   keys.forEach((k, i) => { if (!firstOf.has(k)) firstOf.set(k, i); });
   const unique = [...firstOf.values()];
-  const outcomes = new Array<JobOutcome<J> | undefined>(jobs.length);
+  const outcomes = new Array<JobOutcome<V> | undefined>(jobs.length);
   const board = new Board(opts.title ?? "Running jobs", unique.length, opts.sink === undefined ? (inTslabKernel() ? updatingCellSink() : null) : opts.sink);
   const label = (i: number) => (opts.label ? opts.label(jobs[i], i) : jobs[i].config.name);
   const emit = (e: JobEvent) => {
@@ -85,7 +86,7 @@ export async function runJobs<J extends Job>(jobs: readonly J[], opts: RunJobsOp
 
   const todo: number[] = [];
   for (const i of unique) {
-    const hit = await lookupJob(jobs[i], opts.cacheDir);
+    const hit = await lookupJob<V>(jobs[i], opts.cacheDir);
     if (hit) {
       outcomes[i] = hit;
       emit({ type: "cached", index: i });
@@ -100,17 +101,17 @@ export async function runJobs<J extends Job>(jobs: readonly J[], opts: RunJobsOp
       for (const i of todo) {
         const t0 = Date.now();
         emit({ type: "start", index: i, lane: 0 });
-        outcomes[i] = await runJob(jobs[i], { cacheDir: opts.cacheDir, onProgress: (p) => emit({ type: "progress", index: i, lane: 0, progress: p }) });
+        outcomes[i] = await runJob<V>(jobs[i], { cacheDir: opts.cacheDir, onProgress: (p) => emit({ type: "progress", index: i, lane: 0, progress: p }) });
         emit({ type: "done", index: i, lane: 0, seconds: (Date.now() - t0) / 1000, ok: outcomes[i]!.ok });
       }
     } else if (lanes > 1) {
       const results = await runOnWorkers(jobs, todo, lanes, opts.cacheDir, emit);
-      for (const [i, o] of results) outcomes[i] = o as JobOutcome<J>;
+      for (const [i, o] of results) outcomes[i] = o as JobOutcome<V>;
     }
   } finally {
     board.finish();
   }
-  return jobs.map((_, i) => outcomes[firstOf.get(keys[i])!] as JobOutcome<J>);
+  return jobs.map((_, i) => outcomes[firstOf.get(keys[i])!] as JobOutcome<V>);
 }
 
 /** Feed the jobs to `lanes` workers, one job at a time each; stop them all at the end or on the first error. */

@@ -18,7 +18,7 @@ import { ExperimentConfig, buildModel, loadData } from "./experiment";
 import { Mlp } from "../core/model";
 import { train, TrainCallbacks } from "../core/train";
 import type { ProbePoints } from "../measure/probe";
-import { isSaturated } from "../core/activations";
+import { isSaturated } from "../measure/saturation";
 import { hiddenValues } from "../measure/compare";
 import { cached, CacheStatus } from "./cache";
 import { percentiles as percentilesOf } from "../measure/stats";

@@ -1,0 +1,146 @@
+/**
+ * The job kinds of notebook 05 (the fixes), run by the shared worker pool
+ * (lib/run/jobs) like any experiment:
+ *
+ *   - "validation": score one configuration on a validation split of its own
+ *     training images (the learning-rate rule);
+ *   - "trace": Ioffe & Szegedy's Figure 1 — test accuracy against steps, and
+ *     percentiles of one unit's input z over training.
+ *
+ * A worker thread loads this module by its path (JOB_MODULE) and calls JOBS[kind].
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Dataset, loadMnist, splitTrainValidation, subset } from "../data/mnist";
+import { ExperimentConfig, buildModel, loadData } from "../run/experiment";
+import type { Job, JobKinds, JobProgress } from "../run/job";
+import { Mlp } from "../core/model";
+import { percentiles } from "../measure/stats";
+import { evaluate, train } from "../core/train";
+import { scoped } from "../core/scope";
+import { permutation, Rng } from "../core/rng";
+
+/** This module, as a job's `module` (relative to lib/). */
+export const JOB_MODULE = "chapters/fixes-jobs";
+
+/** Score one configuration on a validation split of its own training images. */
+export interface ValidationJob extends Job {
+  readonly kind: "validation";
+  readonly module: typeof JOB_MODULE;
+  /** The experiment whose training images are split; its train.epochs is how long to train. */
+  readonly config: ExperimentConfig;
+  /** Images of the training subset held out for validation (never the test set). */
+  readonly validationSize: number;
+  readonly splitSeed: number;
+}
+
+/**
+ * Ioffe & Szegedy's Figure 1: test accuracy against steps, and percentiles
+ * of one unit's input z (before the sigmoid) over training.
+ */
+export interface TraceJob extends Job {
+  readonly kind: "trace";
+  readonly module: typeof JOB_MODULE;
+  readonly config: ExperimentConfig;
+  readonly steps: number;
+  /** Record every this many steps (and before the first). */
+  readonly every: number;
+  /** Hidden layer (1-based) and unit whose input is traced. */
+  readonly layer: number;
+  readonly unit: number;
+  /** Test images used for the accuracy curve. */
+  readonly testPoints: number;
+  /** Training images the percentiles of z are taken over. */
+  readonly tracePoints: number;
+  readonly percentiles: readonly number[];
+}
+
+export interface ValidationResult {
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly trainImages: number;
+  readonly validationImages: number;
+  readonly seconds: number;
+}
+
+export interface TracePoint {
+  readonly step: number;
+  readonly testAccuracy: number;
+  /** Percentiles of z of the traced unit, in the order of the job's `percentiles`. */
+  readonly z: number[];
+}
+
+export interface TraceResult {
+  readonly points: TracePoint[];
+  readonly seconds: number;
+}
+
+/** The training images of an MNIST experiment, split into train and validation parts. */
+export function validationSplit(job: ValidationJob): { train: Dataset; validation: Dataset } {
+  const spec = job.config.data;
+  if (spec.kind !== "mnist") throw new Error(`validation jobs need MNIST data, got ${spec.kind}`);
+  const all = loadMnist("train", spec.trainLimit ? { limit: spec.trainLimit } : {});
+  return splitTrainValidation(all, job.validationSize, job.splitSeed);
+}
+
+async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) => void): Promise<ValidationResult> {
+  const t0 = Date.now();
+  const { train: part, validation } = validationSplit(job);
+  const data = { train: part, test: validation, probeTrain: validation, probeHeldOut: validation };
+  const { model } = buildModel(job.config, data);
+  const epochs = job.config.train.epochs;
+  try {
+    const r = await train(model, { train: part, test: validation }, { ...job.config.train, probeEverySteps: undefined, evalTrainSize: Math.min(500, part.n) }, {
+      onStep: (s) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, samplesPerSec: s.samplesPerSec }),
+    });
+    const last = r.epochs[r.epochs.length - 1];
+    return { accuracy: last.test!.accuracy, loss: last.test!.loss, trainImages: part.n, validationImages: validation.n, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Promise<TraceResult> {
+  const t0 = Date.now();
+  const data = loadData(job.config.data, job.config.probePoints ?? 1000);
+  const { model } = buildModel(job.config, data);
+  const pick = (ds: Dataset, n: number, label: string) =>
+    subset(ds, permutation(ds.n, new Rng(1965).fork(label)).subarray(0, Math.min(n, ds.n)), `${label} (${n})`);
+  const testSet = pick(data.test, job.testPoints, "trace test points");
+  const tracePoints = pick(data.train, job.tracePoints, "trace training points");
+  const points: TracePoint[] = [];
+  const record = (step: number) => points.push({ step, testAccuracy: evaluate(model, testSet).accuracy, z: unitInput(model, tracePoints, job) });
+  const stepsPerEpoch = Math.floor(data.train.n / job.config.train.batchSize);
+  const epochs = Math.ceil(job.steps / stepsPerEpoch);
+  try {
+    record(0);
+    await train(model, { train: data.train }, { ...job.config.train, epochs, maxSteps: job.steps, probeEverySteps: undefined, evalTrainSize: 100 }, {
+      onStep: (s) => {
+        if (s.step % job.every === 0) record(s.step);
+        onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: points[points.length - 1].testAccuracy, samplesPerSec: s.samplesPerSec });
+      },
+    });
+    return { points, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Percentiles of z (the sigmoid's input) of one unit over a set of points, as
+ * training sees it: with batch norm, normalised by the statistics of this
+ * set (training mode) — the moving averages are not touched.
+ */
+export function unitInput(model: Mlp, points: Dataset, job: Pick<TraceJob, "layer" | "unit" | "percentiles">): number[] {
+  const z = scoped(() => {
+    const x = tf.tensor2d(points.x, [points.n, points.inputDim]);
+    const tr = model.forward(x, { training: true });
+    return tf.slice(tr.z[job.layer - 1], [0, job.unit], [points.n, 1]).dataSync() as Float32Array;
+  });
+  return percentiles(z, job.percentiles);
+}
+
+
+export const JOBS: JobKinds = {
+  validation: (job, onProgress) => validationRun(job as ValidationJob, onProgress),
+  trace: (job, onProgress) => traceRun(job as TraceJob, onProgress),
+};
