@@ -166,6 +166,7 @@ test("firstSaturation reads probe records by the rule of 01.3: the first probe w
   assert.equal(hit.peakLoss, 4.1, "the highest loss up to that probe");
   assert.match(hit.description, /^a hand-made run: layer 2 was the first with ≥ 50% of its entries within 0\.01 of 0 or 1, after 10 steps/);
   assert.match(hit.description, /layer 2's 25\.0% near 0/);
+  assert.ok(hit.description.includes("layers 1–3 had 20.0%, 60.0%, 55.0% of their entries there"), hit.description);
 
   const none = firstSaturation(records.slice(0, 2), "a slow run");
   assert.equal(none.layer, null);

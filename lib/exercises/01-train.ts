@@ -107,7 +107,7 @@ export function firstSaturation(records: readonly ProbeRecord<ProbeSnapshot>[], 
   const nearZero = sat.map((s) => s.low);
   const loss = at.snapshots[0].loss;
   const layers = saturation.length === 1 ? "layer 1" : `layers 1–${saturation.length}`;
-  const had = `${layers} had ${saturation.map(pct).join(", ")} of their entries there`;
+  const had = `${layers} had ${saturation.map((x) => pct(x)).join(", ")} of their entries there`;
   const within = `≥ ${pct(rule.level, 0)} of its entries within ${rule.eps} of 0 or 1`;
   const steps = (n: number) => `${n} step${n === 1 ? "" : "s"}`;
   if (!hit) {

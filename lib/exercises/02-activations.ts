@@ -171,7 +171,7 @@ const mostSaturatedFromProbe = (() => {
       else if (v > 0 && v < 1 && totals.some((t) => close(t, v, { abs: 1e-12 }))) specific = "you returned a saturation fraction; return the layer's number.";
       else if (v === s.layers[fives.indexOf(Math.max(...fives))].layer && v !== r) specific = "use the first ε (0.01): saturation[0], not saturation[1] (ε = 0.05).";
       else if (v === lowest) specific = "that is the least saturated layer; the question asks for the most saturated one.";
-      return notYet(id, `on ${what} (saturation per layer ${totals.map(pct).join(", ")}) it returned ${String(got.value)}, expected layer ${r}.`, specific);
+      return notYet(id, `on ${what} (saturation per layer ${totals.map((x) => pct(x)).join(", ")}) it returned ${String(got.value)}, expected layer ${r}.`, specific);
     }
     return right(id, `your function picks the most saturated layer on ${snapshots.length} snapshots, including a real lab.probe record.`);
   };

@@ -31,7 +31,7 @@ const playgroundMostSaturated = (() => {
     const last = run.moments[run.moments.length - 1];
     const shares = last.planeSaturation.map((s) => s.total);
     const ref = mostSaturatedLayer(run);
-    const measured = `at epoch ${last.epoch} layers 1–${L} of "${run.config.label}" are saturated on ${shares.map(pct).join(", ")} of the plane`;
+    const measured = `at epoch ${last.epoch} layers 1–${L} of "${run.config.label}" are saturated on ${shares.map((x) => pct(x)).join(", ")} of the plane`;
     if (x === ref || close(shares[x - 1], shares[ref - 1], { abs: 1e-9 })) return right(id, `layer ${x}: ${measured}.`);
     const specific = x === 1 && ref === L
       ? `layer 1 sees x directly, and |x| ≤ 1.2 with weights of size 1/√2 keeps its z small; ${hint}`
