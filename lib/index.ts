@@ -53,6 +53,7 @@ export * from "./measure/frames";
 export * from "./run/cache";
 export * from "./run/experiment";
 export * from "./run/question";
+export * from "./run/fixes";
 export * from "./run/job";
 export { runJobs, defaultWorkers } from "./run/jobs";
 export type { RunJobsOptions, JobEvent } from "./run/jobs";

@@ -51,7 +51,7 @@ before(async () => {
     resolution: 12,
   };
   baseline = await runPlayground(config);
-  fixed = await runPlayground(withFix(config, "batchNorm"));
+  fixed = await runPlayground(withFix(config, "batchnorm"));
 });
 
 function contextFor(e: Exercise): PlaygroundRun | undefined {
