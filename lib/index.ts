@@ -60,3 +60,4 @@ export type { RunJobsOptions, JobEvent } from "./run/jobs";
 export * from "./run/live";
 export * from "./run/replay";
 export * from "./run/findings";
+export { watchInterrupts } from "./run/interrupt";

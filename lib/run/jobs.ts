@@ -16,7 +16,8 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import { prepareBackend } from "../core/backend";
 import { canonicalJson } from "./cache";
-import { ConfigError } from "../core/errors";
+import { ConfigError, InterruptedError } from "../core/errors";
+import { watchInterrupts } from "./interrupt";
 import { Job, JobOutcome, JobProgress, lookupJob, runJob } from "./job";
 import { FromWorker, ToWorker, WORKER_MARK } from "./worker";
 import { escapeHtml } from "../display/html";
@@ -122,9 +123,15 @@ function runOnWorkers(jobs: readonly Job[], todo: number[], lanes: number, cache
     const pool: Worker[] = [];
     let failed = false, exited = 0;
     const stopAll = () => pool.forEach((w) => void w.terminate());
+    // An interrupt terminates the workers (their running jobs never reach the cache) within 100 ms.
+    const interrupted = watchInterrupts();
+    const poll = setInterval(() => {
+      if (interrupted.aborted) fail(new InterruptedError(null, `${todo.length - results.size} of ${todo.length} jobs`));
+    }, 100);
     const fail = (err: Error) => {
       if (failed) return;
       failed = true;
+      clearInterval(poll);
       stopAll();
       reject(err);
     };
@@ -164,6 +171,7 @@ function runOnWorkers(jobs: readonly Job[], todo: number[], lanes: number, cache
         exited++;
         if (!failed && current !== -1) fail(new Error(`a worker exited (code ${code}) while running ${jobs[current].config.name}`));
         if (exited === lanes && !failed) {
+          clearInterval(poll);
           if (results.size === todo.length) resolve(results);
           else fail(new Error(`workers stopped with ${todo.length - results.size} jobs not done`));
         }
