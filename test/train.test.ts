@@ -8,7 +8,7 @@ import { Mlp, MlpConfig } from "../lib/core/model";
 import { TrainConfig, TrainData, train } from "../lib/core/train";
 import { crossEntropy } from "../lib/core/loss";
 import { probe } from "../lib/measure/probe";
-import { DivergenceError } from "../lib/core/errors";
+import { DivergenceError, InterruptedError } from "../lib/core/errors";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -193,7 +193,6 @@ test("epochOrder: the default permutation given explicitly trains bit-identicall
 });
 
 test("a stop signal ends training before the next step with an InterruptedError naming the step; the weights keep the last whole step", async () => {
-  const { InterruptedError } = await import("../lib/core/errors");
   const m = net();
   let stopAfter = 5, steps = 0;
   const signal = { get aborted() { return steps >= stopAfter; } };
