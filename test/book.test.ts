@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { Browser, Page, chromium } from "playwright-core";
+import { Browser, Page } from "playwright-core";
 import { BuildResult, buildBook, listNotebooks } from "../lib/book/build";
 import { firstHeading, newMarkdownEnv, renderMarkdown } from "../lib/book/markdown";
 import { readBookNotebook } from "../lib/book/notebook";
@@ -16,9 +16,9 @@ import { PLOTLY_LOADER_ATTRIBUTE } from "../lib/display/markers";
 import * as plot from "../lib/display/plot";
 import { memorySink } from "../lib/display/output";
 import { forgetPlotlyInjection } from "../lib/display/plotly-loader";
+import { HOW_TO_GET_CHROMIUM, launchChromium } from "./helpers/browser";
 
 const FIXTURES = path.join(__dirname, "fixtures", "book");
-const CHROMIUM = "/usr/bin/chromium";
 const PLOTLY_HEAD_TAG = '<script src="assets/plotly.min.js"></script>';
 
 function tempDir(label: string): string {
@@ -236,12 +236,7 @@ describe("the book in a real browser", () => {
   before(async () => {
     bookDir = tempDir("browser");
     book = buildBook({ notebooksDir: FIXTURES, outDir: bookDir });
-    if (!fs.existsSync(CHROMIUM)) return; // each test fails with the reason
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
+    browser = (await launchChromium()) ?? undefined; // without one, each test fails with the reason
   });
 
   after(async () => {
@@ -251,7 +246,7 @@ describe("the book in a real browser", () => {
 
   /** Open a page and collect everything that went wrong while it loaded and drew. */
   async function open(file: string): Promise<{ page: Page; problems: string[] }> {
-    assert.ok(browser, `${CHROMIUM} is missing: the book test needs a real browser. Install it with: apt-get install chromium`);
+    assert.ok(browser, `no Chromium found: ${HOW_TO_GET_CHROMIUM}`);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
     page.on("console", (m) => {
