@@ -13,3 +13,4 @@ export { memorySink, setDefaultSink, inTslabKernel } from "./output";
 export type { OutputSink, RichOutput } from "./output";
 export { escapeHtml } from "./html";
 export { formatNumber } from "./numbers";
+export * as theme from "./theme";

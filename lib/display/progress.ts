@@ -16,6 +16,7 @@ import { escapeHtml } from "./html";
 import { formatNumber } from "./numbers";
 import { inTslabKernel, updatingCellSink } from "./output";
 import { sparklineSvg } from "./sparkline";
+import { ACCENT, CARD, MUTED, TRACK } from "./theme";
 
 export interface ProgressUpdate {
   /** Current epoch, 1-based. */
@@ -141,20 +142,20 @@ export function progressText(view: ProgressView): string {
 
 export function progressHtml(view: ProgressView): string {
   const fraction = view.last ? Math.min(1, Math.max(0, view.last.epoch / view.total)) : 0;
-  const barColor = view.final ? "#009E73" : "#0072B2";
+  const barColor = view.final ? ACCENT.green : ACCENT.blue;
   const status = view.final ? `done${view.note ? ` — ${escapeHtml(view.note)}` : ""}` : "running…";
   const curves = [
-    sparklineSvg(view.history.loss, { label: "loss", color: "#D55E00" }),
-    ...(view.history.accuracy.length > 0 ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: "#0072B2" })] : []),
+    sparklineSvg(view.history.loss, { label: "loss", color: ACCENT.orange }),
+    ...(view.history.accuracy.length > 0 ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: ACCENT.blue })] : []),
   ];
   const curveLabels = ["loss", ...(view.history.accuracy.length > 0 ? ["accuracy"] : [])];
   return (
-    `<div class="sigmoid-lab-progress" style="font:13px system-ui,sans-serif;border:1px solid #ddd;border-radius:6px;padding:0.6em 0.8em;max-width:720px">` +
-    `<div style="display:flex;justify-content:space-between;gap:1em"><strong>${escapeHtml(view.title)}</strong><span style="color:#777">${status}</span></div>` +
-    `<div style="height:6px;background:#eee;border-radius:3px;margin:0.5em 0"><div style="height:6px;width:${(100 * fraction).toFixed(1)}%;background:${barColor};border-radius:3px"></div></div>` +
+    `<div class="sigmoid-lab-progress" style="font:13px system-ui,sans-serif;${CARD};padding:0.6em 0.8em;max-width:720px">` +
+    `<div style="display:flex;justify-content:space-between;gap:1em"><strong>${escapeHtml(view.title)}</strong><span style="${MUTED}">${status}</span></div>` +
+    `<div style="height:6px;background:${TRACK};border-radius:3px;margin:0.5em 0"><div style="height:6px;width:${(100 * fraction).toFixed(1)}%;background:${barColor};border-radius:3px"></div></div>` +
     `<div style="font-variant-numeric:tabular-nums">${metrics(view).map(escapeHtml).join(" · ")}</div>` +
     `<div style="display:flex;flex-wrap:wrap;gap:1.5em;margin-top:0.4em">` +
-    curves.map((svg, i) => `<div><div style="font-size:11px;color:#777">${curveLabels[i]}</div>${svg}</div>`).join("") +
+    curves.map((svg, i) => `<div><div style="font-size:11px;${MUTED}">${curveLabels[i]}</div>${svg}</div>`).join("") +
     `</div></div>`
   );
 }
