@@ -27,7 +27,9 @@ import {
 import { CodeCell, Notebook, Output, codeCells, readNotebook } from "../lib/runner/notebook";
 import { OutputRecorder, collapseTerminalControls } from "../lib/runner/outputs";
 import { declaredParameters, parseParamAssignment } from "../lib/runner/params";
-import { ProgressEvent } from "../lib/runner/progress";
+import { ProgressEvent, clock, printProgress } from "../lib/runner/progress";
+import { activityOf } from "../lib/runner/activity";
+import { PassThrough } from "node:stream";
 import { loadProfiles } from "../lib/runner/profiles";
 import { InvalidSignatureError, KernelMessage, Session } from "../lib/runner/protocol";
 
@@ -272,6 +274,10 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
     const [spinning] = codeCells(written(output));
     assert.equal(streams(spinning, "stdout"), "spinning\n");
     assert.equal((spinning.outputs.at(-1) as { ename?: string }).ename, "CellTimeoutError");
+    // While it spun, the terminal's live line could show what the cell printed.
+    const kinds = seen.events.map((e) => (e.kind === "cell-activity" ? `activity:${e.text}` : e.kind));
+    assert.ok(kinds.indexOf("activity:spinning") > kinds.indexOf("cell-started"), kinds.join(", "));
+    assert.ok(kinds.indexOf("activity:spinning") < kinds.indexOf("cell-finished"), kinds.join(", "));
     assertValidNotebook(output);
     await assertKernelsGone(seen.kernelPids);
   });
@@ -407,6 +413,68 @@ describe("output recording", () => {
     assert.equal(collapseTerminalControls("10%\r50%\r100%\ndone\n"), "100%\ndone\n");
     assert.equal(collapseTerminalControls("line\r\nnext"), "line\r\nnext");
     assert.equal(collapseTerminalControls("ab\bc"), "ac");
+  });
+});
+
+describe("live progress in the terminal", () => {
+  const msg = (msg_type: string, content: unknown): KernelMessage =>
+    ({ header: { msg_type, msg_id: "m", session: "s", username: "u", date: "", version: "5.3" }, parent_header: {}, metadata: {}, content }) as KernelMessage;
+
+  test("a cell's activity: a progress display's status line, else its last printed line; figures say nothing", () => {
+    const html = '<div class="sigmoid-lab-progress" data-sigmoid-lab-status="Train &lt;MLP&gt;: epoch 3/10 · loss 0.31 · ETA 40 s"><svg></svg></div>';
+    assert.equal(activityOf(msg("update_display_data", { data: { "text/html": html }, transient: { display_id: "d" } })), "Train <MLP>: epoch 3/10 · loss 0.31 · ETA 40 s");
+    assert.equal(activityOf(msg("display_data", { data: { "text/html": '<div data-sigmoid-lab="figure"></div>' } })), null);
+    assert.equal(activityOf(msg("stream", { name: "stdout", text: "epoch 1\nepoch 2 10%\repoch 2 50%\n\n" })), "epoch 2 50%");
+    assert.equal(activityOf(msg("stream", { name: "stdout", text: "\x1b[31mred\x1b[0m\tdone\n" })), "red done");
+    assert.equal(activityOf(msg("status", { execution_state: "busy" })), null);
+  });
+
+  function capture(tty: boolean) {
+    const writes: string[] = [];
+    const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 60 });
+    stream.on("data", (d: Buffer) => writes.push(d.toString("utf8")));
+    return { stream, writes };
+  }
+  const started = { kind: "cell-started", notebook: "01-train", cell: 2, of: 5, firstLine: "const run = lab.train(…)" } as const;
+  const activity = { kind: "cell-activity", notebook: "01-train", cell: 2, of: 5, text: "Training: epoch 1/3 · loss 0.7" } as const;
+  const finished = { ...started, kind: "cell-finished", elapsedMs: 1234, status: "ok" } as const;
+
+  test("in a log: plain heartbeat lines with the cell's activity while it runs, none after it finished", async () => {
+    const { stream, writes } = capture(false);
+    const print = printProgress(stream, { heartbeatMs: 60 });
+    print(started);
+    print(activity);
+    await sleep(250);
+    print(finished);
+    const during = writes.join("");
+    await sleep(200);
+    assert.equal(writes.join(""), during, "the timer stopped with the cell");
+    const lines = during.split("\n").filter(Boolean);
+    assert.ok(lines.length >= 3, during);
+    assert.ok(lines.slice(0, -1).every((l) => /^01-train: cell 2\/5 · 0 s · Training: epoch 1\/3 · loss 0\.7$/.test(l)), during);
+    assert.equal(lines.at(-1), "01-train: cell 2/5 1.2 s  const run = lab.train(…)");
+    assert.ok(!during.includes("\r"), "no carriage returns in a log");
+  });
+
+  test("on a TTY: one line rewritten in place, fitted to the width, cleared before the finished line", async () => {
+    const { stream, writes } = capture(true);
+    const print = printProgress(stream, { tickMs: 30 });
+    print(started);
+    assert.equal(writes.join(""), "\r\x1b[K01-train: cell 2/5 · 0 s · const run = lab.train(…)");
+    print({ ...activity, text: "Training: epoch 1/3 · loss 0.7 · a long tail that does not fit in sixty columns" });
+    await sleep(100);
+    const redraws = writes.slice(1);
+    assert.ok(redraws.length >= 3, "redrawn every tick");
+    for (const w of redraws) {
+      assert.ok(w.startsWith("\r\x1b[K01-train: cell 2/5 · 0 s · Training: epoch 1/3"), JSON.stringify(w));
+      assert.equal(w.length - "\r\x1b[K".length, 59, "cut to the terminal's width");
+    }
+    print(finished);
+    assert.equal(writes.slice(-2).join(""), "\r\x1b[K01-train: cell 2/5 1.2 s  const run = lab.train(…)\n");
+  });
+
+  test("clock reads at a glance", () => {
+    assert.deepEqual([clock(9_400), clock(65_000), clock(3_720_000)], ["9 s", "1 min 05 s", "1 h 02 min"]);
   });
 });
 

@@ -17,6 +17,7 @@ import { formatNumber } from "./numbers";
 import { inTslabKernel, updatingCellSink } from "./output";
 import { sparklineSvg } from "./sparkline";
 import { ACCENT, CARD, MUTED, TRACK } from "./theme";
+import { STATUS_ATTRIBUTE_NAME } from "./markers";
 
 export interface ProgressUpdate {
   /** Current epoch, 1-based. */
@@ -58,12 +59,14 @@ export function progress(opts: ProgressOptions): Progress {
   const throttleMs = opts.throttleMs ?? 250;
   const started = now();
   const history: { loss: number[]; accuracy: number[] } = { loss: [], accuracy: [] };
+  const pace = new Pace(opts.total);
   let last: ProgressUpdate | null = null;
   let lastRender = -Infinity;
   let finished = false;
 
   const render = (final: boolean, note?: string) => {
-    const view: ProgressView = { title: opts.title, total: opts.total, last, history, elapsedMs: now() - started, final, note };
+    const elapsedMs = now() - started;
+    const view: ProgressView = { title: opts.title, total: opts.total, last, history, elapsedMs, final, note, etaMs: final ? null : pace.etaMs(last, elapsedMs) };
     sink.render(progressHtml(view), progressText(view), final);
     lastRender = now();
   };
@@ -72,6 +75,7 @@ export function progress(opts: ProgressOptions): Progress {
     update(u) {
       if (finished) return;
       last = u;
+      pace.see(u);
       history.loss.push(u.loss);
       if (u.accuracy !== undefined) history.accuracy.push(u.accuracy);
       if (now() - lastRender >= throttleMs) render(false);
@@ -120,6 +124,48 @@ export interface ProgressView {
   elapsedMs: number;
   final: boolean;
   note?: string;
+  /** Estimated time left, when the pace is known. */
+  etaMs?: number | null;
+}
+
+/**
+ * How far training is, for the ETA. Updates carry the current epoch and the
+ * global step; the last step seen in epoch 1, once epoch 2 begins, is the
+ * number of steps per epoch, and from then on the done fraction is
+ * step / (stepsPerEpoch · total). Until then there is no ETA.
+ */
+export class Pace {
+  private stepsPerEpoch: number | null = null;
+  private lastEpoch = 0;
+  private lastStep = 0;
+  constructor(private readonly total: number) {}
+
+  see(u: ProgressUpdate): void {
+    if (u.step !== undefined) {
+      if (this.stepsPerEpoch === null && this.lastEpoch === 1 && u.epoch === 2 && this.lastStep > 0) this.stepsPerEpoch = this.lastStep;
+      this.lastStep = u.step;
+    }
+    this.lastEpoch = u.epoch;
+  }
+
+  /** Fraction of the planned training done, or null while unknown. */
+  fraction(u: ProgressUpdate | null): number | null {
+    if (!u) return null;
+    if (this.stepsPerEpoch !== null && u.step !== undefined) return Math.min(1, u.step / (this.stepsPerEpoch * this.total));
+    return null;
+  }
+
+  etaMs(u: ProgressUpdate | null, elapsedMs: number): number | null {
+    const f = this.fraction(u);
+    if (f === null || f <= 0 || f >= 1) return null;
+    return (elapsedMs * (1 - f)) / f;
+  }
+}
+
+/** "40 s", "3 min 05 s". */
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
 function metrics(view: ProgressView): string[] {
@@ -132,6 +178,7 @@ function metrics(view: ProgressView): string[] {
     ...(u.accuracy !== undefined ? [`accuracy ${(100 * u.accuracy).toFixed(1)}%`] : []),
     ...(u.samplesPerSec !== undefined ? [`${Math.round(u.samplesPerSec).toLocaleString("en-US")} samples/s`] : []),
     `${(view.elapsedMs / 1000).toFixed(1)} s`,
+    ...(view.etaMs !== undefined && view.etaMs !== null ? [`ETA ${duration(view.etaMs)}`] : []),
   ];
 }
 
@@ -150,7 +197,7 @@ export function progressHtml(view: ProgressView): string {
   ];
   const curveLabels = ["loss", ...(view.history.accuracy.length > 0 ? ["accuracy"] : [])];
   return (
-    `<div class="sigmoid-lab-progress" style="font:13px system-ui,sans-serif;${CARD};padding:0.6em 0.8em;max-width:720px">` +
+    `<div class="sigmoid-lab-progress" ${STATUS_ATTRIBUTE_NAME}="${escapeHtml(progressText(view))}" style="font:13px system-ui,sans-serif;${CARD};padding:0.6em 0.8em;max-width:720px">` +
     `<div style="display:flex;justify-content:space-between;gap:1em"><strong>${escapeHtml(view.title)}</strong><span style="${MUTED}">${status}</span></div>` +
     `<div style="height:6px;background:${TRACK};border-radius:3px;margin:0.5em 0"><div style="height:6px;width:${(100 * fraction).toFixed(1)}%;background:${barColor};border-radius:3px"></div></div>` +
     `<div style="font-variant-numeric:tabular-nums">${metrics(view).map(escapeHtml).join(" · ")}</div>` +
