@@ -14,7 +14,10 @@
  * theme), with no theme variables, so only the outputs' own colours count.
  */
 import * as fs from "node:fs";
-import { Page } from "playwright-core";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { Browser, Page } from "playwright-core";
 import { escapeHtml } from "../../lib/display/html";
 
 export type Mode = "light" | "dark";
@@ -195,4 +198,41 @@ const MEASURE_JS = String.raw`function (min) {
 export function describe(report: ContrastReport, limit = 8): string {
   const worst = report.low.slice(0, limit).map((l) => `"${l.text}" ${l.ratio}:1 ${l.color} on ${l.background} in ${l.where}`);
   return `${report.low.length} of ${report.total} text elements below ${MIN_RATIO}:1 (${report.below3} below 3:1)${worst.length ? ": " + worst.join("; ") : ""}`;
+}
+
+/**
+ * Render every output of each notebook file on the light and the dark page;
+ * returns what is wrong (figures not drawn, page errors, text below 4.5:1),
+ * one line per notebook and theme, and logs a summary line for each.
+ */
+export async function executedNotebookProblems(browser: Browser, files: string[], log: (line: string) => void = () => {}): Promise<string[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-contrast-"));
+  const failures: string[] = [];
+  try {
+    for (const file of files) {
+      const nb = path.basename(file);
+      const outputs = notebookOutputs(file);
+      for (const mode of ["light", "dark"] as Mode[]) {
+        const html = path.join(dir, `${nb}-${mode}.html`);
+        fs.writeFileSync(html, outputsPage(outputs, mode));
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        page.on("console", (m) => {
+          if (m.type() === "error") errors.push(`console error: ${m.text()}`);
+        });
+        page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+        await page.goto(pathToFileURL(html).href, { waitUntil: "load" });
+        const figures = await figuresDrawn(page).catch(() => [NaN, NaN] as [number, number]);
+        const report = await measureContrast(page);
+        log(`${nb} ${mode}: ${figures[1]}/${figures[0]} figures drawn; ${describe(report, 3)}`);
+        if (!(figures[1] === figures[0])) failures.push(`${nb} ${mode}: ${figures[1]} of ${figures[0]} figures drawn`);
+        if (errors.length > 0) failures.push(`${nb} ${mode}: ${errors.join("; ")}`);
+        if (report.low.length > 0) failures.push(`${nb} ${mode}: ${describe(report)}`);
+        await page.close();
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return failures;
 }
