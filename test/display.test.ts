@@ -363,7 +363,7 @@ test("progress: an ETA once the steps per epoch are known, and the status line c
   }
   assert.ok(renders.slice(0, -1).every((r) => !r.text.includes("ETA")), "no ETA during epoch 1");
   // At step 11 of 40 after 1.1 s: 1.1 s × (29/40) / (11/40) = 2.9 s left.
-  assert.match(renders[renders.length - 1].text, /epoch 2\/4 · step 11 · loss 1 · 1\.1 s · ETA 3 s$/);
+  assert.match(renders[renders.length - 1].text, /epoch 2\/4 \(ETA 3 s\) · step 11 · loss 1 · 1\.1 s$/);
   const { html, text } = renders[renders.length - 1];
   const status = /data-sigmoid-lab-status="([^"]*)"/.exec(html);
   assert.ok(status, "the status attribute");

@@ -171,14 +171,15 @@ function duration(ms: number): string {
 function metrics(view: ProgressView): string[] {
   const u = view.last;
   if (!u) return ["starting…"];
+  const eta = view.etaMs !== undefined && view.etaMs !== null ? ` (ETA ${duration(view.etaMs)})` : "";
   return [
-    `epoch ${u.epoch}/${view.total}`,
+    // The ETA next to the epoch: a terminal that cuts the line short still shows it.
+    `epoch ${u.epoch}/${view.total}${eta}`,
     ...(u.step !== undefined ? [`step ${u.step}`] : []),
     `loss ${formatNumber(u.loss, 4)}`,
     ...(u.accuracy !== undefined ? [`accuracy ${(100 * u.accuracy).toFixed(1)}%`] : []),
     ...(u.samplesPerSec !== undefined ? [`${Math.round(u.samplesPerSec).toLocaleString("en-US")} samples/s`] : []),
     `${(view.elapsedMs / 1000).toFixed(1)} s`,
-    ...(view.etaMs !== undefined && view.etaMs !== null ? [`ETA ${duration(view.etaMs)}`] : []),
   ];
 }
 

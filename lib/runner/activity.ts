@@ -1,7 +1,7 @@
 /**
  * What a running cell says about itself, read from its iopub messages for
  * the terminal's live line: the status a progress display carries
- * (STATUS_ATTRIBUTE_NAME, e.g. "Training: epoch 3/10 · loss 0.31 · ETA 40 s"),
+ * (STATUS_ATTRIBUTE_NAME, e.g. "Training: epoch 3/10 (ETA 40 s) · loss 0.31"),
  * or else the last line the cell printed. Figures and tables say nothing.
  */
 import { STATUS_ATTRIBUTE_NAME } from "../display/markers";

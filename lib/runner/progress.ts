@@ -58,7 +58,7 @@ interface Running {
   activity: string | null;
 }
 
-/** "01-train: cell 5/19 · 1 min 05 s · Training: epoch 3/10 · loss 0.31 · ETA 40 s" (or the cell's first line when it reports nothing). */
+/** "01-train: cell 5/19 · 1 min 05 s · Training: epoch 3/10 (ETA 40 s) · loss 0.31" (or the cell's first line when it reports nothing). */
 export function runningLine(r: Running, now: number): string {
   const what = r.activity ?? shorten(r.firstLine, SOURCE_WIDTH);
   return `${r.notebook}: cell ${r.cell}/${r.of} · ${clock(now - r.startedAt)} · ${what}`;
