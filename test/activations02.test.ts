@@ -7,14 +7,14 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { prepareBackend } from "../lib/backend";
-import { Mlp } from "../lib/model";
-import { ProbePoints, probe } from "../lib/probe";
-import { Rng } from "../lib/rng";
-import { compareManyMeans, compareMeans, compareSets, differenceVerdict, hiddenValues, perExampleStats } from "../lib/compare";
-import { exampleOverTime, traceTraining, unitZOverTime } from "../lib/trace";
-import { ExperimentConfig, runExperiment } from "../lib/experiment";
-import { ConfigError } from "../lib/errors";
+import { prepareBackend } from "../lib/core/backend";
+import { Mlp } from "../lib/core/model";
+import { ProbePoints, probe } from "../lib/measure/probe";
+import { Rng } from "../lib/core/rng";
+import { compareManyMeans, compareMeans, compareSets, differenceVerdict, hiddenValues, perExampleStats } from "../lib/measure/compare";
+import { exampleOverTime, traceTraining, unitZOverTime } from "../lib/run/replay";
+import { ExperimentConfig, runExperiment } from "../lib/run/experiment";
+import { ConfigError } from "../lib/core/errors";
 
 before(async () => {
   await prepareBackend({ quiet: true });

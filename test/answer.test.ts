@@ -1,5 +1,5 @@
 /**
- * Findings (what notebooks 01–04 store for 05) and the answer built from them:
+ * Findings (what notebooks 01–05 store for 06) and the answer built from them:
  * round trips, clear errors, the wording rules, numbers that follow the data,
  * and links that reach real sections of the notebooks.
  */
@@ -11,9 +11,9 @@ import * as path from "node:path";
 import {
   ActivationFindings, BoundFindings, FixRow, FixesFindings, MissingFindingsError, TrainFindings,
   findingsFile, readFindings, recordFindings,
-} from "../lib/findings";
-import { ANSWER_RULES, AnswerInputs, WHERE, claims, claimsMarkdown, headline, literatureNotes, relevantGaps, shortAnswer, shortRunWarning, validateRules } from "../lib/answer";
-import { ConfigError } from "../lib/errors";
+} from "../lib/run/findings";
+import { ANSWER_RULES, AnswerInputs, WHERE, claims, claimsMarkdown, headline, literatureNotes, relevantGaps, shortAnswer, shortRunWarning, validateRules } from "../lib/chapters/answer";
+import { ConfigError } from "../lib/core/errors";
 import { newMarkdownEnv, renderMarkdown } from "../lib/book/markdown";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-findings-"));
@@ -71,16 +71,16 @@ const INPUTS: AnswerInputs = { train: TRAIN, activations: ACT, bound: BOUND, fix
 test("findings: a record round-trips exactly, NaN and Infinity included, and the latest run replaces the file", () => {
   const dir = tmp();
   const b = { ...BOUND, largeWeights: { ...BOUND.largeWeights, crossOverGain: NaN, firstOverTop: Infinity } };
-  recordFindings("03-bound", { depth: 5, gains: [0.5, 32] }, b, dir);
-  const back = readFindings("03-bound", dir);
+  recordFindings("04-bound", { depth: 5, gains: [0.5, 32] }, b, dir);
+  const back = readFindings("04-bound", dir);
   assert.deepEqual(back.findings, b);
   assert.ok(Number.isNaN(back.findings.largeWeights.crossOverGain));
   assert.equal(back.findings.largeWeights.firstOverTop, Infinity);
   assert.deepEqual(back.parameters, { depth: 5, gains: [0.5, 32] });
   assert.ok(!Number.isNaN(Date.parse(back.recordedAt)));
-  recordFindings("03-bound", { depth: 6 }, { ...BOUND, depth: 6 }, dir);
-  assert.equal(readFindings("03-bound", dir).findings.depth, 6);
-  assert.deepEqual(fs.readdirSync(path.dirname(findingsFile("03-bound", dir))), ["03-bound.json"], "no temporary file left behind");
+  recordFindings("04-bound", { depth: 6 }, { ...BOUND, depth: 6 }, dir);
+  assert.equal(readFindings("04-bound", dir).findings.depth, 6);
+  assert.deepEqual(fs.readdirSync(path.dirname(findingsFile("04-bound", dir))), ["04-bound.json"], "no temporary file left behind");
   fs.rmSync(dir, { recursive: true });
 });
 
@@ -93,7 +93,7 @@ test("findings: missing, corrupt, old-format or foreign files are clear errors t
   assert.throws(() => readFindings("01-train", dir), (e: unknown) => e instanceof MissingFindingsError && /not valid JSON/.test(e.message));
   fs.writeFileSync(file, JSON.stringify({ version: 0, notebook: "01-train", findings: TRAIN }));
   assert.throws(() => readFindings("01-train", dir), /format version 0/);
-  fs.writeFileSync(file, JSON.stringify({ version: 1, notebook: "04-fixes", findings: FIXES }));
+  fs.writeFileSync(file, JSON.stringify({ version: 1, notebook: "05-fixes", findings: FIXES }));
   assert.throws(() => readFindings("01-train", dir), /does not hold findings of 01-train/);
   assert.throws(() => recordFindings("07-nope" as "01-train", {}, TRAIN, dir), /unknown notebook "07-nope"/);
   fs.rmSync(dir, { recursive: true });
@@ -122,8 +122,8 @@ test("answer: every number in the short answer comes from the findings (change o
   assert.ok(text.includes("Layers 1 and 5 have 46% and 29%") && text.includes("(0.4% and 3.1%)"), "heavy and light layers with their levels");
   assert.ok(text.includes("95.95%".slice(0, 5)) || text.includes("96.0%"), "test accuracy");
   assert.ok(text.includes("+0.2 pp [−0.2, +0.6]"), "the largest gap with its interval");
-  assert.ok(text.includes("×0.137") && text.includes("666-fold") && text.includes("a true bound, and a loose one"), "bound numbers from 03");
-  assert.ok(text.includes("4 recipes train") && text.includes("3 of them keeping the sigmoid"), "from 04's verdicts");
+  assert.ok(text.includes("×0.137") && text.includes("666-fold") && text.includes("a true bound, and a loose one"), "bound numbers from 04");
+  assert.ok(text.includes("4 recipes train") && text.includes("3 of them keeping the sigmoid"), "from 05's verdicts");
   const moved = shortAnswer({ ...INPUTS, activations: { ...ACT, saturationTrain: [0.377, 0.0045, 0.031, 0.071, 0.291] } });
   assert.ok(moved.includes("38%") && !moved.includes("46%"));
   assert.equal(shortRunWarning(INPUTS), null);
@@ -185,7 +185,7 @@ test("answer: the literature notes say whether this run agrees, from the numbers
   const other = literatureNotes(gap);
   assert.match(other[0], /their plateau saturation did not show in this run/);
   assert.match(other[1], /Not quite what we see: training points are relevantly more saturated in layer 1/);
-  assert.ok(notes[3].includes("is 0.00100 for the baseline"), "gradient ratios at init from 04's rows");
+  assert.ok(notes[3].includes("is 0.00100 for the baseline"), "gradient ratios at init from 05's rows");
 });
 
 test("answer: a run without any saturation is described without invented shares or peaks", () => {

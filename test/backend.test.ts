@@ -23,8 +23,8 @@ import {
   fixTransposedMatMul,
   unfixTransposedMatMul,
   isMatMulFixed,
-} from "../lib/backend";
-import { Rng } from "../lib/rng";
+} from "../lib/core/backend";
+import { Rng } from "../lib/core/rng";
 import { REFERENCE_SPEC, createWorkload, randomData } from "../lib/bench/workload";
 
 // ---------- float64 reference ----------
@@ -467,7 +467,7 @@ describe("falling back to cpu", () => {
       const { setWasmPaths } = require("@tensorflow/tfjs-backend-wasm");
       setWasmPaths("/nonexistent-sigmoid-lab-wasm-dir/");
       const tf = require("@tensorflow/tfjs");
-      const { prepareBackend } = require("./lib/backend.ts");
+      const { prepareBackend } = require("./lib/core/backend.ts");
       // Twice: the second call must neither retry wasm nor warn again.
       prepareBackend().then(() => prepareBackend()).then((info) => {
         const y = tf.matMul(tf.ones([2, 3]), tf.ones([2, 4]), true, false).dataSync();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError } from "../lib/errors";
+import { ConfigError } from "../lib/core/errors";
 import * as plot from "../lib/display/plot";
 import { PlotlyAxis, PlotlyFigure } from "../lib/display/figure";
 import { formatNumber, plotNumbers } from "../lib/display/numbers";

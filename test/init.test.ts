@@ -1,13 +1,13 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { INITS, INIT_NAMES, initWeights, orthogonal } from "../lib/init";
-import { Rng } from "../lib/rng";
-import { Mlp } from "../lib/model";
-import { applyLsuv } from "../lib/lsuv";
-import { loadMnist } from "../lib/data";
-import { matmul, matrix, transpose } from "../lib/linalg";
+import { prepareBackend } from "../lib/core/backend";
+import { INITS, INIT_NAMES, initWeights, orthogonal } from "../lib/core/init";
+import { Rng } from "../lib/core/rng";
+import { Mlp } from "../lib/core/model";
+import { applyLsuv } from "../lib/core/lsuv";
+import { loadMnist } from "../lib/data/mnist";
+import { matmul, matrix, transpose } from "../lib/core/linalg";
 
 before(async () => {
   await prepareBackend({ quiet: true });

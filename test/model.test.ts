@@ -7,10 +7,11 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { ACTIVATION_NAMES, activation } from "../lib/activations";
-import { Mlp, MlpConfig } from "../lib/model";
-import { Rng } from "../lib/rng";
+import { prepareBackend } from "../lib/core/backend";
+import { ACTIVATION_NAMES, activation } from "../lib/core/activations";
+import { crossEntropy } from "../lib/core/loss";
+import { Mlp, MlpConfig } from "../lib/core/model";
+import { Rng } from "../lib/core/rng";
 import { refFiniteDifference, refGradients, RefNet } from "./helpers/reference-mlp";
 
 before(async () => {
@@ -63,7 +64,7 @@ function tfGradients(model: Mlp, x: Float64Array, labels: number[], n: number) {
   return tf.tidy(() => {
     const xt = tf.tensor2d(Float32Array.from(x), [n, model.config.inputDim]);
     const y = tf.oneHot(tf.tensor1d(labels, "int32"), model.config.outputDim).toFloat() as tf.Tensor2D;
-    const { grads } = tf.variableGrads(() => Mlp.crossEntropy(model.forward(xt).logits, y), model.trainableVariables());
+    const { grads } = tf.variableGrads(() => crossEntropy(model.forward(xt).logits, y), model.trainableVariables());
     return model.layers.map((l) => ({ W: grads[l.W.name].dataSync(), b: grads[(l.b as tf.Variable).name].dataSync() }));
   });
 }

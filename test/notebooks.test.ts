@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { runNotebook, RunResult } from "../lib/runner";
 import { ensureLibBuilt } from "../lib/runner/build-lib";
-import { readFindings } from "../lib/findings";
+import { readFindings } from "../lib/run/findings";
 
 const ROOT = path.resolve(__dirname, "..");
 const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
@@ -24,7 +24,7 @@ before(() => {
   ensureLibBuilt({ quiet: true });
   const start = (nb: string) =>
     runNotebook({ input: path.join(ROOT, "notebooks", nb), output: path.join(OUT, nb), profile: "quick", onProgress: () => {}, cellTimeoutMs: 5 * 60_000 });
-  // A notebook that reads the findings of 01–04 (05) runs once they have all finished.
+  // A notebook that reads the findings of 01–05 (06) runs once they have all finished.
   const readsFindings = (nb: string) => fs.readFileSync(path.join(ROOT, "notebooks", nb), "utf8").includes("readFindings(");
   const writers = NOTEBOOKS.filter((nb) => !readsFindings(nb));
   // Two at a time: start the second once the first of a pair finishes.
@@ -107,11 +107,11 @@ test("02-activations: saturation fractions are fractions of the probe set, a CI 
   assert.match(textOf(r), /\*\*(Partly|Mostly not)[^*]*\*\* In the trained \d+-layer network/);
 });
 
-test("05-answer: the short answer and the claims table are built from this run's findings", async (t) => {
-  if (!runs.has("05-answer.ipynb")) return t.skip("no 05-answer notebook");
-  const r = await runs.get("05-answer.ipynb")!;
+test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {
+  if (!runs.has("06-answer.ipynb")) return t.skip("no 06-answer notebook");
+  const r = await runs.get("06-answer.ipynb")!;
   const text = textOf(r);
-  assert.match(text, /\*\*(Yes\.|Partly\.|Partly, and not for the stated reason\.|No\.)\*\* In the trained 5-layer sigmoid network of the question \(5 × 64,/, "the quick profile's network, from 01–04's findings");
+  assert.match(text, /\*\*(Yes\.|Partly\.|Partly, and not for the stated reason\.|No\.)\*\* In the trained 5-layer sigmoid network of the question \(5 × 64,/, "the quick profile's network, from 01–05's findings");
   const rows = text.split("\n").filter((l) => /^\| .* \| \*\*(holds|partly holds|does not hold|not measured)\*\* \|/.test(l));
   assert.equal(rows.length, 9, "one row per claim of the popular answer");
   // The index page's material: the tagged cells have outputs.

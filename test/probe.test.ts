@@ -1,13 +1,16 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { activation } from "../lib/activations";
-import { Mlp } from "../lib/model";
-import { ProbePoints, probe, rhoB, saturationFraction, unitSaturation, meanRowNorm } from "../lib/probe";
-import { inputOutputJacobian } from "../lib/jacobian";
-import { percentiles, histogram, bootstrapInterval } from "../lib/stats";
-import { Rng } from "../lib/rng";
+import { prepareBackend } from "../lib/core/backend";
+import { activation } from "../lib/core/activations";
+import { crossEntropy } from "../lib/core/loss";
+import { Mlp } from "../lib/core/model";
+import { ProbePoints, probe } from "../lib/measure/probe";
+import { meanRowNorm } from "../lib/measure/deltas";
+import { rhoB, saturationFraction, unitSaturation } from "../lib/measure/saturation";
+import { inputOutputJacobian } from "../lib/measure/jacobian";
+import { percentiles, histogram, bootstrapInterval } from "../lib/measure/stats";
+import { Rng } from "../lib/core/rng";
 import { refTopHidden, RefNet } from "./helpers/reference-mlp";
 
 before(async () => {
@@ -118,7 +121,7 @@ test("probe: δ of the output is p − y, δ_l follows the backprop recursion, s
   // Weight-gradient norms equal tfjs's gradient of the mean loss.
   const g = tf.tidy(() => {
     const y = tf.oneHot(tf.tensor1d(pts.y, "int32"), 3).toFloat() as tf.Tensor2D;
-    const { grads } = tf.variableGrads(() => Mlp.crossEntropy(model.forward(tf.tensor2d(pts.x, [7, 6])).logits, y), model.layers.map((l) => l.W));
+    const { grads } = tf.variableGrads(() => crossEntropy(model.forward(tf.tensor2d(pts.x, [7, 6])).logits, y), model.layers.map((l) => l.W));
     return model.layers.map((l) => tf.norm(grads[l.W.name]).dataSync()[0]);
   });
   snap.layers.forEach((l, i) => assert.ok(Math.abs(l.weightGradNorm! - g[i]) < 1e-5 * Math.max(1, g[i])));
@@ -165,7 +168,7 @@ test("input–output Jacobian matches finite differences of a float64 forward pa
 });
 
 test("probe rows and the danfo DataFrame carry the snapshot's numbers", () => {
-  const { probeRows, probeFrame } = require("../lib/frames") as typeof import("../lib/frames");
+  const { probeRows, probeFrame } = require("../lib/measure/frames") as typeof import("../lib/measure/frames");
   const model = new Mlp({ inputDim: 6, widths: [5, 4], outputDim: 3, activation: "sigmoid", init: "normalized", seed: 3 });
   const snap = probe(model, points(9, 6, 3, 4));
   const rows = probeRows(snap);
@@ -178,4 +181,22 @@ test("probe rows and the danfo DataFrame carry the snapshot's numbers", () => {
   assert.deepEqual(df.columns, Object.keys(rows[0]));
   assert.equal((df.column("mean").values as number[])[1], snap.layers[1].mean);
   model.dispose();
+});
+
+test("the flat measure: f'(z)/max f' < δ selects the sigmoid's ε-saturated entries at δ = 4ε(1 − ε), and counts ReLU's off side", async () => {
+  const { flatFraction, saturationFraction: sat, sigmoidDeltaForEps } = await import("../lib/measure/saturation");
+  const sig = activation("sigmoid");
+  const h = Float64Array.from({ length: 2001 }, (_, i) => i / 2000);
+  for (const eps of [0.01, 0.05]) {
+    const delta = sigmoidDeltaForEps(eps);
+    // Same entries, up to the two boundary points where h(1 − h) equals ε(1 − ε) exactly.
+    assert.ok(Math.abs(flatFraction(h, sig, delta) - sat(h, sig.asymptotes!, eps).total) <= 2 / h.length, `eps ${eps}`);
+  }
+  assert.ok(Math.abs(sigmoidDeltaForEps(0.01) - 0.0396) < 1e-12);
+  // tanh at ε = 0.01: |h| > 0.99 has slope 1 − h² < 1 − 0.99² = 0.0199 of its maximum 1.
+  const tanh = activation("tanh");
+  const t = Float64Array.from({ length: 2001 }, (_, i) => -1 + i / 1000);
+  assert.ok(Math.abs(flatFraction(t, tanh, 1 - 0.99 ** 2) - sat(t, tanh.asymptotes!, 0.01).total) <= 4 / t.length);
+  assert.equal(flatFraction([0, 0, 0.3, 2], activation("relu"), 0.04), 0.5);
+  assert.equal(flatFraction([-3, 0, 3], activation("linear"), 0.5), 0);
 });

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { checkDataset, classCounts } from "../lib/data";
-import { ConfigError } from "../lib/errors";
-import { Rng } from "../lib/rng";
+import { checkDataset, classCounts } from "../lib/data/dataset";
+import { ConfigError } from "../lib/core/errors";
+import { Rng } from "../lib/core/rng";
 import {
   SHAPESET_CLASS_NAMES,
   ShapeObject,
@@ -12,7 +12,7 @@ import {
   renderShapesetExample,
   shapeArea,
   shapesetClass,
-} from "../lib/shapeset";
+} from "../lib/data/shapeset";
 
 const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 function sum(a: ArrayLike<number>): number {

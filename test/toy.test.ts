@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { Dataset, checkDataset, classCounts } from "../lib/data";
-import { ConfigError } from "../lib/errors";
-import { makeCircles, makeMoons, makeSpirals, makeXor } from "../lib/toy";
+import { Dataset, checkDataset, classCounts } from "../lib/data/dataset";
+import { ConfigError } from "../lib/core/errors";
+import { makeCircles, makeMoons, makeSpirals, makeXor } from "../lib/data/toy";
 
 const MAKERS: [string, (o: { n: number; seed: number; noise?: number }) => Dataset][] = [
   ["spirals", makeSpirals],

@@ -1,11 +1,14 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { loadMnist, subset } from "../lib/data";
-import { Mlp, MlpConfig } from "../lib/model";
-import { TrainConfig, TrainData, train } from "../lib/train";
-import { DivergenceError } from "../lib/errors";
+import { prepareBackend } from "../lib/core/backend";
+import { loadMnist } from "../lib/data/mnist";
+import { subset } from "../lib/data/dataset";
+import { Mlp, MlpConfig } from "../lib/core/model";
+import { TrainConfig, TrainData, train } from "../lib/core/train";
+import { crossEntropy } from "../lib/core/loss";
+import { probe } from "../lib/measure/probe";
+import { DivergenceError } from "../lib/core/errors";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -20,7 +23,7 @@ const sgd = (lr: number, momentum = 0) => ({ kind: "sgd" as const, learningRate:
 test("same seed, same numbers; another seed, other numbers", async () => {
   const run = async (seed: number) => {
     const m = net({ seed });
-    const r = await train(m, { train: mnist(), probeSets: [subset(held(), [0, 1, 2, 3], "p")] }, { epochs: 2, batchSize: 64, optimizer: sgd(0.5, 0.9), seed });
+    const r = await train(m, { train: mnist(), observe: probe, probeSets: [subset(held(), [0, 1, 2, 3], "p")] }, { epochs: 2, batchSize: 64, optimizer: sgd(0.5, 0.9), seed });
     const w = m.getWeights();
     m.dispose();
     return { losses: r.stepLosses, w, probe: r.probes[r.probes.length - 1].snapshots[0].layers[2].mean };
@@ -36,7 +39,7 @@ test("no tensor leaks: the tensor count after epoch 2 equals that after epoch 10
   for (const [patch, optimizer] of [[{}, sgd(0.1, 0.9)], [{ batchNorm: true, residual: true }, { kind: "adam" as const, learningRate: 1e-3 }]] as const) {
     const m = net(patch);
     const counts: number[] = [];
-    await train(m, { train: loadMnist("train", { limit: 256 }), test: held(), probeSets: [subset(held(), [0, 1, 2], "p")] },
+    await train(m, { train: loadMnist("train", { limit: 256 }), test: held(), observe: probe, probeSets: [subset(held(), [0, 1, 2], "p")] },
       { epochs: 10, batchSize: 64, optimizer, seed: 1, probeEverySteps: 3 },
       { onEpoch: () => counts.push(tf.memory().numTensors) });
     assert.equal(counts[9], counts[1], `tensor counts per epoch: ${counts.join(", ")}`);
@@ -88,7 +91,7 @@ function fullBatchGradient(m: Mlp, d: ReturnType<typeof mnist>) {
   return tf.tidy(() => {
     const x = tf.tensor2d(d.x, [d.n, 784]);
     const y = tf.oneHot(tf.tensor1d(d.y, "int32"), 10).toFloat() as tf.Tensor2D;
-    const { grads } = tf.variableGrads(() => Mlp.crossEntropy(m.forward(x, { training: true }).logits, y), m.trainableVariables());
+    const { grads } = tf.variableGrads(() => crossEntropy(m.forward(x, { training: true }).logits, y), m.trainableVariables());
     return m.layers.map((l) => grads[l.W.name].dataSync() as Float32Array);
   });
 }
@@ -147,7 +150,7 @@ test("Adam's first step moves every weight by about the learning rate (m̂/√v�
 
 test("training learns MNIST, probes come at the asked cadence with update:data ratios", async () => {
   const m = net({ init: "normalized", widths: [64, 64] });
-  const r = await train(m, { train: mnist(), test: held(), probeSets: [subset(mnist(), [0, 1, 2, 3, 4], "p")] },
+  const r = await train(m, { train: mnist(), test: held(), observe: probe, probeSets: [subset(mnist(), [0, 1, 2, 3, 4], "p")] },
     { epochs: 4, batchSize: 32, optimizer: { kind: "adam", learningRate: 3e-3 }, seed: 2, probeEverySteps: 10 });
   assert.ok(r.epochs[3].test!.accuracy > 0.75, `test accuracy ${r.epochs[3].test!.accuracy}`);
   assert.ok(r.epochs[3].train.loss < r.epochs[0].train.loss);
@@ -160,4 +163,31 @@ test("training learns MNIST, probes come at the asked cadence with update:data r
     p.updateToData!.forEach((u, i) => assert.ok(u > 0 && u <= 3e-3 * 1.01 * Math.sqrt(m.layers[i].W.size) / Math.sqrt(tf.tidy(() => tf.sum(tf.square(m.layers[i].W)).dataSync()[0])) * 2));
   }
   m.dispose();
+});
+
+test("epochOrder: the default permutation given explicitly trains bit-identically; repeats change the stream; bad orders are refused", async () => {
+  const data = loadMnist("train", { limit: 256 });
+  const cfg: TrainConfig = { epochs: 2, batchSize: 32, optimizer: sgd(0.5), seed: 7 };
+  const run = async (order?: TrainData["epochOrder"]) => {
+    const m = net();
+    const r = await train(m, { train: data, epochOrder: order }, cfg);
+    const w = m.getWeights();
+    m.dispose();
+    return { r, w };
+  };
+  const plain = await run();
+  const { permutation } = await import("../lib/core/rng");
+  const same = await run((_epoch, rng) => permutation(data.n, rng));
+  assert.deepEqual(same.w, plain.w, "the default stream is a seeded permutation per epoch");
+  // Rows 0..63 visited three times per epoch, the rest once: 64·3 + 192 = 384 rows, 12 steps of 32.
+  const repeated = await run((_epoch, rng) => {
+    const rows = [...Array.from({ length: 64 }, (_, i) => [i, i, i]).flat(), ...Array.from({ length: 192 }, (_, i) => 64 + i)];
+    const order = Int32Array.from(rows);
+    for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+    return order;
+  });
+  assert.equal(repeated.r.steps, 2 * 12);
+  assert.equal(plain.r.steps, 2 * 8);
+  await assert.rejects(run(() => Int32Array.from([0, 1, 256])), /epochOrder\(1\)\[2\].*row index in \[0, 256\)/);
+  await assert.rejects(run((epoch) => new Int32Array(epoch === 1 ? 64 : 96)), /epochOrder\(2\)\.length/);
 });

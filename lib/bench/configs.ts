@@ -2,7 +2,7 @@
  * The benchmark's configurations: each knows how to make itself current
  * (backend, matMul fix), warm up, and run a timed segment of steps.
  */
-import { prepareBackend } from "../backend";
+import { prepareBackend } from "../core/backend";
 import { createWorkload, StepVariant, Workload, WorkloadData, WorkloadSpec } from "./workload";
 import { TorchThreads, TorchWorker } from "./torch";
 

@@ -16,8 +16,8 @@
  */
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
-import { backendInfo, describeBackend, prepareBackend } from "../backend";
-import { loadMnist, mnistDataDir } from "../data";
+import { backendInfo, describeBackend, prepareBackend } from "../core/backend";
+import { loadMnist, mnistDataDir } from "../data/mnist";
 import { BenchConfig, Segment, tfjsConfig, torchConfig, weightAgreement } from "./configs";
 import { profileSteps, profileTable } from "./profile";
 import { markdownTable, ratioLine, summarize } from "./report";

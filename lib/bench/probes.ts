@@ -3,11 +3,11 @@
  * (lib/train.ts) and the question's network: the time of one probe of both
  * probe sets, against the training time between two probes.
  */
-import { loadData } from "../experiment";
-import { questionExperiment, QUESTION_DEFAULTS } from "../question";
-import { Mlp } from "../model";
-import { train } from "../train";
-import { probe } from "../probe";
+import { loadData } from "../run/experiment";
+import { questionExperiment, QUESTION_DEFAULTS } from "../run/question";
+import { Mlp } from "../core/model";
+import { train } from "../core/train";
+import { probe } from "../measure/probe";
 
 export interface ProbeCost {
   readonly stepMs: number;

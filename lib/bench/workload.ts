@@ -16,7 +16,7 @@
  *    the first layer pays for a 128×256·256×784 product nobody needs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../rng";
+import { Rng } from "../core/rng";
 
 /** How the training step is written (all compute the same function). */
 export interface StepOptions {

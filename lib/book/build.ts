@@ -217,7 +217,7 @@ function removeOldPages(outDir: string): void {
 
 /**
  * The short answer first: outputs of cells tagged `book-index` in executed
- * chapters (notebook 05's answer and key figure), with a link to the chapter.
+ * chapters (notebook 06's answer and key figure), with a link to the chapter.
  */
 function indexHighlights(loaded: LoadedChapter[], chapters: Chapter[]): { html: string; needsPlotly: boolean } {
   let needsPlotly = false;

@@ -19,7 +19,7 @@ export interface BookArgs {
   /** Re-render from executed notebooks; execute only stale ones. */
   renderOnly: boolean;
   profile?: string;
-  /** Name prefixes, e.g. ["01", "03"]: execute only these. Empty = all. */
+  /** Name prefixes, e.g. ["01", "04"]: execute only these. Empty = all. */
   only: string[];
   cellTimeoutMs?: number;
   sourcesDir: string;

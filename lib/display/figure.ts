@@ -5,7 +5,7 @@
  * checks reject empty strings and calls from untyped code.
  */
 
-import { ConfigError } from "../errors";
+import { ConfigError } from "../core/errors";
 
 /** An axis label with its unit, rendered "Label (unit)". */
 export interface AxisLabel {

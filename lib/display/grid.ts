@@ -4,7 +4,7 @@
  * Series with the same name share one legend entry and toggle together.
  */
 
-import { ConfigError } from "../errors";
+import { ConfigError } from "../core/errors";
 import { PlotlyAxis, PlotlyFigure, PlotlyTrace, requireLabelledFigure, requireNonEmpty, requireText } from "./figure";
 
 export interface GridOptions {

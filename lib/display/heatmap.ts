@@ -4,7 +4,7 @@
  * saturated high" per unit and training point).
  */
 
-import { ConfigError } from "../errors";
+import { ConfigError } from "../core/errors";
 import {
   AxisLabel,
   FigureOptions,

@@ -4,7 +4,7 @@
  * steps so the bars, not the axis, move.
  */
 
-import { ConfigError } from "../errors";
+import { ConfigError } from "../core/errors";
 import { FigureOptions, PlotlyFigure, PlotlyFrame, requireLabels, requireNonEmpty, requireText } from "./figure";
 import { Bins, HistogramSeries, histogramLayout, histogramTraces } from "./histogram";
 

@@ -5,7 +5,7 @@
  * every viewer.
  */
 
-import { ConfigError } from "../errors";
+import { ConfigError } from "../core/errors";
 import {
   FigureOptions,
   PlotlyFigure,

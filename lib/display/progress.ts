@@ -10,7 +10,7 @@
  * Outside a kernel it writes a terminal line instead; tests inject a sink.
  */
 
-import { ConfigError } from "../errors";
+import { ConfigError } from "../core/errors";
 import { requireText } from "./figure";
 import { escapeHtml } from "./html";
 import { formatNumber } from "./numbers";

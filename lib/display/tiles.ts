@@ -16,7 +16,7 @@
  */
 
 import { deflateSync } from "zlib";
-import { ConfigError } from "../errors";
+import { ConfigError } from "../core/errors";
 import { AxisLabel, axisTitle, requireAxis, requireNonEmpty, requireText } from "./figure";
 import { escapeHtml, jsonForScript, uniqueId } from "./html";
 import { OutputSink, currentSink } from "./output";

@@ -3,7 +3,7 @@
  * backprop (no tfjs), used as the reference that tfjs autodiff is checked
  * against, and itself checked against central finite differences.
  */
-import { activation, ActivationName } from "../../lib/activations";
+import { activation, ActivationName } from "../../lib/core/activations";
 
 export interface RefNet {
   /** W[l] is nIn × nOut row-major; b[l] length nOut; last layer is linear. */

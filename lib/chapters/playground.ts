@@ -1,0 +1,588 @@
+/**
+ * The playground of notebook 07: a small deep network on a 2-D data set,
+ * looked at unit by unit over the input plane (as in TensorFlow Playground).
+ *
+ * Every hidden unit j of layer l is a function of the input, x ↦ h_l(x)_j.
+ * Evaluated on a grid over [lo, hi]², each unit becomes a picture, and each
+ * grid point is classified as saturated low, not saturated, or saturated
+ * high (the same rule as the probes: within ε of an asymptote). Training is
+ * paused at chosen epochs ("moments") to take these pictures, so one can
+ * watch where in the plane — on the training points or away from them —
+ * the units saturate.
+ *
+ * Grid order (everywhere in this module): point k = r·resolution + c has
+ * x₁ = coords[c] and x₂ = coords[r]; row r = 0 is the bottom (x₂ = lo).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Mlp } from "../core/model";
+import { crossEntropy } from "../core/loss";
+import type { Dataset } from "../data/dataset";
+import { ActivationName, activation } from "../core/activations";
+import { SaturatedShare, SaturationRule, classifySaturation, saturatedShare, saturationRule } from "../measure/saturation";
+import type { InitSpec } from "../core/init";
+import { initName } from "../core/init";
+import { applyLsuv } from "../core/lsuv";
+import { train, TrainCallbacks, TrainResult } from "../core/train";
+import { makeCircles, makeMoons, makeSpirals, makeXor } from "../data/toy";
+import { ConfigError, DivergenceError } from "../core/errors";
+import { scoped } from "../core/scope";
+import type { TileGridOptions, TileRow } from "../display/tiles";
+import { liveTraining } from "../run/live";
+import { FIXES, Fix } from "../run/fixes";
+
+// ------------------------------------------------------------ the grid
+
+export interface PlaneGrid {
+  readonly resolution: number;
+  readonly extent: readonly [number, number];
+  /** The resolution coordinates of one axis, lo to hi (both included). */
+  readonly coords: Float64Array;
+  /** resolution² points × 2, row-major, in grid order. */
+  readonly points: Float32Array;
+}
+
+/** A resolution × resolution grid over [lo, hi]², corners included. */
+export function planeGrid(resolution = 40, extent: readonly [number, number] = [-1.2, 1.2]): PlaneGrid {
+  if (!(Number.isInteger(resolution) && resolution >= 2 && resolution <= 400)) {
+    throw new ConfigError("resolution", resolution, "an integer in [2, 400] (grid points per axis)");
+  }
+  const [lo, hi] = extent;
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new ConfigError("extent", extent, "[lo, hi] with lo < hi");
+  const coords = new Float64Array(resolution);
+  for (let i = 0; i < resolution; i++) coords[i] = lo + ((hi - lo) * i) / (resolution - 1);
+  const points = new Float32Array(resolution * resolution * 2);
+  for (let r = 0; r < resolution; r++) {
+    for (let c = 0; c < resolution; c++) {
+      const k = r * resolution + c;
+      points[2 * k] = coords[c];
+      points[2 * k + 1] = coords[r];
+    }
+  }
+  return { resolution, extent: [lo, hi], coords, points };
+}
+
+/** Every hidden layer and the output of a network, over the grid. */
+export interface PlaneValues {
+  readonly grid: PlaneGrid;
+  readonly widths: number[];
+  /** layers[l]: resolution² points × width of hidden layer l+1, row-major (point-major). */
+  readonly layers: Float32Array[];
+  /** Softmax probability of class 1 at each grid point. */
+  readonly probability: Float32Array;
+}
+
+/** Forward the grid through a 2-input network (eval mode: batch norm uses its moving statistics). */
+export function evaluatePlane(model: Mlp, grid: PlaneGrid): PlaneValues {
+  if (model.config.inputDim !== 2) throw new ConfigError("model.inputDim", model.config.inputDim, "2 (a network on the plane)");
+  const n = grid.resolution * grid.resolution;
+  return scoped(() => {
+    const tr = model.forward(tf.tensor2d(grid.points, [n, 2]), { training: false });
+    const p = tf.softmax(tr.logits);
+    const probs = p.dataSync();
+    const k = model.config.outputDim;
+    const probability = new Float32Array(n);
+    for (let i = 0; i < n; i++) probability[i] = k > 1 ? probs[i * k + 1] : probs[i];
+    return {
+      grid,
+      widths: model.hidden.map((l) => l.nOut),
+      layers: tr.a.map((t) => Float32Array.from(t.dataSync())),
+      probability,
+    };
+  });
+}
+
+/** The picture of one unit: its value at each grid point, in grid order. */
+export function unitPlane(values: PlaneValues, layer: number, unit: number): Float32Array {
+  const w = values.widths[layer - 1];
+  if (w === undefined) throw new ConfigError("layer", layer, `a hidden layer in 1..${values.widths.length}`);
+  if (!(Number.isInteger(unit) && unit >= 0 && unit < w)) throw new ConfigError("unit", unit, `a unit index in 0..${w - 1}`);
+  const a = values.layers[layer - 1];
+  const n = a.length / w;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = a[i * w + unit];
+  return out;
+}
+
+// ------------------------------------------------------------ saturation
+
+/** Per hidden layer, the share of (point, unit) entries saturated over the whole grid. */
+export function planeSaturation(values: PlaneValues, rule: SaturationRule): SaturatedShare[] {
+  return values.layers.map((a) => saturatedShare(a, rule));
+}
+
+/** Per hidden layer, the share of (training point, unit) entries saturated. */
+export function pointSaturation(model: Mlp, data: Pick<Dataset, "x" | "n">, rule: SaturationRule): SaturatedShare[] {
+  return scoped(() => {
+    const tr = model.forward(tf.tensor2d(data.x, [data.n, 2]), { training: false });
+    return tr.a.map((t) => saturatedShare(t.dataSync(), rule));
+  });
+}
+
+// ------------------------------------------------------------ runs
+
+export const TOY_NAMES = ["spirals", "circles", "xor", "moons"] as const;
+export type ToyName = (typeof TOY_NAMES)[number];
+/**
+ * The fixes of the shared catalogue (lib/run/fixes) a small net trained by SGD
+ * can take: a change of activation, init, batch norm or residual connections
+ * (not per-layer rates, searched gains or another optimizer).
+ */
+export const PLAYGROUND_FIXES: readonly Fix[] = FIXES.filter((f) => f.id !== "baseline" && f.optimizer === "sgd" && !f.layerRates && typeof f.init === "string" && f.init !== "lsuv");
+export type FixName = string;
+
+/** A 2-D data set by name (spirals with one turn by default: hard enough, learnable in seconds). */
+export function toyDataset(name: ToyName | string, opts: { n: number; noise: number; seed: number; turns?: number }): Dataset {
+  const { n, noise, seed } = opts;
+  switch (name) {
+    case "spirals":
+      return makeSpirals({ n, noise, seed, turns: opts.turns ?? 1 });
+    case "circles":
+      return makeCircles({ n, noise, seed });
+    case "xor":
+      return makeXor({ n, noise, seed });
+    case "moons":
+      return makeMoons({ n, noise, seed });
+    default:
+      throw new ConfigError("dataset", name, `one of ${TOY_NAMES.join(", ")}`);
+  }
+}
+
+export interface PlaygroundConfig {
+  /** Shown in tables and figure panels, e.g. "baseline" or "fix: batchNorm". */
+  readonly label: string;
+  readonly data: Dataset;
+  readonly widths: readonly number[];
+  readonly activation: ActivationName;
+  readonly init: InitSpec;
+  readonly batchNorm?: boolean;
+  /** h_l = f(z_l) + h_{l−1} between equal widths (the catalogue's fix "residual"). */
+  readonly residual?: boolean;
+  readonly learningRate: number;
+  readonly momentum?: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly seed: number;
+  /** Epochs after which the plane is evaluated; 0 is before the first step. */
+  readonly moments: readonly number[];
+  readonly resolution?: number;
+  readonly extent?: readonly [number, number];
+  readonly eps?: number;
+}
+
+/** One picture of the network at a moment of training. */
+export interface Moment {
+  readonly epoch: number;
+  readonly step: number;
+  /** On the training points, eval mode. */
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly plane: PlaneValues;
+  /** Per hidden layer: saturated share of (grid point, unit) entries. */
+  readonly planeSaturation: SaturatedShare[];
+  /** Per hidden layer: saturated share of (training point, unit) entries. */
+  readonly pointSaturation: SaturatedShare[];
+}
+
+export interface PlaygroundRun {
+  readonly config: PlaygroundConfig;
+  readonly rule: SaturationRule;
+  readonly moments: Moment[];
+  /** Null when training diverged (see `diverged`). */
+  readonly result: TrainResult | null;
+  /** Set when the loss became non-finite: later moments show the network as it was just before. */
+  readonly diverged: { readonly step: number; readonly epoch: number; readonly message: string } | null;
+  /** Wall time of training and pictures. */
+  readonly seconds: number;
+  /** Mean training loss per epoch (running mean over the mini-batches). */
+  readonly epochLoss: number[];
+  readonly epochAccuracy: number[];
+}
+
+/**
+ * Epochs 0 … `epochs` at which to take pictures: `count` of them, roughly
+ * geometric (training changes fast early), always including 0 and the end.
+ */
+export function momentEpochs(epochs: number, count: number): number[] {
+  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new ConfigError("epochs", epochs, "a positive integer");
+  if (!(Number.isInteger(count) && count >= 2)) throw new ConfigError("moments", count, "an integer >= 2");
+  const out = new Set<number>([0, epochs]);
+  const inner = count - 2;
+  for (let i = 1; i <= inner; i++) out.add(Math.max(1, Math.round(Math.pow(epochs, i / (inner + 1)))));
+  // Too few distinct integers early on: fill with the evenly spaced ones that are missing.
+  for (let e = 1; out.size < Math.min(count, epochs + 1) && e < epochs; e++) out.add(e);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** "5 × 8 sigmoid, standard init + batch norm, SGD η = 6" */
+export function describeConfig(c: PlaygroundConfig): string {
+  const w = c.widths.every((x) => x === c.widths[0]) ? `${c.widths.length} × ${c.widths[0]}` : c.widths.join("-");
+  return `${w} ${c.activation}, ${initName(c.init)} init${c.batchNorm ? " + batch norm" : ""}${c.residual ? " + residual" : ""}, SGD η = ${c.learningRate}`;
+}
+
+/** The baseline with one fix of the catalogue applied (by its id, e.g. "batchnorm"): the only change between the two runs. */
+export function withFix(base: PlaygroundConfig, id: FixName): PlaygroundConfig {
+  const fix = PLAYGROUND_FIXES.find((f) => f.id === id);
+  if (!fix) throw new ConfigError("fix", id, `one of ${PLAYGROUND_FIXES.map((f) => JSON.stringify(f.id)).join(", ")}`);
+  return {
+    ...base,
+    label: ((l) => l.charAt(0).toLowerCase() + l.slice(1))(fix.label.replace(/^[0-9a-z]+ · /, "")),
+    activation: fix.activation,
+    init: fix.init as InitSpec,
+    ...(fix.batchNorm ? { batchNorm: true } : {}),
+    ...(fix.residual ? { residual: true } : {}),
+  };
+}
+
+/** The trainer's callbacks (so `lab.liveTraining(...)` plugs in), plus one per picture. */
+export interface PlaygroundCallbacks extends TrainCallbacks {
+  onMoment?(m: Moment, run: PlaygroundConfig): void;
+}
+
+/** Train the network of `config`, taking pictures of the plane at its moments. */
+export async function runPlayground(config: PlaygroundConfig, callbacks: PlaygroundCallbacks = {}): Promise<PlaygroundRun> {
+  const t0 = performance.now();
+  validatePlayground(config);
+  const grid = planeGrid(config.resolution ?? 40, config.extent ?? [-1.2, 1.2]);
+  const rule = saturationRule(config.activation, config.eps ?? 0.01);
+  const model = new Mlp({
+    inputDim: 2,
+    widths: [...config.widths],
+    outputDim: 2,
+    activation: config.activation,
+    init: config.init,
+    batchNorm: config.batchNorm ?? false,
+    residual: config.residual ?? false,
+    seed: config.seed,
+  });
+  const wanted = new Set(config.moments);
+  const moments: Moment[] = [];
+  const epochLoss: number[] = [], epochAccuracy: number[] = [];
+  const stepsPerEpoch = Math.floor(config.data.n / config.batchSize);
+  const take = (epoch: number, loss: number, accuracy: number) => {
+    const plane = evaluatePlane(model, grid);
+    const m: Moment = {
+      epoch,
+      step: epoch * stepsPerEpoch,
+      loss,
+      accuracy,
+      plane,
+      planeSaturation: planeSaturation(plane, rule),
+      pointSaturation: pointSaturation(model, config.data, rule),
+    };
+    moments.push(m);
+    callbacks.onMoment?.(m, config);
+  };
+  try {
+    if (initName(config.init) === "lsuv") scoped(() => applyLsuv(model, tf.tensor2d(config.data.x, [config.data.n, 2])));
+    if (wanted.has(0)) {
+      const e = evaluateOn(model, config.data);
+      take(0, e.loss, e.accuracy);
+    }
+    let result: TrainResult | null = null;
+    let diverged: PlaygroundRun["diverged"] = null;
+    try {
+      result = await train(
+        model,
+        { train: config.data },
+        {
+          epochs: config.epochs,
+          batchSize: config.batchSize,
+          optimizer: { kind: "sgd", learningRate: config.learningRate, momentum: config.momentum ?? 0 },
+          seed: config.seed,
+        },
+        {
+          onStep: callbacks.onStep,
+          onEpoch: (r) => {
+            epochLoss.push(r.runningLoss);
+            epochAccuracy.push(r.train.accuracy);
+            callbacks.onEpoch?.(r);
+            if (wanted.has(r.epoch)) take(r.epoch, r.train.loss, r.train.accuracy);
+          },
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof DivergenceError)) throw e;
+      // The step that diverged never reached the weights: picture the network as it was.
+      diverged = { step: e.step, epoch: e.epoch, message: e.message };
+      const e0 = evaluateOn(model, config.data);
+      for (const m of config.moments) if (m >= e.epoch && !moments.some((mm) => mm.epoch === m)) take(m, e0.loss, e0.accuracy);
+    }
+    moments.sort((a, b) => a.epoch - b.epoch);
+    return { config, rule, moments, result, diverged, seconds: (performance.now() - t0) / 1000, epochLoss, epochAccuracy };
+  } finally {
+    model.dispose();
+  }
+}
+
+function evaluateOn(model: Mlp, d: Dataset): { loss: number; accuracy: number } {
+  return scoped(() => {
+    const tr = model.forward(tf.tensor2d(d.x, [d.n, 2]), { training: false });
+    const labels = new Float32Array(d.n * 2);
+    for (let i = 0; i < d.n; i++) labels[2 * i + d.y[i]] = 1;
+    const loss = crossEntropy(tr.logits, tf.tensor2d(labels, [d.n, 2])).dataSync()[0];
+    const pred = tf.argMax(tr.logits, 1).dataSync();
+    let correct = 0;
+    for (let i = 0; i < d.n; i++) if (pred[i] === d.y[i]) correct++;
+    return { loss, accuracy: correct / d.n };
+  });
+}
+
+function validatePlayground(c: PlaygroundConfig): void {
+  if (c.data.inputDim !== 2) throw new ConfigError("data.inputDim", c.data.inputDim, "2 (a data set on the plane)");
+  if (c.data.numClasses > 2) throw new ConfigError("data.numClasses", c.data.numClasses, "2");
+  if (!Array.isArray(c.widths) || c.widths.length === 0) throw new ConfigError("widths", c.widths, "a non-empty list of layer widths");
+  c.moments.forEach((m, i) => {
+    if (!(Number.isInteger(m) && m >= 0 && m <= c.epochs)) throw new ConfigError(`moments[${i}]`, m, `an epoch in 0..${c.epochs}`);
+  });
+}
+
+// ------------------------------------------------------------ summaries
+
+/** The first moment at which a layer's plane saturation reaches `level`, per layer (null: never). */
+export function firstEpochAbove(run: PlaygroundRun, level: number, on: "plane" | "points" = "plane"): (number | null)[] {
+  const L = run.config.widths.length;
+  return Array.from({ length: L }, (_, l) => {
+    const m = run.moments.find((mm) => (on === "plane" ? mm.planeSaturation : mm.pointSaturation)[l].total >= level);
+    return m ? m.epoch : null;
+  });
+}
+
+/** 1-based index of the hidden layer with the largest saturated share at the last moment (ties: the higher layer). */
+export function mostSaturatedLayer(run: PlaygroundRun, on: "plane" | "points" = "plane"): number {
+  const last = run.moments[run.moments.length - 1];
+  const shares = (on === "plane" ? last.planeSaturation : last.pointSaturation).map((s) => s.total);
+  let best = 0;
+  shares.forEach((s, i) => {
+    if (s >= shares[best]) best = i;
+  });
+  return best + 1;
+}
+
+/**
+ * Where layer `layer` of the run's last moment is saturated more often: on
+ * the training points ("points"), over the whole plane ("plane"), or within
+ * `margin` of each other ("same"). Shares of (point, unit) entries.
+ */
+export function pointsOrPlane(run: PlaygroundRun, layer = 1, margin = 0.03): { verdict: "points" | "plane" | "same"; points: number; plane: number } {
+  const last = run.moments[run.moments.length - 1];
+  const points = last.pointSaturation[layer - 1].total, plane = last.planeSaturation[layer - 1].total;
+  const verdict = points - plane > margin ? "points" : plane - points > margin ? "plane" : "same";
+  return { verdict, points, plane };
+}
+
+/** What happens to the baseline with ReLU units at its own learning rate. */
+export interface ReluOutcome {
+  readonly verdict: "learns" | "dead" | "diverges" | "stuck";
+  readonly accuracy: number;
+  /** Per hidden layer, the share of the plane where h = 0 (f' = 0). */
+  readonly zeroShare: number[];
+  readonly description: string;
+}
+
+const reluMemo = new Map<string, Promise<ReluOutcome>>();
+
+/**
+ * Train `run`'s network with fix "relu" (ReLU units, He init) at the same
+ * learning rate, and classify the end: ≥ 80% training accuracy "learns";
+ * otherwise a layer with h = 0 on ≥ 99% of the plane "dead" (no gradient
+ * gets below it); a non-finite loss "diverges"; else "stuck". Memoised.
+ */
+export function reluOutcome(run: PlaygroundRun): Promise<ReluOutcome> {
+  const c = run.config;
+  const key = JSON.stringify([c.data.name, c.widths, c.learningRate, c.momentum ?? 0, c.batchSize, c.epochs, c.seed]);
+  let p = reluMemo.get(key);
+  if (!p) {
+    p = (async (): Promise<ReluOutcome> => {
+      const r = await runPlayground({ ...withFix(c, "relu-he"), moments: [c.epochs], resolution: 16 });
+      const at = `ReLU at η = ${c.learningRate}`;
+      if (r.diverged) return { verdict: "diverges", accuracy: NaN, zeroShare: [], description: `${at} diverged at step ${r.diverged.step} (epoch ${r.diverged.epoch})` };
+      const last = r.moments[r.moments.length - 1];
+      const zero = last.planeSaturation.map((sh) => sh.low);
+      const verdict = last.accuracy >= 0.8 ? "learns" : zero.some((z) => z >= 0.99) ? "dead" : "stuck";
+      const pcts = zero.map((z) => `${Math.round(100 * z)}%`).join(", ");
+      return { verdict, accuracy: last.accuracy, zeroShare: zero, description: `${at}: training accuracy ${Math.round(100 * last.accuracy)}% after ${c.epochs} epochs; h = 0 on ${pcts} of the plane in layers 1–${zero.length}` };
+    })();
+    reluMemo.set(key, p);
+  }
+  return p;
+}
+
+// ------------------------------------------------------------ pictures
+
+export interface PlaygroundTilesOptions {
+  readonly title?: string;
+  /** Frame shown first (default: the last moment). */
+  readonly initialFrame?: number;
+}
+
+/**
+ * The tile grid of notebook 07: one panel per run, one row per hidden layer
+ * (the output's p(class 1) on top, layer 1 at the bottom), one tile per unit,
+ * one frame per moment, the training points on every tile. Cells are
+ * coloured by the run's saturation rule; in between, by value.
+ */
+export function playgroundTiles(runs: readonly PlaygroundRun[], opts: PlaygroundTilesOptions = {}): TileGridOptions {
+  if (runs.length === 0) throw new ConfigError("runs", runs, "at least one PlaygroundRun");
+  const epochs = runs[0].moments.map((m) => m.epoch);
+  runs.forEach((r, i) => {
+    if (r.moments.map((m) => m.epoch).join(",") !== epochs.join(",")) {
+      throw new ConfigError(`runs[${i}].moments`, r.moments.map((m) => m.epoch), `the same epochs as runs[0] (${epochs.join(", ")})`);
+    }
+  });
+  const grid = runs[0].moments[0].plane.grid;
+  const data = runs[0].config.data;
+  const eps = runs[0].config.eps ?? 0.01;
+  const hasRelu = runs.some((r) => r.rule.activation === "relu");
+  const pct = (x: number) => `${Math.round(100 * x)}%`;
+  const frames = epochs.map((epoch, k) => ({
+    label: String(epoch),
+    caption: runs
+      .map((r) => {
+        const m = r.moments[k];
+        const div = r.diverged && epoch >= r.diverged.epoch ? ` (diverged at epoch ${r.diverged.epoch}: frozen)` : "";
+        return `${r.config.label}: accuracy ${pct(m.accuracy)}, loss ${m.loss.toFixed(3)}${div}`;
+      })
+      .join(" · "),
+    panels: runs.map((r) => {
+      const m = r.moments[k];
+      const act = activation(r.config.activation);
+      const rows: TileRow[] = m.plane.widths.map((w, l) => {
+        const layerValues = m.plane.layers[l];
+        const range = shadeRange(r.rule, act.asymptotes, layerValues);
+        const share = m.planeSaturation[l];
+        const note = r.rule.activation === "linear" ? "" : r.rule.activation === "relu" ? `${pct(share.total)} zero` : r.rule.kind === "flat" ? `${pct(share.total)} flat` : `${pct(share.total)} sat.`;
+        return {
+          label: `layer ${l + 1}`,
+          note,
+          tiles: Array.from({ length: w }, (_, j) => {
+            const v = unitPlane(m.plane, l + 1, j);
+            const cls = classifySaturation(v, r.rule);
+            const sat = cls.reduce((s, c) => s + (c !== 0 ? 1 : 0), 0) / cls.length;
+            return { values: v, classes: cls, range, label: `layer ${l + 1}, unit ${j + 1}: ${pct(sat)} of the plane ${r.rule.activation === "relu" ? "at h = 0" : r.rule.kind === "flat" ? "flat (slope below δ of its largest)" : "saturated"}` };
+          }),
+        };
+      });
+      const pRule: SaturationRule = { kind: "asymptotes", activation: "sigmoid", eps };
+      rows.push({
+        label: "output",
+        note: "p(class 1)",
+        tiles: [{ values: m.plane.probability, classes: classifySaturation(m.plane.probability, pRule), range: [0, 1], label: `p(class 1); training accuracy ${pct(m.accuracy)}` }],
+      });
+      return rows.reverse();
+    }),
+  }));
+  const xs: number[] = [], ys: number[] = [];
+  for (let i = 0; i < data.n; i++) xs.push(data.x[2 * i]), ys.push(data.x[2 * i + 1]);
+  return {
+    title: opts.title ?? `Every hidden unit over the input plane, ${runs.map((r) => r.config.label).join(" vs ")}`,
+    x: { label: "x₁", unit: "input units" },
+    y: { label: "x₂", unit: "input units" },
+    color: { label: "Colour: the unit's value h (top row: p(class 1))", unit: `saturation at ε = ${eps}` },
+    extent: { x: [grid.extent[0], grid.extent[1]], y: [grid.extent[0], grid.extent[1]] },
+    resolution: grid.resolution,
+    panelTitles: runs.map((r) => `${r.config.label}: ${describeConfig(r.config)}`),
+    frames,
+    sliderLabel: "Epoch",
+    colors: {
+      lowLabel: `within ε of the lower asymptote${hasRelu ? " (ReLU: h = 0)" : ""}`,
+      highLabel: "within ε of the upper asymptote",
+      betweenLabel: `in between, by value${hasRelu ? " (ReLU: 0 → layer max)" : ""}`,
+    },
+    points: { x: xs, y: ys, classes: Array.from(data.y) },
+    initialFrame: opts.initialFrame,
+  };
+}
+
+/** Values mapped onto the pale shades: the asymptotes, or the layer's own range when there are none. */
+function shadeRange(rule: SaturationRule, asym: { low: number; high: number } | null, values: Float32Array): [number, number] {
+  if (rule.kind === "asymptotes" && asym) return [asym.low, asym.high];
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < lo) lo = values[i];
+    if (values[i] > hi) hi = values[i];
+  }
+  if (rule.activation === "relu") lo = 0;
+  if (!(hi > lo)) hi = lo + 1;
+  return [lo, hi];
+}
+
+/** How the units of one layer look over the plane at one moment. */
+export interface UnitStates {
+  /** Saturated (or ReLU-zero) on at least `stuckFraction` of the plane: constant, passing no gradient anywhere. */
+  readonly stuck: number;
+  /** Saturated on part of the plane only: the saturation depends on where x is. */
+  readonly partly: number;
+  /** Saturated nowhere on the grid. */
+  readonly never: number;
+}
+
+export function unitStates(m: Moment, rule: SaturationRule, stuckFraction = 0.99): UnitStates[] {
+  return m.plane.widths.map((w, l) => {
+    let stuck = 0, partly = 0, never = 0;
+    for (let j = 0; j < w; j++) {
+      const cls = classifySaturation(unitPlane(m.plane, l + 1, j), rule);
+      let s = 0;
+      for (let i = 0; i < cls.length; i++) if (cls[i] !== 0) s++;
+      if (s >= stuckFraction * cls.length) stuck++;
+      else if (s > 0) partly++;
+      else never++;
+    }
+    return { stuck, partly, never };
+  });
+}
+
+// ------------------------------------------------------------ for the notebook
+
+/** Share of the grid's points within `radius` of some point of the data set. */
+export function coverage(data: Pick<Dataset, "x" | "n">, grid: PlaneGrid, radius: number): number {
+  const m = grid.points.length / 2, r2 = radius * radius;
+  let covered = 0;
+  for (let k = 0; k < m; k++) {
+    const gx = grid.points[2 * k], gy = grid.points[2 * k + 1];
+    for (let i = 0; i < data.n; i++) {
+      const dx = gx - data.x[2 * i], dy = gy - data.x[2 * i + 1];
+      if (dx * dx + dy * dy < r2) {
+        covered++;
+        break;
+      }
+    }
+  }
+  return covered / m;
+}
+
+/** runPlayground with a live progress display titled by the run's recipe. */
+export async function trainAndPhotograph(config: PlaygroundConfig): Promise<PlaygroundRun> {
+  const live = liveTraining(`${config.label}: ${describeConfig(config)}`, config.epochs);
+  const run = await runPlayground(config, live);
+  live.done(run.diverged ? `diverged at epoch ${run.diverged.epoch}` : `${run.seconds.toFixed(1)} s`);
+  return run;
+}
+
+export function lastMoment(run: PlaygroundRun): Moment {
+  return run.moments[run.moments.length - 1];
+}
+
+const percent = (x: number) => `${Math.round(100 * x)}%`;
+
+/** Mean over layers of the saturated share, on the training points and over the plane, at the last moment. */
+export function meanShares(run: PlaygroundRun): { points: number; plane: number } {
+  const m = lastMoment(run);
+  const mean = (xs: SaturatedShare[]) => xs.reduce((s, x) => s + x.total, 0) / xs.length;
+  return { points: mean(m.pointSaturation), plane: mean(m.planeSaturation) };
+}
+
+/** The computed one-line takeaway under the tile grid of two runs. */
+export function tilesTakeaway(baseline: PlaygroundRun, fixed: PlaygroundRun): string {
+  const b = lastMoment(baseline), f = lastMoment(fixed);
+  const list = (m: Moment) => m.planeSaturation.map((s) => percent(s.total)).join("/");
+  const alike = (r: PlaygroundRun) => {
+    const { points, plane } = meanShares(r);
+    const how = points - plane > 0.03 ? "more saturated than" : plane - points > 0.03 ? "less saturated than" : "about as saturated as";
+    return `in the ${r.config.label} network the training points are ${how} the plane as a whole (${percent(points)} vs ${percent(plane)} of the entries, mean over layers)`;
+  };
+  const L = baseline.config.widths.length;
+  return (
+    `At epoch ${b.epoch} the ${baseline.config.label} network (training accuracy ${percent(b.accuracy)}) is saturated on ${list(b)} of the plane in layers 1–${L}, ` +
+    `the ${fixed.config.label} network (${percent(f.accuracy)}) on ${list(f)}; ${alike(baseline)}, ${alike(fixed)}.`
+  );
+}

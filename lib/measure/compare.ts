@@ -1,0 +1,257 @@
+/**
+ * Training points against held-out points, example by example.
+ *
+ * The popular story says a hidden entry h_{i,l} is near 0 or 1 *because*
+ * gradient descent passed over x_i many times. If that were the mechanism,
+ * the points the network was trained on would be more saturated than fresh
+ * points from the same distribution. This module measures, per example i and
+ * layer l, the fraction of units of layer l that are saturated on x_i (and
+ * the mean f'(z) on x_i), then compares the two sets of points with a
+ * bootstrap confidence interval that resamples points.
+ *
+ * Notation as in model.ts: z_l pre-activation, a_l = f(z_l).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Mlp } from "../core/model";
+import type { ProbePoints } from "./probe";
+import { isFlat, isSaturated, sigmoidDeltaForEps } from "./saturation";
+import { percentiles } from "./stats";
+import { Rng } from "../core/rng";
+import { ConfigError } from "../core/errors";
+import { scoped } from "../core/scope";
+
+/** Hidden pre-activations and activations of a set of points, row-major n × width per layer. */
+export interface HiddenValues {
+  readonly set: string;
+  readonly n: number;
+  readonly widths: number[];
+  readonly z: Float32Array[];
+  readonly a: Float32Array[];
+}
+
+/** Forward a set of points (eval mode, in chunks) and download every hidden layer. */
+export function hiddenValues(model: Mlp, points: ProbePoints, chunk = 1000): HiddenValues {
+  if (points.inputDim !== model.config.inputDim) {
+    throw new ConfigError("points.inputDim", points.inputDim, `the model's inputDim (${model.config.inputDim})`);
+  }
+  if (!(points.n >= 1)) throw new ConfigError("points.n", points.n, "at least one point");
+  const widths = model.hidden.map((l) => l.nOut);
+  const z = widths.map((w) => new Float32Array(points.n * w));
+  const a = widths.map((w) => new Float32Array(points.n * w));
+  for (let s = 0; s < points.n; s += chunk) {
+    const m = Math.min(chunk, points.n - s);
+    scoped(() => {
+      const x = tf.tensor2d(points.x.subarray(s * points.inputDim, (s + m) * points.inputDim), [m, points.inputDim]);
+      const tr = model.forward(x, { training: false });
+      tr.z.forEach((t, l) => z[l].set(t.dataSync() as Float32Array, s * widths[l]));
+      tr.a.forEach((t, l) => a[l].set(t.dataSync() as Float32Array, s * widths[l]));
+    });
+  }
+  return { set: points.name, n: points.n, widths, z, a };
+}
+
+/** Per-example statistics of one layer: each array has one entry per point. */
+export interface LayerPerExample {
+  readonly layer: number;
+  readonly width: number;
+  /** saturated[k][i]: fraction of the layer's units within eps[k] of an asymptote on point i (low + high). */
+  readonly saturated: Float64Array[];
+  readonly low: Float64Array[];
+  readonly high: Float64Array[];
+  /** flat[i]: fraction of the layer's units whose slope on point i is below δ of the largest (f'(z)/max f' < δ). */
+  readonly flat: Float64Array;
+  /** Mean over units of f'(z) on point i (from the outputs, f' = a(1 − a) for sigmoid, as the probes compute it). */
+  readonly derivative: Float64Array;
+  /** Mean over units of a on point i. */
+  readonly mean: Float64Array;
+}
+
+export interface PerExampleStats {
+  readonly set: string;
+  readonly n: number;
+  readonly eps: number[];
+  /** The flat threshold of `flat`: 4ε(1 − ε) at the first ε unless given (the same entries as ε for the sigmoid). */
+  readonly delta: number;
+  readonly layers: LayerPerExample[];
+}
+
+/**
+ * Per-example saturation, from a model and points or from values already
+ * downloaded by hiddenValues. Needs an activation with two asymptotes.
+ */
+export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, eps: readonly number[] = [0.01, 0.05], chunk = 1000, delta?: number): PerExampleStats {
+  const asym = model.act.asymptotes;
+  if (!asym) throw new ConfigError("activation", model.act.name, "an activation with two asymptotes (sigmoid, tanh, …)");
+  if (eps.length === 0 || eps.some((e) => !(e > 0 && e < 0.5))) throw new ConfigError("eps", eps, "one or more thresholds in (0, 0.5)");
+  const flatDelta = delta ?? sigmoidDeltaForEps(eps[0]);
+  if (!(flatDelta > 0 && flatDelta < 1)) throw new ConfigError("delta", flatDelta, "a slope fraction in (0, 1), e.g. 0.04");
+  const n = points.n;
+  const widths = model.hidden.map((l) => l.nOut);
+  const layers = widths.map((width, l): LayerPerExample => ({
+    layer: l + 1,
+    width,
+    saturated: eps.map(() => new Float64Array(n)),
+    low: eps.map(() => new Float64Array(n)),
+    high: eps.map(() => new Float64Array(n)),
+    flat: new Float64Array(n),
+    derivative: new Float64Array(n),
+    mean: new Float64Array(n),
+  }));
+  const act = model.act;
+  // Points are forwarded a chunk at a time, so 10,000 points never hold every layer in memory at once.
+  const fill = (hv: HiddenValues, offset: number) => {
+    layers.forEach((layer, l) => {
+      const a = hv.a[l], width = layer.width;
+      for (let r = 0; r < hv.n; r++) {
+        const o = r * width, i = offset + r;
+        let d = 0, s = 0, flat = 0;
+        for (let j = 0; j < width; j++) {
+          const h = a[o + j];
+          s += h;
+          d += act.dfFromOutput(h);
+          if (isFlat(h, act, flatDelta)) flat++;
+          for (let k = 0; k < eps.length; k++) {
+            const side = isSaturated(h, asym, eps[k]);
+            if (side < 0) layer.low[k][i]++;
+            else if (side > 0) layer.high[k][i]++;
+          }
+        }
+        layer.derivative[i] = d / width;
+        layer.flat[i] = flat / width;
+        layer.mean[i] = s / width;
+        for (let k = 0; k < eps.length; k++) {
+          layer.low[k][i] /= width;
+          layer.high[k][i] /= width;
+          layer.saturated[k][i] = layer.low[k][i] + layer.high[k][i];
+        }
+      }
+    });
+  };
+  if ("z" in points) {
+    if (points.widths.join() !== widths.join()) throw new ConfigError("hidden values widths", points.widths, `the model's widths (${widths.join(", ")})`);
+    fill(points, 0);
+  } else {
+    for (let s = 0; s < n; s += chunk) {
+      const m = Math.min(chunk, n - s);
+      const part: ProbePoints = { ...points, n: m, x: points.x.subarray(s * points.inputDim, (s + m) * points.inputDim), y: points.y.subarray(s, s + m) };
+      fill(hiddenValues(model, part, chunk), s);
+    }
+  }
+  return { set: "z" in points ? points.set : points.name, n, eps: [...eps], delta: flatDelta, layers };
+}
+
+export interface MeanDifference {
+  readonly meanA: number;
+  readonly meanB: number;
+  /** meanA − meanB. */
+  readonly diff: number;
+  /** Percentile-bootstrap interval of the difference (points of each set resampled independently). */
+  readonly low: number;
+  readonly high: number;
+  readonly level: number;
+  readonly draws: number;
+}
+
+export interface BootstrapOptions {
+  readonly draws?: number;
+  readonly level?: number;
+  readonly seed?: number;
+  /** Names this comparison's random stream (rows with different labels draw independently). */
+  readonly label?: string;
+}
+
+function meanOf(x: ArrayLike<number>, idx?: Int32Array): number {
+  let s = 0;
+  if (idx) {
+    for (let i = 0; i < idx.length; i++) s += x[idx[i]];
+    return s / idx.length;
+  }
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s / x.length;
+}
+
+/** Difference of two means with an unpaired bootstrap interval. */
+export function compareMeans(a: ArrayLike<number>, b: ArrayLike<number>, opts: BootstrapOptions = {}): MeanDifference {
+  return compareManyMeans([{ a, b }], opts)[0];
+}
+
+/**
+ * Several differences of means over the same two sets of points (e.g. one
+ * per layer), with bootstrap intervals from shared resamples: each draw
+ * resamples the points of set A and of set B once and recomputes every
+ * difference on that resample. Each interval is the usual percentile
+ * interval of its own difference; sharing the draws only saves time (and
+ * keeps the rows consistent with each other). Every pair must hold one
+ * value per point: all `a` the same length, all `b` the same length.
+ */
+export function compareManyMeans(pairs: readonly { a: ArrayLike<number>; b: ArrayLike<number> }[], opts: BootstrapOptions = {}): MeanDifference[] {
+  if (pairs.length === 0) return [];
+  const nA = pairs[0].a.length, nB = pairs[0].b.length;
+  if (nA === 0 || nB === 0) throw new ConfigError("compareMeans samples", `${nA} and ${nB} values`, "two non-empty samples");
+  pairs.forEach((p, r) => {
+    if (p.a.length !== nA || p.b.length !== nB) throw new ConfigError(`pairs[${r}]`, `${p.a.length} and ${p.b.length} values`, `${nA} and ${nB} values, one per point like pairs[0]`);
+  });
+  const draws = opts.draws ?? 2000, level = opts.level ?? 0.95;
+  if (!(Number.isInteger(draws) && draws >= 10)) throw new ConfigError("draws", draws, "an integer ≥ 10");
+  if (!(level > 0 && level < 1)) throw new ConfigError("level", level, "a confidence level in (0, 1), e.g. 0.95");
+  const rng = new Rng(opts.seed ?? 1).fork(opts.label ?? "bootstrap");
+  const values = pairs.map(() => new Float64Array(draws));
+  const ia = new Int32Array(nA), ib = new Int32Array(nB);
+  for (let d = 0; d < draws; d++) {
+    for (let i = 0; i < nA; i++) ia[i] = Math.floor(rng.next() * nA);
+    for (let i = 0; i < nB; i++) ib[i] = Math.floor(rng.next() * nB);
+    for (let r = 0; r < pairs.length; r++) values[r][d] = meanOf(pairs[r].a, ia) - meanOf(pairs[r].b, ib);
+  }
+  const q = [(100 * (1 - level)) / 2, 100 - (100 * (1 - level)) / 2];
+  return pairs.map((p, r) => {
+    const meanA = meanOf(p.a), meanB = meanOf(p.b);
+    const [low, high] = percentiles(values[r], q, Infinity);
+    return { meanA, meanB, diff: meanA - meanB, low, high, level, draws };
+  });
+}
+
+/** One row of a train-vs-held-out comparison. */
+export interface SetComparison extends MeanDifference {
+  readonly layer: number;
+  /** "saturation" (at eps), "low" / "high" (one side, at eps), "flat" (slope below δ of the largest) or "derivative" (mean f'(z)). */
+  readonly statistic: "saturation" | "low" | "high" | "flat" | "derivative";
+  readonly eps: number | null;
+}
+
+/**
+ * Per layer, training points (a) against held-out points (b): the
+ * difference of mean saturation at every eps, one-sided low / high at the
+ * first eps, and of mean f'(z), each with a bootstrap interval.
+ */
+export function compareSets(
+  a: PerExampleStats,
+  b: PerExampleStats,
+  opts: BootstrapOptions & { readonly statistics?: readonly SetComparison["statistic"][] } = {},
+): SetComparison[] {
+  const want = new Set(opts.statistics ?? ["saturation", "low", "high", "derivative"]);
+  if (a.layers.length !== b.layers.length) throw new ConfigError("compareSets", `${a.layers.length} vs ${b.layers.length} layers`, "stats of the same network");
+  if (a.eps.join() !== b.eps.join()) throw new ConfigError("compareSets eps", `${a.eps} vs ${b.eps}`, "the same thresholds on both sets");
+  type Key = Omit<SetComparison, keyof MeanDifference>;
+  const keys: Key[] = [];
+  const pairs: { a: ArrayLike<number>; b: ArrayLike<number> }[] = [];
+  const add = (key: Key, x: ArrayLike<number>, y: ArrayLike<number>) => (keys.push(key), pairs.push({ a: x, b: y }));
+  a.layers.forEach((la, l) => {
+    const lb = b.layers[l];
+    if (want.has("saturation")) a.eps.forEach((e, k) => add({ layer: la.layer, statistic: "saturation", eps: e }, la.saturated[k], lb.saturated[k]));
+    if (want.has("low")) add({ layer: la.layer, statistic: "low", eps: a.eps[0] }, la.low[0], lb.low[0]);
+    if (want.has("high")) add({ layer: la.layer, statistic: "high", eps: a.eps[0] }, la.high[0], lb.high[0]);
+    if (want.has("flat")) add({ layer: la.layer, statistic: "flat", eps: null }, la.flat, lb.flat);
+    if (want.has("derivative")) add({ layer: la.layer, statistic: "derivative", eps: null }, la.derivative, lb.derivative);
+  });
+  // One set of resamples for all rows: the draws depend on the seed and the two sizes only.
+  const diffs = compareManyMeans(pairs, { ...opts, label: opts.label ?? "compareSets" });
+  const rows: SetComparison[] = keys.map((k, r) => ({ ...k, ...diffs[r] }));
+  return rows;
+}
+
+/** Whether an interval excludes zero, in words the notebooks reuse. */
+export function differenceVerdict(d: MeanDifference): "higher" | "lower" | "no detectable difference" {
+  if (d.low > 0) return "higher";
+  if (d.high < 0) return "lower";
+  return "no detectable difference";
+}

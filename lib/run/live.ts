@@ -1,0 +1,29 @@
+/**
+ * Glue between the training loop and the live progress display: one call
+ * gives the callbacks a notebook passes to train() or runExperiment().
+ */
+import { progress } from "../display/progress";
+import type { TrainCallbacks } from "../core/train";
+import type { ProbeSnapshot } from "../measure/probe";
+
+export interface LiveTraining extends TrainCallbacks<ProbeSnapshot> {
+  /** Finalise the display (call when training returns, also from a cache). */
+  done(note?: string): void;
+}
+
+/**
+ * Live epoch, loss, held-out accuracy and samples/s, updated in place, at most
+ * every `throttleMs` (default 250 ms; long cells use 1,000 so the kernel sends few messages).
+ */
+export function liveTraining(title: string, epochs: number, opts: { throttleMs?: number } = {}): LiveTraining {
+  const p = progress({ title, total: epochs, throttleMs: opts.throttleMs });
+  let lastAccuracy: number | undefined;
+  return {
+    onStep: (s) => p.update({ epoch: s.epoch, step: s.step, loss: s.loss, accuracy: lastAccuracy, samplesPerSec: s.samplesPerSec }),
+    onEpoch: (e) => {
+      lastAccuracy = (e.test ?? e.train).accuracy;
+      p.update({ epoch: e.epoch, step: e.step, loss: e.runningLoss, accuracy: lastAccuracy, samplesPerSec: e.samplesPerSec });
+    },
+    done: (note) => p.done(note),
+  };
+}
