@@ -9,6 +9,7 @@
  * SIGMOID_LAB_EXECUTED=DIR. It is not part of a plain `npm test`, whose
  * result must not depend on whatever an earlier run left in out/.
  */
+import { renderBoard } from "../lib/display/board";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -95,6 +96,10 @@ function gallery(): string[] {
     const p = progress({ title: "Training", total: 4, now: () => (t += 100), throttleMs: 0, sink: { render: (html, text, isFinal) => isFinal === final && sink.emit({ html, text }) } });
     for (let e = 1; e <= 4; e++) p.update({ epoch: e, step: e * 10, loss: 1 / e, accuracy: e / 5, samplesPerSec: 1000 });
     p.done("4 epochs");
+  }
+  for (const final of [false, true]) {
+    const lanes = final ? [] : [{ worker: 1, label: "baseline, depth 5", detail: "epoch 2/5 · step 900 · loss 0.412" }, { worker: 2, label: "tanh, depth 10", detail: null }];
+    sink.emit(renderBoard({ title: "Fixes: 34 runs", total: 34, done: final ? 34 : 12, fromCache: 4, failed: 1, elapsedSeconds: 81, etaSeconds: final ? null : 140, lanes, final }));
   }
   const tile = (v: number) => ({ values: [v, 1 - v, 0.5, v], classes: [v > 0.9 ? 1 : 0, 0, 0, -1], range: [0, 1] as [number, number], label: "unit" });
   showTiles(
