@@ -1,0 +1,234 @@
+// The three products of a dense layer. Layouts (sizes in floats, pointers in
+// bytes; column counts padded to multiples of 8, row counts to multiples of
+// 4, padding kept at zero):
+//
+//   rows     X[i][c]            row-major n × k (inputs, logits, what probes read)
+//   panels   X[i/4][c][i%4]     4-row panels (the forward product broadcasts from these)
+//   columns  X[c/4][i][c%4]     4-column panels (dW broadcasts from these; f' reads them)
+//   strips  W[j/8][p][j%8]      8-column strips of k × m matrices (weights, optimizer
+//                               state and gradients dZ: every kernel reads them in order)
+//
+//   forward        Y  = f(X·W + b)
+//   input grads    dX = (dZ·Wᵀ) ⊙ f'(X)      with f' from the stored outputs X
+//   weight grads   dW = Xᵀ·dZ, handed to the optimizer tile by tile (never stored)
+//
+// Tiles keep 8 f32x4 accumulators plus a few operands in registers (V8 has
+// 15 usable); inner loops are not unrolled by hand (V8 unrolls them by 2).
+import { activate, derivative, fma } from "./vmath";
+import { updateRow } from "./optim";
+
+/** Rows → panels: P[i/4][c][i%4] = X[i][c] for n rows (a multiple of 4) of kP columns. */
+export function packPanels(X: usize, n: i32, kP: i32, P: usize): void {
+  const row = <usize>kP << 2;
+  for (let i = 0; i < n; i += 4) {
+    const x = X + <usize>i * row, p = P + <usize>i * row;
+    for (let c = 0; c < kP; c += 4) {
+      const o = <usize>c << 2;
+      storeTransposed(p + (o << 2), v128.load(x + o), v128.load(x + row + o), v128.load(x + 2 * row + o), v128.load(x + 3 * row + o));
+    }
+  }
+}
+
+/** Rows → columns: C[c/4][i][c%4] = X[i][c] for n rows of kP columns. */
+export function packColumns(X: usize, n: i32, kP: i32, C: usize): void {
+  const row = <usize>kP << 2, panel = <usize>n << 4;
+  for (let i = 0; i < n; i++) {
+    const x = X + <usize>i * row, p = C + (<usize>i << 4);
+    for (let c = 0; c < kP; c += 4) v128.store(p + <usize>(c >> 2) * panel, v128.load(x + (<usize>c << 2)));
+  }
+}
+
+/** Store the 4×4 block with rows r0..r3 column by column (64 contiguous bytes). */
+// @ts-ignore: decorator
+@inline function storeTransposed(p: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
+  v128.store(p, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(p, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+  v128.store(p, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+  v128.store(p, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+}
+
+/**
+ * Y = f(X·W + b) from X in panels (n × kP) and W in strips (kP × mP). Y goes
+ * to each layout asked for (pointer ≠ 0): rows `out`, panels `outP` (the next
+ * layer's input), columns `outC` (for dW and f'), and the pre-activation z
+ * in rows to `zOut`. Columns m..mP of Y are 0, so the next layer's padded
+ * inputs are zeros whatever f(0) is.
+ */
+export function denseForward(XP: usize, n: i32, kP: i32, W: usize, b: usize, m: i32, mP: i32, out: usize, outP: usize, outC: usize, zOut: usize, code: i32): void {
+  const panel = <usize>kP << 4, strip = <usize>kP << 5, rowY = <usize>mP << 2, colPanel = <usize>n << 4;
+  for (let j = 0; j < mP; j += 8) {
+    const col = <usize>j << 2;
+    const wStrip = W + <usize>(j >> 3) * strip;
+    const b0 = v128.load(b + col), b1 = v128.load(b + col, 16);
+    const lane = i32x4(j, j + 1, j + 2, j + 3);
+    const mask0 = i32x4.lt_s(lane, i32x4.splat(m));
+    const mask1 = i32x4.lt_s(i32x4.add(lane, i32x4.splat(4)), i32x4.splat(m));
+    for (let i = 0; i < n; i += 4) {
+      let x = XP + <usize>(i >> 2) * panel;
+      const xEnd = x + panel;
+      let w = wStrip;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      while (x < xEnd) {
+        const w0 = v128.load(w), w1 = v128.load(w, 16);
+        let s = v128.load32_splat(x);
+        c00 = fma(s, w0, c00); c01 = fma(s, w1, c01);
+        s = v128.load32_splat(x, 4);
+        c10 = fma(s, w0, c10); c11 = fma(s, w1, c11);
+        s = v128.load32_splat(x, 8);
+        c20 = fma(s, w0, c20); c21 = fma(s, w1, c21);
+        s = v128.load32_splat(x, 12);
+        c30 = fma(s, w0, c30); c31 = fma(s, w1, c31);
+        x += 16;
+        w += 32;
+      }
+      const o = <usize>i * rowY + col;
+      if (zOut) storeZ(zOut + o, rowY, f32x4.add(c00, b0), f32x4.add(c01, b1), f32x4.add(c10, b0), f32x4.add(c11, b1), f32x4.add(c20, b0), f32x4.add(c21, b1), f32x4.add(c30, b0), f32x4.add(c31, b1));
+      const y00 = v128.and(activate(code, f32x4.add(c00, b0)), mask0), y01 = v128.and(activate(code, f32x4.add(c01, b1)), mask1);
+      const y10 = v128.and(activate(code, f32x4.add(c10, b0)), mask0), y11 = v128.and(activate(code, f32x4.add(c11, b1)), mask1);
+      const y20 = v128.and(activate(code, f32x4.add(c20, b0)), mask0), y21 = v128.and(activate(code, f32x4.add(c21, b1)), mask1);
+      const y30 = v128.and(activate(code, f32x4.add(c30, b0)), mask0), y31 = v128.and(activate(code, f32x4.add(c31, b1)), mask1);
+      if (out) storeZ(out + o, rowY, y00, y01, y10, y11, y20, y21, y30, y31);
+      if (outC) {
+        // Columns j..j+3 then j+4..j+7 of rows i..i+3: 64 contiguous bytes each.
+        const p = outC + <usize>(j >> 2) * colPanel + (<usize>i << 4);
+        v128.store(p, y00); v128.store(p, y10, 16); v128.store(p, y20, 32); v128.store(p, y30, 48);
+        const q = p + colPanel;
+        v128.store(q, y01); v128.store(q, y11, 16); v128.store(q, y21, 32); v128.store(q, y31, 48);
+      }
+      if (outP) {
+        const p = outP + <usize>i * rowY + (col << 2);
+        storeTransposed(p, y00, y10, y20, y30);
+        storeTransposed(p + 64, y01, y11, y21, y31);
+      }
+    }
+  }
+}
+
+/** Four rows of 8 floats, rows `row` bytes apart. */
+function storeZ(p: usize, row: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128): void {
+  v128.store(p, a0); v128.store(p, a1, 16);
+  p += row;
+  v128.store(p, b0); v128.store(p, b1, 16);
+  p += row;
+  v128.store(p, c0); v128.store(p, c1, 16);
+  p += row;
+  v128.store(p, d0); v128.store(p, d1, 16);
+}
+
+/**
+ * dX = (dZ·Wᵀ) ⊙ f'(Y), with dZ in strips (n rows), W in strips (kP rows), Y
+ * (the layer's input, in columns) and dX in strips. Each entry is a dot product
+ * of a row of dZ with a row of W, both contiguous within a strip, so W needs
+ * no transposed copy: a 2 × 4 tile of entries keeps 8 accumulators over the
+ * m columns, 4 at a time (half a strip per iteration: V8 hoists all loads of
+ * an iteration, and a whole strip's would not fit in registers), and reduces
+ * them across lanes at the end.
+ */
+export function denseInputGrad(dZ: usize, n: i32, mP: i32, W: usize, kP: i32, YC: usize, code: i32, dX: usize): void {
+  const dStrip = <usize>n << 5, wStrip = <usize>kP << 5, colPanel = <usize>n << 4;
+  const halves = mP >> 2;
+  for (let c = 0; c < kP; c += 4) {
+    const w0 = W + (<usize>c << 5);
+    for (let i = 0; i < n; i += 2) {
+      let d = dZ + (<usize>i << 5);
+      let w = w0;
+      // Within a strip the next half is 16 bytes on, then the next strip starts.
+      let dStep: usize = 16, wStep: usize = 16;
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
+      let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
+      for (let h = 0; h < halves; h++) {
+        const x0 = v128.load(d), x1 = v128.load(d, 32);
+        let y = v128.load(w);
+        a00 = fma(x0, y, a00); a10 = fma(x1, y, a10);
+        y = v128.load(w, 32);
+        a01 = fma(x0, y, a01); a11 = fma(x1, y, a11);
+        y = v128.load(w, 64);
+        a02 = fma(x0, y, a02); a12 = fma(x1, y, a12);
+        y = v128.load(w, 96);
+        a03 = fma(x0, y, a03); a13 = fma(x1, y, a13);
+        d += dStep;
+        w += wStep;
+        dStep = dStrip - dStep;
+        wStep = wStrip - wStep;
+      }
+      const y = YC + <usize>(c >> 2) * colPanel + (<usize>i << 4);
+      const o = dX + <usize>(c >> 3) * dStrip + (<usize>i << 5) + (<usize>(c & 7) << 2);
+      v128.store(o, f32x4.mul(sum4(a00, a01, a02, a03), derivative(code, v128.load(y))));
+      v128.store(o, f32x4.mul(sum4(a10, a11, a12, a13), derivative(code, v128.load(y, 16))), 32);
+    }
+  }
+}
+
+/** [Σ lanes of a, Σ b, Σ c, Σ d]. */
+// @ts-ignore: decorator
+@inline function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
+}
+
+/**
+ * dW = Xᵀ·dZ tile by tile (X in columns, dZ in strips), each 4×8 tile handed
+ * to the optimizer while in registers. Rows c..c+3 of dW are columns of X:
+ * one vector per row of X, broadcast lane by lane; both operands are read in
+ * order. Returns Σ Δw² (0 unless
+ * `measure`).
+ */
+export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, W: usize, S1: usize, S2: usize, lr: f32, measure: bool): f64 {
+  const colPanel = <usize>n << 4, dStrip = <usize>n << 5, wStrip = <usize>kP << 5;
+  let sq: f64 = 0;
+  for (let j = 0; j < mP; j += 8) {
+    const dS = dZ + <usize>(j >> 3) * dStrip;
+    const dEnd = dS + dStrip;
+    const wS = <usize>(j >> 3) * wStrip;
+    for (let c = 0; c < kP; c += 4) {
+      let x = XC + <usize>(c >> 2) * colPanel;
+      let d = dS;
+      let g00 = f32x4.splat(0), g01 = f32x4.splat(0), g10 = f32x4.splat(0), g11 = f32x4.splat(0);
+      let g20 = f32x4.splat(0), g21 = f32x4.splat(0), g30 = f32x4.splat(0), g31 = f32x4.splat(0);
+      while (d < dEnd) {
+        const d0 = v128.load(d), d1 = v128.load(d, 16);
+        let s = v128.load32_splat(x);
+        g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
+        s = v128.load32_splat(x, 4);
+        g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
+        s = v128.load32_splat(x, 8);
+        g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
+        s = v128.load32_splat(x, 12);
+        g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
+        x += 16;
+        d += 32;
+      }
+      const o = wS + (<usize>c << 5);
+      sq += updateRow(W + o, S1 + o, S2 + o, g00, g01, lr, measure);
+      sq += updateRow(W + o + 32, S1 + o + 32, S2 + o + 32, g10, g11, lr, measure);
+      sq += updateRow(W + o + 64, S1 + o + 64, S2 + o + 64, g20, g21, lr, measure);
+      sq += updateRow(W + o + 96, S1 + o + 96, S2 + o + 96, g30, g31, lr, measure);
+    }
+  }
+  return sq;
+}
+
+/** db = Σ_i dZ[i, ·] (dZ in strips), applied by the optimizer; returns Σ Δb² (0 unless `measure`). */
+export function denseBiasStep(n: i32, dZ: usize, mP: i32, b: usize, S1: usize, S2: usize, lr: f32, measure: bool): f64 {
+  const dStrip = <usize>n << 5;
+  let sq: f64 = 0;
+  for (let j = 0; j < mP; j += 8) {
+    let d = dZ + <usize>(j >> 3) * dStrip;
+    const dEnd = d + dStrip;
+    let g0 = f32x4.splat(0), g1 = f32x4.splat(0);
+    while (d < dEnd) {
+      g0 = f32x4.add(g0, v128.load(d));
+      g1 = f32x4.add(g1, v128.load(d, 16));
+      d += 32;
+    }
+    const o = <usize>j << 2;
+    sq += updateRow(b + o, S1 + o, S2 + o, g0, g1, lr, measure);
+  }
+  return sq;
+}

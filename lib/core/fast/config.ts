@@ -1,0 +1,135 @@
+/**
+ * What the fast path trains, how a configuration is checked, and, for the
+ * training loop, which configurations it covers and why others fall back to
+ * tfjs.
+ */
+import { ActivationName, ACTIVATION_NAMES, isActivationName } from "../../activations";
+import { ConfigError } from "../../errors";
+import { OptimizerConfig, validateOptimizer } from "../../optim";
+import { KernelVariant, variantAvailable } from "./wasm";
+
+export interface FastTrainerConfig {
+  readonly inputDim: number;
+  /** Hidden widths, input to output, as MlpConfig.widths. */
+  readonly widths: readonly number[];
+  readonly outputDim: number;
+  /** Hidden units; the output layer is linear (softmax cross-entropy on its logits). */
+  readonly activation: ActivationName;
+  readonly optimizer: OptimizerConfig;
+  /** Learning-rate multiplier per layer, hidden 1..L then output L+1 (as lib/optim.ts). */
+  readonly layerLearningRates?: readonly number[];
+  /** The largest batch `step` takes (buffers are sized for it). */
+  readonly batchSize: number;
+  /** W1, b1, …, W{L+1}, b{L+1} as Mlp.getWeights(): W_l row-major [nIn, nOut], h = f(xW + b). */
+  readonly weights: Readonly<Record<string, Float32Array>>;
+  /** Which build to run (default "auto": relaxed SIMD where the engine has it). */
+  readonly kernel?: KernelVariant | "auto";
+}
+
+/** Activation codes of lib/core/fast/assembly/vmath.ts. */
+export const ACTIVATION_CODES: Record<ActivationName, number> = {
+  linear: 0,
+  sigmoid: 1,
+  tanh: 2,
+  softsign: 3,
+  relu: 4,
+  leakyRelu: 5,
+  scaledTanh: 6,
+  scaledSigmoid: 7,
+  penalizedTanh: 8,
+};
+
+/** Optimizer codes of lib/core/fast/assembly/optim.ts. */
+export const OPTIMIZER_CODES = { sgd: 0, momentum: 1, adam: 2 } as const;
+
+export function optimizerCode(o: OptimizerConfig): number {
+  if (o.kind === "adam") return OPTIMIZER_CODES.adam;
+  return (o.momentum ?? 0) === 0 ? OPTIMIZER_CODES.sgd : OPTIMIZER_CODES.momentum;
+}
+
+/** The layer sizes input → output. */
+export function layerDims(c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim">): number[] {
+  return [c.inputDim, ...c.widths, c.outputDim];
+}
+
+const posInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
+
+/** Throws a ConfigError naming the field; runs before any memory is laid out. */
+export function validateFastConfig(c: FastTrainerConfig): void {
+  if (!c || typeof c !== "object") throw new ConfigError("fast trainer config", c, "an object with inputDim, widths, outputDim, activation, optimizer, batchSize, weights");
+  if (!posInt(c.inputDim)) throw new ConfigError("inputDim", c.inputDim, "a positive integer (784 for MNIST)");
+  if (!Array.isArray(c.widths) || c.widths.length === 0) throw new ConfigError("widths", c.widths, "a non-empty list of positive integers, e.g. [256, 256, 256]");
+  c.widths.forEach((w, i) => {
+    if (!posInt(w)) throw new ConfigError(`widths[${i}]`, w, "a positive integer");
+  });
+  if (!posInt(c.outputDim)) throw new ConfigError("outputDim", c.outputDim, "a positive integer (the number of classes)");
+  if (typeof c.activation !== "string" || !isActivationName(c.activation)) {
+    throw new ConfigError("activation", c.activation, `one of ${ACTIVATION_NAMES.join(", ")}`);
+  }
+  validateOptimizer(c.optimizer);
+  const L1 = c.widths.length + 1;
+  if (c.layerLearningRates !== undefined) {
+    if (!Array.isArray(c.layerLearningRates) || c.layerLearningRates.length !== L1) {
+      throw new ConfigError("layerLearningRates", c.layerLearningRates, `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`);
+    }
+    c.layerLearningRates.forEach((m, i) => {
+      if (!(typeof m === "number" && Number.isFinite(m) && m > 0)) throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
+    });
+  }
+  if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 32");
+  if (c.kernel !== undefined && c.kernel !== "auto" && c.kernel !== "simd" && c.kernel !== "relaxed") {
+    throw new ConfigError("kernel", c.kernel, '"auto", "simd" or "relaxed"');
+  }
+  validateWeights(c, c.weights);
+}
+
+/** Every W_l and b_l present, of the right length, finite. */
+export function validateWeights(c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim">, weights: Readonly<Record<string, Float32Array>>): void {
+  if (!weights || typeof weights !== "object") throw new ConfigError("weights", weights, "W1, b1, … as Mlp.getWeights() returns them");
+  const dims = layerDims(c);
+  for (let l = 1; l < dims.length; l++) {
+    for (const [name, size, shape] of [[`W${l}`, dims[l - 1] * dims[l], `[${dims[l - 1]}, ${dims[l]}]`], [`b${l}`, dims[l], `[${dims[l]}]`]] as const) {
+      const w = weights[name];
+      if (!(w instanceof Float32Array) || w.length !== size) {
+        throw new ConfigError(`weights.${name}`, w instanceof Float32Array ? `${w.length} values` : w, `a Float32Array of ${size} values (shape ${shape}, row-major)`);
+      }
+      for (let i = 0; i < w.length; i++) {
+        if (!Number.isFinite(w[i])) throw new ConfigError(`weights.${name}[${i}]`, w[i], "a finite number");
+      }
+    }
+  }
+}
+
+/** The parts of an experiment's model and training configs the fast path cares about. */
+export interface FastPathQuery {
+  readonly model: {
+    readonly activation: string;
+    readonly widths: readonly number[];
+    readonly batchNorm?: boolean;
+    readonly residual?: boolean;
+  };
+  readonly train: {
+    readonly optimizer: OptimizerConfig;
+    readonly batchSize: number;
+    readonly layerLearningRates?: readonly number[];
+  };
+}
+
+export type FastPathVerdict = { readonly ok: true; readonly variant: KernelVariant } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Whether the fast kernel can train this configuration, or in one line why
+ * it falls back to tfjs. Assumes the configuration itself is valid
+ * (lib/model.ts and lib/train.ts validate it).
+ */
+export function fastPathSupports(q: FastPathQuery): FastPathVerdict {
+  if (q.model.batchNorm) return { ok: false, reason: "batch normalization is not in the fast kernel (tfjs trains it)" };
+  if (q.model.residual) return { ok: false, reason: "residual connections are not in the fast kernel (tfjs trains them)" };
+  if (!isActivationName(q.model.activation)) return { ok: false, reason: `activation ${JSON.stringify(q.model.activation)} is not one the fast kernel computes` };
+  const o = q.train.optimizer as { kind?: unknown };
+  if (o.kind !== "sgd" && o.kind !== "adam") return { ok: false, reason: `optimizer ${JSON.stringify(o.kind)} is not in the fast kernel (SGD, momentum and Adam are)` };
+  if (typeof WebAssembly !== "object") return { ok: false, reason: "this JavaScript engine has no WebAssembly" };
+  if (variantAvailable("relaxed")) return { ok: true, variant: "relaxed" };
+  if (variantAvailable("simd")) return { ok: true, variant: "simd" };
+  return { ok: false, reason: "the fast kernel is not built or this engine lacks WebAssembly SIMD: run `npm run build`" };
+}

@@ -1,0 +1,228 @@
+/**
+ * FastTrainer: an MLP trained by the WebAssembly SIMD kernel, one call per
+ * step (forward, softmax cross-entropy, backward and the optimizer update on
+ * preallocated buffers), with the semantics of lib/train.ts's step:
+ *
+ *   z_l = h_{l−1} W_l + b_l,  h_l = f(z_l),  logits = h_L W_{L+1} + b_{L+1}
+ *   loss = mean softmax cross-entropy;  θ ← θ − lr·multiplier_l · (SGD/momentum/Adam direction)
+ *
+ * A non-finite loss is returned as is and leaves weights and optimizer state
+ * untouched (the caller throws lab's DivergenceError). The weights use
+ * Mlp.getWeights()'s names and shapes, so a training loop can keep an Mlp in
+ * sync with syncTo / syncFrom.
+ */
+import type { Mlp } from "../../model";
+import type { OptimizerConfig } from "../../optim";
+import { ConfigError } from "../../errors";
+import { ACTIVATION_CODES, FastTrainerConfig, layerDims, optimizerCode, validateFastConfig, validateWeights } from "./config";
+import { EvalPlan, KernelMemory, planEval, planTraining, TrainPlan, writeDescriptor } from "./layout";
+import { instantiate, KernelVariant } from "./wasm";
+
+/** What a forward pass outside training returns; hidden layers 1..L at index 0..L−1, each n × width row-major. */
+export interface FastForward {
+  readonly z: Float32Array[] | null;
+  readonly a: Float32Array[] | null;
+  readonly logits: Float32Array;
+}
+
+export interface FastForwardOptions {
+  /** Pre-activations of the hidden layers (default false). */
+  readonly z?: boolean;
+  /** Outputs of the hidden layers (default true). */
+  readonly a?: boolean;
+}
+
+/** Rows per chunk of an evaluation forward pass (bounds the memory it takes). */
+const EVAL_ROWS = 256;
+
+export class FastTrainer {
+  readonly dims: readonly number[];
+  readonly variant: KernelVariant;
+  private readonly mem: KernelMemory;
+  private readonly plan: TrainPlan;
+  private evalPlan: EvalPlan | null = null;
+  private readonly optimizer: OptimizerConfig;
+  private readonly opt: number;
+  /** Successful steps (Adam's t). */
+  private t = 0;
+  private measured = false;
+  private disposed = false;
+
+  constructor(readonly config: FastTrainerConfig) {
+    validateFastConfig(config);
+    this.dims = layerDims(config);
+    this.optimizer = config.optimizer;
+    this.opt = optimizerCode(config.optimizer);
+    const { exports, variant } = instantiate(config.kernel ?? "auto");
+    this.variant = variant;
+    this.mem = new KernelMemory(exports);
+    const state = { s1: this.opt !== 0, s2: config.optimizer.kind === "adam" };
+    this.plan = planTraining(this.dims, config.batchSize, state, exports.heapBase());
+    this.mem.ensure(this.plan.end);
+    const lr = config.optimizer.learningRate;
+    const rates = this.plan.layers.map((_, l) => Math.fround(lr * (config.layerLearningRates ? config.layerLearningRates[l] : 1)));
+    writeDescriptor(this.mem, this.plan, ACTIVATION_CODES[config.activation], rates);
+    this.setWeights(config.weights);
+  }
+
+  /** A trainer starting from a model's current weights (which it does not keep in sync by itself). */
+  static fromModel(model: Mlp, train: { optimizer: OptimizerConfig; batchSize: number; layerLearningRates?: readonly number[] }, kernel?: KernelVariant | "auto"): FastTrainer {
+    const c = model.config;
+    if (c.batchNorm || c.residual) throw new ConfigError(c.batchNorm ? "batchNorm" : "residual", true, "false: the fast kernel trains plain MLPs (tfjs trains the others)");
+    return new FastTrainer({ inputDim: c.inputDim, widths: c.widths, outputDim: c.outputDim, activation: c.activation, ...train, weights: model.getWeights(), kernel });
+  }
+
+  get inputDim(): number {
+    return this.dims[0];
+  }
+
+  get outputDim(): number {
+    return this.dims[this.dims.length - 1];
+  }
+
+  /** Optimizer steps taken (failed steps with a non-finite loss do not count). */
+  get steps(): number {
+    return this.t;
+  }
+
+  /**
+   * One optimizer step on the batch x (n × inputDim row-major, n = labels.length
+   * ≤ batchSize). Returns the mean loss; when it is NaN or ±inf nothing changed.
+   * With `measure`, updateSquares() gives ‖Δθ_l‖² of this step.
+   */
+  step(x: Float32Array, labels: Int32Array, opts: { measure?: boolean } = {}): number {
+    this.live();
+    const n = labels.length, p = this.plan;
+    this.checkBatch(x, labels);
+    this.mem.writeRows(p.x, x, n, p.layers[0].k, p.layers[0].kP, p.rows);
+    this.mem.i32.set(labels, p.labels >> 2);
+    const o = this.optimizer;
+    const t = this.t + 1;
+    if (o.kind === "adam") {
+      const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999;
+      this.mem.exports.setOptimizer(this.opt, b1, b2, 1 - b1, 1 - b2, o.epsilon ?? 1e-8, 1 - Math.pow(b1, t), 1 - Math.pow(b2, t));
+    } else {
+      this.mem.exports.setOptimizer(this.opt, o.momentum ?? 0, 0, 0, 0, 0, 1, 1);
+    }
+    const measure = !!opts.measure;
+    const loss = this.mem.exports.step(p.desc, n, measure ? 1 : 0);
+    if (Number.isFinite(loss)) this.t = t;
+    this.measured = measure && Number.isFinite(loss);
+    return loss;
+  }
+
+  /** ‖Δθ_l‖² (weights and bias) per layer 1..L+1 of the last step, if it was measured; else null. */
+  updateSquares(): number[] | null {
+    if (!this.measured) return null;
+    const f = this.mem.f64, s = this.plan.sumsq >> 3;
+    return Array.from(f.subarray(s, s + this.plan.layers.length));
+  }
+
+  /** Copies of the parameters, named and shaped as Mlp.getWeights(). */
+  weights(): Record<string, Float32Array> {
+    this.live();
+    const out: Record<string, Float32Array> = {};
+    this.plan.layers.forEach((s, l) => {
+      out[`W${l + 1}`] = this.mem.readStrips(s.W, s.k, s.m, s.kP);
+      out[`b${l + 1}`] = this.mem.readRows(s.b, 1, s.m, s.mP, new Float32Array(s.m));
+    });
+    return out;
+  }
+
+  /** Replace the parameters (the optimizer state is kept; see resetOptimizer). */
+  setWeights(weights: Readonly<Record<string, Float32Array>>): void {
+    this.live();
+    validateWeights(this.config, weights);
+    this.plan.layers.forEach((s, l) => {
+      this.mem.writeStrips(s.W, weights[`W${l + 1}`], s.k, s.m, s.kP, s.mP);
+      this.mem.writeRows(s.b, weights[`b${l + 1}`], 1, s.m, s.mP, 1);
+    });
+  }
+
+  /** Zero the momentum / Adam state and the step count, as a fresh lib/optim.ts Optimizer. */
+  resetOptimizer(): void {
+    this.live();
+    const f = this.mem.f32;
+    for (const s of this.plan.layers) {
+      for (const [p, size] of [[s.s1W, s.kP * s.mP], [s.s1b, s.mP], [s.s2W, s.kP * s.mP], [s.s2b, s.mP]]) {
+        if (p) f.fill(0, p >> 2, (p >> 2) + size);
+      }
+    }
+    this.t = 0;
+  }
+
+  /** Write this trainer's parameters into the model's tfjs variables. */
+  syncTo(model: Mlp): void {
+    model.setWeights(this.weights());
+  }
+
+  /** Take the model's parameters (e.g. after LSUV or a checkpoint load). */
+  syncFrom(model: Mlp): void {
+    this.setWeights(model.getWeights());
+  }
+
+  /**
+   * The forward pass on n points (x: n × inputDim), in chunks of 256 rows:
+   * hidden pre-activations z and outputs a per layer, and the logits.
+   */
+  forward(x: Float32Array, n: number, opts: FastForwardOptions = {}): FastForward {
+    this.live();
+    if (!(Number.isInteger(n) && n > 0)) throw new ConfigError("n", n, "a positive integer (the number of points)");
+    if (!(x instanceof Float32Array) || x.length !== n * this.inputDim) throw new ConfigError("x length", x?.length, `n × inputDim = ${n * this.inputDim}`);
+    const wantZ = !!opts.z, wantA = opts.a ?? true;
+    const ep = this.ensureEvalPlan();
+    const hidden = this.plan.layers.slice(0, -1);
+    const z = wantZ ? hidden.map((s) => new Float32Array(n * s.m)) : null;
+    const a = wantA ? hidden.map((s) => new Float32Array(n * s.m)) : null;
+    const top = this.plan.layers[this.plan.layers.length - 1];
+    const logits = new Float32Array(n * top.m);
+    const first = this.plan.layers[0];
+    for (let start = 0; start < n; start += ep.rows) {
+      const rows = Math.min(ep.rows, n - start);
+      this.mem.writeRows(ep.x, x.subarray(start * first.k, (start + rows) * first.k), rows, first.k, first.kP, ep.rows);
+      this.mem.i32.set(wantZ ? ep.zs : ep.zs.map(() => 0), ep.zTable >> 2);
+      this.mem.exports.forward(this.plan.desc, rows, ep.x, ep.xP, ep.outTable, ep.outPTable, ep.zTable);
+      hidden.forEach((s, l) => {
+        if (z) this.mem.readRows(ep.zs[l], rows, s.m, s.mP, z[l], start);
+        if (a) this.mem.readRows(ep.outs[l], rows, s.m, s.mP, a[l], start);
+      });
+      this.mem.readRows(ep.outs[ep.outs.length - 1], rows, top.m, top.mP, logits, start);
+    }
+    return { z, a, logits };
+  }
+
+  /** Free the kernel's memory (the trainer is unusable afterwards). */
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private ensureEvalPlan(): EvalPlan {
+    if (this.evalPlan) return this.evalPlan;
+    // With z buffers: one layout serves both kinds of pass.
+    const ep = planEval(this.dims, EVAL_ROWS, true, this.plan.end);
+    this.mem.ensure(ep.end);
+    this.mem.i32.set(ep.outs, ep.outTable >> 2);
+    this.mem.i32.set(ep.outPs, ep.outPTable >> 2);
+    this.evalPlan = ep;
+    return ep;
+  }
+
+  private checkBatch(x: Float32Array, labels: Int32Array): void {
+    if (!(labels instanceof Int32Array) || labels.length === 0 || labels.length > this.config.batchSize) {
+      throw new ConfigError("labels", labels instanceof Int32Array ? `${labels.length} labels` : labels, `an Int32Array of 1..${this.config.batchSize} labels (the batch size)`);
+    }
+    const n = labels.length;
+    if (!(x instanceof Float32Array) || x.length !== n * this.inputDim) {
+      throw new ConfigError("x length", x instanceof Float32Array ? x.length : x, `labels.length × inputDim = ${n * this.inputDim}`);
+    }
+    const C = this.outputDim;
+    for (let i = 0; i < n; i++) {
+      const y = labels[i];
+      if (!(y >= 0 && y < C)) throw new ConfigError(`labels[${i}]`, y, `a class in [0, ${C})`);
+    }
+  }
+
+  private live(): void {
+    if (this.disposed) throw new Error("FastTrainer: used after dispose()");
+  }
+}
