@@ -14,9 +14,12 @@ export interface Segment {
   readonly loss: number;
 }
 
+/** tfjs, PyTorch, or the fast WebAssembly path (lib/core/fast). */
+export type BenchKind = "tfjs" | "torch" | "fast";
+
 export interface BenchConfig {
   readonly name: string;
-  readonly kind: "tfjs" | "torch";
+  readonly kind: BenchKind;
   /** Make this config current and run its first, untimed steps. */
   warmUp(): Promise<void>;
   /** Run `steps` timed steps (the config is made current first). */

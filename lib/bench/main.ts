@@ -6,7 +6,12 @@
  *
  *   npm run bench [-- --quick] [--rounds N] [--seconds S] [--no-torch]
  *                 [--no-cpu] [--profile] [--random-data] [--variants] [--probes]
+ *                 [--fast | --no-fast] [--batch 32,128]
  *
+ * --fast times only the fast training path (lib/core/fast) against today's
+ * path (lib/train.ts) and PyTorch on the notebooks' workload, at the batch
+ * sizes of --batch (default 32 and 128); the full run ends with the same
+ * section unless --no-fast.
  * --variants times only the tfjs step variants against each other (wasm +
  * fix): what fused matMul, the folded learning rate and the manual loss cost.
  * --probes times only what probing costs the notebooks' training loop (the
@@ -24,6 +29,8 @@ import { markdownTable, ratioLine, summarize } from "./report";
 import { torchVersion } from "./torch";
 import { measureProbeCost, probeCostLines } from "./probes";
 import { LEAN, PLAIN, REFERENCE_SPEC, StepOptions, WorkloadData, createWorkload, flopsPerStep, randomData } from "./workload";
+import { runRounds, warmUp } from "./rounds";
+import { fastBench } from "./fast";
 
 const STEP_VARIANTS: Record<string, StepOptions> = {
   "plain step": PLAIN,
@@ -45,6 +52,10 @@ interface Options {
   variants: boolean;
   /** Only measure what probing costs during training. */
   probes: boolean;
+  /** Only the fast-path section; `fastSection` false skips it in the full run. */
+  fastOnly: boolean;
+  fastSection: boolean;
+  batchSizes: number[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -65,7 +76,18 @@ function parseArgs(argv: string[]): Options {
     randomData: argv.includes("--random-data"),
     variants: argv.includes("--variants"),
     probes: argv.includes("--probes"),
+    fastOnly: argv.includes("--fast"),
+    fastSection: !argv.includes("--no-fast"),
+    batchSizes: batchList(argv),
   };
+}
+
+function batchList(argv: string[]): number[] {
+  const i = argv.indexOf("--batch");
+  if (i < 0) return [32, 128];
+  const sizes = String(argv[i + 1] ?? "").split(",").map(Number);
+  if (sizes.length === 0 || !sizes.every((b) => Number.isInteger(b) && b > 0)) throw new Error("--batch needs positive integers, e.g. --batch 32,128");
+  return sizes;
 }
 
 const log = (msg: string): void => void process.stderr.write(msg + "\n");
@@ -111,6 +133,13 @@ async function main(): Promise<void> {
     process.stdout.write(probeCostLines(await measureProbeCost(opts.quick ? 3 : 7)).join("\n") + "\n");
     return;
   }
+  if (opts.fastOnly) {
+    await prepareBackend();
+    const torch = opts.torch ? torchVersion() : null;
+    const lines = await fastBench({ rounds: opts.rounds, seconds: opts.seconds, torch, mnistDir: mnistDirOrUndefined(), batchSizes: opts.batchSizes });
+    process.stdout.write([...lines, "", machineLine(os.loadavg()[0])].join("\n") + "\n");
+    return;
+  }
   const spec = REFERENCE_SPEC;
   const { data, label, mnistDir } = loadData(opts);
   const info = await prepareBackend();
@@ -121,8 +150,8 @@ async function main(): Promise<void> {
     ? Object.entries(STEP_VARIANTS).map(([name, v]) => tfjsConfig(name, "wasm", true, v, spec, data, 10))
     : mainConfigs(opts, info.fellBack, torch, data, mnistDir);
   const agreement = info.fellBack || opts.variants ? [] : await checkAgreement(opts, data);
-  const steps = await warmUp(configs, opts.seconds);
-  const segments = await runRounds(configs, steps, opts.rounds);
+  const steps = await warmUp(configs, opts.seconds, spec.batchSize);
+  const segments = await runRounds(configs, steps, opts.rounds, spec.batchSize);
   const profiles = opts.profile && !info.fellBack ? await profileWasm(data) : "";
   configs.forEach((c) => c.dispose());
   await prepareBackend({ quiet: true });
@@ -158,14 +187,29 @@ async function main(): Promise<void> {
       lines.push("", ...probeCostLines(await measureProbeCost(opts.quick ? 3 : 5)));
     }
   }
-  lines.push(
-    "",
-    `Machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores; node ${process.version}; ` +
-      `tfjs ${tf.version.tfjs}; ${describeBackend(backendInfo())}. ` +
-      `Load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after ` +
-      `(other processes share the cores: the CPU-time column is less sensitive to that).`,
-  );
+  if (opts.fastSection && !opts.variants && !info.fellBack) {
+    lines.push(...(await fastBench({ rounds: opts.rounds, seconds: opts.seconds, torch, mnistDir, batchSizes: opts.batchSizes })));
+  }
+  lines.push("", machineLine(loadBefore));
   process.stdout.write(lines.join("\n") + profiles + "\n");
+}
+
+function machineLine(loadBefore: number): string {
+  return (
+    `Machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores; node ${process.version}; ` +
+    `tfjs ${tf.version.tfjs}; ${describeBackend(backendInfo())}. ` +
+    `Load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after ` +
+    `(other processes share the cores: the CPU-time column is less sensitive to that).`
+  );
+}
+
+function mnistDirOrUndefined(): string | undefined {
+  try {
+    loadMnist("train", { limit: 1 });
+    return mnistDataDir();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Train a few steps with each tfjs configuration from the same start and compare the weights. */
@@ -177,34 +221,6 @@ function checkAgreement(opts: Options, data: WorkloadData) {
     { name: "wasm + fix, lean step", backend: "wasm", fix: true, variant: "lean" },
     ...(opts.cpu ? [{ name: "cpu", backend: "cpu" as const, fix: false, variant: "plain" as const }] : []),
   ]);
-}
-
-/** Warm each config up, then size its segment to about `seconds`. */
-async function warmUp(configs: BenchConfig[], seconds: number): Promise<Map<BenchConfig, number>> {
-  const steps = new Map<BenchConfig, number>();
-  for (const c of configs) {
-    log(`warming up ${c.name}...`);
-    await c.warmUp();
-    const probe = await c.run(c.kind === "torch" ? 20 : 2);
-    steps.set(c, Math.max(1, Math.round(seconds / (probe.seconds / probe.steps))));
-  }
-  return steps;
-}
-
-/** Interleaved rounds; the starting config rotates so none is always first. */
-async function runRounds(configs: BenchConfig[], steps: Map<BenchConfig, number>, rounds: number): Promise<Map<BenchConfig, Segment[]>> {
-  const segments = new Map<BenchConfig, Segment[]>(configs.map((c) => [c, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < configs.length; i++) {
-      const c = configs[(i + r) % configs.length];
-      const s = await c.run(steps.get(c) ?? 1);
-      segments.get(c)?.push(s);
-      const rate = (s.steps * REFERENCE_SPEC.batchSize) / s.seconds;
-      log(`round ${r + 1}/${rounds}  ${c.name.padEnd(36)} ${rate.toFixed(0).padStart(7)} samples/s`);
-      await new Promise((res) => setTimeout(res, 50)); // let spinning BLAS threads go idle
-    }
-  }
-  return segments;
 }
 
 /** Per-kernel profile of the wasm + fix steps (markdown). */
