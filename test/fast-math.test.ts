@@ -33,7 +33,7 @@ function grid(lo: number, hi: number, n: number): Float32Array {
 }
 
 test("exp4 is within 1 ulp of Math.exp on the normal range, exact at the edges, and passes NaN and ±inf", () => {
-  const k = instantiate("simd").exports;
+  const k = instantiate("simd").kernel;
   const xs = grid(-110, 100, 200_001);
   const got = mapped(k, xs, (s, d, c) => k.mapExp(s, d, c));
   let worstUlp = 0, worstTiny = 0;
@@ -65,7 +65,7 @@ function tolerance(name: ActivationName, ref: number, derivative: boolean): numb
 
 for (const name of ACTIVATION_NAMES) {
   test(`${name}: f and f' (from the output) agree with lib/activations.ts, also saturated and at NaN/±inf`, () => {
-    const k = instantiate("simd").exports, a = activation(name), code = ACTIVATION_CODES[name];
+    const k = instantiate("simd").kernel, a = activation(name), code = ACTIVATION_CODES[name];
     const zs = grid(-90, 90, 60_001);
     const f = mapped(k, zs, (s, d, c) => k.mapActivation(code, s, d, c, 0));
     zs.forEach((z, i) => {

@@ -123,8 +123,8 @@ export class KernelMemory {
   private i32view: Int32Array;
   private f64view: Float64Array;
 
-  constructor(readonly exports: KernelExports) {
-    const b = exports.memory.buffer;
+  constructor(readonly kernel: KernelExports) {
+    const b = kernel.memory.buffer;
     this.f32view = new Float32Array(b);
     this.i32view = new Int32Array(b);
     this.f64view = new Float64Array(b);
@@ -132,12 +132,12 @@ export class KernelMemory {
 
   /** Make the memory at least `bytes` long. */
   ensure(bytes: number): void {
-    const have = this.exports.memory.buffer.byteLength;
-    if (bytes > have) this.exports.memory.grow(Math.ceil((bytes - have) / 65536));
+    const have = this.kernel.memory.buffer.byteLength;
+    if (bytes > have) this.kernel.memory.grow(Math.ceil((bytes - have) / 65536));
   }
 
   private fresh(): void {
-    const b = this.exports.memory.buffer;
+    const b = this.kernel.memory.buffer;
     if (this.f32view.buffer !== b) {
       this.f32view = new Float32Array(b);
       this.i32view = new Int32Array(b);

@@ -53,11 +53,11 @@ export class FastTrainer {
     this.dims = layerDims(config);
     this.optimizer = config.optimizer;
     this.opt = optimizerCode(config.optimizer);
-    const { exports, variant } = instantiate(config.kernel ?? "auto");
+    const { kernel, variant } = instantiate(config.kernel ?? "auto");
     this.variant = variant;
-    this.mem = new KernelMemory(exports);
+    this.mem = new KernelMemory(kernel);
     const state = { s1: this.opt !== 0, s2: config.optimizer.kind === "adam" };
-    this.plan = planTraining(this.dims, config.batchSize, state, exports.heapBase());
+    this.plan = planTraining(this.dims, config.batchSize, state, kernel.heapBase());
     this.mem.ensure(this.plan.end);
     const lr = config.optimizer.learningRate;
     const rates = this.plan.layers.map((_, l) => Math.fround(lr * (config.layerLearningRates ? config.layerLearningRates[l] : 1)));
@@ -100,12 +100,12 @@ export class FastTrainer {
     const t = this.t + 1;
     if (o.kind === "adam") {
       const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999;
-      this.mem.exports.setOptimizer(this.opt, b1, b2, 1 - b1, 1 - b2, o.epsilon ?? 1e-8, 1 - Math.pow(b1, t), 1 - Math.pow(b2, t));
+      this.mem.kernel.setOptimizer(this.opt, b1, b2, 1 - b1, 1 - b2, o.epsilon ?? 1e-8, 1 - Math.pow(b1, t), 1 - Math.pow(b2, t));
     } else {
-      this.mem.exports.setOptimizer(this.opt, o.momentum ?? 0, 0, 0, 0, 0, 1, 1);
+      this.mem.kernel.setOptimizer(this.opt, o.momentum ?? 0, 0, 0, 0, 0, 1, 1);
     }
     const measure = !!opts.measure;
-    const loss = this.mem.exports.step(p.desc, n, measure ? 1 : 0);
+    const loss = this.mem.kernel.step(p.desc, n, measure ? 1 : 0);
     if (Number.isFinite(loss)) this.t = t;
     this.measured = measure && Number.isFinite(loss);
     return loss;
@@ -181,7 +181,7 @@ export class FastTrainer {
       const rows = Math.min(ep.rows, n - start);
       this.mem.writeRows(ep.x, x.subarray(start * first.k, (start + rows) * first.k), rows, first.k, first.kP, ep.rows);
       this.mem.i32.set(wantZ ? ep.zs : ep.zs.map(() => 0), ep.zTable >> 2);
-      this.mem.exports.forward(this.plan.desc, rows, ep.x, ep.xP, ep.outTable, ep.outPTable, ep.zTable);
+      this.mem.kernel.forward(this.plan.desc, rows, ep.x, ep.xP, ep.outTable, ep.outPTable, ep.zTable);
       hidden.forEach((s, l) => {
         if (z) this.mem.readRows(ep.zs[l], rows, s.m, s.mP, z[l], start);
         if (a) this.mem.readRows(ep.outs[l], rows, s.m, s.mP, a[l], start);

@@ -40,12 +40,13 @@ export function wasmFile(variant: KernelVariant): string {
 
 const modules = new Map<KernelVariant, WebAssembly.Module>();
 
-function readBuild(variant: KernelVariant): Buffer {
+function readBuild(variant: KernelVariant): ArrayBuffer {
   const file = wasmFile(variant);
   if (!fs.existsSync(file)) {
     throw new Error(`The fast training kernel is not built: ${file} is missing. Run \`npm run build\` (or \`npm run build:wasm\`) in ${projectRoot()}.`);
   }
-  return fs.readFileSync(file);
+  const b = fs.readFileSync(file);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
 /** Can this JavaScript engine run the given build? (Reads the file; false when it is missing.) */
@@ -89,12 +90,13 @@ function compiled(variant: KernelVariant): WebAssembly.Module {
 }
 
 /** A fresh instance (its own memory) of the given build; "auto" picks bestVariant(). */
-export function instantiate(variant: KernelVariant | "auto" = "auto"): { exports: KernelExports; variant: KernelVariant } {
+export function instantiate(variant: KernelVariant | "auto" = "auto"): { kernel: KernelExports; variant: KernelVariant } {
   const v = variant === "auto" ? bestVariant() : variant;
-  const exports = new WebAssembly.Instance(compiled(v), {}).exports as unknown as KernelExports;
-  const layout = exports.descriptorLayout();
+  // (Not named `exports`: in CommonJS output that would shadow the module's own.)
+  const kernel = new WebAssembly.Instance(compiled(v), {}).exports as unknown as KernelExports;
+  const layout = kernel.descriptorLayout();
   if (layout !== DESCRIPTOR.header * 100 + DESCRIPTOR.layer) {
     throw new Error(`${wasmFile(v)} reads descriptor layout ${layout}, this code writes ${DESCRIPTOR.header * 100 + DESCRIPTOR.layer}: run \`npm run build\`.`);
   }
-  return { exports, variant: v };
+  return { kernel, variant: v };
 }
