@@ -19,6 +19,8 @@ export interface LayerSlots {
   readonly kP: number;
   readonly mP: number;
   readonly W: number;
+  /** Wᵀ in strips of mP rows, for the input gradient (0 for the first layer, which needs none). */
+  readonly WT: number;
   readonly b: number;
   /** Momentum velocity or Adam's first moment. */
   readonly s1W: number;
@@ -42,8 +44,11 @@ export interface TrainPlan {
   readonly xP: number;
   readonly xC: number;
   readonly labels: number;
+  /** Two gradient buffers in strips, and their twins in panels. */
   readonly g0: number;
   readonly g1: number;
+  readonly gP0: number;
+  readonly gP1: number;
   /** f64 per layer: Σ Δθ² of the last measured step. */
   readonly sumsq: number;
   readonly layers: readonly LayerSlots[];
@@ -86,22 +91,22 @@ export function planTraining(dims: readonly number[], batchSize: number, state: 
   const xC = a.take(4 * rows * pad8(dims[0]));
   const labels = a.take(4 * rows);
   const widest = Math.max(...dims.slice(1).map(pad8));
-  const g0 = a.take(4 * rows * widest);
-  const g1 = a.take(4 * rows * widest);
+  const g0 = a.take(4 * rows * widest), g1 = a.take(4 * rows * widest);
+  const gP0 = a.take(4 * rows * widest), gP1 = a.take(4 * rows * widest);
   const sumsq = a.take(8 * L1);
   const layers: LayerSlots[] = [];
   for (let l = 0; l < L1; l++) {
     const k = dims[l], m = dims[l + 1], kP = pad8(k), mP = pad8(m);
-    const W = a.take(4 * kP * mP), b = a.take(4 * mP);
+    const W = a.take(4 * kP * mP), WT = l > 0 ? a.take(4 * kP * mP) : 0, b = a.take(4 * mP);
     const s1W = state.s1 ? a.take(4 * kP * mP) : 0, s1b = state.s1 ? a.take(4 * mP) : 0;
     const s2W = state.s2 ? a.take(4 * kP * mP) : 0, s2b = state.s2 ? a.take(4 * mP) : 0;
     const hidden = l < L1 - 1;
     const out = hidden ? 0 : a.take(4 * rows * mP);
     const outP = hidden ? a.take(4 * rows * mP) : 0;
     const outC = hidden ? a.take(4 * rows * mP) : 0;
-    layers.push({ k, m, kP, mP, W, b, s1W, s1b, s2W, s2b, out, outP, outC });
+    layers.push({ k, m, kP, mP, W, WT, b, s1W, s1b, s2W, s2b, out, outP, outC });
   }
-  return { rows, desc, x, xP, xC, labels, g0, g1, sumsq, layers, end: a.at };
+  return { rows, desc, x, xP, xC, labels, g0, g1, gP0, gP1, sumsq, layers, end: a.at };
 }
 
 export function planEval(dims: readonly number[], rows: number, z: boolean, base: number): EvalPlan {
@@ -202,10 +207,10 @@ export class KernelMemory {
 /** Write the training descriptor the kernel's step() and forward() read. */
 export function writeDescriptor(mem: KernelMemory, plan: TrainPlan, activationCode: number, learningRates: readonly number[]): void {
   const i = mem.i32, f = mem.f32, d = plan.desc >> 2;
-  i.set([plan.layers.length, activationCode, plan.labels, plan.g0, plan.g1, plan.x, plan.sumsq, plan.xP, plan.xC, 0, 0, 0], d);
+  i.set([plan.layers.length, activationCode, plan.labels, plan.g0, plan.g1, plan.x, plan.sumsq, plan.xP, plan.xC, plan.gP0, plan.gP1, 0], d);
   plan.layers.forEach((s, l) => {
     const o = d + DESCRIPTOR.header + l * DESCRIPTOR.layer;
-    i.set([s.k, s.m, s.kP, s.mP, s.W, s.b, s.s1W, s.s1b, s.s2W, s.s2b, 0, s.out, s.outP, s.outC, 0, 0], o);
+    i.set([s.k, s.m, s.kP, s.mP, s.W, s.b, s.s1W, s.s1b, s.s2W, s.s2b, 0, s.out, s.outP, s.outC, s.WT, 0], o);
     f[o + 10] = learningRates[l];
   });
 }

@@ -32,6 +32,13 @@ export interface FastForwardOptions {
   readonly a?: boolean;
 }
 
+/** The m × k transpose of a k × m row-major matrix. */
+function transpose(w: Float32Array, k: number, m: number): Float32Array {
+  const t = new Float32Array(k * m);
+  for (let p = 0; p < k; p++) for (let j = 0; j < m; j++) t[j * k + p] = w[p * m + j];
+  return t;
+}
+
 /** Rows per chunk of an evaluation forward pass (bounds the memory it takes). */
 const EVAL_ROWS = 256;
 
@@ -134,7 +141,9 @@ export class FastTrainer {
     this.live();
     validateWeights(this.config, weights);
     this.plan.layers.forEach((s, l) => {
-      this.mem.writeStrips(s.W, weights[`W${l + 1}`], s.k, s.m, s.kP, s.mP);
+      const W = weights[`W${l + 1}`];
+      this.mem.writeStrips(s.W, W, s.k, s.m, s.kP, s.mP);
+      if (s.WT) this.mem.writeStrips(s.WT, transpose(W, s.k, s.m), s.m, s.k, s.mP, s.kP);
       this.mem.writeRows(s.b, weights[`b${l + 1}`], 1, s.m, s.mP, 1);
     });
   }

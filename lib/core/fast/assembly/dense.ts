@@ -3,13 +3,14 @@
 // 4, padding kept at zero):
 //
 //   rows     X[i][c]            row-major n × k (inputs, logits, what probes read)
-//   panels   X[i/4][c][i%4]     4-row panels (the forward product broadcasts from these)
+//   panels   X[i/4][c][i%4]     4-row panels (the products broadcast from these)
 //   columns  X[c/4][i][c%4]     4-column panels (dW broadcasts from these; f' reads them)
-//   strips  W[j/8][p][j%8]      8-column strips of k × m matrices (weights, optimizer
-//                               state and gradients dZ: every kernel reads them in order)
+//   strips   W[j/8][p][j%8]     8-column strips (weights, their transposed copy,
+//                               optimizer state, gradients: read in order)
 //
 //   forward        Y  = f(X·W + b)
-//   input grads    dX = (dZ·Wᵀ) ⊙ f'(X)      with f' from the stored outputs X
+//   input grads    dX = (dZ·Wᵀ) ⊙ f'(X)      with f' from the stored outputs X, and Wᵀ
+//                                            a copy the update keeps in step with W
 //   weight grads   dW = Xᵀ·dZ, handed to the optimizer tile by tile (never stored)
 //
 // Tiles keep 8 f32x4 accumulators plus a few operands in registers (V8 has
@@ -24,7 +25,7 @@ export function packPanels(X: usize, n: i32, kP: i32, P: usize): void {
     const x = X + <usize>i * row, p = P + <usize>i * row;
     for (let c = 0; c < kP; c += 4) {
       const o = <usize>c << 2;
-      storeTransposed(p + (o << 2), v128.load(x + o), v128.load(x + row + o), v128.load(x + 2 * row + o), v128.load(x + 3 * row + o));
+      storeTransposed(p + (o << 2), 16, v128.load(x + o), v128.load(x + row + o), v128.load(x + 2 * row + o), v128.load(x + 3 * row + o));
     }
   }
 }
@@ -38,17 +39,17 @@ export function packColumns(X: usize, n: i32, kP: i32, C: usize): void {
   }
 }
 
-/** Store the 4×4 block with rows r0..r3 column by column (64 contiguous bytes). */
+/** Store the 4×4 block with rows r0..r3 column by column, columns `stride` bytes apart. */
 // @ts-ignore: decorator
-@inline function storeTransposed(p: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+@inline function storeTransposed(p: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
   const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
   const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
   const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
   v128.store(p, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-  v128.store(p, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
-  v128.store(p, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
-  v128.store(p, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+  v128.store(p + stride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(p + 2 * stride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(p + 3 * stride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
 /**
@@ -102,8 +103,8 @@ export function denseForward(XP: usize, n: i32, kP: i32, W: usize, b: usize, m: 
       }
       if (outP) {
         const p = outP + <usize>i * rowY + (col << 2);
-        storeTransposed(p, y00, y10, y20, y30);
-        storeTransposed(p + 64, y01, y11, y21, y31);
+        storeTransposed(p, 16, y00, y10, y20, y30);
+        storeTransposed(p + 64, 16, y01, y11, y21, y31);
       }
     }
   }
@@ -121,66 +122,59 @@ function storeZ(p: usize, row: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0
 }
 
 /**
- * dX = (dZ·Wᵀ) ⊙ f'(Y), with dZ in strips (n rows), W in strips (kP rows), Y
- * (the layer's input, in columns) and dX in strips. Each entry is a dot product
- * of a row of dZ with a row of W, both contiguous within a strip, so W needs
- * no transposed copy: a 2 × 4 tile of entries keeps 8 accumulators over the
- * m columns, 4 at a time (half a strip per iteration: V8 hoists all loads of
- * an iteration, and a whole strip's would not fit in registers), and reduces
- * them across lanes at the end.
+ * dX = (dZ·Wᵀ) ⊙ f'(Y): the forward product's loop with dZ in panels (n ×
+ * mP) and Wᵀ in strips (mP rows per strip of 8 columns c), then × f'(Y) with
+ * Y (the layer's input) in columns. dX goes out in strips (for dW of the
+ * layer below) and panels (for its dX).
  */
-export function denseInputGrad(dZ: usize, n: i32, mP: i32, W: usize, kP: i32, YC: usize, code: i32, dX: usize): void {
-  const dStrip = <usize>n << 5, wStrip = <usize>kP << 5, colPanel = <usize>n << 4;
-  const halves = mP >> 2;
-  for (let c = 0; c < kP; c += 4) {
-    const w0 = W + (<usize>c << 5);
-    for (let i = 0; i < n; i += 2) {
-      let d = dZ + (<usize>i << 5);
-      let w = w0;
-      // Within a strip the next half is 16 bytes on, then the next strip starts.
-      let dStep: usize = 16, wStep: usize = 16;
-      let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
-      let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
-      for (let h = 0; h < halves; h++) {
-        const x0 = v128.load(d), x1 = v128.load(d, 32);
-        let y = v128.load(w);
-        a00 = fma(x0, y, a00); a10 = fma(x1, y, a10);
-        y = v128.load(w, 32);
-        a01 = fma(x0, y, a01); a11 = fma(x1, y, a11);
-        y = v128.load(w, 64);
-        a02 = fma(x0, y, a02); a12 = fma(x1, y, a12);
-        y = v128.load(w, 96);
-        a03 = fma(x0, y, a03); a13 = fma(x1, y, a13);
-        d += dStep;
-        w += wStep;
-        dStep = dStrip - dStep;
-        wStep = wStrip - wStep;
+export function denseInputGrad(dZP: usize, n: i32, mP: i32, WT: usize, kP: i32, YC: usize, code: i32, dXS: usize, dXP: usize): void {
+  const panel = <usize>mP << 4, strip = <usize>mP << 5, colPanel = <usize>n << 4, outPanel = <usize>kP << 4;
+  for (let c = 0; c < kP; c += 8) {
+    const wStrip = WT + <usize>(c >> 3) * strip;
+    const y0 = YC + <usize>(c >> 2) * colPanel, y1 = y0 + colPanel;
+    const s0 = dXS + <usize>(c >> 3) * (<usize>n << 5);
+    for (let i = 0; i < n; i += 4) {
+      let x = dZP + <usize>(i >> 2) * panel;
+      const xEnd = x + panel;
+      let w = wStrip;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      while (x < xEnd) {
+        const w0 = v128.load(w), w1 = v128.load(w, 16);
+        let s = v128.load32_splat(x);
+        c00 = fma(s, w0, c00); c01 = fma(s, w1, c01);
+        s = v128.load32_splat(x, 4);
+        c10 = fma(s, w0, c10); c11 = fma(s, w1, c11);
+        s = v128.load32_splat(x, 8);
+        c20 = fma(s, w0, c20); c21 = fma(s, w1, c21);
+        s = v128.load32_splat(x, 12);
+        c30 = fma(s, w0, c30); c31 = fma(s, w1, c31);
+        x += 16;
+        w += 32;
       }
-      const y = YC + <usize>(c >> 2) * colPanel + (<usize>i << 4);
-      const o = dX + <usize>(c >> 3) * dStrip + (<usize>i << 5) + (<usize>(c & 7) << 2);
-      v128.store(o, f32x4.mul(sum4(a00, a01, a02, a03), derivative(code, v128.load(y))));
-      v128.store(o, f32x4.mul(sum4(a10, a11, a12, a13), derivative(code, v128.load(y, 16))), 32);
+      const r = <usize>i << 4;
+      const d00 = f32x4.mul(c00, derivative(code, v128.load(y0 + r))), d01 = f32x4.mul(c01, derivative(code, v128.load(y1 + r)));
+      const d10 = f32x4.mul(c10, derivative(code, v128.load(y0 + r, 16))), d11 = f32x4.mul(c11, derivative(code, v128.load(y1 + r, 16)));
+      const d20 = f32x4.mul(c20, derivative(code, v128.load(y0 + r, 32))), d21 = f32x4.mul(c21, derivative(code, v128.load(y1 + r, 32)));
+      const d30 = f32x4.mul(c30, derivative(code, v128.load(y0 + r, 48))), d31 = f32x4.mul(c31, derivative(code, v128.load(y1 + r, 48)));
+      // Strips: rows i..i+3 of this strip, 128 contiguous bytes.
+      storeZ(s0 + (<usize>i << 5), 32, d00, d01, d10, d11, d20, d21, d30, d31);
+      const p = dXP + <usize>(i >> 2) * outPanel + (<usize>c << 4);
+      storeTransposed(p, 16, d00, d10, d20, d30);
+      storeTransposed(p + 64, 16, d01, d11, d21, d31);
     }
   }
-}
-
-/** [Σ lanes of a, Σ b, Σ c, Σ d]. */
-// @ts-ignore: decorator
-@inline function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
 /**
  * dW = Xᵀ·dZ tile by tile (X in columns, dZ in strips), each 4×8 tile handed
  * to the optimizer while in registers. Rows c..c+3 of dW are columns of X:
  * one vector per row of X, broadcast lane by lane; both operands are read in
- * order. Returns Σ Δw² (0 unless
- * `measure`).
+ * order. When WT ≠ 0 the updated tile is also written, transposed, into Wᵀ
+ * (strips of mP rows). Returns Σ Δw² (0 unless `measure`).
  */
-export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, W: usize, S1: usize, S2: usize, lr: f32, measure: bool): f64 {
-  const colPanel = <usize>n << 4, dStrip = <usize>n << 5, wStrip = <usize>kP << 5;
+export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, W: usize, S1: usize, S2: usize, lr: f32, measure: bool, WT: usize): f64 {
+  const colPanel = <usize>n << 4, dStrip = <usize>n << 5, wStrip = <usize>kP << 5, tStrip = <usize>mP << 5;
   let sq: f64 = 0;
   for (let j = 0; j < mP; j += 8) {
     const dS = dZ + <usize>(j >> 3) * dStrip;
@@ -209,6 +203,12 @@ export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, 
       sq += updateRow(W + o + 32, S1 + o + 32, S2 + o + 32, g10, g11, lr, measure);
       sq += updateRow(W + o + 64, S1 + o + 64, S2 + o + 64, g20, g21, lr, measure);
       sq += updateRow(W + o + 96, S1 + o + 96, S2 + o + 96, g30, g31, lr, measure);
+      if (WT) {
+        // Wᵀ[j..j+8][c..c+4] from the tile just updated (still in L1).
+        const w = W + o, t = WT + <usize>(c >> 3) * tStrip + (<usize>j << 5) + (<usize>(c & 7) << 2);
+        storeTransposed(t, 32, v128.load(w), v128.load(w, 32), v128.load(w, 64), v128.load(w, 96));
+        storeTransposed(t + 128, 32, v128.load(w, 16), v128.load(w, 48), v128.load(w, 80), v128.load(w, 112));
+      }
     }
   }
   return sq;

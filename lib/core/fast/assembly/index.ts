@@ -20,6 +20,8 @@ const X = 5; // input in rows, nP × kP of layer 1
 const SUMSQ = 6; // f64 per layer: Σ Δθ² of the last measured step
 const XP = 7; // input in panels
 const XC = 8; // input in columns
+const GP0 = 9; // the gradient buffers' panel twins (G0, G1 hold strips)
+const GP1 = 10;
 // layer words
 const K = 0; // real fan-in
 const M = 1; // real fan-out
@@ -37,6 +39,7 @@ const LR = 10; // f32: learning rate × this layer's multiplier
 const OUT = 11;
 const OUTP = 12;
 const OUTC = 13;
+const WT = 14; // Wᵀ in strips (mP rows), kept by the update for the input gradient; 0 for the first layer
 
 /** Lets the TypeScript side check it writes the layout this build reads. */
 export function descriptorLayout(): i32 {
@@ -80,20 +83,23 @@ export function step(desc: usize, n: i32, measure: bool): f64 {
   }
   const top = L1 - 1;
   let g = <usize>word(desc, G0), other = <usize>word(desc, G1);
-  const loss = softmaxCrossEntropy(lw(desc, top, OUT), n, nP, lw(desc, top, M), lw(desc, top, MP), word(desc, LABELS), g);
+  let gP = <usize>word(desc, GP0), otherP = <usize>word(desc, GP1);
+  const loss = softmaxCrossEntropy(lw(desc, top, OUT), n, nP, lw(desc, top, M), lw(desc, top, MP), word(desc, LABELS), g, gP);
   if (!isFinite(loss)) return loss;
   const sumsq = <usize>word(desc, SUMSQ);
   for (let l = top; l >= 0; l--) {
     const kP = lw(desc, l, KP), mP = lw(desc, l, MP), lr = lf(desc, l, LR);
     const below = l > 0 ? <usize>lw(desc, l - 1, OUTC) : <usize>word(desc, XC); // the layer's input, in columns
     // The gradient for the layer below uses W before this layer's update.
-    if (l > 0) denseInputGrad(g, nP, mP, lw(desc, l, W), kP, below, act, other);
-    let sq = denseWeightStep(below, nP, kP, g, mP, lw(desc, l, W), lw(desc, l, S1W), lw(desc, l, S2W), lr, measure);
+    if (l > 0) denseInputGrad(gP, nP, mP, lw(desc, l, WT), kP, below, act, other, otherP);
+    let sq = denseWeightStep(below, nP, kP, g, mP, lw(desc, l, W), lw(desc, l, S1W), lw(desc, l, S2W), lr, measure, lw(desc, l, WT));
     sq += denseBiasStep(nP, g, mP, lw(desc, l, B), lw(desc, l, S1B), lw(desc, l, S2B), lr, measure);
     store<f64>(sumsq + (<usize>l << 3), sq);
-    const t = g;
+    const t = g, tP = gP;
     g = other;
     other = t;
+    gP = otherP;
+    otherP = tP;
   }
   return loss;
 }
