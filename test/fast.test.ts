@@ -129,7 +129,11 @@ for (const act of ACTIVATION_NAMES) {
     assert.ok(Math.abs(g.dW[0].reduce((s, v) => s + Math.abs(v), 0)) > 1e-3, "the step moved the first layer");
     const refLossValue = lossOf(net, b);
     assert.ok(Math.abs(loss - refLossValue) < 1e-6, `loss ${loss} vs ${refLossValue}`);
-    // ‖Δθ_l‖² against the weights actually changed.
+    // ‖W_l‖² and ‖Δθ_l‖² against the weights themselves.
+    t.weightSquares().forEach((s, l) => {
+      const e = after[`W${l + 1}`].reduce((acc, v) => acc + v * v, 0);
+      assert.ok(Math.abs(s - e) <= 1e-9 * e, `‖W${l + 1}‖²: ${s} vs ${e}`);
+    });
     const sq = t.updateSquares() as number[];
     sq.forEach((s, l) => {
       let e = 0;

@@ -125,6 +125,17 @@ export class FastTrainer {
     return Array.from(f.subarray(s, s + this.plan.layers.length));
   }
 
+  /** ‖W_l‖² per layer 1..L+1 (weights only, as lib/train.ts's update:data ratio divides by), without copying them out. */
+  weightSquares(): number[] {
+    this.live();
+    const f = this.mem.f32;
+    return this.plan.layers.map((s) => {
+      let sum = 0;
+      for (let i = s.W >> 2, end = i + s.kP * s.mP; i < end; i++) sum += f[i] * f[i];
+      return sum;
+    });
+  }
+
   /** Copies of the parameters, named and shaped as Mlp.getWeights(). */
   weights(): Record<string, Float32Array> {
     this.live();
