@@ -11,6 +11,7 @@ import { ACTIVATION_NAMES, ActivationName, activation } from "../lib/activations
 import { ConfigError } from "../lib/errors";
 import { OptimizerConfig } from "../lib/optim";
 import { FastTrainer, FastTrainerConfig, fastPathSupports } from "../lib/core/fast";
+import { questionExperiment } from "../lib/question";
 import { RefNet, refGradients, refLoss } from "./helpers/reference-mlp";
 
 const DIMS = [784, 37, 13, 10]; // odd sizes: every padding path runs
@@ -259,6 +260,9 @@ test("fastPathSupports says in one line why a configuration falls back to tfjs",
   const train = { optimizer: { kind: "sgd" as const, learningRate: 1 }, batchSize: 32 };
   const model = { activation: "sigmoid", widths: [256, 256] };
   assert.equal(fastPathSupports({ model, train }).ok, true);
+  // An experiment's own config goes in as it is: the notebooks' question is covered.
+  const q = questionExperiment();
+  assert.equal(fastPathSupports({ model: q.model, train: q.train }).ok, true);
   assert.equal(fastPathSupports({ model, train: { ...train, optimizer: { kind: "adam", learningRate: 1e-3 } } }).ok, true);
   const reason = (q: Parameters<typeof fastPathSupports>[0]) => {
     const v = fastPathSupports(q);
