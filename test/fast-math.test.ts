@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { activation, ACTIVATION_NAMES, ActivationName } from "../lib/activations";
+import { activation, ACTIVATION_NAMES, ActivationName } from "../lib/core/activations";
 import { ACTIVATION_CODES } from "../lib/core/fast/config";
 import { instantiate, KernelExports } from "../lib/core/fast/wasm";
 

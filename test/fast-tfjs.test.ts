@@ -8,13 +8,14 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { prepareBackend } from "../lib/backend";
-import { ACTIVATION_NAMES, ActivationName } from "../lib/activations";
-import { Dataset, loadMnist } from "../lib/data";
-import { Mlp } from "../lib/model";
-import { OptimizerConfig } from "../lib/optim";
-import { Rng, permutation } from "../lib/rng";
-import { TrainConfig, train } from "../lib/train";
+import { prepareBackend } from "../lib/core/backend";
+import { ACTIVATION_NAMES, ActivationName } from "../lib/core/activations";
+import { Dataset } from "../lib/data/dataset";
+import { loadMnist } from "../lib/data/mnist";
+import { Mlp } from "../lib/core/model";
+import { OptimizerConfig } from "../lib/core/optim";
+import { Rng, permutation } from "../lib/core/rng";
+import { TrainConfig, train } from "../lib/core/train";
 import { FastTrainer } from "../lib/core/fast";
 
 before(async () => {

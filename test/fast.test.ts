@@ -7,11 +7,11 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ACTIVATION_NAMES, ActivationName, activation } from "../lib/activations";
-import { ConfigError } from "../lib/errors";
-import { OptimizerConfig } from "../lib/optim";
+import { ACTIVATION_NAMES, ActivationName, activation } from "../lib/core/activations";
+import { ConfigError } from "../lib/core/errors";
+import { OptimizerConfig } from "../lib/core/optim";
 import { FastTrainer, FastTrainerConfig, fastPathSupports } from "../lib/core/fast";
-import { questionExperiment } from "../lib/question";
+import { questionExperiment } from "../lib/run/question";
 import { RefNet, refGradients, refLoss } from "./helpers/reference-mlp";
 
 const DIMS = [784, 37, 13, 10]; // odd sizes: every padding path runs

@@ -10,12 +10,12 @@
  * at batch 32 and 128, in interleaved rounds; medians, GFLOP/s and the
  * ratios the issue sets as goals.
  */
-import { loadData, ExperimentData } from "../experiment";
-import { questionExperiment } from "../question";
-import { Mlp } from "../model";
-import { train } from "../train";
-import { Rng, permutation } from "../rng";
-import { prepareBackend } from "../backend";
+import { loadData, ExperimentData } from "../run/experiment";
+import { questionExperiment } from "../run/question";
+import { Mlp } from "../core/model";
+import { train } from "../core/train";
+import { Rng, permutation } from "../core/rng";
+import { prepareBackend } from "../core/backend";
 import { FastTrainer, KernelVariant, enableRelaxedSimd } from "../core/fast";
 import { BenchConfig, Segment, torchConfig } from "./configs";
 import { markdownTable, ratioLine, summarize, Summary } from "./report";
@@ -43,7 +43,8 @@ function question(batchSize: number) {
 function batchStream(data: ExperimentData, seed: number, batchSize: number) {
   const ds = data.train, shuffles = new Rng(seed).fork("shuffle");
   const x = new Float32Array(batchSize * ds.inputDim), labels = new Int32Array(batchSize);
-  let epoch = 0, order = new Int32Array(0), at = ds.n;
+  let epoch = 0, at = ds.n;
+  let order: Int32Array = new Int32Array(0);
   return (): { x: Float32Array; labels: Int32Array } => {
     if (at + batchSize > ds.n) {
       order = permutation(ds.n, shuffles.fork(++epoch));

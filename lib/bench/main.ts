@@ -23,7 +23,7 @@ import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import { backendInfo, describeBackend, prepareBackend } from "../core/backend";
 import { loadMnist, mnistDataDir } from "../data/mnist";
-import { BenchConfig, Segment, tfjsConfig, torchConfig, weightAgreement } from "./configs";
+import { BenchConfig, tfjsConfig, torchConfig, weightAgreement } from "./configs";
 import { profileSteps, profileTable } from "./profile";
 import { markdownTable, ratioLine, summarize } from "./report";
 import { torchVersion } from "./torch";

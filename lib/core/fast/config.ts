@@ -3,9 +3,9 @@
  * training loop, which configurations it covers and why others fall back to
  * tfjs.
  */
-import { ActivationName, ACTIVATION_NAMES, isActivationName } from "../../activations";
-import { ConfigError } from "../../errors";
-import { OptimizerConfig, validateOptimizer } from "../../optim";
+import { ActivationName, ACTIVATION_NAMES, isActivationName } from "../activations";
+import { ConfigError } from "../errors";
+import { OptimizerConfig, validateOptimizer } from "../optim";
 import { KernelVariant, variantAvailable } from "./wasm";
 
 export interface FastTrainerConfig {

@@ -11,9 +11,9 @@
  * Mlp.getWeights()'s names and shapes, so a training loop can keep an Mlp in
  * sync with syncTo / syncFrom.
  */
-import type { Mlp } from "../../model";
-import type { OptimizerConfig } from "../../optim";
-import { ConfigError } from "../../errors";
+import type { Mlp } from "../model";
+import type { OptimizerConfig } from "../optim";
+import { ConfigError } from "../errors";
 import { ACTIVATION_CODES, FastTrainerConfig, layerDims, optimizerCode, validateFastConfig, validateWeights } from "./config";
 import { EvalPlan, KernelMemory, planEval, planTraining, TrainPlan, writeDescriptor } from "./layout";
 import { instantiate, KernelVariant } from "./wasm";

@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as v8 from "v8";
-import { projectRoot } from "../../paths";
+import { projectRoot } from "../paths";
 
 export type KernelVariant = "simd" | "relaxed";
 
