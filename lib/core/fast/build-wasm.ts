@@ -55,10 +55,12 @@ async function main(): Promise<void> {
   process.stderr.write(`sigmoid-lab: fast kernel compiled to out/wasm/ in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(
-    `sigmoid-lab: compiling the fast training kernel (lib/core/fast/assembly → out/wasm/) failed.\n${e.message}\n` +
-      "Fix the AssemblyScript error above, then run `npm run build:wasm`.\n",
-  );
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: Error) => {
+    process.stderr.write(
+      `sigmoid-lab: compiling the fast training kernel (lib/core/fast/assembly → out/wasm/) failed.\n${e.message}\n` +
+        "Fix the AssemblyScript error above, then run `npm run build:wasm`.\n",
+    );
+    process.exit(1);
+  });
+}
