@@ -9,12 +9,14 @@
  * passes lib/measure/probe), and gets its results back per probe time.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp, layerVariables } from "./model";
-import { Optimizer, OptimizerConfig, ParamSlot, validateOptimizer } from "./optim";
+import { Mlp } from "./model";
+import { OptimizerConfig, validateOptimizer } from "./optim";
 import { crossEntropy, oneHot } from "./loss";
 import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
 import { scoped } from "./scope";
+import { makeStepper } from "./steppers";
+import { noteFallback, pathName, trainingPath, TrainingPath } from "./fast/route";
 
 export interface TrainConfig {
   readonly epochs: number;
@@ -100,6 +102,8 @@ export interface TrainResult<S = unknown> {
   readonly stepLosses: number[];
   readonly steps: number;
   readonly trainSeconds: number;
+  /** What trained the run: "wasm-simd", "wasm-relaxed" (lib/core/fast) or "tfjs" (absent in records cached before it was recorded). */
+  readonly path?: string;
 }
 
 /** Anything that says whether the work should stop (an AbortSignal, or lib/run/interrupt's watch). */
@@ -111,6 +115,12 @@ export interface TrainCallbacks<S = unknown> {
   /** Checked before every step: when it is aborted, training stops with an InterruptedError naming the step. */
   readonly signal?: StopSignal;
   onStep?(info: StepInfo): void;
+  /**
+   * Whether onStep reads the model at this step (default: at every step). On
+   * the fast path the model's variables are brought up to date only before
+   * what reads them; say `() => false` when onStep only reports progress.
+   */
+  readonly stepReadsModel?: (step: number) => boolean;
   onEpoch?(record: EpochRecord): void;
   onProbe?(record: ProbeRecord<S>): void;
 }
@@ -118,8 +128,8 @@ export interface TrainCallbacks<S = unknown> {
 export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config: TrainConfig, callbacks: TrainCallbacks<S> = {}): Promise<TrainResult<S>> {
   validateTrainConfig(model, data, config);
   const ds = data.train, batchSize = config.batchSize;
-  const slots: ParamSlot[] = model.layers.flatMap((l) => layerVariables(l).map((v) => ({ variable: v, layer: l.index })));
-  const opt = new Optimizer(config.optimizer, slots, config.layerLearningRates ?? null);
+  const path = trainingPathOf(model, config);
+  noteFallback(path);
   const shuffles = new Rng(config.seed).fork("shuffle");
   const orderOf = (epoch: number) => (data.epochOrder ? checkedOrder(data.epochOrder(epoch, shuffles.fork(epoch)), ds.n, epoch) : permutation(ds.n, shuffles.fork(epoch)));
   const epochLength = data.epochOrder ? orderOf(1).length : ds.n;
@@ -127,19 +137,17 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
   const probeEvery = config.probeEverySteps ?? stepsPerEpoch;
   const maxSteps = config.maxSteps ?? Infinity;
   const evalTrain = randomRows(ds, Math.min(ds.n, config.evalTrainSize ?? 10_000), new Rng(config.seed).fork("evaluation rows"));
+  const stepReadsModel = callbacks.stepReadsModel ?? (() => true);
   const xBuf = new Float32Array(batchSize * ds.inputDim);
-  const result: TrainResult<S> = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0 };
+  const result: TrainResult<S> = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0, path: pathName(path) };
+  const stepper = makeStepper(model, config, path);
   let step = 0, trainMs = 0, lastYield = Date.now();
 
-  const takeProbe = (updates: Map<number, number> | null) => {
+  const takeProbe = (updateToData: number[] | null) => {
     if (!data.probeSets || data.probeSets.length === 0 || !data.observe) return;
     const observe = data.observe;
-    const record: ProbeRecord<S> = {
-      step,
-      epoch: step / stepsPerEpoch,
-      snapshots: data.probeSets.map((p) => observe(model, p)),
-      updateToData: updates ? model.layers.map((l) => Math.sqrt(updates.get(l.index) ?? 0) / Math.sqrt(sumSquares(l.W))) : null,
-    };
+    stepper.syncModel();
+    const record: ProbeRecord<S> = { step, epoch: step / stepsPerEpoch, snapshots: data.probeSets.map((p) => observe(model, p)), updateToData };
     result.probes.push(record);
     callbacks.onProbe?.(record);
   };
@@ -157,21 +165,25 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
         const t0 = performance.now();
         const probeNext = (step + 1) % probeEvery === 0;
         const labels = gatherBatch(ds, order, b * batchSize, batchSize, xBuf);
-        const { loss, updates } = trainStep(model, opt, xBuf, labels, ds, probeNext);
+        const loss = stepper.step(xBuf, labels, probeNext);
         step++;
         trainMs += performance.now() - t0;
         if (!Number.isFinite(loss)) throw new DivergenceError(step, epoch, `the training loss (${loss})`, config.optimizer.learningRate);
         lossSum += loss;
         batches++;
         result.stepLosses.push(loss);
-        callbacks.onStep?.({ step, epoch, loss, samplesPerSec: (step * batchSize) / (trainMs / 1000) });
-        if (probeNext) takeProbe(updates);
+        if (callbacks.onStep) {
+          if (stepReadsModel(step)) stepper.syncModel();
+          callbacks.onStep({ step, epoch, loss, samplesPerSec: (step * batchSize) / (trainMs / 1000) });
+        }
+        if (probeNext) takeProbe(stepper.updateToData());
         // Let the kernel flush live displays while a long cell trains.
         if (Date.now() - lastYield > 200) {
           await new Promise((r) => setImmediate(r));
           lastYield = Date.now();
         }
       }
+      stepper.syncModel();
       const record: EpochRecord = {
         epoch,
         step,
@@ -185,34 +197,16 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
       callbacks.onEpoch?.(record);
     }
   } finally {
-    opt.dispose();
+    // The model holds the weights of the last good step, also after an interrupt or a divergence.
+    stepper.syncModel();
+    stepper.dispose();
   }
   return { ...result, steps: step, trainSeconds: trainMs / 1000 };
 }
 
-/** One optimisation step on a batch; returns the batch loss (and ‖Δθ‖² per layer if asked). */
-function trainStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, ds: LabelledData, measure: boolean) {
-  return scoped(() => {
-    const x = tf.tensor2d(xBuf, [labels.length, ds.inputDim]);
-    const y = oneHot(labels, model.config.outputDim);
-    let stats: ReturnType<Mlp["forward"]>["batchStats"] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const tr = model.forward(x, { training: true });
-      stats = tr.batchStats.map((s) => ({ mean: tf.keep(s.mean), variance: tf.keep(s.variance) }));
-      return crossEntropy(tr.logits, y);
-    }, model.trainableVariables());
-    try {
-      const loss = value.dataSync()[0];
-      // A non-finite loss must not reach the weights.
-      if (!Number.isFinite(loss)) return { loss, updates: null };
-      const updates = opt.step(grads, measure);
-      if (stats.length > 0) model.updateMovingStats(stats);
-      return { loss, updates };
-    } finally {
-      // Kept tensors outlive the scope; free them here.
-      stats.forEach((s) => (s.mean.dispose(), s.variance.dispose()));
-    }
-  });
+/** Which implementation trains this model under this config (lib/core/fast/route.ts; SIGMOID_LAB_FAST=0 forces tfjs). */
+export function trainingPathOf(model: Mlp, config: TrainConfig): TrainingPath {
+  return trainingPath({ model: model.config, train: config });
 }
 
 /** An epoch order, checked: row indices of the training set. */
@@ -263,10 +257,6 @@ function randomRows(ds: LabelledData, n: number, rng: Rng): LabelledData {
     y[i] = ds.y[r];
   });
   return { ...ds, name: `${ds.name} (${n} random rows)`, n, x, y };
-}
-
-function sumSquares(v: tf.Variable): number {
-  return tf.tidy(() => tf.sum(tf.square(v)).dataSync()[0]);
 }
 
 /** Throws a ConfigError naming the field; runs before any tensor is made. */

@@ -11,6 +11,7 @@ import { makeShapeset } from "../data/shapeset";
 import { makeSpirals } from "../data/toy";
 import { Mlp, MlpConfig } from "../core/model";
 import { TrainCallbacks, TrainConfig, TrainResult, train } from "../core/train";
+import { pathName, trainingPath } from "../core/fast/route";
 import { ProbeSnapshot, probe } from "../measure/probe";
 import { applyLsuv, LsuvResult } from "../core/lsuv";
 import { initName } from "../core/init";
@@ -139,6 +140,16 @@ export function probeSubset(ds: Dataset, n: number, label: string, name?: string
   return randomSubset(ds, n, PROBE_SEED, label, name);
 }
 
+/**
+ * What names a trained experiment in the cache: its config, and the training
+ * path when it is not tfjs (the fast kernel rounds differently, so its runs
+ * are other runs; records trained by tfjs keep their keys).
+ */
+export function cacheKeyOf(cfg: ExperimentConfig): unknown {
+  const path = trainingPath({ model: cfg.model, train: cfg.train });
+  return path.kind === "tfjs" ? cfg : { ...cfg, trainer: pathName(path) };
+}
+
 export function buildModel(cfg: ExperimentConfig, data: ExperimentData): { model: Mlp; lsuv: LsuvResult | null } {
   const model = new Mlp({ ...cfg.model, inputDim: data.train.inputDim, outputDim: data.train.numClasses });
   let lsuv: LsuvResult | null = null;
@@ -162,7 +173,7 @@ export function buildModel(cfg: ExperimentConfig, data: ExperimentData): { model
 export async function runExperiment(cfg: ExperimentConfig, callbacks: TrainCallbacks<ProbeSnapshot> = {}, opts: { refresh?: boolean; cacheDir?: string } = {}): Promise<Experiment> {
   const data = loadData(cfg.data, cfg.probePoints ?? 1000);
   const { model: initialModel } = buildModel(cfg, data);
-  const entry = await cached<ExperimentRecord>(cfg.name, cfg, async () => {
+  const entry = await cached<ExperimentRecord>(cfg.name, cacheKeyOf(cfg), async () => {
     const t0 = Date.now();
     const { model, lsuv } = buildModel(cfg, data);
     try {
@@ -171,6 +182,8 @@ export async function runExperiment(cfg: ExperimentConfig, callbacks: TrainCallb
       const watched: TrainCallbacks<ProbeSnapshot> = {
         ...callbacks,
         signal,
+        // The model is built in here: the caller's onStep cannot read it.
+        stepReadsModel: () => false,
         onStep: (s) => {
           setActivity(cfg.name, s.step);
           callbacks.onStep?.(s);

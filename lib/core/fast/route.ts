@@ -1,0 +1,78 @@
+/**
+ * Which path trains a run: the fast WebAssembly kernel or tfjs.
+ *
+ * The fast kernel computes exactly one model, h_l = f(h_{l−1} W_l + b_l) with a
+ * linear output layer, softmax cross-entropy, SGD / momentum / Adam with
+ * per-layer rates. A configuration is routed to it only when every field it
+ * sets is one of those this file knows; any other field (a loss, a penalty,
+ * a block type added later) sends the run to tfjs, which implements it. So a
+ * new option can never be silently ignored by the fast path.
+ *
+ * SIGMOID_LAB_FAST: unset or "1" → the fast path where supported (the plain
+ * SIMD build, which rounds the same on every engine); "relaxed" → the
+ * relaxed-SIMD build where the engine runs it (faster, rounds differently);
+ * "0" → tfjs always.
+ */
+import { ConfigError } from "../errors";
+import { fastPathSupports } from "./config";
+import { KernelVariant, variantAvailable } from "./wasm";
+
+export const FAST_ENV = "SIGMOID_LAB_FAST";
+
+export type TrainingPath =
+  | { readonly kind: "fast"; readonly variant: KernelVariant }
+  | { readonly kind: "tfjs"; readonly reason: string };
+
+/** What a training run is: the model's config and the loop's config (as lib/core/model.ts and train.ts type them). */
+export interface RouteQuery {
+  readonly model: object;
+  readonly train: object;
+}
+
+/** The fields the fast kernel implements (or that do not change the step), per config part. */
+const KNOWN_MODEL = new Set(["inputDim", "widths", "outputDim", "activation", "init", "batchNorm", "residual", "seed"]);
+const KNOWN_TRAIN = new Set(["epochs", "batchSize", "optimizer", "layerLearningRates", "seed", "probeEverySteps", "evalTrainSize", "maxSteps"]);
+const KNOWN_OPTIMIZER = new Set(["kind", "learningRate", "momentum", "beta1", "beta2", "epsilon"]);
+
+function unknownField(part: string, o: object, known: Set<string>): string | null {
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && !known.has(k)) return `${part}.${k}`;
+  return null;
+}
+
+/** The env switch, read at each call (tests and notebooks may set it). */
+export function fastSetting(): "on" | "off" | "relaxed" {
+  const v = process.env[FAST_ENV];
+  if (v === undefined || v === "" || v === "1") return "on";
+  if (v === "0") return "off";
+  if (v === "relaxed") return "relaxed";
+  throw new ConfigError(FAST_ENV, v, '"1" (the fast path where supported, the default), "relaxed" (its relaxed-SIMD build) or "0" (tfjs always)');
+}
+
+/** The path that trains this run, and, for tfjs, why in one line. */
+export function trainingPath(q: RouteQuery): TrainingPath {
+  const setting = fastSetting();
+  if (setting === "off") return { kind: "tfjs", reason: `${FAST_ENV}=0` };
+  const model = q.model as { activation: string; widths: readonly number[]; batchNorm?: boolean; residual?: boolean };
+  const train = q.train as { optimizer: object; batchSize: number; layerLearningRates?: readonly number[] };
+  const extra = unknownField("model", model, KNOWN_MODEL) ?? unknownField("train", train, KNOWN_TRAIN) ?? unknownField("train.optimizer", train.optimizer, KNOWN_OPTIMIZER);
+  if (extra) return { kind: "tfjs", reason: `${extra} is not in the fast kernel (tfjs trains it)` };
+  const verdict = fastPathSupports({ model, train: train as Parameters<typeof fastPathSupports>[0]["train"] });
+  if (!verdict.ok) return { kind: "tfjs", reason: verdict.reason };
+  const variant: KernelVariant = setting === "relaxed" && variantAvailable("relaxed") ? "relaxed" : "simd";
+  if (!variantAvailable(variant)) return { kind: "tfjs", reason: "the fast kernel's SIMD build does not load here" };
+  return { kind: "fast", variant };
+}
+
+/** A short name of the path, e.g. for a cache key: "wasm-simd", "wasm-relaxed" or "tfjs". */
+export function pathName(p: TrainingPath): string {
+  return p.kind === "fast" ? `wasm-${p.variant}` : "tfjs";
+}
+
+const noted = new Set<string>();
+
+/** One line, once per reason and process, when a run the fast path could not take goes to tfjs. */
+export function noteFallback(p: TrainingPath): void {
+  if (p.kind !== "tfjs" || p.reason === `${FAST_ENV}=0` || noted.has(p.reason)) return;
+  noted.add(p.reason);
+  console.info(`sigmoid-lab: trained by tfjs, not the fast kernel: ${p.reason}.`);
+}

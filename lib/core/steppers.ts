@@ -1,0 +1,128 @@
+/**
+ * One optimisation step, two implementations behind one interface, so the
+ * training loop (train.ts) does not care which one runs:
+ *
+ * - tfjs: the model's variables, the gradient tape, lib/core/optim.ts. Trains
+ *   every configuration.
+ * - fast: lib/core/fast's one-call WebAssembly step on its own copy of the
+ *   weights. The Mlp's variables lag behind until `syncModel()` copies the
+ *   weights back; the loop calls it before anything reads the model (probes,
+ *   evaluation, callbacks that read it, the end of the run).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Mlp, layerVariables } from "./model";
+import { Optimizer, OptimizerConfig, ParamSlot } from "./optim";
+import { crossEntropy, oneHot } from "./loss";
+import { scoped } from "./scope";
+import { FastTrainer } from "./fast/trainer";
+import { TrainingPath } from "./fast/route";
+
+export interface Stepper {
+  readonly path: TrainingPath;
+  /** One step on the batch (rows of x, one per label); returns the batch loss. A non-finite loss leaves the weights as they were. */
+  step(x: Float32Array, labels: Int32Array, measure: boolean): number;
+  /** ‖Δθ_l‖/‖W_l‖ per layer 1..L+1 of the last step, when it was measured; else null. */
+  updateToData(): number[] | null;
+  /** Make the model's variables hold the trained weights. */
+  syncModel(): void;
+  dispose(): void;
+}
+
+export interface StepConfig {
+  readonly optimizer: OptimizerConfig;
+  readonly batchSize: number;
+  readonly layerLearningRates?: readonly number[];
+}
+
+export function makeStepper(model: Mlp, config: StepConfig, path: TrainingPath): Stepper {
+  return path.kind === "fast" ? new FastStepper(model, config, path) : new TfjsStepper(model, config, path);
+}
+
+class TfjsStepper implements Stepper {
+  private readonly opt: Optimizer;
+  private updates: Map<number, number> | null = null;
+
+  constructor(private readonly model: Mlp, config: StepConfig, readonly path: TrainingPath) {
+    const slots: ParamSlot[] = model.layers.flatMap((l) => layerVariables(l).map((v) => ({ variable: v, layer: l.index })));
+    this.opt = new Optimizer(config.optimizer, slots, config.layerLearningRates ?? null);
+  }
+
+  step(x: Float32Array, labels: Int32Array, measure: boolean): number {
+    const { loss, updates } = tfjsStep(this.model, this.opt, x, labels, measure);
+    this.updates = updates;
+    return loss;
+  }
+
+  updateToData(): number[] | null {
+    const u = this.updates;
+    return u ? this.model.layers.map((l) => Math.sqrt(u.get(l.index) ?? 0) / Math.sqrt(sumSquares(l.W))) : null;
+  }
+
+  syncModel(): void {}
+
+  dispose(): void {
+    this.opt.dispose();
+  }
+}
+
+class FastStepper implements Stepper {
+  private readonly trainer: FastTrainer;
+  /** Steps taken since the model last received the weights. */
+  private stale = false;
+
+  constructor(private readonly model: Mlp, config: StepConfig, readonly path: TrainingPath & { kind: "fast" }) {
+    this.trainer = FastTrainer.fromModel(model, { optimizer: config.optimizer, batchSize: config.batchSize, layerLearningRates: config.layerLearningRates }, path.variant);
+  }
+
+  step(x: Float32Array, labels: Int32Array, measure: boolean): number {
+    const loss = this.trainer.step(x, labels, { measure });
+    if (Number.isFinite(loss)) this.stale = true;
+    return loss;
+  }
+
+  updateToData(): number[] | null {
+    const u = this.trainer.updateSquares();
+    if (!u) return null;
+    const w = this.trainer.weightSquares();
+    return u.map((s, l) => Math.sqrt(s) / Math.sqrt(w[l]));
+  }
+
+  syncModel(): void {
+    if (!this.stale) return;
+    this.trainer.syncTo(this.model);
+    this.stale = false;
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}
+
+/** The tfjs step: loss and gradients by the tape, then the optimizer (and batch norm's moving averages). */
+function tfjsStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, measure: boolean) {
+  return scoped(() => {
+    const x = tf.tensor2d(xBuf, [labels.length, model.config.inputDim]);
+    const y = oneHot(labels, model.config.outputDim);
+    let stats: ReturnType<Mlp["forward"]>["batchStats"] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const tr = model.forward(x, { training: true });
+      stats = tr.batchStats.map((s) => ({ mean: tf.keep(s.mean), variance: tf.keep(s.variance) }));
+      return crossEntropy(tr.logits, y);
+    }, model.trainableVariables());
+    try {
+      const loss = value.dataSync()[0];
+      // A non-finite loss must not reach the weights.
+      if (!Number.isFinite(loss)) return { loss, updates: null };
+      const updates = opt.step(grads, measure);
+      if (stats.length > 0) model.updateMovingStats(stats);
+      return { loss, updates };
+    } finally {
+      // Kept tensors outlive the scope; free them here.
+      stats.forEach((s) => (s.mean.dispose(), s.variance.dispose()));
+    }
+  });
+}
+
+function sumSquares(v: tf.Variable): number {
+  return tf.tidy(() => tf.sum(tf.square(v)).dataSync()[0]);
+}
