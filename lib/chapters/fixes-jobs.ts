@@ -88,6 +88,7 @@ async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) =>
   try {
     const r = await train(model, { train: part, test: validation }, { ...job.config.train, probeEverySteps: undefined, evalTrainSize: Math.min(500, part.n) }, {
       signal,
+      stepReadsModel: () => false,
       onStep: (s) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, samplesPerSec: s.samplesPerSec }),
     });
     const last = r.epochs[r.epochs.length - 1];
@@ -111,6 +112,7 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, sig
     record(0);
     await train(model, { train: data.train }, { ...job.config.train, epochs, maxSteps: job.steps, probeEverySteps: undefined, evalTrainSize: 100 }, {
       signal,
+      stepReadsModel: (step) => step % job.every === 0,
       onStep: (s) => {
         if (s.step % job.every === 0) record(s.step);
         onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: points[points.length - 1].testAccuracy, samplesPerSec: s.samplesPerSec });

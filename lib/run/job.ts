@@ -15,7 +15,7 @@ import { cached, CacheStatus } from "./cache";
 import { DivergenceError, ConfigError } from "../core/errors";
 import type { StepInfo, StopSignal } from "../core/train";
 import { watchInterrupts } from "./interrupt";
-import { ExperimentConfig, ExperimentRecord, runExperiment } from "./experiment";
+import { cacheKeyOf, ExperimentConfig, ExperimentRecord, runExperiment } from "./experiment";
 
 export interface Job {
   readonly kind: string;
@@ -72,7 +72,7 @@ class NotCached extends Error {}
 
 /** Cache name and key of a job's record (experiments use runExperiment's own key). */
 function cacheIdentity(job: Job): { name: string; key: unknown } {
-  if (job.kind === "experiment") return { name: job.config.name, key: job.config };
+  if (job.kind === "experiment") return { name: job.config.name, key: cacheKeyOf(job.config) };
   return { name: `${job.config.name}-${job.kind}`, key: { job } };
 }
 

@@ -96,6 +96,7 @@ export async function traceTraining(
       await train(model, { train: data.train }, { ...cfg.train, epochs: o.epochs, evalTrainSize: Math.min(1000, data.train.n) }, {
         ...callbacks,
         signal: callbacks.signal ?? watchInterrupts(),
+        stepReadsModel: (step) => step % o.everySteps === 0,
         onStep(info) {
           if (info.step % o.everySteps === 0) rec.record(info.step, info.step / stepsPerEpoch);
           callbacks.onStep?.(info);
