@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { prepareBackend } from "../lib/core/backend";
 import { loadMnist } from "../lib/data/mnist";
 import { Mlp, MlpConfig } from "../lib/core/model";
-import { TrainConfig, train } from "../lib/core/train";
+import { TrainConfig, evaluate, train } from "../lib/core/train";
 import { ConfigError } from "../lib/core/errors";
 import { FAST_ENV, trainingPath } from "../lib/core/fast/route";
 import { cacheKeyOf, ExperimentConfig } from "../lib/run/experiment";
@@ -84,8 +84,9 @@ async function observedRun(setting: string | undefined, seed = trainConfig.seed)
     }),
   );
   const final = model.getWeights(), leaked = tf.memory().numTensors - tensors;
+  const tfjsEvaluation = evaluate(model, data);
   model.dispose();
-  return { result, atProbe, atStep, atEpoch, final, leaked };
+  return { result, atProbe, atStep, atEpoch, final, leaked, tfjsEvaluation };
 }
 
 test("on the fast path the model callers see is the trained one (probes, onStep, onEpoch, the end), as on tfjs; no tensors leak", async () => {
@@ -101,6 +102,10 @@ test("on the fast path the model callers see is the trained one (probes, onStep,
     a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4 * Math.abs(b[i]), `${what} ${i}: Σw² fast ${v} vs tfjs ${b[i]}`));
   }
   fast.result.epochs.forEach((e, i) => assert.ok(Math.abs(e.test!.loss - slow.result.epochs[i].test!.loss) < 1e-4, `epoch ${i + 1} test loss`));
+  // The fast path evaluates with the kernel's forward pass: the same numbers as tfjs's evaluate on the same weights.
+  const last = fast.result.epochs[fast.result.epochs.length - 1].test!;
+  assert.ok(Math.abs(last.loss - fast.tfjsEvaluation.loss) < 1e-5, `kernel evaluation ${last.loss} vs tfjs ${fast.tfjsEvaluation.loss}`);
+  assert.equal(last.accuracy, fast.tfjsEvaluation.accuracy);
   fast.result.probes.slice(1).forEach((p, i) => {
     p.updateToData!.forEach((r, l) => assert.ok(Math.abs(r - slow.result.probes[i + 1].updateToData![l]) < 1e-3 * r, `update:data ratio, probe ${i + 1}, layer ${l + 1}`));
   });

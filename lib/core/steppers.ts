@@ -16,6 +16,8 @@ import { crossEntropy, oneHot } from "./loss";
 import { scoped } from "./scope";
 import { FastTrainer } from "./fast/trainer";
 import { TrainingPath } from "./fast/route";
+import type { Evaluation, LabelledData } from "./train";
+import { evaluate } from "./evaluate";
 
 export interface Stepper {
   readonly path: TrainingPath;
@@ -25,6 +27,8 @@ export interface Stepper {
   updateToData(): number[] | null;
   /** Make the model's variables hold the trained weights. */
   syncModel(): void;
+  /** Loss and accuracy of the current weights on a whole set (as train.ts's evaluate). */
+  evaluate(ds: LabelledData): Evaluation;
   dispose(): void;
 }
 
@@ -60,6 +64,10 @@ class TfjsStepper implements Stepper {
 
   syncModel(): void {}
 
+  evaluate(ds: LabelledData): Evaluation {
+    return evaluate(this.model, ds);
+  }
+
   dispose(): void {
     this.opt.dispose();
   }
@@ -91,6 +99,26 @@ class FastStepper implements Stepper {
     if (!this.stale) return;
     this.trainer.syncTo(this.model);
     this.stale = false;
+  }
+
+  /** The kernel's forward pass (no sync needed); the loss in float64 from the float32 logits. */
+  evaluate(ds: LabelledData): Evaluation {
+    const chunk = 2000, C = this.trainer.outputDim;
+    let lossSum = 0, correct = 0;
+    for (let s = 0; s < ds.n; s += chunk) {
+      const m = Math.min(chunk, ds.n - s);
+      const { logits } = this.trainer.forward(ds.x.subarray(s * ds.inputDim, (s + m) * ds.inputDim), m, { a: false });
+      for (let i = 0; i < m; i++) {
+        const row = logits.subarray(i * C, (i + 1) * C), y = ds.y[s + i];
+        let best = 0;
+        for (let c = 1; c < C; c++) if (row[c] > row[best]) best = c;
+        let sum = 0;
+        for (let c = 0; c < C; c++) sum += Math.exp(row[c] - row[best]);
+        lossSum += Math.log(sum) - (row[y] - row[best]);
+        if (best === y) correct++;
+      }
+    }
+    return { loss: lossSum / ds.n, accuracy: correct / ds.n };
   }
 
   dispose(): void {

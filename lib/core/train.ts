@@ -8,15 +8,14 @@
  * `observe`, a function of the model and a point set (lib/run/experiment
  * passes lib/measure/probe), and gets its results back per probe time.
  */
-import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "./model";
 import { OptimizerConfig, validateOptimizer } from "./optim";
-import { crossEntropy, oneHot } from "./loss";
 import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
-import { scoped } from "./scope";
 import { makeStepper } from "./steppers";
 import { noteFallback, pathName, trainingPath, TrainingPath } from "./fast/route";
+
+export { evaluate } from "./evaluate";
 
 export interface TrainConfig {
   readonly epochs: number;
@@ -183,17 +182,18 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
           lastYield = Date.now();
         }
       }
-      stepper.syncModel();
       const record: EpochRecord = {
         epoch,
         step,
         runningLoss: lossSum / Math.max(1, batches),
-        train: evaluate(model, evalTrain),
-        test: data.test ? evaluate(model, data.test) : null,
+        train: stepper.evaluate(evalTrain),
+        test: data.test ? stepper.evaluate(data.test) : null,
         trainSeconds: trainMs / 1000,
         samplesPerSec: (step * batchSize) / (trainMs / 1000),
       };
       result.epochs.push(record);
+      // onEpoch may read the model.
+      stepper.syncModel();
       callbacks.onEpoch?.(record);
     }
   } finally {
@@ -228,23 +228,6 @@ function gatherBatch(ds: LabelledData, order: Int32Array, start: number, size: n
     labels[i] = ds.y[r];
   }
   return labels;
-}
-
-/** Loss and accuracy on a whole set, in eval mode, in chunks to bound memory. */
-export function evaluate(model: Mlp, ds: LabelledData, chunk = 2000): Evaluation {
-  let lossSum = 0, correct = 0;
-  for (let s = 0; s < ds.n; s += chunk) {
-    const m = Math.min(chunk, ds.n - s);
-    const { loss, pred } = scoped(() => {
-      const x = tf.tensor2d(ds.x.subarray(s * ds.inputDim, (s + m) * ds.inputDim), [m, ds.inputDim]);
-      const labels = ds.y.subarray(s, s + m);
-      const { logits } = model.forward(x, { training: false });
-      return { loss: crossEntropy(logits, oneHot(labels, model.config.outputDim)).dataSync()[0], pred: tf.argMax(logits, 1).dataSync() };
-    });
-    lossSum += loss * m;
-    for (let i = 0; i < m; i++) if (pred[i] === ds.y[s + i]) correct++;
-  }
-  return { loss: lossSum / ds.n, accuracy: correct / ds.n };
 }
 
 /** n rows drawn at random (a file's first rows are not a random sample); all of them, in order, when n = ds.n. */
