@@ -118,6 +118,8 @@ export interface TrainCallbacks<S = unknown> {
    * Whether onStep reads the model at this step (default: at every step). On
    * the fast path the model's variables are brought up to date only before
    * what reads them; say `() => false` when onStep only reports progress.
+   * Callbacks read the model; writing its variables during training is lost
+   * on the fast path (the kernel holds the weights until the run ends).
    */
   readonly stepReadsModel?: (step: number) => boolean;
   onEpoch?(record: EpochRecord): void;
