@@ -282,7 +282,8 @@ export function freshTakeaway(runs: readonly PlaygroundRun[], all: readonly Fres
       .filter(([, ls]) => ls.length > 0)
       .map(([v, ls]) => `${v} in ${text.layerList(ls)}`);
     const widest = cs.reduce((a, b) => (Math.abs(b.difference.diff) > Math.abs(a.difference.diff) ? b : a));
-    return `${r.config.label} (η = ${r.config.learningRate}, training accuracy ${text.pct(lastMoment(r).accuracy, 0)}): ${text.andList(parts)}; the largest difference, layer ${widest.layer}, is ${text.intervalPp(widest.difference)}`;
+    const largest = widest.difference.diff !== 0 ? `; the largest difference, layer ${widest.layer}, is ${text.intervalPp(widest.difference)}` : "";
+    return `${r.config.label} (η = ${r.config.learningRate}, training accuracy ${text.pct(lastMoment(r).accuracy, 0)}): ${text.andList(parts)}${largest}`;
   };
   return `At epoch ${lastMoment(runs[0]).epoch}, ${n(runs[0])} (95% bootstrap intervals of training − fresh) — ${runs.map((r, k) => says(r, all[k])).join("; ")}.`;
 }

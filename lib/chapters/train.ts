@@ -110,7 +110,7 @@ export function describePlateau(name: string, p: PlateauProbe | null): string {
     `(training-probe accuracy ${pct(p.accuracy)}, loss ${p.loss.toFixed(3)}): ${num(p.derivativeMean[top])}, against the sigmoid's largest 0.25, with mean activation ${num(p.mean[top])}. ` +
     `There, layers 1–${L} had ${p.saturation.map((x) => pct(x)).join(", ")} of their entries within ε = ${p.eps} of 0 or 1${lowShare}, ` +
     `and ${p.flat.map((x) => pct(x)).join(", ")} flat (σ′ below δ = ${num(p.delta)} of its largest). ` +
-    `At no probe of the plateau did a layer have more than ${pct(most)} of its entries within ε.`
+    `Over all ${count(p.probes)} probes at chance, the largest share within ε in any layer was ${pct(most)}.`
   );
 }
 
