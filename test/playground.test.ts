@@ -26,13 +26,15 @@ import {
   compareFresh,
   freshDataset,
   freshVerdict,
+  pointsOrPlaneVerdict,
+  POINTS_PLANE_MARGIN,
   pointSaturation,
   pointShares,
   recipeNote,
 } from "../lib/chapters/playground";
 import { perExampleStats, hiddenValues } from "../lib/measure/compare";
 import * as tf from "@tensorflow/tfjs";
-import { playgroundTiles, tilesTakeaway, unitStates } from "../lib/chapters/playground-view";
+import { meanShares, playgroundTiles, tilesTakeaway, unitStates } from "../lib/chapters/playground-view";
 import { classifySaturation, saturatedShare, saturationRule } from "../lib/measure/saturation";
 import { crc32, encodePalettePng, tileGridHtml, tileIndices, DEFAULT_TILE_COLORS, tilePalette } from "../lib/display/tiles";
 import { ConfigError } from "../lib/core/errors";
@@ -256,6 +258,22 @@ test("describeConfig and the tile takeaway are computed from the runs", async ()
   const t = tilesTakeaway(a, b);
   assert.match(t, /^At epoch 3 the baseline network \(training accuracy \d+%\) is saturated on \d+%\/\d+% of the plane in layers 1–2, the normalized \(Xavier\) init network/);
   assert.match(t, /training points are (more saturated than|less saturated than|about as saturated as) the plane/);
+  // The takeaway's words come from the one rule (pointsOrPlaneVerdict) applied to the mean shares over layers.
+  const words = { points: "more saturated than", plane: "less saturated than", same: "about as saturated as" } as const;
+  for (const r of [a, b]) {
+    const { points, plane } = meanShares(r);
+    assert.ok(t.includes(`in the ${r.config.label} network the training points are ${words[pointsOrPlaneVerdict(points, plane)]} the plane`), `${r.config.label}: ${t}`);
+  }
+});
+
+test("pointsOrPlaneVerdict: more than the margin either way, or the same within it", () => {
+  const m = POINTS_PLANE_MARGIN;
+  assert.equal(pointsOrPlaneVerdict(0.5 + 2 * m, 0.5), "points");
+  assert.equal(pointsOrPlaneVerdict(0.5, 0.5 + 2 * m), "plane");
+  assert.equal(pointsOrPlaneVerdict(0.5 + m / 2, 0.5), "same");
+  assert.equal(pointsOrPlaneVerdict(0.5, 0.5 - m / 2), "same");
+  assert.equal(pointsOrPlaneVerdict(0.2, 0.1, 0.2), "same", "a wider margin turns a 10-point gap into the same");
+  assert.equal(pointsOrPlaneVerdict(0.2, 0.1, 0.05), "points");
 });
 
 test("coverage: the share of grid points near a data point", () => {

@@ -19,6 +19,7 @@ import {
   describeConfig,
   firstEpochAbove,
   lastMoment,
+  pointsOrPlaneVerdict,
   recipeNote,
   unitPlane,
 } from "./playground";
@@ -163,7 +164,7 @@ export function tilesTakeaway(baseline: PlaygroundRun, fixed: PlaygroundRun): st
   const list = (m: Moment) => m.planeSaturation.map((s) => pct(s.total)).join("/");
   const alike = (r: PlaygroundRun) => {
     const { points, plane } = meanShares(r);
-    const how = points - plane > 0.03 ? "more saturated than" : plane - points > 0.03 ? "less saturated than" : "about as saturated as";
+    const how = { points: "more saturated than", plane: "less saturated than", same: "about as saturated as" }[pointsOrPlaneVerdict(points, plane)];
     return `in the ${r.config.label} network the training points are ${how} the plane as a whole (${pct(points)} vs ${pct(plane)} of the entries, mean over layers)`;
   };
   const L = baseline.config.widths.length;

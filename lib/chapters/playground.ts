@@ -411,16 +411,29 @@ export function mostSaturatedLayer(run: PlaygroundRun, on: "plane" | "points" = 
   return best + 1;
 }
 
+/** Saturated shares of the training points and of the plane closer than this count as "the same". */
+export const POINTS_PLANE_MARGIN = 0.03;
+
+export type PointsOrPlane = "points" | "plane" | "same";
+
+/**
+ * The rule for saturated shares on the training points against over the
+ * plane: "points" when the points' share exceeds the plane's by more than
+ * `margin`, "plane" the other way round, "same" within `margin`.
+ */
+export function pointsOrPlaneVerdict(points: number, plane: number, margin: number = POINTS_PLANE_MARGIN): PointsOrPlane {
+  return points - plane > margin ? "points" : plane - points > margin ? "plane" : "same";
+}
+
 /**
  * Where layer `layer` of the run's last moment is saturated more often: on
  * the training points ("points"), over the whole plane ("plane"), or within
  * `margin` of each other ("same"). Shares of (point, unit) entries.
  */
-export function pointsOrPlane(run: PlaygroundRun, layer = 1, margin = 0.03): { verdict: "points" | "plane" | "same"; points: number; plane: number } {
+export function pointsOrPlane(run: PlaygroundRun, layer = 1, margin: number = POINTS_PLANE_MARGIN): { verdict: PointsOrPlane; points: number; plane: number } {
   const last = run.moments[run.moments.length - 1];
   const points = last.pointSaturation[layer - 1].total, plane = last.planeSaturation[layer - 1].total;
-  const verdict = points - plane > margin ? "points" : plane - points > margin ? "plane" : "same";
-  return { verdict, points, plane };
+  return { verdict: pointsOrPlaneVerdict(points, plane, margin), points, plane };
 }
 
 /** How the training points compare with the fresh ones in one layer, by the interval of the difference. */
