@@ -7,7 +7,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type { ProbeRecord } from "../lib/core/train";
 import type { ProbeSnapshot } from "../lib/measure/probe";
-import { CHANCE_ACCURACY, PLATEAU_RULES, describePlateau, plateauConclusion, plateauProbe, plateauRows, plateauVerdict } from "../lib/chapters/train";
+import { CHANCE_ACCURACY, PLATEAU_RULES, describePlateau, learningCurvesTakeaway, plateauConclusion, plateauProbe, plateauRows, plateauVerdict } from "../lib/chapters/train";
 import { sigmoidDeltaForEps } from "../lib/measure/saturation";
 import { ConfigError } from "../lib/core/errors";
 
@@ -81,4 +81,18 @@ test("describePlateau, plateauConclusion and plateauRows say what the records ho
   const rows = plateauRows([{ name: "a", p: small }, { name: "b", p: null }]);
   assert.equal(rows.length, 3);
   assert.deepEqual([rows[2]["a: within ε"], rows[2]["a: mean σ′"], rows[2]["b: flat"]], ["0.0%", 0.093, "—"]);
+});
+
+test("learningCurvesTakeaway: epochs at chance before the escape, no escape, or a fall back to chance", () => {
+  const run = (...acc: number[]) => acc.map((a, k) => ({ epoch: k + 1, test: { accuracy: a } }));
+  const c = CHANCE_ACCURACY;
+  assert.equal(
+    learningCurvesTakeaway(run(0.1, c - 0.01, 0.9, 0.97)),
+    "At chance (test accuracy under 20%) for 2 epochs, then the network leaves the plateau, and reaches 97.00% test accuracy after 4 epochs (test error 3.00%).",
+  );
+  assert.match(learningCurvesTakeaway(run(0.1, 0.1135)), /^At chance \(test accuracy under 20%\) after every one of the 2 epochs: the network has not left the plateau by the end, 11\.35% test accuracy after 2 epochs/);
+  assert.match(learningCurvesTakeaway(run(c, 0.5)), /^Above chance from the first epoch on, and reaches 50\.00%/, "exactly CHANCE_ACCURACY is not at chance");
+  assert.match(learningCurvesTakeaway(run(0.1, 0.6, 0.1)), /then the network leaves the plateau, but falls back to chance: 10\.00% test accuracy after 3 epochs/);
+  assert.throws(() => learningCurvesTakeaway([{ epoch: 1, test: null }]), ConfigError);
+  assert.throws(() => learningCurvesTakeaway([]), ConfigError);
 });

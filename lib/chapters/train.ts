@@ -128,6 +128,27 @@ export function plateauConclusion(small: PlateauProbe | null, main: PlateauProbe
   return `The verdicts differ: "${small.verdict}" at η = ${small.learningRate}, "${main.verdict}" at η = ${main.learningRate}.`;
 }
 
+/**
+ * The takeaway of the main run's learning curves, from its test accuracy per
+ * epoch: how many epochs it spent at chance before the first epoch at or
+ * above CHANCE_ACCURACY, or that it never left chance, and where it ended.
+ */
+export function learningCurvesTakeaway(epochs: readonly { epoch: number; test: { accuracy: number } | null }[]): string {
+  const acc = epochs.map((e, k) => {
+    if (!e.test) throw new ConfigError(`epochs[${k}].test`, e.test, "a test evaluation after every epoch (the experiment's test set)");
+    return e.test.accuracy;
+  });
+  if (acc.length === 0) throw new ConfigError("epochs", epochs, "at least one epoch record");
+  const last = epochs[epochs.length - 1], end = acc[acc.length - 1];
+  const ends = `${pct(end, 2)} test accuracy after ${last.epoch} epoch${last.epoch === 1 ? "" : "s"} (test error ${pct(1 - end, 2)})`;
+  const first = acc.findIndex((a) => a >= CHANCE_ACCURACY);
+  const under = `test accuracy under ${pct(CHANCE_ACCURACY, 0)}`;
+  if (first < 0) return `At chance (${under}) after every one of the ${acc.length} epochs: the network has not left the plateau by the end, ${ends}.`;
+  const start = first === 0 ? `Above chance from the first epoch on` : `At chance (${under}) for ${first} epoch${first === 1 ? "" : "s"}, then the network leaves the plateau`;
+  const back = end < CHANCE_ACCURACY ? `, but falls back to chance: ${ends}` : `, and reaches ${ends}`;
+  return `${start}${back}.`;
+}
+
 /** Mean activation of every hidden layer on the training probe points, against epochs. */
 export function layerMeansFigure(exp: Pick<Experiment, "result" | "config">, title: string) {
   const t = exp.result.probes.map((p) => p.epoch);

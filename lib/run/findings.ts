@@ -63,9 +63,9 @@ export interface TrainFindings {
   readonly testAccuracy: number;
   /** Epochs (whole) spent below 20% test accuracy by the main run. */
   readonly epochsAtChance: number;
-  /** The probe time at which the main run first beat 20% on training probes (null: never). */
+  /** The probe time at which the main run first reached CHANCE_ACCURACY (20%) on training probes (null: never). */
   readonly escapeEpoch: number | null;
-  /** The lowest mean activation of the top hidden layer over the main run. */
+  /** The lowest mean activation of the top hidden layer over the main run's probes at chance (its plateau). */
   readonly topLayerMinMean: number;
   /** The first run, at a small learning rate. */
   readonly plateau: { readonly learningRate: number; readonly epochs: number; readonly testAccuracy: number };
