@@ -23,6 +23,7 @@ const TRAIN: TrainFindings = {
   epochsAtChance: 2, escapeEpoch: 2.5, topLayerMinMean: 0.0041,
   plateau: { learningRate: 0.1, epochs: 2, testAccuracy: 0.1135 },
   saturationEnd: [0.461, 0.0045, 0.031, 0.071, 0.291], glorotBengioSigmoidErrorPercent: 2.21,
+  heldOutImages: 10000, plateauProbes: { plateauRun: null, mainRun: null },
 };
 const iv = (diff: number, half = 0.004) => ({ diff, low: diff - half, high: diff + half });
 const ACT: ActivationFindings = {

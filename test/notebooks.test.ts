@@ -11,6 +11,7 @@ import * as path from "path";
 import { runNotebook, RunResult } from "../lib/runner";
 import { ensureLibBuilt } from "../lib/runner/build-lib";
 import { readFindings } from "../lib/run/findings";
+import { CHANCE_ACCURACY, plateauVerdict } from "../lib/chapters/train";
 
 const ROOT = path.resolve(__dirname, "..");
 const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
@@ -86,6 +87,39 @@ test("01-train: the quick run trains, caches both runs, and reports their number
   assert.match(text, /Saturation \(ε = 0\.01\) on the training probe points at the end, layers 1–5: (\d+\.\d%, ){4}\d+\.\d%/);
   const entries = fs.readdirSync(path.join(OUT, "cache")).filter((f) => f.endsWith(".json"));
   assert.ok(entries.some((f) => f.startsWith("question-plateau-")) && entries.some((f) => f.startsWith("question-")), `cache holds ${entries.join(", ")}`);
+  // What each run shows on its plateau: per layer, read from the probe records, classified by the rule.
+  const rec = readFindings("01-train", path.join(OUT, "cache"));
+  const p = rec.parameters as { width: number; depth: number; probePoints: number; trainLimit: number; heldOut: number; learningRate: number; plateauLearningRate: number };
+  assert.deepEqual([rec.findings.trainImages, rec.findings.heldOutImages], [p.trainLimit, p.heldOut], "trained on trainLimit random images, heldOut held out");
+  const plateauRuns = [["plateauRun", p.plateauLearningRate], ["mainRun", p.learningRate]] as const;
+  for (const [key, eta] of plateauRuns) {
+    const q = rec.findings.plateauProbes[key];
+    assert.ok(q, `${key}: its first probe (step 0) is at chance, so it has a plateau`);
+    assert.equal(q.learningRate, eta);
+    assert.ok(q.accuracy < CHANCE_ACCURACY && q.fromEpoch <= q.epoch && q.epoch <= q.toEpoch, `${key}: the worst probe is on the plateau`);
+    for (const arr of [q.saturation, q.nearZero, q.flat, q.derivativeMean, q.mean, q.maxSaturation]) assert.equal(arr.length, p.depth);
+    q.saturation.forEach((s, l) => {
+      const entries = s * p.probePoints * p.width; // a count of (point, unit) entries
+      assert.ok(Math.abs(entries - Math.round(entries)) < 1e-6 * p.probePoints * p.width, `${key} layer ${l + 1}: ${s} is not k / (${p.probePoints} × ${p.width})`);
+      // For the sigmoid, flat at δ = 4ε(1 − ε) selects the entries within ε: the two measures agree up to float32 ties.
+      assert.ok(Math.abs(q.flat[l] - s) <= 2 / (p.probePoints * p.width), `${key} layer ${l + 1}: flat ${q.flat[l]} vs within ε ${s}`);
+      assert.ok(q.nearZero[l] <= s && s <= q.maxSaturation[l] && q.derivativeMean[l] > 0 && q.derivativeMean[l] <= 0.25);
+    });
+    assert.equal(q.verdict, plateauVerdict(q.saturation));
+  }
+  assert.match(text, /<strong>The plateau run \(η = 0\.1\): a plateau (without saturation|with a saturated layer|with some saturation)\.<\/strong>/);
+  assert.match(text, /<strong>The main run \(η = 1\): a plateau (without saturation|with a saturated layer|with some saturation)\.<\/strong>/);
+});
+
+test("07-playground: training points against fresh points, per layer with intervals, both networks at both step sizes", async (t) => {
+  if (!runs.has("07-playground.ipynb")) return t.skip("no 07-playground notebook");
+  const text = textOf(await runs.get("07-playground.ipynb")!);
+  const profile = (JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", "profiles.json"), "utf8")) as { quick: Record<string, Record<string, number>> }).quick["07-playground"];
+  assert.match(text, new RegExp(`At epoch ${profile.epochs}, ${profile.points} training and ${profile.freshPoints} fresh points \\(95% bootstrap intervals of training − fresh\\) — baseline \\(η = 6,`));
+  // Every layer of both networks has an interval in the comparison table, and all four runs in the table of rates.
+  const intervals = text.match(/[+−]\d+\.\d pp \[[+−]\d+\.\d, [+−]\d+\.\d\]/g) ?? [];
+  assert.ok(intervals.length >= 2 * profile.depth + 4 * profile.depth, `${intervals.length} intervals`);
+  assert.match(text, /(training points more saturated|fresh points more saturated|no difference resolved|the same on every resample) in layer/);
 });
 
 test("02-activations: saturation fractions are fractions of the probe set, a CI per layer, and the answer cell is computed", async (t) => {

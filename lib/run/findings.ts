@@ -20,6 +20,38 @@ export interface Interval {
   readonly high: number;
 }
 
+/**
+ * One run's plateau, read from its probe records on the training points: the
+ * probes at chance (accuracy under 20%), and the worst of them — where the
+ * top layer's mean σ′ was lowest (lib/chapters/train).
+ */
+export interface PlateauProbe {
+  readonly learningRate: number;
+  /** How many probes were at chance, from which epoch to which. */
+  readonly probes: number;
+  readonly fromEpoch: number;
+  readonly toEpoch: number;
+  /** The worst probe: when, and the training-probe accuracy and loss there. */
+  readonly epoch: number;
+  readonly step: number;
+  readonly accuracy: number;
+  readonly loss: number;
+  /** Per hidden layer at the worst probe: share of entries within eps of 0 or 1, and the part near 0. */
+  readonly eps: number;
+  readonly saturation: readonly number[];
+  readonly nearZero: readonly number[];
+  /** Per hidden layer at the worst probe: share of entries with σ′ below delta of its largest (delta = 4ε(1 − ε)). */
+  readonly delta: number;
+  readonly flat: readonly number[];
+  /** Per hidden layer at the worst probe: mean σ′ and mean activation. */
+  readonly derivativeMean: readonly number[];
+  readonly mean: readonly number[];
+  /** Per hidden layer: the largest share within eps at any probe at chance. */
+  readonly maxSaturation: readonly number[];
+  /** By PLATEAU_RULES (lib/chapters/train): a layer ≥ 50% within eps, every layer < 1%, or in between. */
+  readonly verdict: "saturated" | "not saturated" | "partly saturated";
+}
+
 /** 01-train: the network of the question, trained. */
 export interface TrainFindings {
   readonly depth: number;
@@ -31,9 +63,9 @@ export interface TrainFindings {
   readonly testAccuracy: number;
   /** Epochs (whole) spent below 20% test accuracy by the main run. */
   readonly epochsAtChance: number;
-  /** The probe time at which the main run first beat 20% on training probes (null: never). */
+  /** The probe time at which the main run first reached CHANCE_ACCURACY (20%) on training probes (null: never). */
   readonly escapeEpoch: number | null;
-  /** The lowest mean activation of the top hidden layer over the main run. */
+  /** The lowest mean activation of the top hidden layer over the main run's probes at chance (its plateau). */
   readonly topLayerMinMean: number;
   /** The first run, at a small learning rate. */
   readonly plateau: { readonly learningRate: number; readonly epochs: number; readonly testAccuracy: number };
@@ -41,6 +73,10 @@ export interface TrainFindings {
   readonly saturationEnd: readonly number[];
   /** Glorot & Bengio 2010 Table 1, sigmoid row (test error, percent), from data/. */
   readonly glorotBengioSigmoidErrorPercent: number;
+  /** Images held out of the training file (never trained on; the held-out probe points come from them). */
+  readonly heldOutImages: number;
+  /** What each run shows on its plateau (null: the run was never at chance). */
+  readonly plateauProbes: { readonly plateauRun: PlateauProbe | null; readonly mainRun: PlateauProbe | null };
 }
 
 /** 02-activations: inside the trained network. */
