@@ -186,8 +186,8 @@ export function comparisonRows(cmp: SplitComparison): Row[] {
       statistic: r.statistic === "saturation" ? `saturated, ε = ${r.eps} (%)` : r.statistic === "flat" ? `flat: f′/max f′ < ${Number((4 * e0 * (1 - e0)).toFixed(4))} (%)` : "mean σ′(z) (×100)",
       "training points": 100 * r.meanA,
       "unseen training-file points": 100 * r.meanB,
-      "training − unseen, 95% CI (pp)": intervalPp(r, 2),
-      "": verdictWords(r),
+      "training − unseen, 95% CI (pp; ×100 for σ′)": intervalPp(r, 2),
+      interval: verdictWords(r),
       "check: training − test file (pp)": t ? intervalPp(t, 2) : "",
       "check: unseen − test file (pp)": h ? intervalPp(h, 2) : "",
     };

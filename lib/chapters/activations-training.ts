@@ -43,7 +43,7 @@ export function buildUpFigure(q: Experiment, build: readonly LayerBuildUp[], pea
       rowHeight: 340,
       panels: [panel(0, "training points"), panel(1, "unseen training-file points")],
     }),
-    takeaway: `The top layer peaked at ${pct(peak.saturation)} (epoch ${epochText(peak.epoch)}, held-out accuracy ${pct(peak.heldOutAccuracy, 0)}) and ends at ${pct(top.end)}; ` +
+    takeaway: (peak.saturation > 0 ? `The top layer peaked at ${pct(peak.saturation)} (epoch ${epochText(peak.epoch)}, held-out accuracy ${pct(peak.heldOutAccuracy, 0)}) and ends at ${pct(top.end)}; ` : "The top layer had no saturated entry at any probe time; ") +
       (rising.length > 0 ? `${layerList(rising)} ${rising.length > 1 ? "are" : "is"} still rising over the last epoch (${rising.map((l) => pp(build[l - 1].lastEpochChange)).join(", ")}).` : "no layer is still rising over the last epoch."),
   };
 }
@@ -156,7 +156,7 @@ export function glorotProse(gb: PublishedTable, shapeset: Experiment, mnist: Exp
   return [
     `**Their words.** ${gb.quotes.figure2Caption} ${gb.quotes.figure2Setting} ${gb.quotes.depthFive}`,
     `**Table 1** (${gb.caption}) gives their sigmoid network ${sig.byDataset.shapeset}% test error on Shapeset-3×2 — the failure their §3.1 describes — and ${sig.byDataset.mnist}% on MNIST. ${gb.quotes.bestDepth}`,
-    `**Ours.** ${phaseText("Shapeset-3×2", shapeset)} ${phaseText("MNIST", mnist)} Our runs stop after ${count(shapeset.result.steps)} and ${count(mnist.result.steps)} SGD steps at a fixed learning rate, and they are **not online**: each image is seen once per epoch (${shapeset.config.train.epochs} epochs on Shapeset-3×2, ${mnist.config.train.epochs} on MNIST), where their Shapeset examples were each seen once. Notebook 03-causal runs the online control (every step on fresh images) against repeated passes.`,
+    `**Ours.** ${phaseText("Shapeset-3×2", shapeset)} ${phaseText("MNIST", mnist)} Our runs stop after ${count(shapeset.result.steps)} and ${count(mnist.result.steps)} SGD steps at a fixed learning rate, and they are **not online**: each image is seen once per epoch (${shapeset.config.train.epochs} epochs on Shapeset-3×2, ${mnist.config.train.epochs} on MNIST), where their Shapeset training was online, on examples sampled as needed (§2.1). Notebook 03-causal runs the online control (every step on fresh images) against repeated passes.`,
   ];
 }
 
@@ -190,21 +190,28 @@ export function gradientFigure(g: GradientSeries, peak: TopPeak): Shown {
 
 export function updateFigure(g: GradientSeries): Shown {
   const L = g.rhoB.length, last = g.updateEpochs.length - 1, end = g.epochs.length - 1;
-  const log10 = g.updateToData.map((row) => row.map((v) => Math.log10(v)));
-  const endLog = log10.map((row) => row[last]);
-  const hi = argmax(endLog), lo = argmin(endLog);
+  const log10 = (rows: number[][]) => rows.map((row) => row.map((v) => Math.log10(v)));
+  const updates = log10(g.updateToData), grads = log10(g.gradToData);
   const name = (l: number) => (l === L ? "the output layer" : `layer ${l + 1}`);
+  const power = (x: number) => `10^${x.toFixed(1).replace("-", "−")}`;
+  const spread = (rows: number[][], t: number) => {
+    const at = rows.map((r) => r[t]), hi = argmax(at), lo = argmin(at);
+    return `${power(at[lo])} (${name(lo)}) to ${power(at[hi])} (${name(hi)})`;
+  };
+  const time = { label: "training time", unit: "epochs" };
   return {
     figure: plot.smallMultiples({
-      title: "Update:data ratio of each SGD step and ρ_B of each layer, over training",
+      title: "Gradient and update sizes relative to the weights, and ρ_B, per layer over training",
       columns: 2,
-      rowHeight: 340,
+      rowHeight: 320,
       panels: [
-        plot.line({ title: "log₁₀ ‖ΔW_l‖/‖W_l‖ (one step)", x: { label: "training time", unit: "epochs" }, y: { label: "log₁₀ update:data", unit: "decades" }, series: log10.map((y, l) => ({ name: l === L ? "output layer" : `layer ${l + 1}`, x: g.updateEpochs, y })) }),
-        plot.line({ title: "ρ_B (Rakitianskaia & Engelbrecht)", x: { label: "training time", unit: "epochs" }, y: { label: "ρ_B", unit: "0 = middle, 1 = saturated", range: [0, 1] }, series: g.rhoB.map((y, l) => ({ name: `layer ${l + 1}`, x: g.epochs, y })) }),
+        plot.line({ title: "grad:data, log₁₀ ‖∂L/∂W_l‖/‖W_l‖ (training probe points)", x: time, y: { label: "log₁₀ grad:data", unit: "decades" }, series: grads.map((y, l) => ({ name: `layer ${l + 1}`, x: g.epochs, y })) }),
+        plot.line({ title: "update:data, log₁₀ ‖ΔW_l‖/‖W_l‖ of one SGD step", x: time, y: { label: "log₁₀ update:data", unit: "decades" }, series: updates.map((y, l) => ({ name: l === L ? "output layer" : `layer ${l + 1}`, x: g.updateEpochs, y })) }),
+        plot.line({ title: "ρ_B (Rakitianskaia & Engelbrecht)", x: time, y: { label: "ρ_B", unit: "0 = middle, 1 = saturated", range: [0, 1] }, series: g.rhoB.map((y, l) => ({ name: `layer ${l + 1}`, x: g.epochs, y })) }),
       ],
     }),
-    takeaway: `At the end, one SGD step changes the weights of ${name(hi)} by 10^${endLog[hi].toFixed(1).replace("-", "−")} of their norm and those of ${name(lo)} by 10^${endLog[lo].toFixed(1).replace("-", "−")}; ρ_B per layer goes from ${g.rhoB.map((r) => r[0].toFixed(2)).join(", ")} at the start to ${g.rhoB.map((r) => r[end].toFixed(2)).join(", ")} at the end.`,
+    takeaway: `At the end, grad:data ranges from ${spread(grads, end)} and one SGD step changes the weights by ${spread(updates, last)} of their norm; ` +
+      `ρ_B per layer goes from ${g.rhoB.map((r) => r[0].toFixed(2)).join(", ")} at the start to ${g.rhoB.map((r) => r[end].toFixed(2)).join(", ")} at the end.`,
   };
 }
 
