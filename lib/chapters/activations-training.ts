@@ -9,6 +9,7 @@ import type { TrainingTrace } from "../run/replay";
 import { exampleOverTime, unitZOverTime } from "../run/replay";
 import type { HiddenValues } from "../measure/compare";
 import { zPercentiles } from "../measure/trace";
+import { saturatedShare, saturationRule } from "../measure/saturation";
 import type { Dataset } from "../data/dataset";
 import type { PublishedTable } from "../data/published";
 import type { ActivationFindings, Interval, LayerBuildUp } from "../run/findings";
@@ -234,9 +235,10 @@ export function tracedPoints(trace: TrainingTrace, hvTrain: HiddenValues, hvHeld
 /** Saturated share of one traced point's layer at each recorded moment and at the end. */
 function pointStory(trace: TrainingTrace, pt: TracedPoint, layer: number, eps: number, passes: number): string {
   const over = exampleOverTime(trace, layer, pt.index, pt.set), w = over.length;
-  const sat = (v: number[]) => v.filter((h) => h < eps || h > 1 - eps).length / v.length;
+  const rule = saturationRule(trace.config.model.activation, eps);
+  const sat = (v: ArrayLike<number>) => saturatedShare(v, rule).total;
   const perTime = range(trace.steps.length).map((t) => sat(over.map((u) => u[t])));
-  const end = sat(Array.from(pt.end.a[layer - 1].subarray(pt.index * w, (pt.index + 1) * w)));
+  const end = sat(pt.end.a[layer - 1].subarray(pt.index * w, (pt.index + 1) * w));
   const k = argmax(perTime), last = perTime.length - 1;
   const peakText = k > 0 && k < last && perTime[k] > perTime[last] ? ` → ${pct(perTime[k], 0)} (epoch ${trace.epochs[k].toFixed(2)})` : "";
   return `${pct(perTime[0], 0)} (start)${peakText} → ${pct(perTime[last], 0)} (epoch ${epochText(trace.epochs[last])}) → ${pct(end, 0)} (end, epoch ${passes})`;
