@@ -267,8 +267,29 @@ test("build-up prose and figure: one line per layer with its trend; the top peak
   const build = ch.layerBuildUp(recs), peak = ch.topLayerPeak(recs);
   const lines = over.buildUpProse(q, build, peak);
   assert.equal(lines.length, 3);
+  assert.match(lines[0], /ε = 0\.01, .*`BUILD_UP_RULES`: over the last epoch, a change of at least ±1 pp is rising or falling/, "the rule is printed from BUILD_UP_RULES");
   assert.match(lines[1], /^Layer 1: 0% \(epoch 0\) → 10% \(epoch 1\) → 30% \(epoch 2\); 5% at the top layer's peak \(epoch 0\.50\).*still rising over the last epoch \(\+20\.0 pp\)/);
   assert.match(lines[2], /^Layer 2: .*falling over the last epoch \(−50\.0 pp\)/);
   const fig = over.buildUpFigure(q, build, peak);
   assert.match(fig.takeaway, /The top layer peaked at 90\.0% \(epoch 0\.50, held-out accuracy 11%\) and ends at 10\.0%; layer 1 is still rising over the last epoch \(\+20\.0 pp\)\./);
+});
+
+test("phases (PHASE_RULES): the top layer reaches the saturated level, recovers below half its peak, on the side it saturated; the takeaways say so", () => {
+  const epochs = [0, 0.5, 1, 1.5, 2];
+  const fake = (top: number[], high = false) => {
+    const recs = fakeRecords([[0, 0, 0, 0, 0], top], [[0, 0, 0, 0, 0], top], epochs, [0.1, 0.1, 0.3, 0.5, 0.6]);
+    if (high) for (const r of recs) for (const s of r.snapshots) for (const L of s.layers) (L.saturation as { low: number; high: number }[])[0] = { ...L.saturation[0], low: 0, high: L.saturation[0].total };
+    return { config: { model: { widths: [4, 4] }, train: { epochs: 2 } }, result: { probes: recs, epochs: [{ epoch: 2, test: { accuracy: 0.6 } }], steps: 10 }, data: { train: { n: 100, numClasses: 9 }, probeHeldOut: { n: 10 } } } as unknown as Experiment;
+  };
+  // Peak 95% at epoch 0.5; 0.4 < ½ · 0.95 first at epoch 1.5.
+  assert.deepEqual(over.phases(fake([0, 0.95, 0.6, 0.4, 0.3])), { peak: 0.95, peakEpoch: 0.5, saturated: true, recoveredAt: 1.5, end: 0.3, side: 0 });
+  assert.equal(over.phases(fake([0, 0.95, 0.9, 0.8, 0.6])).recoveredAt, null, "0.6 is not below half of 0.95");
+  assert.equal(over.phases(fake([0, 0.89, 0.1, 0.1, 0.1])).saturated, false, "below the rule's 90%");
+  assert.equal(over.phases(fake([0, 0.95, 0.6, 0.4, 0.3], true)).side, 1);
+  const gb = glorotBengioTable1();
+  const prose = over.glorotProse(gb, fake([0, 0.95, 0.6, 0.4, 0.3]), fake([0, 0.95, 0.9, 0.8, 0.6], true)).join("\n");
+  assert.match(prose, /Shapeset-3×2: both phases — the top layer driven to 0, then below half its peak by epoch 1\.50\./);
+  assert.match(prose, /MNIST: the first phase only — the top layer driven to 1 and still at 60% at the end/);
+  const fig = over.glorotFigure(fake([0, 0, 0, 0, 0]), fake([0, 0.95, 0.6, 0.4, 0.3]));
+  assert.match(fig.takeaway, /^Shapeset: top layer never saturated at any probe time; test accuracy 60\.0% \(9 classes\)\. MNIST: top layer 95\.0% saturated at epoch 0\.50, below half of that by epoch 1\.50, 30\.0% at the end;/);
 });

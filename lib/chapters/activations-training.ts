@@ -17,12 +17,14 @@ import * as plot from "../display/plot";
 import type { Row } from "../display/table";
 import { count, intervalPp, layerList, num, pct, pp } from "../display/text";
 import type { Shown } from "./activations-figures";
-import { GradientSeries, SweepResult, SweepSummary, TopPeak, nearestRecords, saturationSeries } from "./activations";
+import { BUILD_UP_RULES, GradientSeries, SweepResult, SweepSummary, TopPeak, nearestRecords, saturationSeries } from "./activations";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const argmax = (xs: readonly number[]) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
 const argmin = (xs: readonly number[]) => xs.reduce((best, x, i) => (x < xs[best] ? i : best), 0);
 const epochText = (e: number) => (Number.isInteger(e) ? String(e) : e.toFixed(2));
+/** The window of the trend rule, in words ("epoch", "2 epochs"). */
+const lastWindow = BUILD_UP_RULES.windowEpochs === 1 ? "epoch" : `${BUILD_UP_RULES.windowEpochs} epochs`;
 
 // ------------------------------------------------------------------ §4 the question run, per layer
 
@@ -45,7 +47,7 @@ export function buildUpFigure(q: Experiment, build: readonly LayerBuildUp[], pea
       panels: [panel(0, "training points"), panel(1, "unseen training-file points")],
     }),
     takeaway: (peak.saturation > 0 ? `The top layer peaked at ${pct(peak.saturation)} (epoch ${epochText(peak.epoch)}, held-out accuracy ${pct(peak.heldOutAccuracy, 0)}) and ends at ${pct(top.end)}; ` : "The top layer had no saturated entry at any probe time; ") +
-      (rising.length > 0 ? `${layerList(rising)} ${rising.length > 1 ? "are" : "is"} still rising over the last epoch (${rising.map((l) => pp(build[l - 1].lastEpochChange)).join(", ")}).` : "no layer is still rising over the last epoch."),
+      (rising.length > 0 ? `${layerList(rising)} ${rising.length > 1 ? "are" : "is"} still rising over the last ${lastWindow} (${rising.map((l) => pp(build[l - 1].lastEpochChange)).join(", ")}).` : `no layer is still rising over the last ${lastWindow}.`),
   };
 }
 
@@ -55,11 +57,11 @@ export function buildUpProse(q: Experiment, build: readonly LayerBuildUp[], peak
   const marks = [...new Set(nearestRecords(t, [0, Math.round(0.3 * E), Math.round(0.5 * E), E]))];
   const words = { rising: "still rising", level: "level", falling: "falling" } as const;
   return [
-    `**Each layer over training** (saturated at ε, training probe points; the rule: over the last epoch, a change of at least ±1 pp is rising or falling, less is level):`,
+    `**Each layer over training** (saturated at ε = ${probes[0].snapshots[0].layers[0].saturation[0].eps}, training probe points; the rule, \`BUILD_UP_RULES\`: over the last ${lastWindow}, a change of at least ±${pp(BUILD_UP_RULES.minChange, 0).replace(/^\+/, "")} is rising or falling, less is level):`,
     ...build.map((b) => {
       const s = saturationSeries(probes, 0, b.layer);
       const path = marks.map((k) => `${pct(s[k], 0)} (epoch ${epochText(t[k])})`).join(" → ");
-      return `Layer ${b.layer}: ${path}; ${pct(b.atTopPeak, 0)} at the top layer's peak (epoch ${epochText(peak.epoch)}), its own peak ${pct(b.peak, 0)} at epoch ${epochText(b.peakEpoch)}; ${words[b.trend]} over the last epoch (${pp(b.lastEpochChange)}); on unseen points it ends at ${pct(b.endHeldOut, 0)}, ${words[b.trendHeldOut]}.`;
+      return `Layer ${b.layer}: ${path}; ${pct(b.atTopPeak, 0)} at the top layer's peak (epoch ${epochText(peak.epoch)}), its own peak ${pct(b.peak, 0)} at epoch ${epochText(b.peakEpoch)}; ${words[b.trend]} over the last ${lastWindow} (${pp(b.lastEpochChange)}); on unseen points it ends at ${pct(b.endHeldOut, 0)}, ${words[b.trendHeldOut]}.`;
     }),
   ];
 }
@@ -82,12 +84,13 @@ export function glorotConfig(name: string, data: DataSpec, trainImages: number, 
 }
 
 /** The top layer's saturation on the held-out probe points: did it reach the rule's level, and fall below its fraction of the peak later? */
-export function phases(exp: Experiment): { peak: number; peakEpoch: number; saturated: boolean; recoveredAt: number | null; end: number } {
+export function phases(exp: Experiment): { peak: number; peakEpoch: number; saturated: boolean; recoveredAt: number | null; end: number; side: 0 | 1 } {
   const probes = exp.result.probes, L = exp.config.model.widths.length;
   const sat = saturationSeries(probes, 1, L);
   const k = argmax(sat);
   const back = sat.findIndex((v, i) => i > k && v < PHASE_RULES.recoveredBelow * sat[k]);
-  return { peak: sat[k], peakEpoch: probes[k].epoch, saturated: sat[k] >= PHASE_RULES.saturatedAt, recoveredAt: back >= 0 ? probes[back].epoch : null, end: sat[sat.length - 1] };
+  const atPeak = probes[k].snapshots[1].layers[L - 1].saturation[0];
+  return { peak: sat[k], peakEpoch: probes[k].epoch, saturated: sat[k] >= PHASE_RULES.saturatedAt, recoveredAt: back >= 0 ? probes[back].epoch : null, end: sat[sat.length - 1], side: atPeak.low >= atPeak.high ? 0 : 1 };
 }
 
 function meanStdPanel(exp: Experiment, title: string) {
@@ -107,18 +110,20 @@ const accuracyOf = (e: Experiment) => e.result.epochs[e.result.epochs.length - 1
 
 function storyOf(name: string, exp: Experiment): string {
   const ph = phases(exp);
-  return `${name}: top layer ${pct(ph.peak)} saturated at epoch ${epochText(ph.peakEpoch)}, ${ph.recoveredAt !== null ? `below half of that by epoch ${epochText(ph.recoveredAt)}` : "never below half of that"}, ${pct(ph.end)} at the end; test accuracy ${pct(accuracyOf(exp))}`;
+  const course = ph.peak === 0 ? "top layer never saturated at any probe time"
+    : `top layer ${pct(ph.peak)} saturated at epoch ${epochText(ph.peakEpoch)}, ${ph.recoveredAt !== null ? `below half of that by epoch ${epochText(ph.recoveredAt)}` : "never below half of that"}, ${pct(ph.end)} at the end`;
+  return `${name}: ${course}; test accuracy ${pct(accuracyOf(exp))} (${exp.data.train.numClasses} classes)`;
 }
 
 export function glorotFigure(shapeset: Experiment, mnist: Experiment): Shown {
   return {
     figure: plot.smallMultiples({
-      title: `After Glorot & Bengio's Figure 2: 4 sigmoid layers, mean ± std of h on ${shapeset.data.probeHeldOut.n} held-out points`,
+      title: `After Glorot & Bengio's Figure 2: ${shapeset.config.model.widths.length} sigmoid layers, mean ± std of h on ${count(shapeset.data.probeHeldOut.n)} held-out points`,
       columns: 2,
       rowHeight: 340,
       panels: [meanStdPanel(shapeset, `Shapeset-3×2 (${count(shapeset.data.train.n)} images, ${shapeset.config.train.epochs} epochs)`), meanStdPanel(mnist, `MNIST (${count(mnist.data.train.n)} images, ${mnist.config.train.epochs} epochs)`)],
     }),
-    takeaway: `${storyOf("Shapeset", shapeset)} (9 classes). ${storyOf("MNIST", mnist)}.`,
+    takeaway: `${storyOf("Shapeset", shapeset)}. ${storyOf("MNIST", mnist)}.`,
   };
 }
 
@@ -126,8 +131,8 @@ export function glorotFigure(shapeset: Experiment, mnist: Experiment): Shown {
 export function table1Rows(gb: PublishedTable, shapeset: Experiment, mnist: Experiment): Row[] {
   const ours = (e: Experiment) => Number((100 * (1 - accuracyOf(e))).toFixed(2));
   return [
-    ...gb.rows.map((r) => ({ network: `Glorot & Bengio: ${r.label} (5 × 1000)`, "Shapeset-3×2 test error (%)": r.byDataset.shapeset, "MNIST test error (%)": r.byDataset.mnist })),
-    { network: `this run: sigmoid, 4 × ${shapeset.config.model.widths[0]}, standard (§4)`, "Shapeset-3×2 test error (%)": ours(shapeset), "MNIST test error (%)": ours(mnist) },
+    ...gb.rows.map((r) => ({ network: `Glorot & Bengio: ${r.label} (${gb.setup.hiddenLayers} × ${gb.setup.hiddenUnits})`, "Shapeset-3×2 test error (%)": r.byDataset.shapeset, "MNIST test error (%)": r.byDataset.mnist })),
+    { network: `this run: sigmoid, ${shapeset.config.model.widths.length} × ${shapeset.config.model.widths[0]}, standard (§4)`, "Shapeset-3×2 test error (%)": ours(shapeset), "MNIST test error (%)": ours(mnist) },
   ];
 }
 
@@ -135,7 +140,7 @@ export function setupRows(gb: PublishedTable, shapeset: Experiment, mnist: Exper
   const run = (e: Experiment) => e.config.train;
   const both = (f: (e: Experiment) => string) => ({ "Shapeset run here": f(shapeset), "MNIST run here": f(mnist) });
   return [
-    { aspect: "hidden layers × units", "Glorot & Bengio": `Figure 2: four hidden layers; Table 1: ${gb.setup.hiddenLayers}; ${gb.setup.hiddenUnits} units`, ...both((e) => `4 × ${e.config.model.widths[0]}`) },
+    { aspect: "hidden layers × units", "Glorot & Bengio": `Figure 2: four hidden layers; Table 1: ${gb.setup.hiddenLayers}; ${gb.setup.hiddenUnits} units`, ...both((e) => `${e.config.model.widths.length} × ${e.config.model.widths[0]}`) },
     { aspect: "data", "Glorot & Bengio": String(gb.datasets.shapeset), "Shapeset run here": `a fixed set of ${count(shapeset.data.train.n)} images, each seen ${run(shapeset).epochs} times (not online)`, "MNIST run here": `${count(mnist.data.train.n)} random MNIST training images, each seen ${run(mnist).epochs} times` },
     { aspect: "optimizer", "Glorot & Bengio": String(gb.setup.optimizer), ...both((e) => `plain SGD, mini-batches of ${run(e).batchSize}`) },
     { aspect: "learning rate", "Glorot & Bengio": String(gb.setup.learningRate), ...both((e) => `η = ${run(e).optimizer.learningRate}, fixed (the question's)`) },
@@ -150,8 +155,8 @@ export function glorotProse(gb: PublishedTable, shapeset: Experiment, mnist: Exp
     const ph = phases(exp);
     if (!ph.saturated) return `${name}: the top layer never reached ${pct(PHASE_RULES.saturatedAt, 0)} saturation, so the first phase of their figure is not reproduced here.`;
     return ph.recoveredAt !== null
-      ? `${name}: both phases — the top layer driven to 0, then below half its peak by epoch ${epochText(ph.recoveredAt)}.`
-      : `${name}: the first phase only — the top layer driven to 0 and still at ${pct(ph.end, 0)} at the end of our budget.`;
+      ? `${name}: both phases — the top layer driven to ${ph.side}, then below half its peak by epoch ${epochText(ph.recoveredAt)}.`
+      : `${name}: the first phase only — the top layer driven to ${ph.side} and still at ${pct(ph.end, 0)} at the end of our budget.`;
   };
   const sig = gb.rows.find((r) => r.activation === "sigmoid" && r.init === "standard")!;
   return [
@@ -353,7 +358,7 @@ export function measuredSummary(f: ActivationFindings, sweepTakeaway: string): s
     `**What this run measured** (${f.depth} hidden sigmoid layers, ${pct(f.testAccuracy)} test accuracy after ${f.passes} passes over each training image; ε = ${f.eps}):`,
     `**Per layer (§2).** Saturated: ${f.saturationTrain.map((s) => pct(s)).join(" · ")} of the entries on the training probe points, layers 1–${f.depth}${any ? `; ${pct(f.lowShare, 0)} of the saturated entries are near 0` : ""}.`,
     `**Training against unseen points (§3).** ${count(f.comparePoints)} points per set; the unseen ones are ${f.heldOutSource}. Training − unseen per layer: ${f.trainMinusHeldOut.map((x) => intervalPp(x, 2)).join(" · ")}; ${gapLayers.length === 0 ? "no interval excludes 0" : `the interval excludes 0 in ${layerList(gapLayers)}`}. Unseen training-file − test-file points: ${fileLayers.length === 0 ? "no interval excludes 0" : `the interval excludes 0 in ${layerList(fileLayers)}`}.`,
-    `**Over training (§4).** ${f.topPeak.saturation > 0 ? `The top layer peaked at ${pct(f.topPeak.saturation, 0)} at epoch ${epochText(f.topPeak.epoch)} (held-out accuracy ${pct(f.topPeak.heldOutAccuracy, 0)}) and ends at ${pct(f.buildUp[f.depth - 1].end, 0)}` : "The top layer had no saturated entry at any probe time"}; layer 1 went from ${pct(f.buildUp[0].start, 0)} to ${pct(f.buildUp[0].end, 0)}; ${rising.length === 0 ? "no layer is still rising at the end" : `${layerList(rising)} ${rising.length > 1 ? "are" : "is"} still rising at the end`}. Layer 1 over layer ${f.depth}, start → end: mean ‖δ‖ ${num(g.delta.start)} → ${num(g.delta.end)}, ‖∂L/∂W‖ ${num(g.weightGrad.start)} → ${num(g.weightGrad.end)}.`,
+    `**Over training (§4).** ${f.topPeak.saturation > 0 ? `The top layer peaked at ${pct(f.topPeak.saturation, 0)} at epoch ${epochText(f.topPeak.epoch)} (held-out accuracy ${pct(f.topPeak.heldOutAccuracy, 0)}) and ends at ${pct(f.buildUp[f.depth - 1].end, 0)}` : "The top layer had no saturated entry at any probe time"}; ${[f.buildUp[0], f.buildUp[f.depth - 1]].map((b) => `layer ${b.layer} went from ${pct(b.start, 0)} to ${pct(b.end, 0)} on the training probe points (its own peak ${pct(b.peak, 0)}, epoch ${epochText(b.peakEpoch)}) and ends at ${pct(b.endHeldOut, 0)} on the unseen ones`).join("; ")}; ${rising.length === 0 ? "no layer is still rising at the end" : `${layerList(rising)} ${rising.length > 1 ? "are" : "is"} still rising at the end`}. Layer 1 over layer ${f.depth}, start → end: mean ‖δ‖ ${num(g.delta.start)} → ${num(g.delta.end)}, ‖∂L/∂W‖ ${num(g.weightGrad.start)} → ${num(g.weightGrad.end)}.`,
     `**Per unit (§6).** ${f.stuckUnits} of ${f.units} units are stuck.`,
     `**Recipe (§8).** ${sweepTakeaway}`,
     "Whether passes over a point cause its saturation is measured directly in notebook 03-causal; notebook 06 states the answer, from these findings and 03's.",
