@@ -128,6 +128,13 @@ test("small helpers: relative gap, Pearson, per-class means, low share, stuck un
   ] } as unknown as ProbeSnapshot;
   assert.ok(Math.abs(ch.lowShare(snap) - (2 + 3) / (3 + 3)) < 1e-12);
   assert.deepEqual(ch.stuckUnits(snap), { stuck: 3, units: 40 });
+  // The unit table names the stuck rule from STUCK_FRACTION, and a correlation without variation says so.
+  const units = (perUnit: number[]) => ({ stuckLow: 0, stuckHigh: 0, inputDependent: 0, neverSaturated: perUnit.length, perUnit });
+  const unitSnap = (perUnit: number[]) => ({ layers: [{ layer: 1, width: perUnit.length, units: units(perUnit) }] }) as unknown as ProbeSnapshot;
+  const flatRow = views.unitRows(unitSnap([0, 0, 0]), unitSnap([0, 0.1, 0]))[0];
+  assert.equal(flatRow[`stuck low (≥ ${Math.round(100 * ch.STUCK_FRACTION)}% of points)`], 0);
+  assert.equal(flatRow["per-unit saturation: corr(training, unseen)"], "undefined: no variation");
+  assert.equal(views.unitRows(unitSnap([0, 0.5, 1]), unitSnap([0, 0.25, 0.5]))[0]["per-unit saturation: corr(training, unseen)"], 1);
 });
 
 const tinyExperiment = (name: string): ExperimentConfig => ({

@@ -16,7 +16,7 @@ import * as plot from "../display/plot";
 import type { PlotlyFigure } from "../display/plot";
 import type { Row } from "../display/table";
 import { count, intervalPp, layerList, pct, pp } from "../display/text";
-import { SplitComparison, lowShare, maxRelativeGap, meanByClass, pearson, perLayer, stuckUnits } from "./activations";
+import { STUCK_FRACTION, SplitComparison, lowShare, maxRelativeGap, meanByClass, pearson, perLayer, stuckUnits } from "./activations";
 
 /** A figure and its one-line takeaway: `plot.show(s.figure, s)`. */
 export interface Shown {
@@ -323,9 +323,12 @@ export function unitImage(model: Mlp, hv: HiddenValues, p: ProbeSnapshot, labels
   const dependent = p.layers.reduce((s, L) => s + (L.units?.inputDependent ?? 0), 0);
   return {
     figure,
-    takeaway: `${stuck} of ${units} hidden units are stuck (saturated on ≥ 99% of the ${count(hv.n)} training probe points); ${dependent} are saturated on some points and not on others.`,
+    takeaway: `${stuck} of ${units} hidden units are stuck (saturated on ≥ ${pct(STUCK_FRACTION, 0)} of the ${count(hv.n)} training probe points); ${dependent} are saturated on some points and not on others.`,
   };
 }
+
+/** A correlation, or why there is none (no unit varies when none is ever saturated). */
+const corrCell = (r: number) => (Number.isFinite(r) ? Number(r.toFixed(4)) : "undefined: no variation");
 
 export function unitRows(pT: ProbeSnapshot, pH: ProbeSnapshot): Row[] {
   return pT.layers.map((L, l) => {
@@ -333,12 +336,12 @@ export function unitRows(pT: ProbeSnapshot, pH: ProbeSnapshot): Row[] {
     return {
       layer: L.layer,
       units: L.width,
-      "stuck low (≥ 99% of points)": u.stuckLow,
+      [`stuck low (≥ ${pct(STUCK_FRACTION, 0)} of points)`]: u.stuckLow,
       "stuck high": u.stuckHigh,
       "input-dependent": u.inputDependent,
       "never saturated": u.neverSaturated,
       "saturated on > half the points": u.perUnit.filter((f) => f > 0.5).length,
-      "per-unit saturation: corr(training, unseen)": Number(pearson(u.perUnit, uh.perUnit).toFixed(4)),
+      "per-unit saturation: corr(training, unseen)": corrCell(pearson(u.perUnit, uh.perUnit)),
       "largest per-unit |training − unseen| (pp)": Number((100 * Math.max(...u.perUnit.map((f, j) => Math.abs(f - uh.perUnit[j])))).toFixed(1)),
     };
   });

@@ -161,7 +161,7 @@ export function glorotProse(gb: PublishedTable, shapeset: Experiment, mnist: Exp
   const sig = gb.rows.find((r) => r.activation === "sigmoid" && r.init === "standard")!;
   return [
     `**Their words.** ${gb.quotes.figure2Caption} ${gb.quotes.figure2Setting} ${gb.quotes.depthFive}`,
-    `**Table 1** (${gb.caption}) gives their sigmoid network ${sig.byDataset.shapeset}% test error on Shapeset-3×2 — the failure their §3.1 describes — and ${sig.byDataset.mnist}% on MNIST. ${gb.quotes.bestDepth}`,
+    `**Table 1** (${gb.caption}) gives their sigmoid network (${gb.setup.hiddenLayers} hidden layers) ${sig.byDataset.shapeset}% test error on Shapeset-3×2, beside their §3.1 remark on the depth-five sigmoid model quoted above, and ${sig.byDataset.mnist}% on MNIST. ${gb.quotes.bestDepth}`,
     `**Ours.** ${phaseText("Shapeset-3×2", shapeset)} ${phaseText("MNIST", mnist)} Our runs stop after ${count(shapeset.result.steps)} and ${count(mnist.result.steps)} SGD steps at a fixed learning rate, and they are **not online**: each image is seen once per epoch (${shapeset.config.train.epochs} epochs on Shapeset-3×2, ${mnist.config.train.epochs} on MNIST), where their Shapeset training was online, on examples sampled as needed (§2.1). Notebook 03-causal runs the online control (every step on fresh images) against repeated passes.`,
   ];
 }

@@ -276,7 +276,13 @@ export function replayCheck(probes: Probes, trace: { readonly steps: readonly nu
 
 // ------------------------------------------------------------------ §6 per unit and per class
 
-/** Units saturated (on one side) on ≥ 99% of the probe points, over all hidden layers. */
+/**
+ * A unit is "stuck" when it is saturated on one side on at least this share of the probe
+ * points (passed to lab.probe as `stuckFraction`; its default is the same value).
+ */
+export const STUCK_FRACTION = 0.99;
+
+/** Units saturated (on one side) on at least the probe's stuck fraction of the points, over all hidden layers. */
 export function stuckUnits(p: ProbeSnapshot): { stuck: number; units: number } {
   return {
     stuck: p.layers.reduce((s, L) => s + (L.units ? L.units.stuckLow + L.units.stuckHigh : 0), 0),
