@@ -323,7 +323,7 @@ export function unitImage(model: Mlp, hv: HiddenValues, p: ProbeSnapshot, labels
   const dependent = p.layers.reduce((s, L) => s + (L.units?.inputDependent ?? 0), 0);
   return {
     figure,
-    takeaway: `${stuck} of ${units} hidden units are stuck (saturated on ≥ ${pct(STUCK_FRACTION, 0)} of the ${count(hv.n)} training probe points); ${dependent} are saturated on some points and not on others.`,
+    takeaway: `${count(stuck)} of ${count(units)} hidden units are stuck (saturated on ≥ ${pct(STUCK_FRACTION, 0)} of the ${count(hv.n)} training probe points); ${dependent} are saturated on some points and not on others.`,
   };
 }
 

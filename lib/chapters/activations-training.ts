@@ -299,7 +299,9 @@ export function typicalSigmoid(trace: TrainingTrace, hvTrain: HiddenValues, eps:
     const end = Array.from(zPercentiles(hvTrain.z[layer - 1], hvTrain.n, hvTrain.widths[layer - 1], P, [unit]));
     const fig = plot.line({ title: `layer ${layer}, unit ${unit}`, x: { label: "training time", unit: "epochs" }, y: { label: "input z of the unit", unit: "pre-activation" }, series: P.map((p, k) => ({ name: `${p}th percentile`, x: trace.epochs, y: over[k] })) });
     P.forEach((p, k) => fig.data.push({ type: "scatter", mode: "markers", name: `${p}th, end (epoch ${passes})`, x: [passes], y: [end[k]], marker: { color: plot.PALETTE[k], size: 9, symbol: "diamond" }, showlegend: false }));
-    const text = `layer ${layer} unit ${unit}: percentiles ${P.join("/")} of z go from ${over.map((r) => r[0].toFixed(1)).join("/")} at the start to ${over.map((r) => r[T - 1].toFixed(1)).join("/")} at epoch ${epochText(trace.epochs[T - 1])} and ${end.map((v) => v.toFixed(1)).join("/")} at the end`;
+    // One decimal is enough for z against the edge ±ln(1/ε − 1); a value that rounds to zero prints without a sign.
+    const z = (v: number) => (Math.abs(v) < 0.05 ? "0.0" : v.toFixed(1).replace("-", "−"));
+    const text = `layer ${layer} unit ${unit}: percentiles ${P.join("/")} of z go from ${over.map((r) => z(r[0])).join("/")} at the start to ${over.map((r) => z(r[T - 1])).join("/")} at epoch ${epochText(trace.epochs[T - 1])} and ${end.map(z).join("/")} at the end`;
     return { fig, text };
   };
   const top = unitOf(depth), first = unitOf(1);
@@ -359,7 +361,7 @@ export function measuredSummary(f: ActivationFindings, sweepTakeaway: string): s
     `**Per layer (§2).** Saturated: ${f.saturationTrain.map((s) => pct(s)).join(" · ")} of the entries on the training probe points, layers 1–${f.depth}${any ? `; ${pct(f.lowShare, 0)} of the saturated entries are near 0` : ""}.`,
     `**Training against unseen points (§3).** ${count(f.comparePoints)} points per set; the unseen ones are ${f.heldOutSource}. Training − unseen per layer: ${f.trainMinusHeldOut.map((x) => intervalPp(x, 2)).join(" · ")}; ${gapLayers.length === 0 ? "no interval excludes 0" : `the interval excludes 0 in ${layerList(gapLayers)}`}. Unseen training-file − test-file points: ${fileLayers.length === 0 ? "no interval excludes 0" : `the interval excludes 0 in ${layerList(fileLayers)}`}.`,
     `**Over training (§4).** ${f.topPeak.saturation > 0 ? `The top layer peaked at ${pct(f.topPeak.saturation, 0)} at epoch ${epochText(f.topPeak.epoch)} (held-out accuracy ${pct(f.topPeak.heldOutAccuracy, 0)}) and ends at ${pct(f.buildUp[f.depth - 1].end, 0)}` : "The top layer had no saturated entry at any probe time"}; ${[f.buildUp[0], f.buildUp[f.depth - 1]].map((b) => `layer ${b.layer} went from ${pct(b.start, 0)} to ${pct(b.end, 0)} on the training probe points (its own peak ${pct(b.peak, 0)}, epoch ${epochText(b.peakEpoch)}) and ends at ${pct(b.endHeldOut, 0)} on the unseen ones`).join("; ")}; ${rising.length === 0 ? "no layer is still rising at the end" : `${layerList(rising)} ${rising.length > 1 ? "are" : "is"} still rising at the end`}. Layer 1 over layer ${f.depth}, start → end: mean ‖δ‖ ${num(g.delta.start)} → ${num(g.delta.end)}, ‖∂L/∂W‖ ${num(g.weightGrad.start)} → ${num(g.weightGrad.end)}.`,
-    `**Per unit (§6).** ${f.stuckUnits} of ${f.units} units are stuck.`,
+    `**Per unit (§6).** ${count(f.stuckUnits)} of ${count(f.units)} units are stuck.`,
     `**Recipe (§8).** ${sweepTakeaway}`,
     "Whether passes over a point cause its saturation is measured directly in notebook 03-causal; notebook 06 states the answer, from these findings and 03's.",
   ];
