@@ -38,6 +38,12 @@ const ACT: ActivationFindings = {
   memorising: [{ gapTop: iv(0.027, 0.01), train: 1, test: 0.9 }],
   reference: [{ gapTop: iv(0.002, 0.01) }],
   sweep: { runs: 12, maxLayerMin: 0.01, maxLayerMax: 0.99, gapMin: -0.004, gapMax: 0.01 },
+  heldOutSource: "unseen images of MNIST's training file (the random split), never trained on",
+  trainMinusHeldOutFlat: [iv(0.002), iv(-0.0001), iv(0.001), iv(0.001), iv(0.001)],
+  trainMinusTestFile: [iv(-0.006), iv(0), iv(0.001), iv(0.001), iv(0.001)],
+  heldOutMinusTestFile: [iv(-0.008), iv(0), iv(0), iv(0), iv(0)],
+  buildUp: [0.461, 0.0045, 0.031, 0.071, 0.291].map((end, l) => ({ layer: l + 1, start: 0, atTopPeak: 0.01, end, peak: l === 4 ? 0.998 : end, peakEpoch: l === 4 ? 1.25 : 10, lastEpochChange: l === 0 ? 0.03 : 0, trend: l === 0 ? ("rising" as const) : ("level" as const), endHeldOut: end, trendHeldOut: l === 0 ? ("rising" as const) : ("level" as const) })),
+  gradientRatios: { delta: { start: 0.01, atTopPeak: 0.001, end: 0.5 }, weightGrad: { start: 1.2, atTopPeak: 0.8, end: 2 } },
 };
 const BOUND: BoundFindings = {
   depth: 5, derivativeCheck: { points: 60001, maxError: 3e-9 }, boundHeld: true,

@@ -122,11 +122,11 @@ test("07-playground: training points against fresh points, per layer with interv
   assert.match(text, /(training points more saturated|fresh points more saturated|no difference resolved|the same on every resample) in layer/);
 });
 
-test("02-activations: saturation fractions are fractions of the probe set, a CI per layer, and the answer cell is computed", async (t) => {
+test("02-activations: fractions of the probe set, the random-split comparison with intervals, per-layer build-up, and the closing cell computed", async (t) => {
   if (!runs.has("02-activations.ipynb")) return t.skip("no 02-activations notebook");
   const r = await runs.get("02-activations.ipynb")!;
   const rec = readFindings("02-activations", path.join(OUT, "cache"));
-  const p = rec.parameters as { width: number; depth: number; probePoints: number };
+  const p = rec.parameters as { width: number; depth: number; probePoints: number; comparePoints: number; sweepSeeds: number[] };
   const f = rec.findings;
   assert.equal(f.saturationTrain.length, p.depth);
   assert.equal(f.saturationHeldOut.length, p.depth);
@@ -134,11 +134,27 @@ test("02-activations: saturation fractions are fractions of the probe set, a CI 
     const entries = s * p.probePoints * p.width; // a count of saturated (point, unit) entries
     assert.ok(s >= 0 && s <= 1 && Math.abs(entries - Math.round(entries)) < 1e-6 * p.probePoints * p.width, `saturation ${s} is not k / (${p.probePoints} × ${p.width})`);
   }
-  assert.equal(f.trainMinusHeldOut.length, p.depth, "one interval per layer");
-  for (const g of f.trainMinusHeldOut) assert.ok(g.low <= g.diff && g.diff <= g.high, `interval ${JSON.stringify(g)}`);
+  // The large comparison: the quick profile's comparePoints per set, against unseen training-file images, with the test-file checks.
+  assert.equal(f.comparePoints, p.comparePoints);
+  assert.match(f.heldOutSource, /unseen images of MNIST's training file/);
+  for (const ivs of [f.trainMinusHeldOut, f.trainMinusHeldOutFlat, f.trainMinusTestFile, f.heldOutMinusTestFile]) {
+    assert.equal(ivs.length, p.depth, "one interval per layer");
+    for (const g of ivs) assert.ok(g.low <= g.diff && g.diff <= g.high, `interval ${JSON.stringify(g)}`);
+  }
+  // For the sigmoid the flat measure at 4ε(1 − ε) selects the ε entries: the two comparisons agree.
+  f.trainMinusHeldOut.forEach((g, l) => assert.ok(Math.abs(g.diff - f.trainMinusHeldOutFlat[l].diff) < 1e-12, `layer ${l + 1}: flat and ε differ`));
+  assert.equal(f.buildUp.length, p.depth);
+  for (const b of f.buildUp) assert.ok(["rising", "level", "falling"].includes(b.trend) && b.peak >= Math.max(b.start, b.end, b.atTopPeak) - 1e-12);
+  assert.equal(f.buildUp[p.depth - 1].peak, f.topPeak.saturation, "the top layer's own peak is the top peak");
+  assert.ok(Number.isFinite(f.gradientRatios.delta.start) && Number.isFinite(f.gradientRatios.weightGrad.end));
+  assert.deepEqual([f.memorising, f.reference], [[], []], "no confounded memorisation rows (03-causal measures the passes)");
+  assert.equal(f.sweep.runs, 8 * p.sweepSeeds.length, "every sweep row ran (none diverged in the quick profile)");
   assert.ok(f.lowShare >= 0 && f.lowShare <= 1);
   assert.ok(f.stuckUnits >= 0 && f.stuckUnits <= f.units && f.units === p.depth * p.width);
-  assert.match(textOf(r), /\*\*(Partly|Mostly not)[^*]*\*\* In the trained \d+-layer network/);
+  const text = textOf(r);
+  assert.match(text, /<strong>What this run measured<\/strong> \(\d+ hidden sigmoid layers, \d+\.\d% test accuracy after \d+ passes/);
+  assert.doesNotMatch(text, /<strong>(Partly|Mostly not|Yes|No)\b/, "02 states no headline verdict: 06 does");
+  assert.match(text, /Layer 1, ε = 0\.01: by hand ([+−]\d+\.\d{3} pp \[[+−]\d+\.\d{3}, [+−]\d+\.\d{3}\]); lab\.compareSets \1\./, "the bootstrap written out reproduces the library's interval");
 });
 
 test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {

@@ -85,26 +85,77 @@ export interface ActivationFindings {
   readonly depth: number;
   readonly testAccuracy: number;
   readonly passes: number;
-  /** Saturated fraction per layer on the probe's training points, and on held-out points. */
+  /** Saturated fraction per layer on the training probe points, and on the held-out probe points (unseen training-file images). */
   readonly saturationTrain: readonly number[];
   readonly saturationHeldOut: readonly number[];
   /** Share of saturated entries that are near 0 (rather than 1), over all layers. */
   readonly lowShare: number;
-  /** Training − held-out saturation per layer on the large comparison, with its 95% interval. */
+  /**
+   * Training − held-out saturation per layer on the large comparison, with its 95% interval: `comparePoints`
+   * random training images against as many unseen training-file images (see `heldOutSource`).
+   */
   readonly comparePoints: number;
   readonly trainMinusHeldOut: readonly Interval[];
-  /** The largest |difference| relative to the layer's saturation level. */
+  /** The largest |difference| relative to the layer's saturation level (the larger of the two set means; 0 where both are 0). */
   readonly maxRelativeGap: number;
   /** The top layer's most saturated moment during training. */
   readonly topPeak: { readonly saturation: number; readonly epoch: number; readonly heldOutAccuracy: number };
   readonly stuckUnits: number;
   readonly units: number;
-  /** The memorising network (a tenth of the images, ten times the passes): top-layer gap per seed, with accuracies. */
+  /**
+   * Empty since 02 no longer runs a memorisation contrast (it changed the images, the passes and the
+   * network at once); notebook 03-causal measures the passes properly. Kept for 06's reader.
+   */
   readonly memorising: readonly { readonly gapTop: Interval; readonly train: number; readonly test: number }[];
-  /** The same 3-layer network with ten times fewer passes. */
+  /** Empty, like `memorising`. */
   readonly reference: readonly { readonly gapTop: Interval }[];
   /** Across the sensitivity sweep: the most saturated layer's fraction, min and max; the all-layer gap, min and max. */
   readonly sweep: { readonly runs: number; readonly maxLayerMin: number; readonly maxLayerMax: number; readonly gapMin: number; readonly gapMax: number };
+  /**
+   * Where the held-out points of `trainMinusHeldOut` and `saturationHeldOut` come from: unseen images of
+   * the training file (the random split), never trained on.
+   */
+  readonly heldOutSource: string;
+  /** The same comparison as `trainMinusHeldOut` with the activation-neutral flat measure (f'(z)/max f' < 4ε(1 − ε)). */
+  readonly trainMinusHeldOutFlat: readonly Interval[];
+  /** The test-file check (other writers than the training file), per layer at ε: training − test-file, unseen training-file − test-file. */
+  readonly trainMinusTestFile: readonly Interval[];
+  readonly heldOutMinusTestFile: readonly Interval[];
+  /** Saturation over training, per hidden layer (from the probe records of the question run). */
+  readonly buildUp: readonly LayerBuildUp[];
+  /** Layer 1 / top layer of the mean ‖δ‖ and of ‖∂L/∂W‖ (training probe points), at the start, at the top layer's peak, at the end. */
+  readonly gradientRatios: {
+    readonly delta: TimesOfRun;
+    readonly weightGrad: TimesOfRun;
+  };
+}
+
+/** A quantity at the start of training, at the top layer's most saturated moment, and at the end. */
+export interface TimesOfRun {
+  readonly start: number;
+  readonly atTopPeak: number;
+  readonly end: number;
+}
+
+/** A layer's saturation over the last epoch(s) of a run: rising, level or falling (rule: lib/chapters/activations BUILD_UP_RULES). */
+export type Trend = "rising" | "level" | "falling";
+
+/** One hidden layer's saturation at ε over the question run, on the training probe points (and the held-out ones at the end). */
+export interface LayerBuildUp {
+  readonly layer: number;
+  readonly start: number;
+  /** At the top layer's most saturated moment (`topPeak.epoch`). */
+  readonly atTopPeak: number;
+  readonly end: number;
+  /** Its own most saturated moment. */
+  readonly peak: number;
+  readonly peakEpoch: number;
+  /** end − the value one epoch before the end, and what the rule calls it. */
+  readonly lastEpochChange: number;
+  readonly trend: Trend;
+  /** The same on the held-out probe points. */
+  readonly endHeldOut: number;
+  readonly trendHeldOut: Trend;
 }
 
 /** 04-bound: the 1/4 argument measured. */
