@@ -107,6 +107,36 @@ test("02-activations: saturation fractions are fractions of the probe set, a CI 
   assert.match(textOf(r), /\*\*(Partly|Mostly not)[^*]*\*\* In the trained \d+-layer network/);
 });
 
+test("04-bound: the bound held, the findings carry both crossings and the plateau reading, and the prose says what the rule read", async (t) => {
+  if (!runs.has("04-bound.ipynb")) return t.skip("no 04-bound notebook");
+  const r = await runs.get("04-bound.ipynb")!;
+  const text = textOf(r);
+  const rec = readFindings("04-bound", path.join(OUT, "cache"));
+  const p = rec.parameters as { depth: number; sweepDepth: number; gains: number[] };
+  const f = rec.findings;
+  assert.equal(f.boundHeld, true, "‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ on every point (the notebook stops otherwise)");
+  assert.equal(f.trained.boundOverMeasured.length, p.depth);
+  for (const v of f.trained.boundOverMeasured) assert.ok(v >= 1, `bound/measured ${v} < 1`);
+  assert.ok(f.init.perLayer > 0 && f.init.perLayer < 1, `at init the error shrinks per layer (×${f.init.perLayer})`);
+  // Large weights: measured at initialisation only, and said so; both crossings inside the gains swept, or NaN.
+  assert.match(f.largeWeights.setting, /at initialisation/);
+  assert.equal(f.largeWeights.depth, p.sweepDepth);
+  for (const g of [f.largeWeights.crossOverGain, f.largeWeights.crossOverGainCentred, f.largeWeights.chiCrossGain, f.largeWeights.chiCrossGainCentred]) {
+    assert.ok(Number.isNaN(g) || (g >= Math.min(...p.gains) && g <= Math.max(...p.gains)), `crossing ${g} outside the gains`);
+  }
+  // The plateau: the recorded reading follows from the recorded numbers, and the prose says the same.
+  const pinned = f.plateau.topLowFraction >= 0.5 ? 0 : f.plateau.topHighFraction >= 0.5 ? 1 : null;
+  assert.equal(f.plateau.pinnedAt, pinned);
+  assert.equal(f.plateau.flat, f.plateau.topDerivativeMean < 0.01);
+  assert.match(text, pinned === null ? /its top layer is not pinned at either side/ : new RegExp(`pinned at h ≈ ${pinned}|leans on h ≈ ${pinned}`));
+  // The recursion by hand matches autodiff, in the table it printed (one row per hidden layer).
+  assert.match(text, /by hand in float64, against tfjs autodiff/);
+  // Issue 12: the notebook's cells hold at most ~400 lines of code.
+  const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", "04-bound.ipynb"), "utf8")) as { cells: { cell_type: string; source: string[] }[] };
+  const lines = nb.cells.filter((c) => c.cell_type === "code").reduce((n, c) => n + c.source.join("").split("\n").filter((l) => l.trim()).length, 0);
+  assert.ok(lines <= 400, `${lines} lines of code in 04's cells`);
+});
+
 test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {
   if (!runs.has("06-answer.ipynb")) return t.skip("no 06-answer notebook");
   const r = await runs.get("06-answer.ipynb")!;
