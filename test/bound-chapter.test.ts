@@ -145,3 +145,13 @@ test("summary and findings: from small real networks, no undefined or NaN in the
   assert.ok(prose.some((q) => q.includes(num(f.init.perLayer))), "the prose states the per-layer factor the findings record");
   for (const n of Object.values(nets)) n.dispose();
 });
+
+test("the sweep's prose and takeaway say '—' for a crossing outside the gains swept, never NaN", () => {
+  const pt = (gain: number, ratio: number): spectra.SweepPoint => ({ gain, ratio, boundRatio: (gain / 4) ** 3, saturation: 0.1, meanDerivative: 0.2, effDerivative: 0.21, chi: ratio ** (2 / 3) });
+  const sweep = { zero: [pt(1, 0.01), pt(2, 0.1)], centred: [pt(1, 0.02), pt(2, 0.3)] };
+  const s = spectra.summarizeSweep(sweep, 4);
+  assert.ok(Number.isNaN(s.ratioCross.zero) && Number.isNaN(s.chiCross.centred));
+  const words = [...spectra.dilemmaProse(s, 16, 10), spectra.sweepFigure(sweep, s, 16).takeaway, spectra.saturationFigure(sweep, s).takeaway];
+  for (const w of words) assert.doesNotMatch(w, /NaN|undefined/, w);
+  assert.match(words.join(" "), /not in this range/);
+});

@@ -106,6 +106,7 @@ export function summarizeSweep(sweep: Sweep, depth: number): SweepSummary {
 }
 
 const g = (v: number) => (Number.isFinite(v) ? `g ≈ ${num(v)}` : "— (not in this range)");
+const over4 = (v: number) => (Number.isFinite(v) ? num(v / 4) : "—");
 
 /** The ratio against g, with the bound and the mean-field prediction χ₁^((L−1)/2). */
 export function sweepFigure(sweep: Sweep, s: SweepSummary, width: number): Shown {
@@ -128,7 +129,7 @@ export function sweepFigure(sweep: Sweep, s: SweepSummary, width: number): Shown
     }),
     takeaway:
       `At g = ${s.smallest.gain} the error reaching layer 1 is ${num(s.smallest.ratio)} of the top's (bound ${num(s.smallest.boundRatio)}). ` +
-      `It stops shrinking at ${g(s.ratioCross.zero)} (biases 0) and ${g(s.ratioCross.centred)} (centred), ${nearFour(s.ratioCross.zero) && nearFour(s.ratioCross.centred) ? "both close to 4" : "not both at 4"}; χ₁ = g²·E[σ′²] crosses 1 at ${g(s.chiCross.zero)} and ${g(s.chiCross.centred)}. ` +
+      `It stops shrinking at ${g(s.ratioCross.zero)} with biases 0 and ${g(s.ratioCross.centred)} with centred biases (${over4(s.ratioCross.zero)} and ${over4(s.ratioCross.centred)} times the story's 4); χ₁ = g²·E[σ′²] crosses 1 at ${g(s.chiCross.zero)} and ${g(s.chiCross.centred)}. ` +
       `At g = ${s.largest.gain} the error ${s.largest.ratio > 1 ? "grows" : "changes"} ×${num(s.largest.ratio)} while the bound allows ×${num(s.largest.boundRatio)}.`,
   };
 }
@@ -176,7 +177,6 @@ export function sweepRows(sweep: Sweep): Row[] {
 }
 
 const agreement = (ok: boolean) => (ok ? `agree within ×${SUMMARY_RULES.crossingAgreement}` : `differ by more than ×${SUMMARY_RULES.crossingAgreement} (or one is outside the gains swept)`);
-const nearFour = (v: number) => crossingsAgree(v, 4);
 
 /** Two crossing gains agree when both exist and are within SUMMARY_RULES.crossingAgreement of each other. */
 export function crossingsAgree(a: number, b: number): boolean {
@@ -197,8 +197,8 @@ export function dilemmaProse(s: SweepSummary, width: number, points: number): st
     `**Order and chaos.** The mean-field χ₁ = g²·E[σ′(z)²], on the measured pre-activations, crosses 1 at ${g(s.chiCross.zero)} with biases 0 and ${g(s.chiCross.centred)} with centred biases; ‖δ₁‖/‖δ_L‖ reaches 1 at ${g(s.ratioCross.zero)} and ${g(s.ratioCross.centred)}. ` +
       `The two crossings ${agreement(agree("zero"))} with biases 0 and ${agreement(agree("centred"))} with centred biases: ` +
       `${agree("zero") && agree("centred") ? "here χ₁ < 1 (their ordered phase) is where the error vanished and χ₁ > 1 (chaotic) where it grew" : "χ₁ weighs every unit's σ′ alike while the error weighs the units δ flows through, and where those differ so do the crossings"}. ` +
-      `The story's 4 would be exact only if every z were 0 (σ′ = 1/4 everywhere, α = 1); the centred crossing is ${num(s.ratioCross.centred / 4)}× 4` +
-      (s.ratioCross.zero > s.ratioCross.centred ? `, the one with biases 0 ${num(s.ratioCross.zero / 4)}× 4: without centring, σ's mean of 1/2 shifts the pre-activations away from 0 and costs σ′.` : `.`),
+      `The story's 4 would be exact only if every z were 0 (σ′ = 1/4 everywhere, α = 1); the centred crossing is ${over4(s.ratioCross.centred)} times 4` +
+      (s.ratioCross.zero > s.ratioCross.centred ? `, the one with biases 0 ${over4(s.ratioCross.zero)} times: without centring, σ's mean of 1/2 shifts the pre-activations away from 0 and costs σ′.` : `.`),
   ];
 }
 
