@@ -15,7 +15,7 @@ import { forwardValues } from "../measure/deltas";
 import { zPercentiles } from "../measure/trace";
 import type { Job, JobKinds, JobProgress } from "../run/job";
 import { Mlp } from "../core/model";
-import { evaluate, train } from "../core/train";
+import { StopSignal, evaluate, train } from "../core/train";
 
 /** This module, as a job's `module` (relative to lib/). */
 export const JOB_MODULE = "chapters/fixes-jobs";
@@ -79,7 +79,7 @@ export function validationSplit(job: ValidationJob): { train: Dataset; validatio
   return splitTrainValidation(mnistSplit(spec).train, job.validationSize, job.splitSeed);
 }
 
-async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) => void): Promise<ValidationResult> {
+async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<ValidationResult> {
   const t0 = Date.now();
   const { train: part, validation } = validationSplit(job);
   const data = { train: part, test: validation, heldOut: null, probeTrain: validation, probeHeldOut: validation };
@@ -87,6 +87,7 @@ async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) =>
   const epochs = job.config.train.epochs;
   try {
     const r = await train(model, { train: part, test: validation }, { ...job.config.train, probeEverySteps: undefined, evalTrainSize: Math.min(500, part.n) }, {
+      signal,
       onStep: (s) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, samplesPerSec: s.samplesPerSec }),
     });
     const last = r.epochs[r.epochs.length - 1];
@@ -96,7 +97,7 @@ async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) =>
   }
 }
 
-async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Promise<TraceResult> {
+async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<TraceResult> {
   const t0 = Date.now();
   const data = loadData(job.config.data, job.config.probePoints ?? 1000);
   const { model } = buildModel(job.config, data);
@@ -109,6 +110,7 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Pr
   try {
     record(0);
     await train(model, { train: data.train }, { ...job.config.train, epochs, maxSteps: job.steps, probeEverySteps: undefined, evalTrainSize: 100 }, {
+      signal,
       onStep: (s) => {
         if (s.step % job.every === 0) record(s.step);
         onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: points[points.length - 1].testAccuracy, samplesPerSec: s.samplesPerSec });
@@ -132,6 +134,6 @@ export function unitInput(model: Mlp, points: Dataset, job: Pick<TraceJob, "laye
 
 
 export const JOBS: JobKinds = {
-  validation: (job, onProgress) => validationRun(job as ValidationJob, onProgress),
-  trace: (job, onProgress) => traceRun(job as TraceJob, onProgress),
+  validation: (job, onProgress, signal) => validationRun(job as ValidationJob, onProgress, signal),
+  trace: (job, onProgress, signal) => traceRun(job as TraceJob, onProgress, signal),
 };
