@@ -143,6 +143,13 @@ test("summary and findings: from small real networks, no undefined or NaN in the
   assert.equal(f.trained.boundOverMeasured.length, 3);
   assert.equal(f.isometry.spreadTanh, spectra.resultOf(jac, "tanh", 3).spectra.stats.log10Std);
   assert.ok(prose.some((q) => q.includes(num(f.init.perLayer))), "the prose states the per-layer factor the findings record");
+  // The isometry reading recorded for 06 is the rule applied to the recorded spreads, and the prose says the same.
+  const iso = f.isometry;
+  assert.equal(iso.nearIsometryCentred, bound.readIsometry(1, iso.spreadCentred, iso.spreadTanh).nearIsometry);
+  assert.equal(iso.nearIsometryZeroBias, bound.readIsometry(1, iso.spreadZeroBias, iso.spreadTanh).nearIsometry);
+  const zeroPara = prose.find((q) => q.startsWith("Pennington, Schoenholz & Ganguli's sigmoidal results are for odd"))!;
+  assert.match(zeroPara, iso.nearIsometryZeroBias ? /: critical and near isometry by the rule/ : /: critical and not near isometry by the rule — criticality, not isometry/);
+  assert.match(zeroPara, /our construction, not theirs/);
   for (const n of Object.values(nets)) n.dispose();
 });
 
@@ -154,4 +161,42 @@ test("the sweep's prose and takeaway say '—' for a crossing outside the gains 
   const words = [...spectra.dilemmaProse(s, 16, 10), spectra.sweepFigure(sweep, s, 16).takeaway, spectra.saturationFigure(sweep, s).takeaway];
   for (const w of words) assert.doesNotMatch(w, /NaN|undefined/, w);
   assert.match(words.join(" "), /not in this range/);
+});
+
+test("ISOMETRY_RULES: criticality and near isometry flip at their thresholds; the logistic σ with biases 0 reads 'criticality, not isometry'", () => {
+  const R = bound.ISOMETRY_RULES;
+  const tanh = 0.25; // exact in binary: R.spreadVsTanh × tanh / tanh is exactly the factor
+  assert.equal(bound.readIsometry(1, R.spreadVsTanh * tanh, tanh).nearIsometry, true);
+  assert.equal(bound.readIsometry(1, R.spreadVsTanh * tanh * 1.01, tanh).nearIsometry, false);
+  assert.ok(Math.abs(bound.readIsometry(1, 0.5, tanh).spreadOverTanh - 2) < 1e-12);
+  assert.equal(bound.readIsometry(R.critical * 0.999, 0.2, tanh).critical, true);
+  assert.equal(bound.readIsometry(1 / (R.critical * 0.999), 0.2, tanh).critical, true);
+  assert.equal(bound.readIsometry(R.critical * 1.01, 0.2, tanh).critical, false);
+  assert.equal(bound.readIsometry(1 / (R.critical * 1.01), 0.2, tanh).critical, false);
+  assert.equal(bound.readIsometry(NaN, 0.2, tanh).critical, false);
+  assert.throws(() => bound.readIsometry(1, 0.2, 0), /tanhSpread/);
+  assert.throws(() => bound.readIsometry(1, NaN, 0.2), /spread/);
+  assert.match(bound.isometryRulesText(), new RegExp(`×${R.critical} of 1.*${R.spreadVsTanh}× the orthogonal tanh`));
+  // SUMMARY_RULES.nearFour: the centred σ / tanh gain ratio "is about 4".
+  const f = bound.SUMMARY_RULES.nearFour;
+  assert.equal(bound.gainRatioNearFour(4 * f), true);
+  assert.equal(bound.gainRatioNearFour(4 / f), true);
+  assert.equal(bound.gainRatioNearFour(4 * f * 1.01), false);
+  assert.equal(bound.gainRatioNearFour(NaN), false);
+});
+
+test("the Jacobian takeaway and the closing prose say what ISOMETRY_RULES read, both ways", () => {
+  const stats = (meanSquared: number, log10Std: number) => ({ meanSquared, log10Std, mean: 1, median: 1, max: 2, zeroFraction: 0 });
+  const result = (key: spectra.JacobianCase["key"], gain: number | null, meanSquared: number, spread: number): spectra.JacobianResult =>
+    ({ case: spectra.JACOBIAN_CASES.find((c) => c.key === key)!, depth: 10, gain, spectra: { stats: stats(meanSquared, spread) } }) as unknown as spectra.JacobianResult;
+  const jac = (centred: number, zero: number) => [
+    result("standard", null, 1e-12, 2.5), result("normalized", null, 1e-9, 2.5), result("gauss-c", 4.8, 1, 2.2),
+    result("orth", 10, 1, zero), result("orth-c", 4.6, 1, centred), result("tanh", 1.1, 1, 0.25), result("relu", 1.4, 1, 1),
+  ];
+  const near = spectra.spectraTakeaway(jac(0.5, 3.4), 10);
+  assert.match(near, /centred biases \(g\* = 4\.60; 2\.00× tanh's: near isometry\)/);
+  assert.match(near, /biases 0 \(g\* = 10\.0; 13\.6× tanh's: not near isometry\)/);
+  const far = spectra.spectraTakeaway(jac(1.0, 3.4), 10);
+  assert.match(far, /centred biases \(g\* = 4\.60; 4\.00× tanh's: not near isometry\)/);
+  assert.equal(spectra.isometryOf(jac(0.5, 0.6), "orth", 10).nearIsometry, true, "a zero-bias spread within the factor reads as near isometry");
 });

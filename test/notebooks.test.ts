@@ -11,6 +11,7 @@ import * as path from "path";
 import { runNotebook, RunResult } from "../lib/runner";
 import { ensureLibBuilt } from "../lib/runner/build-lib";
 import { readFindings } from "../lib/run/findings";
+import { ISOMETRY_RULES } from "../lib/chapters/bound";
 
 const ROOT = path.resolve(__dirname, "..");
 const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
@@ -129,6 +130,11 @@ test("04-bound: the bound held, the findings carry both crossings and the platea
   assert.equal(f.plateau.pinnedAt, pinned);
   assert.equal(f.plateau.flat, f.plateau.topDerivativeMean < 0.01);
   assert.match(text, pinned === null ? /its top layer is not pinned at either side/ : new RegExp(`pinned at h ≈ ${pinned}|leans on h ≈ ${pinned}`));
+  // Isometry: the recorded reading is ISOMETRY_RULES on the recorded spreads, and the closing prose says it.
+  const iso = f.isometry;
+  assert.equal(iso.nearIsometryZeroBias, iso.spreadZeroBias <= ISOMETRY_RULES.spreadVsTanh * iso.spreadTanh);
+  assert.equal(iso.nearIsometryCentred, iso.spreadCentred <= ISOMETRY_RULES.spreadVsTanh * iso.spreadTanh);
+  assert.match(text, iso.nearIsometryZeroBias ? /With biases 0 it reaches .*: critical and near isometry by the rule/ : /With biases 0 it reaches .*: critical and not near isometry by the rule — criticality, not isometry/);
   // The recursion by hand matches autodiff, in the table it printed (one row per hidden layer).
   assert.match(text, /by hand in float64, against tfjs autodiff/);
   // Issue 12: the notebook's cells hold at most ~400 lines of code.

@@ -15,7 +15,7 @@ import { glorotBengioJacobian } from "../data/published";
 import type { Row } from "../display/table";
 import * as plot from "../display/plot";
 import { num, pct } from "../display/text";
-import { SUMMARY_RULES, Shown, verify } from "./bound";
+import { ISOMETRY_RULES, SUMMARY_RULES, Shown, isometryRulesText, readIsometry, verify, withinFactor } from "./bound";
 
 // ------------------------------------------------------------ §5: networks with prescribed spectral norms
 
@@ -180,7 +180,7 @@ const agreement = (ok: boolean) => (ok ? `agree within ×${SUMMARY_RULES.crossin
 
 /** Two crossing gains agree when both exist and are within SUMMARY_RULES.crossingAgreement of each other. */
 export function crossingsAgree(a: number, b: number): boolean {
-  return Number.isFinite(a) && Number.isFinite(b) && Math.max(a / b, b / a) <= SUMMARY_RULES.crossingAgreement;
+  return withinFactor(a, b, SUMMARY_RULES.crossingAgreement);
 }
 
 /** The dilemma of large and small weights, as this sweep measured it (at initialisation, orthogonal W only). */
@@ -195,7 +195,7 @@ export function dilemmaProse(s: SweepSummary, width: number, points: number): st
         ? `yet ‖δ_1‖/‖δ_${L}‖ = ${num(hi.ratio)}: at initialisation the error **grows** on its way down instead of vanishing. What multiplies ‖δ‖ is σ′_eff, a δ-weighted root-mean-square of σ′ (${num(hi.effDerivative)} here, ${num(hi.effDerivative / hi.meanDerivative)}× the mean), and it falls like g^${num(s.slope)}, so g·σ′_eff = ${num(hi.gain * hi.effDerivative)} ${hi.gain * hi.effDerivative > 1 ? ">" : "≤"} 1 per layer.`
         : `and ‖δ_1‖/‖δ_${L}‖ = ${num(hi.ratio)}: here saturation does keep the error from reaching layer 1.`),
     `**Order and chaos.** The mean-field χ₁ = g²·E[σ′(z)²], on the measured pre-activations, crosses 1 at ${g(s.chiCross.zero)} with biases 0 and ${g(s.chiCross.centred)} with centred biases; ‖δ₁‖/‖δ_L‖ reaches 1 at ${g(s.ratioCross.zero)} and ${g(s.ratioCross.centred)}. ` +
-      `The two crossings ${agreement(agree("zero"))} with biases 0 and ${agreement(agree("centred"))} with centred biases: ` +
+      (agree("zero") === agree("centred") ? `The two crossings ${agreement(agree("zero"))} for both bias choices: ` : `The two crossings ${agreement(agree("zero"))} with biases 0 and ${agreement(agree("centred"))} with centred biases: `) +
       `${agree("zero") && agree("centred") ? "here χ₁ < 1 (their ordered phase) is where the error vanished and χ₁ > 1 (chaotic) where it grew" : "χ₁ weighs every unit's σ′ alike while the error weighs the units δ flows through, and where those differ so do the crossings"}. ` +
       `The story's 4 would be exact only if every z were 0 (σ′ = 1/4 everywhere, α = 1); the centred crossing is ${over4(s.ratioCross.centred)} times 4` +
       (s.ratioCross.zero > s.ratioCross.centred ? `, the one with biases 0 ${over4(s.ratioCross.zero)} times: without centring, σ's mean of 1/2 shifts the pre-activations away from 0 and costs σ′.` : `.`),
@@ -234,11 +234,11 @@ export interface JacobianResult {
   readonly spectra: JacobianSpectra;
 }
 
-/** One case at one depth, with the search's claims checked: it bracketed mean σ² = 1, and the spectrum's mean σ² is within ×1.3 of 1. */
+/** One case at one depth, with the search's claims checked: it bracketed mean σ² = 1, and the spectrum is critical by ISOMETRY_RULES. */
 export function jacobianResult(c: JacobianCase, depth: number, iso: IsometryGain | null, spectra: JacobianSpectra): JacobianResult {
   if (iso) {
     verify(iso.bracketed, `${c.label}, depth ${depth}: the mean squared singular value never crosses 1 for gains ${c.grid!.join(", ")} (values ${iso.scanned.map((s) => num(s.value)).join(", ")})`);
-    verify(Math.abs(Math.log(spectra.stats.meanSquared)) < Math.log(1.3), `${c.label}, depth ${depth}: mean σ² = ${spectra.stats.meanSquared} at the searched gain ${iso.gain}`);
+    verify(withinFactor(spectra.stats.meanSquared, 1, ISOMETRY_RULES.critical), `${c.label}, depth ${depth}: mean σ² = ${spectra.stats.meanSquared} at the searched gain ${iso.gain}, not within ×${ISOMETRY_RULES.critical} of 1`);
   }
   return { case: c, depth, gain: iso ? iso.gain : null, spectra };
 }
@@ -249,14 +249,24 @@ export function resultOf(rs: readonly JacobianResult[], key: JacobianCase["key"]
   return r;
 }
 
+/** Criticality and isometry of one searched case against the orthogonal tanh net at the same depth (ISOMETRY_RULES). */
+export function isometryOf(rs: readonly JacobianResult[], key: JacobianCase["key"], depth: number) {
+  const s = resultOf(rs, key, depth).spectra.stats;
+  return readIsometry(s.meanSquared, s.log10Std, resultOf(rs, "tanh", depth).spectra.stats.log10Std);
+}
+
 /** How the deepest spectra read: criticality (mean σ² = 1) for all searched cases; the spread says how close to isometry. */
 export function spectraTakeaway(rs: readonly JacobianResult[], depth: number): string {
   const at = (k: JacobianCase["key"]) => resultOf(rs, k, depth);
   const spread = (k: JacobianCase["key"]) => num(at(k).spectra.stats.log10Std);
+  const near = (k: JacobianCase["key"]) => {
+    const r = isometryOf(rs, k, depth);
+    return `${num(r.spreadOverTanh)}× tanh's: ${r.nearIsometry ? "near isometry" : "not near isometry"}`;
+  };
   return `At L = ${depth}: mean σ² is ${num(at("standard").spectra.stats.meanSquared)} (standard) and ${num(at("normalized").spectra.stats.meanSquared)} (normalized). ` +
-    `At mean σ² = 1 the spread (std of log₁₀ σ) is ${spread("tanh")} for tanh (orthogonal), ${spread("orth-c")} for σ orthogonal with our centred biases (g* = ${num(at("orth-c").gain!)}), ${spread("gauss-c")} for Gaussian + centred, ` +
-    `and ${spread("orth")} for σ orthogonal with biases 0 (g* = ${num(at("orth").gain!)}): ${num(at("orth").spectra.stats.log10Std / at("orth-c").spectra.stats.log10Std)}× the centred spread. ` +
-    `ReLU has ${pct(at("relu").spectra.stats.zeroFraction)} zero singular values (values below 10⁻¹² × the largest are left out of the histograms; the table counts them).`;
+    `At mean σ² = 1 the spread (std of log₁₀ σ) is ${spread("tanh")} for tanh (orthogonal), ${spread("orth-c")} for σ orthogonal with our centred biases (g* = ${num(at("orth-c").gain!)}; ${near("orth-c")}), ${spread("gauss-c")} for Gaussian + centred (${near("gauss-c")}), ` +
+    `and ${spread("orth")} for σ orthogonal with biases 0 (g* = ${num(at("orth").gain!)}; ${near("orth")}). ` +
+    `ReLU has ${pct(at("relu").spectra.stats.zeroFraction)} zero singular values (values below 10⁻¹² × the largest are left out of the histograms; the table counts them). ${isometryRulesText()}`;
 }
 
 export function spectraFigure(rs: readonly JacobianResult[], width: number, points: number): Shown {

@@ -456,7 +456,51 @@ export const SUMMARY_RULES = {
   vanished: 0.1,
   /** Two gains at which different measures cross 1 "agree" when within this factor of each other. */
   crossingAgreement: 1.25,
+  /** The ratio of two searched gains (centred σ over tanh) "is about 4" when within this factor of 4. */
+  nearFour: 1.25,
 } as const;
+
+/** a and b are both finite and positive, and within a factor f of each other. */
+export function withinFactor(a: number, b: number, f: number): boolean {
+  return Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 && Math.max(a / b, b / a) <= f;
+}
+
+/** Section 1's identity predicts a gain ratio of 4 between a centred sigmoid net and a tanh net (where every z ≈ 0). */
+export function gainRatioNearFour(ratio: number, rules: typeof SUMMARY_RULES = SUMMARY_RULES): boolean {
+  return withinFactor(ratio, 4, rules.nearFour);
+}
+
+/**
+ * Pennington, Schoenholz & Ganguli (2017) separate two conditions on the input–output Jacobian J: criticality (mean
+ * squared singular value O(1); our search aims at exactly 1) and dynamical isometry (all singular values
+ * concentrated near 1). Their sigmoidal results are for odd, tanh-like units, so the reference for "near isometry"
+ * is the orthogonal tanh net at the same depth: the rule compares spreads (std of log₁₀ σ) with its spread.
+ */
+export const ISOMETRY_RULES = {
+  /** Critical: the mean squared singular value of J within this factor of 1. */
+  critical: 1.3,
+  /** Near isometry: a spread at most this multiple of the orthogonal tanh net's spread at the same depth. */
+  spreadVsTanh: 3,
+} as const;
+
+export interface IsometryReading {
+  readonly critical: boolean;
+  readonly nearIsometry: boolean;
+  /** The spread over the tanh net's. */
+  readonly spreadOverTanh: number;
+}
+
+export function readIsometry(meanSquared: number, spread: number, tanhSpread: number, rules: typeof ISOMETRY_RULES = ISOMETRY_RULES): IsometryReading {
+  if (!(Number.isFinite(tanhSpread) && tanhSpread > 0)) throw new ConfigError("tanhSpread", tanhSpread, "the orthogonal tanh net's spread, a positive number (std of log₁₀ σ)");
+  if (!(Number.isFinite(spread) && spread >= 0)) throw new ConfigError("spread", spread, "a spread ≥ 0 (std of log₁₀ σ)");
+  const spreadOverTanh = spread / tanhSpread;
+  return { critical: withinFactor(meanSquared, 1, rules.critical), nearIsometry: spreadOverTanh <= rules.spreadVsTanh, spreadOverTanh };
+}
+
+/** The rule in words, printed under the sentences it produced. */
+export function isometryRulesText(r: typeof ISOMETRY_RULES = ISOMETRY_RULES): string {
+  return `(The rule: "criticality" when the mean squared singular value of J is within ×${r.critical} of 1; "near isometry" when the spread, the std of log₁₀ σ, is at most ${r.spreadVsTanh}× the orthogonal tanh net's at the same depth — the odd unit Pennington et al.'s sigmoidal results are about.)`;
+}
 
 export interface SummaryInputs {
   readonly derivation: DerivationCheck;
@@ -511,15 +555,30 @@ export function summary(x: SummaryInputs): string[] {
     `At init the bound is ${num(c.ini.rows[0].localRatioGeo!)}× loose per step at layer 1, mostly by ${mainLooseness(c.ini)} (σ′ slack ${num(c.ini.rows[0].slackGeo!)}, α = ${num(c.ini.rows[0].alignmentGeo!)}).`,
     `At initialisation with random orthogonal W × g (${x.sweepSetting}), ${s.largest.ratio > 1 ? `large gains do not make the error vanish: at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and yet ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)} (growth)` : `at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)}`}. ` +
       `The shrinking stops at ${g3(s.ratioCross.zero)} (biases 0) or ${g3(s.ratioCross.centred)} (centred), where the mean-field χ₁ = g²·E[σ′²] crosses 1 at ${g3(s.chiCross.zero)} and ${g3(s.chiCross.centred)}${agree("zero") && agree("centred") ? "" : " (one of the crossings is outside the gains swept)"}. This is measured at initialisation only.`,
-    `Four is a conversion factor more than a wall: at ${c.jd} layers a sigmoid net with our centred biases and orthogonal weights reaches criticality (mean σ² of J = 1) at g* ≈ ${num(c.jac("orth-c").gain)}, ${num(c.jac("orth-c").gain / c.jac("tanh").gain)}× the tanh net's g* ≈ ${num(c.jac("tanh").gain)} (section 1's identity says 4 where every z is near 0), and its singular values spread over ${num(c.jac("orth-c").spread)} decades (std of log₁₀ σ) against the tanh net's ${num(c.jac("tanh").spread)}. ` +
-      `With biases 0 the logistic σ also reaches criticality (at g* ≈ ${num(c.jac("orth").gain)}), but its singular values spread over ${num(c.jac("orth").spread)} decades, ${num(c.jac("orth").spread / c.jac("tanh").spread)}× the tanh net's; the standard init spreads over ${num(c.jac("standard").spread)}, with mean σ² = ${num(c.jac("standard").meanSquared)}.`,
+    ...jacobianParagraphs(c),
     `**On the plateau.** ${topLayerSentence(x.top, c.plateauTopShrink)}`,
+  ];
+}
+
+/** §6 in the closing: how the centred and the zero-bias σ compare with tanh, read by SUMMARY_RULES.nearFour and ISOMETRY_RULES. */
+function jacobianParagraphs(c: ReturnType<typeof closing>): string[] {
+  const oc = c.jac("orth-c"), o = c.jac("orth"), t = c.jac("tanh"), st = c.jac("standard");
+  const rc = readIsometry(oc.meanSquared, oc.spread, t.spread), r0 = readIsometry(o.meanSquared, o.spread, t.spread);
+  const ratio = oc.gain / t.gain;
+  const reads = (r: IsometryReading) => `${r.critical ? "critical" : "not critical"} and ${r.nearIsometry ? "near isometry" : "not near isometry"} by the rule`;
+  return [
+    `${gainRatioNearFour(ratio) ? "Four is a conversion factor more than a wall" : "The searched gains are not 4 apart here"}: at ${c.jd} layers a sigmoid net with our centred biases and orthogonal weights reaches mean σ² of J = ${num(oc.meanSquared)} at g* ≈ ${num(oc.gain)}, ` +
+      `${num(ratio)}× the tanh net's g* ≈ ${num(t.gain)} (section 1's identity says 4 where every z is near 0), and its singular values spread over ${num(oc.spread)} decades (std of log₁₀ σ), ${num(rc.spreadOverTanh)}× the tanh net's ${num(t.spread)}: ${reads(rc)}.`,
+    `Pennington, Schoenholz & Ganguli's sigmoidal results are for odd, tanh-like units; the logistic σ is not odd. With biases 0 it reaches mean σ² = ${num(o.meanSquared)} at g* ≈ ${num(o.gain)}, and its singular values spread over ${num(o.spread)} decades, ${num(r0.spreadOverTanh)}× the tanh net's: ${reads(r0)}` +
+      `${r0.critical && !r0.nearIsometry ? " — criticality, not isometry" : ""}. Centring the biases, which makes σ work like tanh, is our construction, not theirs. The standard init spreads over ${num(st.spread)} decades, with mean σ² = ${num(st.meanSquared)}. ${isometryRulesText()}`,
   ];
 }
 
 /** What notebook 06 reads from this run (lib/run/findings BoundFindings). */
 export function findings(x: SummaryInputs, p: { readonly plateauEpochs: number; readonly deepDepth: number }): BoundFindings {
   const c = closing(x), s = x.sweep, r = readTopLayer(x.top);
+  const read = (k: JacobianResult["case"]["key"]) => readIsometry(c.jac(k).meanSquared, c.jac(k).spread, c.jac("tanh").spread);
+  const iso = { centred: read("orth-c"), zero: read("orth") };
   return {
     depth: c.L,
     derivativeCheck: { points: x.derivation.grid.length, maxError: x.derivation.maxAutodiffError },
@@ -569,6 +628,9 @@ export function findings(x: SummaryInputs, p: { readonly plateauEpochs: number; 
       gainZeroBias: c.jac("orth").gain,
       spreadTanh: c.jac("tanh").spread,
       gainTanh: c.jac("tanh").gain,
+      nearIsometryCentred: iso.centred.nearIsometry,
+      nearIsometryZeroBias: iso.zero.nearIsometry,
+      criticalZeroBias: iso.zero.critical,
     },
   };
 }

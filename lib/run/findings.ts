@@ -141,6 +141,10 @@ export interface BoundFindings {
     readonly gainZeroBias: number;
     readonly spreadTanh: number;
     readonly gainTanh: number;
+    /** What ISOMETRY_RULES (lib/chapters/bound) read: spread within its factor of the tanh net's (near isometry), and criticality with biases 0. */
+    readonly nearIsometryCentred: boolean;
+    readonly nearIsometryZeroBias: boolean;
+    readonly criticalZeroBias: boolean;
   };
 }
 
