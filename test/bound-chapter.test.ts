@@ -200,3 +200,18 @@ test("the Jacobian takeaway and the closing prose say what ISOMETRY_RULES read, 
   assert.match(far, /centred biases \(g\* = 4\.60; 4\.00× tanh's: not near isometry\)/);
   assert.equal(spectra.isometryOf(jac(0.5, 0.6), "orth", 10).nearIsometry, true, "a zero-bias spread within the factor reads as near isometry");
 });
+
+test("SUMMARY_RULES: near the maximum slope, vanished, and which looseness factor is larger — at and around each threshold", () => {
+  const R = bound.SUMMARY_RULES;
+  assert.equal(bound.slopesNearMax([0.248, R.nearMaxSlope]), true);
+  assert.equal(bound.slopesNearMax([0.248, R.nearMaxSlope - 1e-9]), false, "one layer below the threshold is enough");
+  assert.equal(bound.slopesNearMax([]), false);
+  assert.equal(bound.errorVanished(R.vanished - 1e-9), true);
+  assert.equal(bound.errorVanished(R.vanished), false);
+  // mainLooseness: geometric means over the hidden rows (the last row, the output, is left out).
+  const rep = (slack: number[], align: number[]) =>
+    ({ rows: [...slack.map((s, k) => ({ slackGeo: s, alignmentGeo: align[k] })), { slackGeo: null, alignmentGeo: null }] }) as unknown as Parameters<typeof bound.mainLooseness>[0];
+  assert.equal(bound.mainLooseness(rep([1.01, 1.02], [0.5, 0.5])), "misalignment");
+  assert.equal(bound.mainLooseness(rep([30, 1.0], [0.5, 0.5])), "σ′ slack", "one saturated layer (slack 30) outweighs misalignment 2 × 2 in the geometric mean");
+  assert.equal(bound.mainLooseness(rep([4, 1], [0.5, 0.5])), "σ′ slack", "a tie (geometric means 2 and 2) reads as σ′ slack");
+});

@@ -502,6 +502,16 @@ export function isometryRulesText(r: typeof ISOMETRY_RULES = ISOMETRY_RULES): st
   return `(The rule: "criticality" when the mean squared singular value of J is within ×${r.critical} of 1; "near isometry" when the spread, the std of log₁₀ σ, is at most ${r.spreadVsTanh}× the orthogonal tanh net's at the same depth — the odd unit Pennington et al.'s sigmoidal results are about.)`;
 }
 
+/** Every hidden layer's mean σ' is "near its maximum" 1/4: no saturation to speak of. */
+export function slopesNearMax(slopes: readonly number[], rules: typeof SUMMARY_RULES = SUMMARY_RULES): boolean {
+  return slopes.length > 0 && Math.min(...slopes) >= rules.nearMaxSlope;
+}
+
+/** ‖δ₁‖/‖δ_L‖ small enough to call the error "vanished". */
+export function errorVanished(ratio: number, rules: typeof SUMMARY_RULES = SUMMARY_RULES): boolean {
+  return ratio < rules.vanished;
+}
+
 export interface SummaryInputs {
   readonly derivation: DerivationCheck;
   readonly sizes: WeightSizes;
@@ -548,11 +558,11 @@ export function summary(x: SummaryInputs): string[] {
     `‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ ${c.boundHeld ? "held on every point, layer and network measured here" : "failed somewhere (see the tables of section 4)"}.`,
     `At initialisation the question's network (‖W‖₂ ≈ ${num(x.sizes.initNorms[1])}) ${c.initPerLayer < 1 ? "does lose the error geometrically" : "does not lose the error"}: ×${num(c.initPerLayer)} per layer on average from the logits down, ‖δ_1‖/‖δ_${c.L + 1}‖ = ${num(c.initFirstOverOutput)}; at ${c.Ld} layers ${num(c.deepFirstOverOutput)}. ` +
       `Mean σ′ is ${range(c.initSlopes)} per layer there` +
-      (Math.min(...c.initSlopes) >= SUMMARY_RULES.nearMaxSlope ? `, near its maximum 1/4: the loss comes from ‖W‖₂ and misalignment, not from saturation.` : `.`),
+      (slopesNearMax(c.initSlopes) ? `, near its maximum 1/4: the loss comes from ‖W‖₂ and misalignment, not from saturation.` : `.`),
     "**Missed.**",
     `"Weight less than 4" must be read as ‖W‖₂ < 4, a statement about a whole matrix; after training ‖W‖₂ = ${range(x.sizes.trainedNorms)} while no entry exceeds ${num(x.sizes.maxEntry)}.`,
-    `After ${x.epochs} epochs of training (training accuracy ${pct(c.tr.accuracy)}${c.tr.accuracy < PLATEAU_RULES.chance ? ", still at chance" : ""}) the error ${c.trainedFirstOverTop < SUMMARY_RULES.vanished ? "still vanishes" : "does not vanish"} between the top hidden layer and the first: ‖δ_1‖/‖δ_${c.L}‖ = ${num(c.trainedFirstOverTop)}, and the chained bound overestimates ‖δ_1‖ ${num(c.tr.rows[0].ratio)}-fold (mean σ′ per layer ${hiddenRows(c.tr).map((r) => num(r.derivativeMean!)).join(", ")}; alignment ${hiddenRows(c.tr).map((r) => num(r.alignmentGeo!)).join(", ")}).`,
-    `At init the bound is ${num(c.ini.rows[0].localRatioGeo!)}× loose per step at layer 1, mostly by ${mainLooseness(c.ini)} (σ′ slack ${num(c.ini.rows[0].slackGeo!)}, α = ${num(c.ini.rows[0].alignmentGeo!)}).`,
+    `After ${x.epochs} epochs of training (training accuracy ${pct(c.tr.accuracy)}${c.tr.accuracy < PLATEAU_RULES.chance ? ", still at chance" : ""}) the error ${errorVanished(c.trainedFirstOverTop) ? "still vanishes" : "does not vanish"} between the top hidden layer and the first: ‖δ_1‖/‖δ_${c.L}‖ = ${num(c.trainedFirstOverTop)}, and the chained bound overestimates ‖δ_1‖ ${num(c.tr.rows[0].ratio)}-fold (mean σ′ per layer ${hiddenRows(c.tr).map((r) => num(r.derivativeMean!)).join(", ")}; alignment ${hiddenRows(c.tr).map((r) => num(r.alignmentGeo!)).join(", ")}).`,
+    `At init the bound is ${num(c.ini.rows[0].localRatioGeo!)}× loose per step at layer 1 (σ′ slack ${num(c.ini.rows[0].slackGeo!)}, α = ${num(c.ini.rows[0].alignmentGeo!)}); over all hidden layers the larger factor is ${mainLooseness(c.ini)}.`,
     `At initialisation with random orthogonal W × g (${x.sweepSetting}), ${s.largest.ratio > 1 ? `large gains do not make the error vanish: at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and yet ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)} (growth)` : `at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)}`}. ` +
       `The shrinking stops at ${g3(s.ratioCross.zero)} (biases 0) or ${g3(s.ratioCross.centred)} (centred), where the mean-field χ₁ = g²·E[σ′²] crosses 1 at ${g3(s.chiCross.zero)} and ${g3(s.chiCross.centred)}${agree("zero") && agree("centred") ? "" : " (one of the crossings is outside the gains swept)"}. This is measured at initialisation only.`,
     ...jacobianParagraphs(c),
