@@ -48,10 +48,10 @@ const ACT: ActivationFindings = {
 const BOUND: BoundFindings = {
   depth: 5, derivativeCheck: { points: 60001, maxError: 3e-9 }, boundHeld: true,
   init: { perLayer: 0.137, firstOverOutput: 4.6e-5, deepDepth: 10, deepFirstOverOutput: 2.1e-9, spectralNorm: 1.15 },
-  trained: { firstOverTop: 0.62, boundOverMeasured: [666, 130, 62.5, 23.5, 6.21], derivativeMean: [0.1, 0.2, 0.2, 0.2, 0.1], spectralNormMin: 3.1, spectralNormMax: 12.4, maxEntry: 2.9 },
-  plateau: { epochs: 1, topSaturation: 0.99, topDerivativeMean: 0.002, topShrink: 450 },
-  largeWeights: { gain: 32, depth: 8, saturation: 0.81, meanDerivative: 0.03, firstOverTop: 46.5, crossOverGain: 6.2 },
-  isometry: { depth: 20, gain: 4.6, spreadCentred: 0.21, spreadZeroBias: 0.9, spreadStandard: 1.6 },
+  trained: { firstOverTop: 0.62, boundOverMeasured: [666, 130, 62.5, 23.5, 6.21], derivativeMean: [0.1, 0.2, 0.2, 0.2, 0.1], spectralNormMin: 3.1, spectralNormMax: 12.4, maxEntry: 2.9, accuracy: 0.99 },
+  plateau: { epochs: 1, topSaturation: 0.99, topDerivativeMean: 0.002, topShrink: 450, accuracy: 0.11, topMeanActivation: 0.004, topLowFraction: 0.99, topHighFraction: 0, atChance: true, pinnedAt: 0, flat: true },
+  largeWeights: { gain: 32, depth: 8, saturation: 0.81, meanDerivative: 0.03, firstOverTop: 46.5, crossOverGain: 6.2, setting: "8 × 128, at init", crossOverGainCentred: 4.4, chiCrossGain: 6.5, chiCrossGainCentred: 4.3, chiAtLargest: 3.1 },
+  isometry: { depth: 20, gain: 4.6, spreadCentred: 0.21, spreadZeroBias: 0.9, spreadStandard: 1.6, gainZeroBias: 20, spreadTanh: 0.2, gainTanh: 1.1, nearIsometryCentred: true, nearIsometryZeroBias: false, criticalZeroBias: true },
 };
 const row = (id: string, label: string, activation: string, depth: number, err: number, sat: number | null): FixRow => ({
   id, label, activation, depth, learningRate: 0.1, runs: 3, diverged: 0, testErrorPercent: err, testErrorStd: 0.5, saturation: sat, gradRatioInit: 1e-3, gradRatioEnd: 0.1,

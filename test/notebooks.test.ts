@@ -12,6 +12,7 @@ import { runNotebook, RunResult } from "../lib/runner";
 import { ensureLibBuilt } from "../lib/runner/build-lib";
 import { readFindings } from "../lib/run/findings";
 import { CHANCE_ACCURACY, plateauVerdict } from "../lib/chapters/train";
+import { ISOMETRY_RULES } from "../lib/chapters/bound";
 
 const ROOT = path.resolve(__dirname, "..");
 const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
@@ -155,6 +156,41 @@ test("02-activations: fractions of the probe set, the random-split comparison wi
   assert.match(text, /<strong>What this run measured<\/strong> \(\d+ hidden sigmoid layers, \d+\.\d% test accuracy after \d+ passes/);
   assert.doesNotMatch(text, /<strong>(Partly|Mostly not|Yes|No)\b/, "02 states no headline verdict: 06 does");
   assert.match(text, /Layer 1, ε = 0\.01: by hand ([+−]\d+\.\d{3} pp \[[+−]\d+\.\d{3}, [+−]\d+\.\d{3}\]); lab\.compareSets \1\./, "the bootstrap written out reproduces the library's interval");
+});
+
+test("04-bound: the bound held, the findings carry both crossings and the plateau reading, and the prose says what the rule read", async (t) => {
+  if (!runs.has("04-bound.ipynb")) return t.skip("no 04-bound notebook");
+  const r = await runs.get("04-bound.ipynb")!;
+  const text = textOf(r);
+  const rec = readFindings("04-bound", path.join(OUT, "cache"));
+  const p = rec.parameters as { depth: number; sweepDepth: number; gains: number[] };
+  const f = rec.findings;
+  assert.equal(f.boundHeld, true, "‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ on every point (the notebook stops otherwise)");
+  assert.equal(f.trained.boundOverMeasured.length, p.depth);
+  for (const v of f.trained.boundOverMeasured) assert.ok(v >= 1, `bound/measured ${v} < 1`);
+  assert.ok(f.init.perLayer > 0 && f.init.perLayer < 1, `at init the error shrinks per layer (×${f.init.perLayer})`);
+  // Large weights: measured at initialisation only, and said so; both crossings inside the gains swept, or NaN.
+  assert.match(f.largeWeights.setting, /at initialisation/);
+  assert.equal(f.largeWeights.depth, p.sweepDepth);
+  for (const g of [f.largeWeights.crossOverGain, f.largeWeights.crossOverGainCentred, f.largeWeights.chiCrossGain, f.largeWeights.chiCrossGainCentred]) {
+    assert.ok(Number.isNaN(g) || (g >= Math.min(...p.gains) && g <= Math.max(...p.gains)), `crossing ${g} outside the gains`);
+  }
+  // The plateau: the recorded reading follows from the recorded numbers, and the prose says the same.
+  const pinned = f.plateau.topLowFraction >= 0.5 ? 0 : f.plateau.topHighFraction >= 0.5 ? 1 : null;
+  assert.equal(f.plateau.pinnedAt, pinned);
+  assert.equal(f.plateau.flat, f.plateau.topDerivativeMean < 0.01);
+  assert.match(text, pinned === null ? /its top layer is not pinned at either side/ : new RegExp(`pinned at h ≈ ${pinned}|leans on h ≈ ${pinned}`));
+  // Isometry: the recorded reading is ISOMETRY_RULES on the recorded spreads, and the closing prose says it.
+  const iso = f.isometry;
+  assert.equal(iso.nearIsometryZeroBias, iso.spreadZeroBias <= ISOMETRY_RULES.spreadVsTanh * iso.spreadTanh);
+  assert.equal(iso.nearIsometryCentred, iso.spreadCentred <= ISOMETRY_RULES.spreadVsTanh * iso.spreadTanh);
+  assert.match(text, iso.nearIsometryZeroBias ? /With biases 0 it reaches .*: critical and near isometry by the rule/ : /With biases 0 it reaches .*: critical and not near isometry by the rule — criticality, not isometry/);
+  // The recursion by hand matches autodiff, in the table it printed (one row per hidden layer).
+  assert.match(text, /by hand in float64, against tfjs autodiff/);
+  // Issue 12: the notebook's cells hold at most ~400 lines of code.
+  const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", "04-bound.ipynb"), "utf8")) as { cells: { cell_type: string; source: string[] }[] };
+  const lines = nb.cells.filter((c) => c.cell_type === "code").reduce((n, c) => n + c.source.join("").split("\n").filter((l) => l.trim()).length, 0);
+  assert.ok(lines <= 400, `${lines} lines of code in 04's cells`);
 });
 
 test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {

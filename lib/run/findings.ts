@@ -168,13 +168,71 @@ export interface BoundFindings {
   /** At init: average shrink factor per layer, and ‖δ₁‖/‖δ_out‖; the deeper net's ratio. */
   readonly init: { readonly perLayer: number; readonly firstOverOutput: number; readonly deepDepth: number; readonly deepFirstOverOutput: number; readonly spectralNorm: number };
   /** Trained: ‖δ₁‖/‖δ_L‖, how many times the chained bound overestimates ‖δ₁‖, mean σ' per layer, ‖W‖₂ range and the largest entry. */
-  readonly trained: { readonly firstOverTop: number; readonly boundOverMeasured: readonly number[]; readonly derivativeMean: readonly number[]; readonly spectralNormMin: number; readonly spectralNormMax: number; readonly maxEntry: number };
-  /** On the plateau: top layer's saturated fraction, mean σ', δ_L shrink vs the output error. */
-  readonly plateau: { readonly epochs: number; readonly topSaturation: number; readonly topDerivativeMean: number; readonly topShrink: number };
-  /** Large orthogonal weights: saturated fraction and ‖δ₁‖/‖δ_L‖ at the largest gain. */
-  readonly largeWeights: { readonly gain: number; readonly depth: number; readonly saturation: number; readonly meanDerivative: number; readonly firstOverTop: number; readonly crossOverGain: number };
-  /** Dynamical isometry: the gain and the spread (std of log10 singular values) at the deepest depth. */
-  readonly isometry: { readonly depth: number; readonly gain: number; readonly spreadCentred: number; readonly spreadZeroBias: number; readonly spreadStandard: number };
+  readonly trained: {
+    readonly firstOverTop: number;
+    readonly boundOverMeasured: readonly number[];
+    readonly derivativeMean: readonly number[];
+    readonly spectralNormMin: number;
+    readonly spectralNormMax: number;
+    readonly maxEntry: number;
+    /** Training accuracy on the points δ was measured on. */
+    readonly accuracy: number;
+  };
+  /**
+   * The same run stopped after `epochs` epochs: top layer's saturated fraction, mean σ', δ_L shrink vs the output
+   * error; and what 04's rule (PLATEAU_RULES in lib/chapters/bound) reads from them — whether the network is still
+   * at chance, whether the top layer is pinned at one side (0 or 1, null: neither) and whether its σ' is ≈ 0.
+   */
+  readonly plateau: {
+    readonly epochs: number;
+    readonly topSaturation: number;
+    readonly topDerivativeMean: number;
+    readonly topShrink: number;
+    readonly accuracy: number;
+    readonly topMeanActivation: number;
+    readonly topLowFraction: number;
+    readonly topHighFraction: number;
+    readonly atChance: boolean;
+    readonly pinnedAt: 0 | 1 | null;
+    readonly flat: boolean;
+  };
+  /**
+   * Large weights, measured with random orthogonal W × g AT INITIALISATION only (`setting` says which networks and
+   * points): saturated fraction and ‖δ₁‖/‖δ_L‖ at the largest gain; the gain where ‖δ₁‖/‖δ_L‖ crosses 1 (biases 0,
+   * and centred), and where the mean-field χ₁ = g²·E[σ'(z)²] on the measured z crosses 1 (NaN: not in the gains swept).
+   */
+  readonly largeWeights: {
+    readonly gain: number;
+    readonly depth: number;
+    readonly saturation: number;
+    readonly meanDerivative: number;
+    readonly firstOverTop: number;
+    readonly crossOverGain: number;
+    readonly setting: string;
+    readonly crossOverGainCentred: number;
+    readonly chiCrossGain: number;
+    readonly chiCrossGainCentred: number;
+    readonly chiAtLargest: number;
+  };
+  /**
+   * Criticality (mean squared singular value of J = 1) and how close to isometry, at the deepest depth: the gain
+   * and spread (std of log10 singular values) for orthogonal σ with centred biases (our construction), with biases 0,
+   * the standard init, and orthogonal tanh.
+   */
+  readonly isometry: {
+    readonly depth: number;
+    readonly gain: number;
+    readonly spreadCentred: number;
+    readonly spreadZeroBias: number;
+    readonly spreadStandard: number;
+    readonly gainZeroBias: number;
+    readonly spreadTanh: number;
+    readonly gainTanh: number;
+    /** What ISOMETRY_RULES (lib/chapters/bound) read: spread within its factor of the tanh net's (near isometry), and criticality with biases 0. */
+    readonly nearIsometryCentred: boolean;
+    readonly nearIsometryZeroBias: boolean;
+    readonly criticalZeroBias: boolean;
+  };
 }
 
 /** 05-fixes: one row per fix and depth. */
