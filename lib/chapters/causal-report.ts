@@ -1,0 +1,444 @@
+/**
+ * Chapter: notebook 03-causal — its tables, figures, takeaways and the
+ * closing prose, built from the measured numbers (lib/chapters/causal.ts).
+ * Nothing here measures; every sentence is assembled from its arguments.
+ */
+import * as plot from "../display/plot";
+import { escapeHtml } from "../display/html";
+import { OutputSink, currentSink } from "../display/output";
+import type { PlotlyFigure } from "../display/plot";
+import type { SwapDifference } from "../measure/causal";
+import { halfWidth, minimumDetectable } from "../measure/causal";
+import type { CausalParams, Design, DoseRow, DoseTimeline, MechanismRow, StreamSummary } from "./causal";
+import type { ContinueResult, StreamResult, VisitsResult } from "./causal-jobs";
+
+const pp = (x: number, digits = 2) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(digits)} pp`;
+export const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
+export const intervalPp = (d: { diff: number; low: number; high: number }, digits = 2) =>
+  `${pp(d.diff, digits)} [${(100 * d.low).toFixed(digits)}, ${(100 * d.high).toFixed(digits)}]`;
+const excludesZero = (d: { low: number; high: number }) => d.low > 0 || d.high < 0;
+const layerNames = (L: number) => Array.from({ length: L }, (_, l) => `layer ${l + 1}`);
+
+/** The role of a measured group in its network: never seen, k times per epoch, or wrong labels. */
+export type Role = "never" | `k${number}` | "wrong";
+
+export const roleOf = (g: { passesPerEpoch: number; labels: string }): Role => (g.labels === "wrong" ? "wrong" : g.passesPerEpoch === 0 ? "never" : `k${g.passesPerEpoch}`);
+
+export function roleLabel(role: Role): string {
+  if (role === "never") return "k = 0 (never visited)";
+  if (role === "wrong") return "wrong labels, k = 1";
+  return `k = ${role.slice(1)}`;
+}
+
+// ------------------------------------------------------------------ the design
+
+export function designTable(design: Design, p: CausalParams): Record<string, string | number>[] {
+  const [a, b] = design.networks;
+  return a.groups.map((g, i) => {
+    const gb = b.groups[i];
+    const visits = (k: number, labels?: string) => (k === 0 ? "never" : `${k}× per epoch${labels === "wrong" ? ", wrong labels" : ""}`);
+    return {
+      "group (rows of one random split)": g.name,
+      images: g.size,
+      "network A": visits(g.passesPerEpoch, g.labels),
+      "network B": visits(gb.passesPerEpoch, gb.labels),
+      "visits per image in all (A / B)": `${g.passesPerEpoch * p.epochs} / ${gb.passesPerEpoch * p.epochs}`,
+    };
+  });
+}
+
+// ------------------------------------------------------------------ dose-response
+
+export function doseTable(rows: readonly DoseRow[], depth: number): Record<string, string | number>[] {
+  const top = depth - 1;
+  return rows.map((r) => ({
+    group: r.label,
+    "images per network": r.n,
+    "accuracy, labels trained on (%)": Number((100 * r.accuracy).toFixed(1)),
+    "accuracy, true labels (%)": Number((100 * r.accuracyTrueLabels).toFixed(1)),
+    "mean loss (nats)": Number(r.loss.toFixed(3)),
+    "saturated per layer (%)": r.saturation.map((s) => (100 * s).toFixed(1)).join(" · "),
+    "layer 1 − never visited": r.role === "never" ? "—" : intervalPp(r.minusNeverSeen[0]),
+    [`layer ${depth} − never visited`]: r.role === "never" ? "—" : intervalPp(r.minusNeverSeen[top]),
+  }));
+}
+
+/** Interval bars on the traces of a line figure (asymmetric: high − diff above, diff − low below). */
+function withBars(fig: PlotlyFigure, bars: { plus: number[]; minus: number[] }[]): PlotlyFigure {
+  fig.data.forEach((t, i) => {
+    if (!bars[i]) return;
+    t.error_y = { type: "data", symmetric: false, array: bars[i].plus, arrayminus: bars[i].minus, visible: true, thickness: 1.2, width: 4 };
+    t.mode = "markers";
+  });
+  return fig;
+}
+
+export function doseFigure(rows: readonly DoseRow[], depth: number): PlotlyFigure {
+  const dosed = rows.filter((r) => r.role !== "never");
+  const ticks = dosed.map((r) => r.label);
+  const diff = plot.line({
+    title: "Saturation minus the never-visited group's",
+    x: { label: "group", unit: "visits per epoch" },
+    y: { label: "difference in saturated share", unit: "percentage points" },
+    markers: true,
+    series: layerNames(depth).map((name, l) => ({ name, x: dosed.map((_, i) => i + (l - (depth - 1) / 2) * 0.07), y: dosed.map((r) => 100 * r.minusNeverSeen[l].diff) })),
+  });
+  withBars(diff, layerNames(depth).map((_, l) => ({ plus: dosed.map((r) => 100 * (r.minusNeverSeen[l].high - r.minusNeverSeen[l].diff)), minus: dosed.map((r) => 100 * (r.minusNeverSeen[l].diff - r.minusNeverSeen[l].low)) })));
+  diff.layout.xaxis!.tickvals = dosed.map((_, i) => i);
+  diff.layout.xaxis!.ticktext = ticks;
+  diff.layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#888", dash: "dot", width: 1 } }];
+  const acc = plot.bar({
+    title: "Accuracy on each group",
+    x: { label: "group", unit: "visits per epoch" },
+    y: { label: "accuracy", unit: "%" },
+    categories: rows.map((r) => r.label),
+    series: [
+      { name: "against the labels trained on", values: rows.map((r) => 100 * r.accuracy) },
+      { name: "against the true labels", values: rows.map((r) => 100 * r.accuracyTrueLabels) },
+    ],
+  });
+  return plot.smallMultiples({ title: "Dose-response inside one network: saturation and accuracy against visits per epoch", columns: 2, rowHeight: 380, panels: [diff, acc] });
+}
+
+export function doseTakeaway(rows: readonly DoseRow[], depth: number): string {
+  const top = depth - 1;
+  const k = rows.filter((r) => r.role !== "never" && r.role !== "wrong");
+  const most = k[k.length - 1], wrong = rows.find((r) => r.role === "wrong");
+  const detected = rows.flatMap((r) => (r.role === "never" ? [] : r.minusNeverSeen.filter(excludesZero).map((_, i) => i))).length;
+  const total = rows.filter((r) => r.role !== "never").length * depth;
+  return `Visited ${most.passesPerEpoch}× per epoch vs never: layer 1 ${intervalPp(most.minusNeverSeen[0])}, layer ${depth} ${intervalPp(most.minusNeverSeen[top])}, with accuracy ${pct(most.accuracy)} vs ${pct(rows[0].accuracy)}` +
+    (wrong ? `; wrong labels: ${pct(wrong.accuracy)} of them fitted, top layer ${intervalPp(wrong.minusNeverSeen[top])}` : "") +
+    `. ${detected} of ${total} group × layer intervals exclude zero.`;
+}
+
+export function doseTimeFigure(t: DoseTimeline, depth: number): PlotlyFigure {
+  const panel = (l: number) => plot.line({
+    title: `layer ${l + 1}`,
+    x: { label: "epoch", unit: "passes of a k = 1 image" },
+    y: { label: "saturation − never visited", unit: "percentage points" },
+    series: t.rows.map((r) => ({
+      name: roleLabel(r.role),
+      x: t.epoch,
+      y: r.diff[l].map((v) => 100 * v),
+      band: { lower: r.diff[l].map((v, i) => 100 * (v - 1.96 * r.se[l][i])), upper: r.diff[l].map((v, i) => 100 * (v + 1.96 * r.se[l][i])) },
+    })),
+  });
+  const acc = plot.line({
+    title: "accuracy on each group",
+    x: { label: "epoch", unit: "passes of a k = 1 image" },
+    y: { label: "accuracy", unit: "%" },
+    series: t.rows.map((r) => ({ name: roleLabel(r.role), x: t.epoch, y: r.accuracy.map((v) => 100 * v) })),
+  });
+  return plot.smallMultiples({ title: "The dose-response over training (mean of the networks, ±1.96 SE bands)", columns: 3, rowHeight: 280, panels: [...Array.from({ length: depth }, (_, l) => panel(l)), acc] });
+}
+
+export function doseTimeTakeaway(t: DoseTimeline, depth: number): string {
+  const last = t.epoch.length - 1;
+  const most = t.rows.filter((r) => r.role !== "wrong").slice(-1)[0];
+  const peak = (l: number) => most.diff[l].reduce((best, v, i) => (Math.abs(v) > Math.abs(most.diff[l][best]) ? i : best), 0);
+  const top = depth - 1;
+  return `For ${roleLabel(most.role)}, the top-layer difference is ${pp(most.diff[top][last])} at the end (largest ${pp(most.diff[top][peak(top)])} at epoch ${t.epoch[peak(top)].toFixed(1)}); layer 1 ends at ${pp(most.diff[0][last])}.`;
+}
+
+// ------------------------------------------------------------------ the swap
+
+export function swapTable(s: readonly SwapDifference[]): Record<string, string | number>[] {
+  return s.map((d, l) => ({
+    layer: l + 1,
+    "network A: trained V − unseen U": pp(d.effectA),
+    "network B: trained U − unseen V": pp(d.effectB),
+    "difference-in-differences (95% CI)": intervalPp(d),
+    "half-width (pp)": Number((100 * halfWidth(d)).toFixed(2)),
+  }));
+}
+
+export function swapTakeaway(s: readonly SwapDifference[]): string {
+  const hit = s.map((d, l) => ({ d, l })).filter((x) => excludesZero(x.d));
+  const widest = Math.max(...s.map(halfWidth));
+  return hit.length === 0
+    ? `No layer's difference-in-differences excludes zero; every interval is within ±${(100 * widest).toFixed(2)} pp.`
+    : `Excluding zero: ${hit.map((x) => `layer ${x.l + 1} ${intervalPp(x.d)}`).join("; ")}; the others are within ±${(100 * widest).toFixed(2)} pp of their estimate.`;
+}
+
+// ------------------------------------------------------------------ online vs repeated
+
+export function streamFigure(online: StreamResult, repeated: StreamResult): PlotlyFigure {
+  const L = online.timeline[0].sets.fresh.saturation.length;
+  const panel = (r: StreamResult, title: string) => plot.line({
+    title,
+    x: { label: "SGD step", unit: "batches" },
+    y: { label: "saturated share on fresh images", unit: "%", range: [0, 100] },
+    series: [
+      ...layerNames(L).map((name, l) => ({ name, x: r.timeline.map((t) => t.step), y: r.timeline.map((t) => 100 * t.sets.fresh.saturation[l]) })),
+      ...(r.timeline[0].sets.trained ? [{ name: `layer ${L}, on its own training images`, x: r.timeline.map((t) => t.step), y: r.timeline.map((t) => 100 * t.sets.trained!.saturation[L - 1]), dash: "dot" as const, color: "#000000" }] : []),
+    ],
+  });
+  return plot.smallMultiples({
+    title: "Shapeset-3×2: saturation with no image ever repeated, and over a small set repeated",
+    columns: 2,
+    rowHeight: 340,
+    panels: [panel(online, `online: ${online.distinctImages.toLocaleString("en-US")} images, each seen once`), panel(repeated, `repeated: ${repeated.distinctImages} images, ${Math.round(repeated.samples / repeated.distinctImages)} passes each`)],
+  });
+}
+
+export function streamTakeaway(on: StreamSummary, rep: StreamSummary): string {
+  const L = on.saturationEnd.length;
+  return `Online (no image seen twice), the top layer peaks at ${pct(on.saturationPeak[L - 1])} saturated (step ${on.peakStep[L - 1]}) and ends at ${pct(on.saturationEnd[L - 1])}; over ${rep.distinctImages} images repeated, ${pct(rep.saturationPeak[L - 1])} (step ${rep.peakStep[L - 1]}) and ${pct(rep.saturationEnd[L - 1])}. Fresh-image accuracy at the end: ${pct(on.accuracyEnd)} and ${pct(rep.accuracyEnd)}.`;
+}
+
+// ------------------------------------------------------------------ mechanism
+
+/** Top-layer per-point saturation against margin, for a few groups of one network (a subsample, plus binned means). */
+export function marginFigure(net: VisitsResult, roles: readonly Role[], perGroup: number): PlotlyFigure {
+  const L = net.depth;
+  const groups = net.final.filter((g) => roles.includes(roleOf(g)));
+  const scatter = plot.scatter({
+    title: "each point (a random subsample)",
+    x: { label: "margin of the label trained on", unit: "logit units" },
+    y: { label: `layer ${L} saturated share`, unit: "%" },
+    markerSize: 4,
+    series: groups.map((g) => {
+      const step = Math.max(1, Math.floor(g.n / perGroup));
+      const idx = Array.from({ length: Math.min(perGroup, g.n) }, (_, i) => i * step);
+      return { name: groupName(g), x: idx.map((i) => g.margin[i]), y: idx.map((i) => (100 * g.saturated[L - 1][i]) / net.width) };
+    }),
+  });
+  const binned = plot.line({
+    title: "mean saturation per margin bin",
+    x: { label: "margin of the label trained on", unit: "logit units" },
+    y: { label: `layer ${L} saturated share`, unit: "%" },
+    markers: true,
+    series: groups.map((g) => {
+      const b = binnedMeans(g.margin, g.saturated[L - 1].map((c) => (100 * c) / net.width), 12);
+      return { name: groupName(g), x: b.centers, y: b.means };
+    }),
+  });
+  return plot.smallMultiples({ title: `Top-layer saturation against the margin, network A`, columns: 2, rowHeight: 360, panels: [scatter, binned] });
+}
+
+const groupName = (g: { passesPerEpoch: number; labels: string }) => roleLabel(roleOf(g));
+
+/** Means of y over equal-count bins of x (bins of sorted x, so every bin has data). */
+export function binnedMeans(x: ArrayLike<number>, y: ArrayLike<number>, bins: number): { centers: number[]; means: number[] } {
+  const order = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const centers: number[] = [], means: number[] = [];
+  for (let b = 0; b < bins; b++) {
+    const part = order.slice(Math.floor((b * order.length) / bins), Math.floor(((b + 1) * order.length) / bins));
+    if (part.length === 0) continue;
+    centers.push(part.reduce((s, i) => s + x[i], 0) / part.length);
+    means.push(part.reduce((s, i) => s + y[i], 0) / part.length);
+  }
+  return { centers, means };
+}
+
+/** Correlation of top-layer saturation with the margin, per group. */
+export function marginTakeaway(net: VisitsResult): string {
+  const c = marginCorrelations(net);
+  return `Correlation of top-layer saturation with the margin, per group: ${c.map((x) => `${x.group} ${Number.isFinite(x.r) ? `r = ${x.r.toFixed(2)}` : "undefined (no variation)"}`).join(", ")}.`;
+}
+
+export function marginCorrelations(net: VisitsResult): { group: string; r: number; n: number }[] {
+  const L = net.depth;
+  return net.final.map((g) => ({ group: groupName(g), r: pearson(g.margin, g.saturated[L - 1]), n: g.n }));
+}
+
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0, mb = 0;
+  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
+  ma /= n; mb /= n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
+}
+
+export function mechanismFigure(rows: readonly MechanismRow[], results: readonly ContinueResult[]): PlotlyFigure {
+  const L = results[0].timeline[0].sets.trained.saturation.length;
+  const total = (w: number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+  const norms = plot.line({
+    title: "weight norm √Σ‖W_l‖²",
+    x: { label: "epoch", unit: "passes over the subset" },
+    y: { label: "norm of all weights", unit: "Frobenius" },
+    series: rows.map((r, i) => ({ name: r.arm.label, x: results[i].timeline.map((t) => t.epoch), y: results[i].timeline.map((t) => total(t.weightNorms)) })),
+  });
+  const sat = (l: number, which: "trained" | "unseen") => rows.map((r, i) => ({
+    name: r.arm.label,
+    x: results[i].timeline.map((t) => t.epoch),
+    y: results[i].timeline.map((t) => 100 * t.sets[which].saturation[l]),
+    dash: which === "trained" ? ("solid" as const) : ("dot" as const),
+  }));
+  const panel = (l: number) => plot.line({
+    title: `layer ${l + 1}: trained-on (solid) and unseen (dotted)`,
+    x: { label: "epoch", unit: "passes over the subset" },
+    y: { label: "saturated share", unit: "%" },
+    series: [...sat(l, "trained"), ...sat(l, "unseen").map((s) => ({ ...s, name: `${s.name} (unseen)` }))],
+  });
+  return plot.smallMultiples({ title: "Long training on a subset: weight norms and saturation under four losses", columns: 3, rowHeight: 300, panels: [norms, panel(0), panel(L - 1)] });
+}
+
+export function mechanismTable(rows: readonly MechanismRow[]): Record<string, string | number>[] {
+  const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+  const L = rows[0].saturationTrained.length;
+  return rows.map((r) => ({
+    loss: r.arm.label,
+    "‖W‖ start → end": `${total(r.weightNormsStart).toFixed(1)} → ${total(r.weightNormsEnd).toFixed(1)}`,
+    "‖W_out‖ start → end": `${r.weightNormsStart[L].toFixed(1)} → ${r.weightNormsEnd[L].toFixed(1)}`,
+    "training accuracy (%)": Number((100 * r.accuracyTrained).toFixed(1)),
+    "unseen accuracy (%)": Number((100 * r.accuracyUnseen).toFixed(1)),
+    [`layer ${L} saturated, trained: start → end (%)`]: `${(100 * r.saturationTrainedStart[L - 1]).toFixed(1)} → ${(100 * r.saturationTrained[L - 1]).toFixed(1)}`,
+    [`layer ${L} saturated, unseen: start → end (%)`]: `${(100 * r.saturationUnseenStart[L - 1]).toFixed(1)} → ${(100 * r.saturationUnseen[L - 1]).toFixed(1)}`,
+    "layer 1 saturated, trained − unseen at the end (pp)": Number((100 * (r.saturationTrained[0] - r.saturationUnseen[0])).toFixed(2)),
+  }));
+}
+
+export function mechanismTakeaway(rows: readonly MechanismRow[]): string {
+  const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+  const L = rows[0].saturationTrained.length;
+  return rows.map((r) => `${r.arm.label}: ‖W‖ ${total(r.weightNormsStart).toFixed(1)} → ${total(r.weightNormsEnd).toFixed(1)}, top layer ${pct(r.saturationTrained[L - 1])} on the subset vs ${pct(r.saturationUnseen[L - 1])} unseen`).join("; ") + ".";
+}
+
+// ------------------------------------------------------------------ the answer
+
+export interface Verdicts {
+  readonly rows: readonly DoseRow[];
+  readonly swap: readonly SwapDifference[];
+  readonly online: StreamSummary;
+  readonly repeated: StreamSummary;
+  readonly mechanism: readonly MechanismRow[];
+  readonly depth: number;
+  readonly epochs: number;
+  readonly networks: number;
+}
+
+/** The closing paragraphs, each built from the numbers. */
+export function closingProse(v: Verdicts): string[] {
+  const L = v.depth, top = L - 1;
+  const never = v.rows[0];
+  const k = v.rows.filter((r) => r.role !== "never" && r.role !== "wrong");
+  const k1 = k.find((r) => r.role === "k1")!, most = k[k.length - 1];
+  const wrong = v.rows.find((r) => r.role === "wrong");
+  const anyDose = k.flatMap((r) => r.minusNeverSeen.map((d, l) => ({ r, d, l }))).filter((x) => excludesZero(x.d));
+  const positive = anyDose.filter((x) => x.d.low > 0), negative = anyDose.filter((x) => x.d.high < 0);
+  const mde = k1.minusNeverSeen.map((d) => minimumDetectable(d));
+  const paragraphs: string[] = [];
+  if (never.accuracy < 0.5) {
+    paragraphs.push(`*Note: these networks reached only ${pct(never.accuracy)} accuracy on images they never saw (a short run, e.g. the quick profile): they have not left the plateau, so what follows describes networks that have not learned yet. Run with the default parameters for the trained network of the question.*`);
+  }
+  paragraphs.push(
+    `**Dose-response.** In ${v.networks} networks of the question (${L} × sigmoid, η = 1, batch 32, ${v.epochs} epochs; ${pct(never.accuracy)} accuracy on the images they never saw), images visited ${k.map((r) => `${r.passesPerEpoch}×`).join(", ")} per epoch (${k.map((r) => r.passesPerEpoch * v.epochs).join(", ")} visits in all) are ` +
+      (anyDose.length === 0
+        ? `not measurably more or less saturated than never-visited images of the same file in any layer.`
+        : `${positive.length > 0 ? `more saturated in ${positive.map((x) => `layer ${x.l + 1} at ${x.r.label} (${intervalPp(x.d)})`).join(", ")}` : ""}${positive.length > 0 && negative.length > 0 ? " and " : ""}${negative.length > 0 ? `less saturated in ${negative.map((x) => `layer ${x.l + 1} at ${x.r.label} (${intervalPp(x.d)})`).join(", ")}` : ""}; every other group × layer interval contains zero.`) +
+      ` At ${most.label} the top layer differs by ${intervalPp(most.minusNeverSeen[top])} and layer 1 by ${intervalPp(most.minusNeverSeen[0])}, while accuracy differs by ${pp(most.accuracy - never.accuracy, 1)}: the visits show in what the network gets right far more than in how saturated it is. ` +
+      `The design would have detected (80% of the time) a k = 1 effect of ${mde.map((m) => (100 * m).toFixed(2)).join(", ")} pp in layers 1–${L}.`,
+  );
+  if (wrong) {
+    paragraphs.push(
+      `**Memorisation.** The ${wrong.n} images with a wrong label, visited once per epoch, end with ${pct(wrong.accuracy)} of their wrong labels fitted (an unseen image gets a given wrong class about ${pct((1 - never.accuracy) / 9)} of the time) and ${pct(wrong.accuracyTrueLabels)} of their true labels predicted. Their saturation differs from never-visited images by ${wrong.minusNeverSeen.map((d, l) => `layer ${l + 1} ${intervalPp(d)}`).join(", ")}: ` +
+        (wrong.minusNeverSeen.some(excludesZero) ? "memorisation leaves a measurable mark in some layers." : "memorisation shows in accuracy, not in saturation."),
+    );
+  }
+  const swapHit = v.swap.filter(excludesZero);
+  paragraphs.push(
+    `**Swap.** Exchanging which half a network trains on removes "some images saturate more": the difference-in-differences is ${v.swap.map((d, l) => `layer ${l + 1} ${intervalPp(d)}`).join(", ")} — ${swapHit.length === 0 ? "no layer excludes zero." : `${swapHit.length} of ${L} layers exclude zero.`}`,
+  );
+  const onTop = v.online.saturationPeak[top], repTop = v.repeated.saturationPeak[top];
+  paragraphs.push(
+    `**Without a single repeated pass.** On Shapeset-3×2 with fresh images at every step (${v.online.distinctImages.toLocaleString("en-US")} images, none seen twice), the top layer reached ${pct(onTop)} saturated (step ${v.online.peakStep[top]}); over ${v.repeated.distinctImages} images seen ${Math.round(v.repeated.samples / v.repeated.distinctImages)} times each, ${pct(repTop)} (step ${v.repeated.peakStep[top]}). ` +
+      (onTop >= 0.5 ? "Saturation appears without any image ever being passed over twice: repetition is not needed for it." : onTop >= 0.05 ? "Some saturation appears without any repeated pass." : "Without repeats the top layer barely saturates in this run."),
+  );
+  const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+  const ce = v.mechanism[0];
+  const grows = v.mechanism.map((m) => ({ m, growth: total(m.weightNormsEnd) / total(m.weightNormsStart) }));
+  const gap = (m: MechanismRow, l: number) => m.saturationTrained[l] - m.saturationUnseen[l];
+  paragraphs.push(
+    `**Mechanism.** Trained on for ${ce.epochs} epochs on a subset it never saw, the network's weight norm grows ×${grows.map((g) => `${g.growth.toFixed(2)} (${g.m.arm.label})`).join(", ×")}. Under cross-entropy the top layer ends ${pct(ce.saturationTrained[top])} saturated on the subset and ${pct(ce.saturationUnseen[top])} on unseen images (trained − unseen ${pp(gap(ce, top))}; layer 1 ${pp(gap(ce, 0))}). ` +
+      `Across the four losses the top-layer trained − unseen gap spans ${pp(Math.min(...v.mechanism.map((m) => gap(m, top))))} to ${pp(Math.max(...v.mechanism.map((m) => gap(m, top))))}, and the top layer's saturation on unseen images ${v.mechanism.map((m) => `${pct(m.saturationUnseenStart[top])} → ${pct(m.saturationUnseen[top])}`).join(", ")}.`,
+  );
+  return paragraphs;
+}
+
+// ------------------------------------------------------------------ the literature
+
+export interface LiteratureInput {
+  readonly params: CausalParams;
+  readonly rows: readonly DoseRow[];
+  readonly swap: readonly SwapDifference[];
+  /** The never-visited images over training (levelOverTime). */
+  readonly unseen: { epoch: number[]; saturation: number[][]; accuracy: number[] };
+  readonly overTime: DoseTimeline;
+  readonly online: StreamSummary;
+  readonly repeated: StreamSummary;
+  readonly mechanism: readonly MechanismRow[];
+}
+
+/** The first index where xs reaches half of the way from its first to its last value. */
+function halfway(xs: readonly number[]): number {
+  const target = xs[0] + (xs[xs.length - 1] - xs[0]) / 2;
+  const up = xs[xs.length - 1] >= xs[0];
+  const i = xs.findIndex((x) => (up ? x >= target : x <= target));
+  return i < 0 ? xs.length - 1 : i;
+}
+
+/** What each paper says (quoted from its abstract or summarised), what this run measured, and how they compare. */
+export function literatureTable(v: LiteratureInput): Record<string, string>[] {
+  const L = v.params.depth, top = L - 1;
+  const u = v.unseen, T = u.epoch.length;
+  const peak = u.saturation[top].reduce((b, x, i) => (x > u.saturation[top][b] ? i : b), 0);
+  const fitted = u.accuracy.findIndex((a) => a >= 0.8);
+  const after = fitted >= 0 ? { from: u.saturation[top][fitted], to: u.saturation[top][T - 1], l1from: u.saturation[0][fitted], l1to: u.saturation[0][T - 1], epoch: u.epoch[fitted] } : null;
+  const lateRise = after !== null && (after.to - after.from > 0.02 || after.l1to - after.l1from > 0.02);
+  const rows = v.rows.filter((r) => r.role !== "never");
+  const anyDetected = rows.some((r) => r.minusNeverSeen.some(excludesZero)) || v.swap.some(excludesZero);
+  const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+  const ce = v.mechanism[0], others = v.mechanism.slice(1);
+  const growth = (m: MechanismRow) => total(m.weightNormsEnd) / total(m.weightNormsStart);
+  const ceRise = ce.saturationUnseen[top] - ce.saturationUnseenStart[top], ceGap = ce.saturationTrained[top] - ce.saturationUnseen[top];
+  const wrong = v.rows.find((r) => r.role === "wrong"), never = v.rows[0];
+  const k1t = v.overTime.rows.find((r) => r.role === "k1"), wt = v.overTime.rows.find((r) => r.role === "wrong");
+  const order = k1t && wt ? { k1: v.overTime.epoch[halfway(k1t.accuracy)], wrong: v.overTime.epoch[halfway(wt.accuracy)] } : null;
+  return [
+    {
+      paper: "Shwartz-Ziv & Tishby (2017)",
+      "what it says": "hidden layers compress in a phase that \"begins when the training errors becomes small\", a \"stochastic relaxation, or random diffusion\" of SGD",
+      "this run": `on never-visited images the top layer is most saturated (${pct(u.saturation[top][peak])}) at epoch ${u.epoch[peak].toFixed(1)}, accuracy ${pct(u.accuracy[peak])}` + (after ? `; after accuracy reached 80% (epoch ${after.epoch.toFixed(1)}) layer ${L} went ${pct(after.from)} → ${pct(after.to)}, layer 1 ${pct(after.l1from)} → ${pct(after.l1to)}` : "; accuracy never reached 80%") + `; trained images no more saturated than unseen ones${anyDetected ? " except where an interval above excludes zero" : ""}`,
+      verdict: u.saturation[top][peak] < 0.01 ? "not measurable here: the top layer never saturates in this run" : u.accuracy[peak] < 0.5 ? (lateRise ? "partly: the largest saturation comes on the plateau, before fitting; a later rise follows, on unseen images too" : "not reproduced: the largest saturation comes on the plateau, before fitting, not in a late phase") : lateRise ? "consistent: saturation rises after fitting — on unseen images as on trained ones" : "not reproduced: no late rise of saturation",
+    },
+    {
+      paper: "Saxe et al. (2018)",
+      "what it says": "compression comes from double-sided saturating nonlinearities \"as neural activations enter the saturation regime\"; it appears with full-batch gradient descent too, and not with ReLU",
+      "this run": `cross-entropy, ${ce.epochs} more epochs on a subset: ‖W‖ ×${growth(ce).toFixed(2)}, top-layer saturation on unseen images ${pct(ce.saturationUnseenStart[top])} → ${pct(ce.saturationUnseen[top])}, trained − unseen ${pp(ceGap)} (full batch and ReLU not run here)`,
+      verdict: growth(ce) > 1.05 && ceRise > 0.01 ? (Math.abs(ceGap) < Math.abs(ceRise) / 2 ? "consistent: saturation rises with the weights, on unseen inputs about as much as on trained ones" : "partly: saturation rises with the weights, more on the trained subset") : "not observed at this length: the weights or the saturation barely moved",
+    },
+    {
+      paper: "Glorot & Bengio (2010)",
+      "what it says": "the sigmoid's mean value \"can drive especially the top hidden layer into saturation\"; \"saturated units can move out of saturation by themselves, albeit slowly\"",
+      "this run": `Shapeset-3×2, ${L} × ${v.params.streamWidth} sigmoid, no image seen twice: top layer up to ${pct(v.online.saturationPeak[top])} saturated (step ${v.online.peakStep[top]}), ${pct(v.online.saturationEnd[top])} after ${v.online.steps} steps, accuracy ${pct(v.online.accuracyEnd)} (9 classes)`,
+      verdict: v.online.saturationPeak[top] >= 0.9 ? "reproduced, in the online setting: the top layer saturates with no repeated image" + (v.online.saturationEnd[top] < v.online.saturationPeak[top] - 0.1 ? ", and starts to desaturate" : "; still saturated at the end of our budget") : "not reproduced at this budget",
+    },
+    {
+      paper: "Zhang et al. (2017)",
+      "what it says": "\"deep neural networks easily fit random labels\" (to zero training error, given enough epochs)",
+      "this run": wrong ? `${wrong.n} images with a wrong label, ${wrong.passesPerEpoch * v.params.epochs} visits each: ${pct(wrong.accuracy)} of the wrong labels fitted (chance of a given wrong class on an unseen image ≈ ${pct((1 - never.accuracy) / 9)})` : "no wrong-label group in this run",
+      verdict: !wrong ? "not tested" : wrong.accuracy >= 0.9 ? "reproduced" : wrong.accuracy > 2 * ((1 - never.accuracy) / 9) + 0.02 ? "partly: memorisation under way, far from complete in this many visits" : "not within this many visits",
+    },
+    {
+      paper: "Arpit et al. (2017)",
+      "what it says": "deep networks \"tend to prioritize learning simple patterns first\", before memorising noise",
+      "this run": order ? `half of the final accuracy reached at epoch ${order.k1.toFixed(1)} on true-label (k = 1) images and at epoch ${order.wrong.toFixed(1)} on the wrong labels` : "no wrong-label group in this run",
+      verdict: !order ? "not tested" : order.wrong > order.k1 ? "consistent: real patterns first, the wrong labels later" : "not seen here: the wrong labels were fitted as early as the true ones",
+    },
+    {
+      paper: "Soudry et al. (2018)",
+      "what it says": "on separable data the cross-entropy has no finite minimiser: \"the norm of the predictor must diverge toward infinity\", converging only slowly to the max-margin direction",
+      "this run": `weight norm ×${growth(ce).toFixed(2)} under cross-entropy vs ${others.map((m) => `×${growth(m).toFixed(2)} (${m.arm.label})`).join(", ")} over ${ce.epochs} epochs`,
+      verdict: growth(ce) < 1.02 ? "not observed at this length: the weights barely moved" : others.every((m) => growth(m) < growth(ce)) ? "consistent: the cross-entropy grows the weights most" : "mixed: another loss grew the weights as much",
+    },
+  ];
+}
+
+/** Paragraphs into the cell, **bold** kept. */
+export function showProse(paragraphs: readonly string[], sink: OutputSink = currentSink()): void {
+  const html = paragraphs.map((p) => `<p style="margin:0.5em 0;line-height:1.5">${escapeHtml(p).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/\*(.+?)\*/g, "<em>$1</em>")}</p>`).join("\n");
+  sink.emit({ html: `<div class="sigmoid-lab-prose">${html}</div>`, text: paragraphs.join("\n\n") });
+}
