@@ -219,6 +219,26 @@ test("measurePoints: per-point saturation as perExampleStats, margins and losses
 
 // ------------------------------------------------------------------ jobs
 
+test("the chapter's design: the swap pair shares one split, each network's own groups are never the other's, bad designs are refused", async () => {
+  const causal = await import("../lib/chapters/causal");
+  const p = causal.QUICK_DESIGN_FOR_TESTS;
+  const { networks: [a, b], mechanism } = causal.designJobs(p);
+  assert.deepEqual(a.groups.map((g) => [g.name, g.size]), b.groups.map((g) => [g.name, g.size]), "same positions, so the same rows");
+  assert.equal(a.splitSeed, b.splitSeed);
+  for (const [i, g] of a.groups.entries()) assert.ok(g.passesPerEpoch === 0 || b.groups[i].passesPerEpoch === 0, `${g.name} is visited by one network at most`);
+  assert.deepEqual([a.groups[0].passesPerEpoch, a.groups[1].passesPerEpoch, b.groups[0].passesPerEpoch, b.groups[1].passesPerEpoch], [0, 1, 1, 0]);
+  assert.notEqual(a.config.model.seed, b.config.model.seed);
+  // The mechanism trains on a group network A never visited.
+  for (const m of mechanism) assert.equal(a.groups.find((g) => g.name === m.trainGroup)!.passesPerEpoch, 0);
+  const bad = (patch: Partial<typeof p>) => () => causal.designJobs({ ...p, ...patch });
+  assert.throws(bad({ doses: [{ passesPerEpoch: 4, images: 24 }] }), (e: unknown) => e instanceof ConfigError && /k = 1 and unseenImages/.test(e.message));
+  assert.throws(bad({ doses: [{ passesPerEpoch: 1, images: 96 }, { passesPerEpoch: 0, images: 10 }] }), /doses\[1\]\.passesPerEpoch/);
+  assert.throws(bad({ doses: [{ passesPerEpoch: 1, images: 96 }, { passesPerEpoch: 1, images: 10 }] }), /distinct passesPerEpoch/);
+  assert.throws(bad({ mechanismImages: 25 }), /mechanismImages/);
+  assert.throws(bad({ unseenImages: 40_000, doses: [{ passesPerEpoch: 1, images: 40_000 }] }), ConfigError);
+  assert.throws(bad({ eps: 0.5 }), /eps/);
+});
+
 test("jobs: a visits network, its continuation and both stream arms run on a tiny net and are cached", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "causal-jobs-"));
   const old = process.env.SIGMOID_LAB_CACHE;
@@ -240,6 +260,12 @@ test("jobs: a visits network, its continuation and both stream arms run on a tin
     assert.equal(r.steps, a.config.train.epochs * (r.epochLength / a.config.train.batchSize));
     const again = await runJob(a);
     assert.ok(again.ok && again.cache === "hit");
+    // Same seed, same numbers: trained again in an empty cache.
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "causal-jobs-"));
+    const twin = await runJob<import("../lib/chapters/causal-jobs").VisitsResult>(a, { cacheDir: other });
+    fs.rmSync(other, { recursive: true, force: true });
+    assert.ok(twin.ok && twin.cache === "miss");
+    assert.deepEqual(twin.value.final, r.final);
     const cont = await runJob<import("../lib/chapters/causal-jobs").ContinueResult>(design.mechanism[0]);
     assert.ok(cont.ok);
     assert.equal(cont.value.timeline[0].weightNorms.length, r.depth + 1);

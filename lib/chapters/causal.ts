@@ -20,7 +20,7 @@ import type { ExperimentConfig } from "../run/experiment";
 import type { CausalFindings, Interval } from "../run/findings";
 import { ContinueJob, ContinueResult, GroupPoints, JOB_MODULE, SetSummary, StreamJob, StreamResult, VisitsJob, VisitsResult } from "./causal-jobs";
 
-import { Role, roleLabel, roleOf } from "./causal-report";
+import { Role, groupLabel, roleOf } from "./causal-report";
 import type { JobOutcome } from "../run/job";
 
 export type { VisitsJob, VisitsResult, ContinueJob, ContinueResult, StreamJob, StreamResult, GroupPoints, SetSummary } from "./causal-jobs";
@@ -58,6 +58,8 @@ export interface CausalParams {
   /** The groups visited k ≥ 1 times per epoch; one must have k = 1 and unseenImages images (it is V). */
   readonly doses: readonly Dose[];
   readonly wrongImages: number;
+  /** Visits per epoch of the wrong-label group (1: as often as the k = 1 group). */
+  readonly wrongPasses: number;
   readonly mechanismImages: number;
   readonly mechanismUnseen: number;
   readonly mechanismEpochs: number;
@@ -92,7 +94,7 @@ export function lossArms(p: Pick<CausalParams, "labelSmoothing" | "weightDecay">
 /** Refuse parameters the design cannot honour, before any job is built. */
 export function validateParams(p: CausalParams): void {
   const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
-  for (const k of ["width", "depth", "batchSize", "epochs", "probesPerEpoch", "probePoints", "unseenImages", "wrongImages", "mechanismImages", "mechanismUnseen", "mechanismEpochs", "mechanismEvery", "streamWidth", "streamSteps", "streamEvery", "streamFixedImages", "streamProbePoints"] as const) {
+  for (const k of ["width", "depth", "batchSize", "epochs", "probesPerEpoch", "probePoints", "unseenImages", "wrongImages", "wrongPasses", "mechanismImages", "mechanismUnseen", "mechanismEpochs", "mechanismEvery", "streamWidth", "streamSteps", "streamEvery", "streamFixedImages", "streamProbePoints"] as const) {
     if (!posInt(p[k])) throw new ConfigError(k, p[k], "a positive integer");
   }
   if (!(p.eps > 0 && p.eps < 0.5)) throw new ConfigError("eps", p.eps, "a threshold in (0, 0.5), e.g. 0.01");
@@ -105,6 +107,11 @@ export function validateParams(p: CausalParams): void {
   if (new Set(ks).size !== ks.length) throw new ConfigError("doses", ks, "distinct passesPerEpoch values, one group per k");
   if (!p.doses.some((d) => d.passesPerEpoch === 1 && d.images === p.unseenImages)) {
     throw new ConfigError("doses", p.doses.map((d) => `${d.images} × k=${d.passesPerEpoch}`), `a group with k = 1 and unseenImages (${p.unseenImages}) images: the swap exchanges it with the never-visited group`);
+  }
+  const own = p.doses.filter((d) => !(d.passesPerEpoch === 1 && d.images === p.unseenImages)).reduce((n, d) => n + d.images, 0) + p.wrongImages;
+  const total = 2 * p.unseenImages + 2 * own;
+  if (total > MNIST_TRAIN_IMAGES) {
+    throw new ConfigError("group sizes", total, `at most the ${MNIST_TRAIN_IMAGES} images of MNIST's training file: U and V (2 × unseenImages) plus each network's own dose and wrong-label groups; shrink some`);
   }
   const fresh = mechanismGroup(p);
   if (p.mechanismImages > fresh.images) {
@@ -119,7 +126,7 @@ export function visitGroups(p: CausalParams, net: "A" | "B"): { groups: VisitGro
   const others = p.doses.filter((d) => !(d.passesPerEpoch === 1 && d.images === p.unseenImages));
   const own = (side: "A" | "B") => [
     ...others.map((d) => ({ name: `${side}·k${d.passesPerEpoch}`, size: d.images, passesPerEpoch: side === net ? d.passesPerEpoch : 0 })),
-    { name: `${side}·wrong`, size: p.wrongImages, passesPerEpoch: side === net ? 1 : 0, labels: side === net ? ("wrong" as const) : ("true" as const) },
+    { name: `${side}·wrong`, size: p.wrongImages, passesPerEpoch: side === net ? p.wrongPasses : 0, labels: side === net ? ("wrong" as const) : ("true" as const) },
   ];
   const groups: VisitGroupSpec[] = [
     { name: "U", size: p.unseenImages, passesPerEpoch: net === "A" ? 0 : 1 },
@@ -203,10 +210,12 @@ export function designJobs(p: CausalParams): Design {
   return { networks, mechanism, arms, stream: [streamJob("online"), streamJob("repeated")] };
 }
 
+const MNIST_TRAIN_IMAGES = 60_000;
+
 /** A small design the tests run in seconds (4 × 8 units, a few hundred images). */
 export const QUICK_DESIGN_FOR_TESTS: CausalParams = {
   width: 8, depth: 3, learningRate: 1, batchSize: 16, seed: 1, splitSeed: 1, epochs: 2, probesPerEpoch: 2, probePoints: 40, eps: 0.01,
-  unseenImages: 96, doses: [{ passesPerEpoch: 1, images: 96 }, { passesPerEpoch: 4, images: 24 }], wrongImages: 16,
+  unseenImages: 96, doses: [{ passesPerEpoch: 1, images: 96 }, { passesPerEpoch: 4, images: 24 }], wrongImages: 16, wrongPasses: 1,
   mechanismImages: 16, mechanismUnseen: 32, mechanismEpochs: 3, mechanismEvery: 1, labelSmoothing: 0.1, weightDecay: 0.001,
   streamWidth: 8, streamSteps: 4, streamEvery: 2, streamFixedImages: 16, streamProbePoints: 20,
 };
@@ -264,7 +273,7 @@ export function doseResponse(nets: readonly VisitsResult[], opts: { draws: numbe
     const mean = (f: (g: GroupPoints) => number) => groups.reduce((s, g) => s + f(g), 0) / groups.length;
     return {
       role,
-      label: roleLabel(role),
+      label: groupLabel(groups[0]),
       passesPerEpoch: groups[0].passesPerEpoch,
       labels: groups[0].labels,
       n: groups[0].n,
@@ -292,7 +301,7 @@ export function ruleDisagreement(nets: readonly VisitsResult[]): number {
 /** Over training: each group's saturation minus the never-visited group's, per layer, mean over networks, ± 1.96 SE (normal approximation). */
 export interface DoseTimeline {
   readonly epoch: number[];
-  readonly rows: { readonly role: Role; readonly diff: number[][]; readonly se: number[][]; readonly accuracy: number[] }[];
+  readonly rows: { readonly role: Role; readonly label: string; readonly diff: number[][]; readonly se: number[][]; readonly accuracy: number[] }[];
 }
 
 export function doseOverTime(nets: readonly VisitsResult[]): DoseTimeline {
@@ -309,7 +318,7 @@ export function doseOverTime(nets: readonly VisitsResult[]): DoseTimeline {
         const v = nets.map((_, k) => { const g = at(k, t, role), c = at(k, t, "never"); return g.saturationVar[l] / g.n + c.saturationVar[l] / c.n; });
         return Math.sqrt(v.reduce((s, x) => s + x, 0)) / nets.length;
       }));
-      return { role, diff, se, accuracy: Array.from({ length: T }, (_, t) => avg(nets.map((_, k) => at(k, t, role).accuracy))) };
+      return { role, label: groupLabel(nets[0].final[measuredRoles[0].indexOf(role)]), diff, se, accuracy: Array.from({ length: T }, (_, t) => avg(nets.map((_, k) => at(k, t, role).accuracy))) };
     }),
   };
 }
