@@ -16,7 +16,7 @@ import { Mlp } from "../lib/core/model";
 import type { Dataset } from "../lib/data/mnist";
 import { VisitGroupSpec, epochStream, groupPoints, planVisits, swapGroups, visitData, visitLabels, wrongLabel } from "../lib/data/visits";
 import { compareManyMeans } from "../lib/measure/compare";
-import { halfWidth, measurePoints, minimumDetectable, normalQuantile, pooledMeanDifferences, swapDifferences } from "../lib/measure/causal";
+import { groupsVersusControl, halfWidth, measurePoints, minimumDetectable, normalQuantile, pooledMeanDifferences, swapDifferences } from "../lib/measure/causal";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -157,6 +157,20 @@ test("pooled difference over strata: the mean of per-stratum differences; covers
   assert.ok(halfWidth(w) < 0.3, `half-width ${halfWidth(w)}`);
   assert.throws(() => pooledMeanDifferences([]), ConfigError);
   assert.throws(() => pooledMeanDifferences([[{ a: [1], b: [2] }], []]), /strata\[1\]/);
+});
+
+test("groups against one control: each group's estimate is its pooled difference, with an interval of the same width; shapes are checked", () => {
+  const rng = new Rng(21);
+  const strata = [0, 3].map((level) => ({ control: [normals(300, level, rng)], groups: [[normals(200, level + 0.3, rng)], [normals(100, level, rng)]] }));
+  const [g1, g2] = groupsVersusControl(strata, { draws: 1500 }).map((rows) => rows[0]);
+  const [ref1] = pooledMeanDifferences(strata.map((s) => [{ a: s.groups[0][0], b: s.control[0] }]), { draws: 1500 });
+  const [ref2] = pooledMeanDifferences(strata.map((s) => [{ a: s.groups[1][0], b: s.control[0] }]), { draws: 1500 });
+  assert.ok(Math.abs(g1.diff - ref1.diff) < 1e-12 && Math.abs(g2.diff - ref2.diff) < 1e-12);
+  assert.ok(Math.abs(halfWidth(g1) - halfWidth(ref1)) < 0.15 * halfWidth(ref1));
+  assert.ok(Math.abs(halfWidth(g2) - halfWidth(ref2)) < 0.15 * halfWidth(ref2));
+  assert.ok(g1.low > 0, "a 0.3 effect on 200 + 300 points per stratum is detected");
+  assert.ok(g2.low <= 0 && g2.high >= 0, "no effect: the interval contains 0");
+  assert.throws(() => groupsVersusControl([{ control: [[1, 2]], groups: [[[1], [2]]] }]), /strata\[0\]\.groups\[0\]/);
 });
 
 test("swap: the difference-in-differences removes image and network effects and recovers a known effect", () => {

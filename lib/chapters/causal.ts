@@ -15,7 +15,7 @@
 import { ConfigError } from "../core/errors";
 import type { LossConfig } from "../core/loss";
 import type { VisitGroupSpec } from "../data/visits";
-import { PooledDifference, SwapDifference, halfWidth, minimumDetectable, pooledMeanDifferences, swapDifferences } from "../measure/causal";
+import { PooledDifference, SwapDifference, groupsVersusControl, halfWidth, minimumDetectable, swapDifferences } from "../measure/causal";
 import type { ExperimentConfig } from "../run/experiment";
 import type { CausalFindings, Interval } from "../run/findings";
 import { ContinueJob, ContinueResult, GroupPoints, JOB_MODULE, SetSummary, StreamJob, StreamResult, VisitsJob, VisitsResult } from "./causal-jobs";
@@ -252,24 +252,26 @@ export interface DoseRow {
   readonly minusNeverSeen: PooledDifference[];
 }
 
-/** Every group against the never-visited one, per layer, pooled over the networks (stratified bootstrap). */
+/** Every group against the never-visited one, per layer, pooled over the networks (stratified bootstrap, shared control draws). */
 export function doseResponse(nets: readonly VisitsResult[], opts: { draws: number; seed?: number; rule?: "saturated" | "flat" }): DoseRow[] {
   if (nets.length === 0) throw new ConfigError("networks", nets.length, "at least one trained network");
   const views = nets.map(byRole);
   const roles = [...views[0].keys()].sort(roleOrder);
+  const groupsOf = (role: Role) => views.map((v, k) => {
+    const g = v.get(role);
+    if (!g) throw new ConfigError(`network ${k + 1}'s groups`, [...v.keys()], `a group with role ${role}, like network 1`);
+    return g;
+  });
+  const dosed = roles.filter((r) => r !== "never");
+  const diffs = groupsVersusControl(nets.map((net, k) => ({
+    control: fractions(groupsOf("never")[k], net.width, opts.rule),
+    groups: dosed.map((role) => fractions(groupsOf(role)[k], net.width, opts.rule)),
+  })), { draws: opts.draws, seed: opts.seed, label: "dose-response" });
   return roles.map((role): DoseRow => {
-    const groups = views.map((v, k) => {
-      const g = v.get(role);
-      if (!g) throw new ConfigError(`network ${k + 1}'s groups`, [...v.keys()], `a group with role ${role}, like network 1`);
-      return g;
-    });
-    const strata = nets.map((net, k) => {
-      const a = fractions(groups[k], net.width, opts.rule), b = fractions(views[k].get("never")!, net.width, opts.rule);
-      return a.map((x, l) => ({ a: x, b: b[l] }));
-    });
+    const groups = groupsOf(role);
     const minusNeverSeen = role === "never"
-      ? strata[0].map(() => ({ meanA: 0, meanB: 0, diff: 0, low: 0, high: 0, level: 0.95, draws: 0, perStratum: nets.map(() => 0) }))
-      : pooledMeanDifferences(strata, { draws: opts.draws, seed: opts.seed, label: `dose ${role}` });
+      ? groups[0].saturated.map(() => ({ meanA: 0, meanB: 0, diff: 0, low: 0, high: 0, level: 0.95, draws: 0, perStratum: nets.map(() => 0) }))
+      : diffs[dosed.indexOf(role)];
     const mean = (f: (g: GroupPoints) => number) => groups.reduce((s, g) => s + f(g), 0) / groups.length;
     return {
       role,

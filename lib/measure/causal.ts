@@ -48,36 +48,71 @@ export interface PooledDifference extends MeanDifference {
  */
 export function pooledMeanDifferences(strata: readonly PairRows[], opts: BootstrapOptions = {}): PooledDifference[] {
   if (strata.length === 0) throw new ConfigError("strata", strata, "at least one stratum (one seed's pairs)");
-  const rows = strata[0].length;
   strata.forEach((s, k) => {
-    if (s.length !== rows) throw new ConfigError(`strata[${k}]`, `${s.length} rows`, `${rows} rows, like strata[0]`);
-    s.forEach((p, r) => {
-      if (p.a.length === 0 || p.b.length === 0) throw new ConfigError(`strata[${k}][${r}]`, `${p.a.length} and ${p.b.length} values`, "two non-empty samples");
-      if (p.a.length !== s[0].a.length || p.b.length !== s[0].b.length) {
-        throw new ConfigError(`strata[${k}][${r}]`, `${p.a.length} and ${p.b.length} values`, `${s[0].a.length} and ${s[0].b.length} values, one per point like row 0`);
-      }
-    });
+    if (s.length !== strata[0].length) throw new ConfigError(`strata[${k}]`, `${s.length} rows`, `${strata[0].length} rows, like strata[0]`);
+  });
+  return groupsVersusControl(strata.map((s) => ({ control: s.map((p) => p.b), groups: [s.map((p) => p.a)] })), opts)[0];
+}
+
+/** One stratum (e.g. one network): a control set and several groups, each a list of per-point arrays, one per row (layer). */
+export interface ControlStratum {
+  readonly control: readonly ArrayLike<number>[];
+  readonly groups: readonly (readonly ArrayLike<number>[])[];
+}
+
+/**
+ * Every group against the control, per row, pooled over strata: the mean over
+ * strata of (group mean − control mean). A stratified bootstrap: every draw
+ * resamples, in every stratum, the control's points once (shared by all its
+ * groups, as compareManyMeans shares draws between rows) and each group's
+ * points, and recomputes every difference. Returns [group][row].
+ */
+export function groupsVersusControl(strata: readonly ControlStratum[], opts: BootstrapOptions = {}): PooledDifference[][] {
+  if (strata.length === 0) throw new ConfigError("strata", strata, "at least one stratum");
+  const G = strata[0].groups.length, rows = strata[0].control.length;
+  strata.forEach((s, k) => {
+    if (s.groups.length !== G) throw new ConfigError(`strata[${k}].groups`, `${s.groups.length} groups`, `${G} groups, like strata[0]`);
+    checkRows(s.control, rows, `strata[${k}].control`);
+    s.groups.forEach((g, j) => checkRows(g, rows, `strata[${k}].groups[${j}]`));
   });
   const draws = opts.draws ?? 2000, level = opts.level ?? 0.95;
   if (!(Number.isInteger(draws) && draws >= 10)) throw new ConfigError("draws", draws, "an integer ≥ 10");
   if (!(level > 0 && level < 1)) throw new ConfigError("level", level, "a confidence level in (0, 1), e.g. 0.95");
   const rng = new Rng(opts.seed ?? 1).fork(opts.label ?? "pooled bootstrap");
-  const values = Array.from({ length: rows }, () => new Float64Array(draws));
-  const idx = strata.map((s) => ({ a: new Int32Array(s[0].a.length), b: new Int32Array(s[0].b.length) }));
+  const values = Array.from({ length: G }, () => Array.from({ length: rows }, () => new Float64Array(draws)));
+  const idx = strata.map((s) => ({ control: new Int32Array(s.control[0].length), groups: s.groups.map((g) => new Int32Array(g[0].length)) }));
+  const cm = new Float64Array(rows), gm = new Float64Array(rows);
   for (let d = 0; d < draws; d++) {
     strata.forEach((s, k) => {
-      resample(idx[k].a, rng);
-      resample(idx[k].b, rng);
-      for (let r = 0; r < rows; r++) values[r][d] += (meanAt(s[r].a, idx[k].a) - meanAt(s[r].b, idx[k].b)) / strata.length;
+      resample(idx[k].control, rng);
+      meansAt(s.control, idx[k].control, cm);
+      s.groups.forEach((g, j) => {
+        resample(idx[k].groups[j], rng);
+        meansAt(g, idx[k].groups[j], gm);
+        for (let r = 0; r < rows; r++) values[j][r][d] += (gm[r] - cm[r]) / strata.length;
+      });
     });
   }
   const q = [(100 * (1 - level)) / 2, 100 - (100 * (1 - level)) / 2];
-  return Array.from({ length: rows }, (_, r): PooledDifference => {
-    const perStratum = strata.map((s) => meanAt(s[r].a) - meanAt(s[r].b));
-    const meanA = average(strata.map((s) => meanAt(s[r].a))), meanB = average(strata.map((s) => meanAt(s[r].b)));
-    const [low, high] = percentiles(values[r], q, Infinity);
+  return values.map((byRow, j) => byRow.map((v, r): PooledDifference => {
+    const perStratum = strata.map((s) => meanAt(s.groups[j][r]) - meanAt(s.control[r]));
+    const meanA = average(strata.map((s) => meanAt(s.groups[j][r]))), meanB = average(strata.map((s) => meanAt(s.control[r])));
+    const [low, high] = percentiles(v, q, Infinity);
     return { meanA, meanB, diff: average(perStratum), low, high, level, draws, perStratum };
+  }));
+}
+
+function checkRows(set: readonly ArrayLike<number>[], rows: number, field: string): void {
+  if (set.length !== rows) throw new ConfigError(field, `${set.length} rows`, `${rows} rows`);
+  set.forEach((x, r) => {
+    if (x.length === 0) throw new ConfigError(`${field}[${r}]`, "no values", "a non-empty sample");
+    if (x.length !== set[0].length) throw new ConfigError(`${field}[${r}]`, `${x.length} values`, `${set[0].length} values, one per point like row 0`);
   });
+}
+
+/** Means of every row over the resampled points (row by row: a tight loop per row is faster than one pass over the indices). */
+function meansAt(rows: readonly ArrayLike<number>[], idx: Int32Array, out: Float64Array): void {
+  for (let r = 0; r < rows.length; r++) out[r] = meanAt(rows[r], idx);
 }
 
 /** One image set's per-point values in both networks of the swap. */
