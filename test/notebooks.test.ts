@@ -124,7 +124,7 @@ test("03-causal: a dose-response row per group with an interval per layer, the s
     arm.saturationEnd.forEach((e, l) => assert.ok(e <= arm.saturationPeak[l] + 1e-12, "the end is never above the peak"));
   }
   assert.equal(f.mechanism.length, 4);
-  assert.match(textOf(r), /\*\*Dose-response\.\*\* 2 networks of the question \(5 × 64 sigmoid/);
+  assert.match(textOf(r), /(\*\*|<strong>)Dose-response\.(\*\*|<\/strong>) 2 networks of the question \(5 × 64 sigmoid/);
 });
 
 test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {
