@@ -4,18 +4,17 @@
  * Nothing here measures; every sentence is assembled from its arguments.
  */
 import * as plot from "../display/plot";
-import { escapeHtml } from "../display/html";
-import { OutputSink, currentSink } from "../display/output";
+import * as text from "../display/text";
+import { pct } from "../display/text";
 import type { PlotlyFigure } from "../display/plot";
 import type { PooledDifference, SwapDifference } from "../measure/causal";
 import { halfWidth, minimumDetectable } from "../measure/causal";
 import type { CausalParams, Design, DoseRow, DoseTimeline, MechanismRow, StreamSummary } from "./causal";
 import type { ContinueResult, StreamResult, VisitsResult } from "./causal-jobs";
 
-const pp = (x: number, digits = 2) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(digits)} pp`;
-export const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
-export const intervalPp = (d: { diff: number; low: number; high: number }, digits = 2) =>
-  `${pp(d.diff, digits)} [${(100 * d.low).toFixed(digits)}, ${(100 * d.high).toFixed(digits)}]`;
+// Differences here are often hundredths of a point: two decimals unless a call asks for fewer.
+const pp = (x: number, digits = 2) => text.pp(x, digits);
+const intervalPp = (d: { diff: number; low: number; high: number }, digits = 2) => text.intervalPp(d, digits);
 const excludesZero = (d: { low: number; high: number }) => d.low > 0 || d.high < 0;
 const layerNames = (L: number) => Array.from({ length: L }, (_, l) => `layer ${l + 1}`);
 
@@ -356,6 +355,23 @@ export function causalVerdict(v: Pick<Verdicts, "rows" | "online">): { answer: "
   return { answer, cells, up, down, largestShare };
 }
 
+/** The sentence that follows the one-word answer: what the verdict's rule found, in words. */
+export function verdictSentence(v: Pick<ReturnType<typeof causalVerdict>, "answer" | "up" | "largestShare">, visits: number): string {
+  const share = `${(100 * v.largestShare).toFixed(0)}%`;
+  switch (v.answer) {
+    case "Not measurably.":
+      return `Images that gradient descent visited up to ${visits} times are not measurably more saturated than images of the same file it never visited — but the online control did not saturate either, so this run cannot tell.`;
+    case "No.":
+      return v.up.length === 0
+        ? `Images that gradient descent visited up to ${visits} times are saturated like images of the same file it never visited.`
+        : `Images that gradient descent visited up to ${visits} times are saturated almost exactly like images of the same file it never visited: the differences that exclude zero are at most ${share} of their layer's level.`;
+    case "Partly.":
+      return `Images that gradient descent visited up to ${visits} times are measurably more saturated than images of the same file it never visited, by up to ${share} of their layer's level: part of the saturation comes with the visits, most does not.`;
+    case "Yes.":
+      return `Images that gradient descent visited up to ${visits} times are measurably more saturated than images of the same file it never visited, by up to ${share} of their layer's level: the visits carry much of the saturation.`;
+  }
+}
+
 /** The closing paragraphs, each built from the numbers. */
 export function closingProse(v: Verdicts): string[] {
   const p = v.params, L = p.depth, top = L - 1;
@@ -369,13 +385,13 @@ export function closingProse(v: Verdicts): string[] {
   const verdict = causalVerdict(v);
   const out: string[] = [];
   if (never.accuracy < 0.5) {
-    out.push(`*Note: these networks reached only ${pct(never.accuracy)} accuracy on images they never saw (a short run, e.g. the quick profile): they have not left the plateau, so what follows describes networks that have not learned yet. Run with the default parameters for the trained network of the question.*`);
+    out.push(`**Note.** These networks reached only ${pct(never.accuracy)} accuracy on images they never saw (a short run, e.g. the quick profile): they have not left the plateau, so what follows describes networks that have not learned yet. Run with the default parameters for the trained network of the question.`);
   }
   const cellText = (c: Cell) => `layer ${c.layer + 1} at ${c.row.label}, ${intervalPp(c.d)}`;
   const chance = (0.05 * verdict.cells.length).toFixed(1);
   out.push(
     `**${verdict.answer}** ` +
-      `Images that gradient descent visited up to ${most.passesPerEpoch * p.epochs} times are saturated like images of the same file it never visited. ` +
+      `${verdictSentence(verdict, most.passesPerEpoch * p.epochs)} ` +
       `Of ${verdict.cells.length} group × layer differences (layers with at least 1% saturated entries), ${verdict.up.length} exclude zero upward${verdict.up.length > 0 ? ` (${verdict.up.map(cellText).join("; ")}; at most ${(100 * verdict.largestShare).toFixed(0)}% of that layer's level)` : ""} and ${verdict.down.length} downward${verdict.down.length > 0 ? ` (${verdict.down.map(cellText).join("; ")})` : ""}; by chance alone about ${chance} of ${verdict.cells.length} 95% intervals would. ` +
       (v.online.saturationPeak[top] >= 0.5 ? `Saturation appears without any image being passed over twice (section 3)` : `The online control saturated little in this run`) +
       (v.mechanism.some((m) => m.weightNormsEnd.reduce((a, x) => a + x * x, 0) < 0.8 * m.weightNormsStart.reduce((a, x) => a + x * x, 0)) ? ", and it shrinks on every input when the weights shrink (section 4)." : "."),
@@ -488,13 +504,13 @@ export function literatureTable(v: LiteratureInput): Record<string, string>[] {
     },
     {
       paper: "Glorot & Bengio (2010)",
-      "what it says": "the sigmoid's mean value \"can drive especially the top hidden layer into saturation\"; \"saturated units can move out of saturation by themselves, albeit slowly\"",
+      "what it says": "online on Shapeset-3×2, the sigmoid's mean value \"can drive especially the top hidden layer into saturation\"; \"saturated units can move out of saturation by themselves, albeit slowly\"; \"the depth-five model never escaped this regime during training\"",
       "this run": `Shapeset-3×2, ${L} × ${v.params.streamWidth} sigmoid, no image seen twice: top layer up to ${pct(v.online.saturationPeak[top])} saturated (step ${v.online.peakStep[top]}), ${pct(v.online.saturationEnd[top])} after ${v.online.steps} steps, accuracy ${pct(v.online.accuracyEnd)} (9 classes)`,
       verdict: v.online.saturationPeak[top] >= 0.9 ? "reproduced, in the online setting: the top layer saturates with no repeated image" + (v.online.saturationEnd[top] < v.online.saturationPeak[top] - 0.1 ? ", and starts to desaturate" : "; still saturated at the end of our budget") : "not reproduced at this budget",
     },
     {
       paper: "Zhang et al. (2017)",
-      "what it says": "\"deep neural networks easily fit random labels\" (to zero training error, given enough epochs)",
+      "what it says": "\"Deep neural networks easily fit random labels\" (to zero training error, given enough epochs)",
       "this run": wrong ? `${wrong.n} images with a wrong label, ${wrong.passesPerEpoch * v.params.epochs} visits each: ${pct(wrong.accuracy)} of the wrong labels fitted (chance of a given wrong class on an unseen image ≈ ${pct((1 - never.accuracy) / 9)})` : "no wrong-label group in this run",
       verdict: !wrong ? "not tested" : wrong.accuracy >= 0.9 ? "reproduced" : wrong.accuracy > 2 * ((1 - never.accuracy) / 9) + 0.02 ? "partly: memorisation under way, far from complete in this many visits" : "not within this many visits",
     },
@@ -511,10 +527,4 @@ export function literatureTable(v: LiteratureInput): Record<string, string>[] {
       verdict: growth(ce) < 1.02 ? "not observed at this length: the weights barely moved" : others.every((m) => growth(m) < growth(ce)) ? `consistent: the cross-entropy grows the weights most — slowly (×${growth(ce).toFixed(2)} in ${ce.epochs} epochs)` : "mixed: another loss grew the weights as much",
     },
   ];
-}
-
-/** Paragraphs into the cell, **bold** kept. */
-export function showProse(paragraphs: readonly string[], sink: OutputSink = currentSink()): void {
-  const html = paragraphs.map((p) => `<p style="margin:0.5em 0;line-height:1.5">${escapeHtml(p).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/\*(.+?)\*/g, "<em>$1</em>")}</p>`).join("\n");
-  sink.emit({ html: `<div class="sigmoid-lab-prose">${html}</div>`, text: paragraphs.join("\n\n") });
 }
