@@ -78,6 +78,7 @@ test("wrong labels: never the true class, every other class reachable, only in t
   }
   assert.equal(seen.size, 9, "all nine other classes occur");
   const ds = file(100);
+  const fileLabels = [...ds.y];
   const plan = planVisits(100, GROUPS, 3);
   const y = visitLabels(ds, plan);
   const wrongRows = new Set(plan.groups[3].rows);
@@ -85,7 +86,8 @@ test("wrong labels: never the true class, every other class reachable, only in t
     if (wrongRows.has(i)) assert.notEqual(y[i], ds.y[i], `row ${i} keeps its true label`);
     else assert.equal(y[i], ds.y[i]);
   }
-  assert.equal(ds.y[plan.groups[3].rows[0]], ds.y[plan.groups[3].rows[0]], "the file is not written to");
+  assert.deepEqual([...ds.y], fileLabels, "the file's labels are not written to");
+  assert.deepEqual([...visitData(ds, plan, 4).train.y], [...y], "training sees the changed labels");
   const pts = groupPoints(ds, plan.groups[3], y);
   assert.equal(pts.n, 8);
   pts.y.forEach((v, i) => assert.equal(v, y[plan.groups[3].rows[i]]));
