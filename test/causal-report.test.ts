@@ -200,3 +200,14 @@ test("closingProse: every paragraph is computed (no NaN, undefined or Infinity),
   assert.match(yes[0], /^\*\*Yes\.\*\* .*measurably more saturated/);
   assert.doesNotMatch(yes[0], /saturated like images/);
 });
+
+test("summaryTable: one row per visited group, the swap, online and repeated; the top layer is the network's last", () => {
+  const lit = literature();
+  const t = causal.summaryTable(lit);
+  assert.equal(t.length, lit.rows.length - 1 + 3);
+  assert.deepEqual(Object.keys(t[0]), ["measurement", "layer 1", "layer 2", "accuracy"]);
+  assert.match(t[1].measurement, /^k16 − never visited \(32 visits\)/);
+  assert.equal(t[1]["layer 2"], "+0.00 pp [−0.20, +0.20]");
+  assert.equal(t[4]["layer 2"], "70.0% (peak 95.0%)");
+  for (const row of t) for (const cell of Object.values(row)) assert.doesNotMatch(cell, /NaN|undefined/);
+});

@@ -446,6 +446,24 @@ export function closingProse(v: Verdicts): string[] {
   return out;
 }
 
+/** The measured table of the closing note: per group the layer-1 and top-layer difference to k = 0 and the accuracy; the swap; online against repeated. */
+export function summaryTable(v: Pick<Verdicts, "params" | "rows" | "swap" | "online" | "repeated">): Record<string, string>[] {
+  const L = v.params.depth, top = L - 1;
+  const topCol = `layer ${L}`;
+  const sat = (s: StreamSummary, l: number) => `${pct(s.saturationEnd[l])} (peak ${pct(s.saturationPeak[l])})`;
+  return [
+    ...v.rows.filter((r) => r.role !== "never").map((r) => ({
+      measurement: `${r.label} − never visited (${r.passesPerEpoch * v.params.epochs} visits)`,
+      "layer 1": intervalPp(r.minusNeverSeen[0]),
+      [topCol]: intervalPp(r.minusNeverSeen[top]),
+      accuracy: `${pct(r.accuracy)} (never visited: ${pct(v.rows[0].accuracy)})`,
+    })),
+    { measurement: "swap: difference-in-differences", "layer 1": intervalPp(v.swap[0]), [topCol]: intervalPp(v.swap[top]), accuracy: "—" },
+    { measurement: `online, no image twice: saturated at the end (${v.online.steps} steps)`, "layer 1": sat(v.online, 0), [topCol]: sat(v.online, top), accuracy: pct(v.online.accuracyEnd) },
+    { measurement: `repeated, ${v.repeated.distinctImages} images: saturated at the end`, "layer 1": sat(v.repeated, 0), [topCol]: sat(v.repeated, top), accuracy: pct(v.repeated.accuracyEnd) },
+  ];
+}
+
 // ------------------------------------------------------------------ the literature
 
 export interface LiteratureInput {
