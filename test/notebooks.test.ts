@@ -193,6 +193,26 @@ test("04-bound: the bound held, the findings carry both crossings and the platea
   assert.ok(lines <= 400, `${lines} lines of code in 04's cells`);
 });
 
+test("03-causal: a dose-response row per group with an interval per layer, the swap, the online control and the mechanism are recorded", async (t) => {
+  if (!runs.has("03-causal.ipynb")) return t.skip("no 03-causal notebook");
+  const r = await runs.get("03-causal.ipynb")!;
+  const f = readFindings("03-causal", path.join(OUT, "cache")).findings;
+  assert.deepEqual(f.doseResponse.groups.map((g) => [g.passesPerEpoch, g.labels]), [[0, "true"], [1, "true"], [4, "true"], [16, "true"], [1, "wrong"]]);
+  for (const g of f.doseResponse.groups) {
+    assert.equal(g.saturation.length, f.depth);
+    assert.equal(g.minusNeverSeen.length, f.depth);
+    for (const d of g.minusNeverSeen) assert.ok(d.low <= d.diff + 1e-12 && d.diff <= d.high + 1e-12, `interval ${JSON.stringify(d)}`);
+  }
+  assert.equal(f.swap.length, f.depth);
+  assert.equal(f.detectable.halfWidth.length, f.depth);
+  for (const arm of [f.onlineControl.online, f.onlineControl.repeated]) {
+    assert.equal(arm.saturationEnd.length, f.depth);
+    arm.saturationEnd.forEach((e, l) => assert.ok(e <= arm.saturationPeak[l] + 1e-12, "the end is never above the peak"));
+  }
+  assert.equal(f.mechanism.length, 4);
+  assert.match(textOf(r), /(\*\*|<strong>)Dose-response\.(\*\*|<\/strong>) 2 networks of the question \(5 × 64 sigmoid/);
+});
+
 test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {
   if (!runs.has("06-answer.ipynb")) return t.skip("no 06-answer notebook");
   const r = await runs.get("06-answer.ipynb")!;

@@ -158,6 +158,61 @@ export interface LayerBuildUp {
   readonly trendHeldOut: Trend;
 }
 
+/** 03-causal: the causal test — groups visited k times per epoch, the swap, online training, the mechanism. */
+export interface CausalFindings {
+  readonly eps: number;
+  readonly width: number;
+  readonly depth: number;
+  /** Networks trained under the visit design (seeds; they also form the swap pair). */
+  readonly networks: number;
+  readonly epochs: number;
+  readonly steps: readonly number[];
+  /** Accuracy on the never-visited images (mean over the networks). */
+  readonly heldOutAccuracy: number;
+  /** Per group: saturated fraction per hidden layer at ε, and its difference to the never-visited group (pooled over networks, 95% interval). */
+  readonly doseResponse: {
+    readonly eps: number;
+    readonly groups: readonly {
+      readonly passesPerEpoch: number;
+      readonly labels: "true" | "wrong";
+      readonly n: number;
+      /** passesPerEpoch × epochs: visits of each image in all. */
+      readonly passes: number;
+      /** Against the labels training used (wrong-label group: the share it memorised). */
+      readonly accuracy: number;
+      readonly accuracyTrueLabels: number;
+      readonly saturation: readonly number[];
+      readonly minusNeverSeen: readonly Interval[];
+    }[];
+  };
+  /** What the design could have detected, per layer: the half-width of the k = 1 − k = 0 interval, and the difference found 80% of the time. */
+  readonly detectable: { readonly halfWidth: readonly number[]; readonly minimumDetectable80: readonly number[] };
+  /** Difference-in-differences (trained − unseen, image and network effects removed), per layer. */
+  readonly swap: readonly Interval[];
+  readonly swapImages: number;
+  readonly onlineControl: {
+    readonly online: { readonly saturationEnd: readonly number[]; readonly saturationPeak: readonly number[] };
+    readonly repeated: { readonly saturationEnd: readonly number[]; readonly saturationPeak: readonly number[] };
+    readonly steps: number;
+    readonly width: number;
+    readonly fixedImages: number;
+    readonly accuracy: { readonly online: number; readonly repeated: number };
+  };
+  /** Per loss: ‖W_l‖_F (l = 1..L+1) and per-layer saturation before and after long training on a subset, on it and on unseen images. */
+  readonly mechanism: readonly {
+    readonly loss: string;
+    readonly epochs: number;
+    readonly weightNormsStart: readonly number[];
+    readonly weightNormsEnd: readonly number[];
+    readonly saturationTrainedStart: readonly number[];
+    readonly saturationTrained: readonly number[];
+    readonly saturationUnseenStart: readonly number[];
+    readonly saturationUnseen: readonly number[];
+    readonly accuracyTrained: number;
+    readonly accuracyUnseen: number;
+  }[];
+}
+
 /** 04-bound: the 1/4 argument measured. */
 export interface BoundFindings {
   readonly depth: number;
@@ -271,11 +326,12 @@ export interface FixesFindings {
 export interface FindingsByNotebook {
   "01-train": TrainFindings;
   "02-activations": ActivationFindings;
+  "03-causal": CausalFindings;
   "04-bound": BoundFindings;
   "05-fixes": FixesFindings;
 }
 export type FindingsNotebook = keyof FindingsByNotebook;
-export const FINDINGS_NOTEBOOKS: readonly FindingsNotebook[] = ["01-train", "02-activations", "04-bound", "05-fixes"];
+export const FINDINGS_NOTEBOOKS: readonly FindingsNotebook[] = ["01-train", "02-activations", "03-causal", "04-bound", "05-fixes"];
 
 export interface FindingsRecord<N extends FindingsNotebook> {
   readonly version: number;
