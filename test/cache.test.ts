@@ -32,7 +32,7 @@ test("an entry round-trips exactly; a corrupt or stale entry is rebuilt, never u
   assert.deepEqual(second.value, value);
   assert.deepEqual(second.arrays, arrays);
   // Flip one byte of the binary part: detected and rebuilt.
-  const bin = `${second.file}.bin`;
+  const bin = path.join(dir, JSON.parse(fs.readFileSync(`${second.file}.json`, "utf8")).binFile);
   const bytes = fs.readFileSync(bin);
   bytes[3] ^= 1;
   fs.writeFileSync(bin, bytes);
@@ -79,4 +79,28 @@ test("a cached experiment reloads the same weights and probe records without tra
   // The initial model is the untrained one.
   assert.notDeepEqual(a.initialModel.getWeights(), a.model.getWeights());
   [a, b].forEach((e) => (e.model.dispose(), e.initialModel.dispose()));
+});
+
+test("two writers of the same entry at once (two kernels on a cold cache) leave one whole entry and no temporary file", async () => {
+  const { Worker } = await import("node:worker_threads");
+  const dir = tmp();
+  const cacheModule = path.resolve(__dirname, "../lib/run/cache.ts");
+  const tsx = require.resolve("tsx/cjs");
+  // Each worker writes the same key 40 times with its own payload; both run at the same time.
+  const writer = (id: number) =>
+    new Promise<void>((resolve, reject) => {
+      const code = `require(${JSON.stringify(tsx)});
+        const { writeEntry } = require(${JSON.stringify(cacheModule)});
+        const file = require("path").join(${JSON.stringify(dir)}, "race");
+        for (let i = 0; i < 40; i++) writeEntry(file, { k: 1 }, { value: { writer: ${id}, i }, arrays: { w: new Float32Array(20000).fill(${id}) } });`;
+      const w = new Worker(code, { eval: true });
+      w.on("error", reject);
+      w.on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`writer ${id} exited ${c}`))));
+    });
+  await Promise.all([writer(1), writer(2)]);
+  const { readEntry } = await import("../lib/run/cache");
+  const r = readEntry<{ writer: number }>(path.join(dir, "race"), { k: 1 });
+  assert.equal(r.status, "hit", JSON.stringify(r));
+  if (r.status === "hit") assert.ok(r.entry.arrays.w.every((v) => v === r.entry.value.writer), "the arrays belong to the manifest's writer");
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(".tmp")), []);
 });

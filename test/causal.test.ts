@@ -13,7 +13,7 @@ import { prepareBackend } from "../lib/core/backend";
 import { ConfigError } from "../lib/core/errors";
 import { Rng } from "../lib/core/rng";
 import { Mlp } from "../lib/core/model";
-import type { Dataset } from "../lib/data/mnist";
+import type { Dataset } from "../lib/data/dataset";
 import { VisitGroupSpec, epochStream, groupPoints, planVisits, swapGroups, visitData, visitLabels, wrongLabel } from "../lib/data/visits";
 import { compareManyMeans } from "../lib/measure/compare";
 import { groupsVersusControl, halfWidth, measurePoints, minimumDetectable, normalQuantile, pooledMeanDifferences, swapDifferences } from "../lib/measure/causal";

@@ -3,20 +3,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  Dataset,
-  checkDataset,
-  classCounts,
-  example,
-  firstPerClass,
-  loadMnist,
-  mnistDataDir,
-  parseIdx,
-  readMnistPair,
-  shuffled,
-  splitTrainValidation,
-  subset,
-} from "../lib/data/mnist";
+import { loadMnist, mnistDataDir, parseIdx, readMnistPair } from "../lib/data/mnist";
+import { Dataset, checkDataset, classCounts, example, firstPerClass, shuffled, splitTrainValidation, subset } from "../lib/data/dataset";
 import { ConfigError, DataFileError } from "../lib/core/errors";
 
 // ---------------------------------------------------------------- idx bytes
@@ -277,4 +265,34 @@ test("checkDataset catches inconsistent datasets", () => {
   assert.throws(() => checkDataset({ ...ds, n: 5 }), /x\.length/);
   assert.throws(() => checkDataset({ ...ds, numClasses: 2 }), /y\[2\]/);
   assert.throws(() => checkDataset({ ...ds, imageShape: [1, 3] }), /imageShape/);
+});
+
+test("MNIST's training file is split at random: held-out and training images are disjoint, fixed by the seed, not the file's first rows", async () => {
+  const { mnistSplit } = await import("../lib/run/experiment");
+  const all = loadMnist("train");
+  // A fingerprint of an image: FNV-1a over its 784 grey levels.
+  const key = (x: Float32Array, i: number) => {
+    let h = 2166136261;
+    for (let j = i * 784; j < i * 784 + 784; j++) h = Math.imul(h ^ Math.round(x[j] * 255), 16777619);
+    return h >>> 0;
+  };
+  const a = mnistSplit({ kind: "mnist", trainLimit: 5000, heldOut: 2000 });
+  const b = mnistSplit({ kind: "mnist", trainLimit: 5000, heldOut: 2000 });
+  assert.ok(a.train.x.every((v, i) => v === b.train.x[i]), "the same split every time");
+  assert.equal(a.train.n, 5000);
+  assert.equal(a.heldOut!.n, 2000);
+  // Disjoint: no held-out image appears among the training images.
+  const trainKeys = new Set<number>(Array.from({ length: a.train.n }, (_, i) => key(a.train.x, i)));
+  const overlap = Array.from({ length: a.heldOut!.n }, (_, i) => key(a.heldOut!.x, i)).filter((k) => trainKeys.has(k));
+  assert.ok(overlap.length <= 2, `${overlap.length} held-out images also in training (MNIST has a few exact duplicates)`);
+  // Random, not the first rows: the file's first 5,000 labels differ from the picked ones.
+  assert.notDeepEqual(Array.from(a.train.y), Array.from(all.y.subarray(0, 5000)));
+  // The held-out part keeps its images when fewer are trained on (a nested design).
+  const c = mnistSplit({ kind: "mnist", trainLimit: 1000, heldOut: 2000 });
+  assert.ok(c.heldOut!.x.every((v, i) => v === a.heldOut!.x[i]));
+  assert.throws(() => mnistSplit({ kind: "mnist", trainLimit: 55_000, heldOut: 10_000 }), /trainLimit.*\[1, 50000\]/);
+  assert.throws(() => mnistSplit({ kind: "mnist", heldOut: -1 }), /heldOut/);
+  // All 60,000 with nothing held out is the file itself, shared (no copy).
+  const whole = mnistSplit({ kind: "mnist" }).train;
+  assert.ok(whole.n === all.n && whole.x.buffer === all.x.buffer, "the file's own arrays, not a copy");
 });

@@ -17,6 +17,7 @@ import { loadData, buildModel, ExperimentConfig } from "../lib/run/experiment";
 import { train, validateTrainConfig } from "../lib/core/train";
 import { probe } from "../lib/measure/probe";
 import * as fixes from "../lib/chapters/fixes";
+import * as catalogue from "../lib/run/fixes";
 import { runJobs } from "../lib/run/jobs";
 import { Job, JobOutcome, runJob } from "../lib/run/job";
 import { JOB_MODULE, TraceJob, ValidationJob, validationSplit } from "../lib/chapters/fixes-jobs";
@@ -35,15 +36,15 @@ const tiny: fixes.Budget = { width: 12, trainLimit: 256, testLimit: 128, epochs:
 // ------------------------------------------------------------------ the fixes
 
 test("fix ids and labels are unique, and the baseline is the question's network", () => {
-  const ids = fixes.FIXES.map((f) => f.id);
+  const ids = catalogue.FIXES.map((f) => f.id);
   assert.equal(new Set(ids).size, ids.length);
-  assert.equal(new Set(fixes.FIXES.map((f) => f.label)).size, ids.length);
-  assert.equal(fixes.FIXES[0], fixes.BASELINE);
-  assert.deepEqual([fixes.BASELINE.activation, fixes.BASELINE.init, fixes.BASELINE.optimizer], ["sigmoid", "standard", "sgd"]);
-  assert.throws(() => fixes.fixById("nope"), /fix id/);
+  assert.equal(new Set(catalogue.FIXES.map((f) => f.label)).size, ids.length);
+  assert.equal(catalogue.FIXES[0], catalogue.BASELINE);
+  assert.deepEqual([catalogue.BASELINE.activation, catalogue.BASELINE.init, catalogue.BASELINE.optimizer], ["sigmoid", "standard", "sgd"]);
+  assert.throws(() => catalogue.fixById("nope"), /fix id/);
 });
 
-for (const fix of fixes.FIXES) {
+for (const fix of catalogue.FIXES) {
   test(`${fix.id}: settles into a valid experiment config at depths 2 and 3`, async () => {
     for (const depth of [2, 3]) {
       const s = await fixes.settle(fix, depth, tiny, { cacheDir: cacheDir("settle") });
@@ -72,7 +73,7 @@ for (const fix of fixes.FIXES) {
 }
 
 test("the residual fix joins every hidden layer but the first (784 → width) to its input", () => {
-  const s: fixes.Setting = { fix: fixes.fixById("residual"), depth: 4, init: "standard", notes: [] };
+  const s: fixes.Setting = { fix: catalogue.fixById("residual"), depth: 4, init: "standard", notes: [] };
   const cfg = fixes.experimentConfig(s, tiny, { learningRate: 0.1, seed: 1 });
   const m = new Mlp({ ...cfg.model, inputDim: 784, outputDim: 10 });
   try {
@@ -113,7 +114,7 @@ test("equalising rule, end to end: one full-batch SGD step changes every layer's
   // Full batch = the probe points, so the step's gradient is the one the rule measured.
   const b: fixes.Budget = { width: 16, trainLimit: 64, testLimit: 64, epochs: 1, batchSize: 64, probePoints: 64 };
   const depth = 4;
-  const s = await fixes.settle(fixes.fixById("layer-rates-eq"), depth, b);
+  const s = await fixes.settle(catalogue.fixById("layer-rates-eq"), depth, b);
   const m = s.layerLearningRates!;
   assert.equal(m.length, depth + 1);
   assert.equal(m[depth], 1);
@@ -157,7 +158,7 @@ test("isometry gain: the mean squared singular value of J is 1 at the gain found
 
 test("training-mode δ norms equal the probe's without BN; with BN at init they differ (eval mode does not normalise yet)", () => {
   const mk = (bn: boolean): ExperimentConfig =>
-    fixes.experimentConfig({ fix: { ...fixes.BASELINE, batchNorm: bn }, depth: 3, init: "standard", notes: [] }, tiny, { learningRate: 0.1, seed: 1 });
+    fixes.experimentConfig({ fix: { ...catalogue.BASELINE, batchNorm: bn }, depth: 3, init: "standard", notes: [] }, tiny, { learningRate: 0.1, seed: 1 });
   for (const bn of [false, true]) {
     const cfg = mk(bn);
     const data = loadData(cfg.data, cfg.probePoints);
@@ -185,8 +186,8 @@ test("learning-rate rule: best accuracy; near-ties by lower loss; diverged runs 
 
 test("sweep jobs: one per grid value of the fix's optimizer; validation images come from the training subset only", () => {
   const sweep: fixes.SweepSpec = { validationSize: 64, epochs: 1, seed: 1, sgd: [0.1, 1], adam: [1e-3] };
-  const sgdJobs = fixes.sweepJobs({ fix: fixes.BASELINE, depth: 2, init: "standard", notes: [] }, tiny, sweep);
-  const adamJobs = fixes.sweepJobs({ fix: fixes.fixById("adam"), depth: 2, init: "standard", notes: [] }, tiny, sweep);
+  const sgdJobs = fixes.sweepJobs({ fix: catalogue.BASELINE, depth: 2, init: "standard", notes: [] }, tiny, sweep);
+  const adamJobs = fixes.sweepJobs({ fix: catalogue.fixById("adam"), depth: 2, init: "standard", notes: [] }, tiny, sweep);
   assert.deepEqual(sgdJobs.map((j) => j.config.train.optimizer.learningRate), [0.1, 1]);
   assert.deepEqual(adamJobs.map((j) => [j.config.train.optimizer.kind, j.config.train.optimizer.learningRate]), [["adam", 1e-3]]);
   assert.equal(sgdJobs[0].config.train.epochs, 1);
@@ -194,7 +195,7 @@ test("sweep jobs: one per grid value of the fix's optimizer; validation images c
   assert.equal(part.n + validation.n, tiny.trainLimit);
   assert.equal(validation.n, 64);
   assert.match(validation.name, /^MNIST.*train.*validation/i);
-  assert.throws(() => fixes.sweepJobs({ fix: fixes.BASELINE, depth: 2, init: "standard", notes: [] }, tiny, { ...sweep, validationSize: tiny.trainLimit }), /validationSize/);
+  assert.throws(() => fixes.sweepJobs({ fix: catalogue.BASELINE, depth: 2, init: "standard", notes: [] }, tiny, { ...sweep, validationSize: tiny.trainLimit }), /validationSize/);
 });
 
 // ------------------------------------------------------------------ summaries and prose
@@ -220,7 +221,7 @@ test("smoothed: a moving average sampled every stride steps, ending at the last 
   assert.deepEqual(s, [{ step: 2, value: 1.5 }, { step: 4, value: 3.5 }, { step: 5, value: 4.5 }]);
 });
 
-function fakeResult(fix: fixes.Fix, depth: number, o: { acc: number; sat: number | null; ratio: number; epochs: number | null; diverged?: boolean }): fixes.FixResult {
+function fakeResult(fix: catalogue.Fix, depth: number, o: { acc: number; sat: number | null; ratio: number; epochs: number | null; diverged?: boolean }): fixes.FixResult {
   const runs: fixes.RunSummary[] = [1, 2].map((seed) => ({
     name: `${fix.id}-${depth}-${seed}`, depth, seed, learningRate: 0.1,
     failure: o.diverged ? { name: "DivergenceError", message: "x", step: 3, epoch: 1 } : null,
@@ -235,12 +236,12 @@ function fakeResult(fix: fixes.Fix, depth: number, o: { acc: number; sat: number
 }
 
 test("aggregate: mean ± std over finished runs, diverged runs counted, ratios averaged geometrically", () => {
-  const r = fakeResult(fixes.BASELINE, 3, { acc: 0.9, sat: 0.2, ratio: 1e-4, epochs: 2 });
+  const r = fakeResult(catalogue.BASELINE, 3, { acc: 0.9, sat: 0.2, ratio: 1e-4, epochs: 2 });
   assert.equal(r.testErrorPercent.mean.toFixed(6), (10).toFixed(6));
   assert.equal(r.reached, 2);
   assert.deepEqual(r.saturation, [0.2, 0.2, 0.2]);
   assert.ok(Math.abs(r.gradRatioInit.geoMean - 1e-4) < 1e-12);
-  const d = fakeResult(fixes.BASELINE, 3, { acc: 0.9, sat: 0.2, ratio: 1e-4, epochs: 2, diverged: true });
+  const d = fakeResult(catalogue.BASELINE, 3, { acc: 0.9, sat: 0.2, ratio: 1e-4, epochs: 2, diverged: true });
   assert.equal(d.diverged, 2);
   assert.equal(d.testAccuracy.n, 0);
   const row = fixes.comparisonRow(d, 0.9);
@@ -249,16 +250,16 @@ test("aggregate: mean ± std over finished runs, diverged runs counted, ratios a
 
 test("closing prose: verdicts come from the numbers", () => {
   const results = [
-    fakeResult(fixes.BASELINE, 2, { acc: 0.11, sat: 0.4, ratio: 1e-3, epochs: null }),
-    fakeResult(fixes.BASELINE, 6, { acc: 0.11, sat: 0.6, ratio: 1e-8, epochs: null }),
-    fakeResult(fixes.fixById("lsuv"), 2, { acc: 0.9, sat: 0.3, ratio: 1e-2, epochs: 2 }),
-    fakeResult(fixes.fixById("lsuv"), 6, { acc: 0.1, sat: 0.5, ratio: 1e-5, epochs: null }),
-    fakeResult(fixes.fixById("relu-he"), 2, { acc: 0.95, sat: null, ratio: 0.8, epochs: 1 }),
-    fakeResult(fixes.fixById("relu-he"), 6, { acc: 0.94, sat: null, ratio: 0.7, epochs: 1 }),
-    fakeResult(fixes.fixById("batchnorm"), 2, { acc: 0.96, sat: 0.01, ratio: 0.5, epochs: 1 }),
-    fakeResult(fixes.fixById("batchnorm"), 6, { acc: 0.95, sat: 0.02, ratio: 0.4, epochs: 1 }),
-    fakeResult(fixes.fixById("adam"), 2, { acc: 0.93, sat: 0.5, ratio: 1e-3, epochs: 1 }),
-    fakeResult(fixes.fixById("adam"), 6, { acc: 0.6, sat: 0.6, ratio: 1e-8, epochs: null }),
+    fakeResult(catalogue.BASELINE, 2, { acc: 0.11, sat: 0.4, ratio: 1e-3, epochs: null }),
+    fakeResult(catalogue.BASELINE, 6, { acc: 0.11, sat: 0.6, ratio: 1e-8, epochs: null }),
+    fakeResult(catalogue.fixById("lsuv"), 2, { acc: 0.9, sat: 0.3, ratio: 1e-2, epochs: 2 }),
+    fakeResult(catalogue.fixById("lsuv"), 6, { acc: 0.1, sat: 0.5, ratio: 1e-5, epochs: null }),
+    fakeResult(catalogue.fixById("relu-he"), 2, { acc: 0.95, sat: null, ratio: 0.8, epochs: 1 }),
+    fakeResult(catalogue.fixById("relu-he"), 6, { acc: 0.94, sat: null, ratio: 0.7, epochs: 1 }),
+    fakeResult(catalogue.fixById("batchnorm"), 2, { acc: 0.96, sat: 0.01, ratio: 0.5, epochs: 1 }),
+    fakeResult(catalogue.fixById("batchnorm"), 6, { acc: 0.95, sat: 0.02, ratio: 0.4, epochs: 1 }),
+    fakeResult(catalogue.fixById("adam"), 2, { acc: 0.93, sat: 0.5, ratio: 1e-3, epochs: 1 }),
+    fakeResult(catalogue.fixById("adam"), 6, { acc: 0.6, sat: 0.6, ratio: 1e-8, epochs: null }),
   ];
   const v = fixes.verdicts(results, { shallow: 2, deep: 6, targetAccuracy: 0.9 });
   const by = (id: string) => v.verdicts.find((x) => x.fix.id === id)!;
@@ -342,7 +343,7 @@ test("the worker threads are gone when runJobs returns, also after a failure", a
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
   // A job that throws something other than a divergence rejects the whole batch and stops the workers.
   const bad = { kind: "experiment" as const, config: { ...small(20), data: { kind: "mnist" as const, trainLimit: 999_999 } } };
-  await assert.rejects(runJobs([bad, { kind: "experiment", config: small(21, { epochs: 1 }) }], { workers: 2, cacheDir: cacheDir("alive") }), /limit/);
+  await assert.rejects(runJobs([bad, { kind: "experiment", config: small(21, { epochs: 1 }) }], { workers: 2, cacheDir: cacheDir("alive") }), /trainLimit/);
   await settled();
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
 });
@@ -385,10 +386,10 @@ test("summarizeRun reads test accuracy per epoch, time to target, and init/end p
 
 test("closing prose: with an unsaturated baseline there is nothing to remove, and fixes that add saturation are named", () => {
   const results = [
-    fakeResult(fixes.BASELINE, 2, { acc: 0.11, sat: 0, ratio: 1e-3, epochs: null }),
-    fakeResult(fixes.BASELINE, 6, { acc: 0.11, sat: 0.001, ratio: 1e-8, epochs: null }),
-    fakeResult(fixes.fixById("residual"), 2, { acc: 0.9, sat: 0.3, ratio: 1, epochs: 1 }),
-    fakeResult(fixes.fixById("residual"), 6, { acc: 0.9, sat: 0.5, ratio: 1, epochs: 1 }),
+    fakeResult(catalogue.BASELINE, 2, { acc: 0.11, sat: 0, ratio: 1e-3, epochs: null }),
+    fakeResult(catalogue.BASELINE, 6, { acc: 0.11, sat: 0.001, ratio: 1e-8, epochs: null }),
+    fakeResult(catalogue.fixById("residual"), 2, { acc: 0.9, sat: 0.3, ratio: 1, epochs: 1 }),
+    fakeResult(catalogue.fixById("residual"), 6, { acc: 0.9, sat: 0.5, ratio: 1, epochs: 1 }),
   ];
   const v = fixes.verdicts(results, { shallow: 2, deep: 6, targetAccuracy: 0.9 }).verdicts[0];
   assert.equal(v.removesSaturation, false);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { matmul, matrix, orthonormalColumns, singularValues, spectralNorm, symmetricEigenvalues, transpose } from "../lib/core/linalg";
+import { matmul, matrix, orthonormalColumns, spectralNorm, transpose } from "../lib/core/linalg";
+import { singularValues } from "../lib/measure/svd";
 import { Rng } from "../lib/core/rng";
 
 function random(rows: number, cols: number, seed: number) {
@@ -29,13 +30,17 @@ test("spectral norm by power iteration equals the largest singular value (full S
   }
 });
 
-test("Jacobi eigenvalues: trace and determinant invariants of a symmetric matrix", () => {
-  const B = random(6, 6, 9);
-  const S = matmul(B, transpose(B));
-  const ev = symmetricEigenvalues(S);
-  let trace = 0;
-  for (let i = 0; i < 6; i++) trace += S.data[i * 6 + i];
-  assert.ok(Math.abs(ev.reduce((a, b) => a + b, 0) - trace) < 1e-9 * trace);
-  assert.ok(ev.every((v) => v > 0));
-  for (let i = 1; i < 6; i++) assert.ok(ev[i - 1] >= ev[i]);
+test("singular values spanning 14 decades are recovered, and ‖A‖_F² = Σσ² (the Gram route would lose the small ones)", () => {
+  const s = [1, 1e-2, 1e-5, 1e-9, 1e-14];
+  const U = orthonormalColumns(random(9, 5, 5));
+  const V = orthonormalColumns(random(5, 5, 6));
+  const S = matrix(5, 5);
+  s.forEach((v, i) => ((S.data as Float64Array)[i * 5 + i] = v));
+  const A = matmul(matmul(U, S), transpose(V));
+  const sv = singularValues(A);
+  s.forEach((v, i) => assert.ok(Math.abs(sv[i] - v) < 1e-15 + 1e-6 * v, `σ${i} = ${sv[i]} vs ${v}`));
+  const wide = singularValues(transpose(A));
+  sv.forEach((v, i) => assert.ok(Math.abs(wide[i] - v) < 1e-15 + 1e-9 * v, "Aᵀ has the same singular values"));
+  const fro = Array.from(A.data).reduce((t, x) => t + x * x, 0);
+  assert.ok(Math.abs(sv.reduce((t, x) => t + x * x, 0) - fro) < 1e-12 * fro);
 });

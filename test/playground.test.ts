@@ -115,10 +115,12 @@ test("momentEpochs: starts at 0, ends at the last epoch, roughly geometric, dist
 test("withFix changes exactly one thing", () => {
   const base = { label: "b", data: toyDataset("xor", { n: 8, noise: 0, seed: 1 }), widths: [4], activation: "sigmoid" as const, init: "standard" as const, learningRate: 1, batchSize: 4, epochs: 1, seed: 1, moments: [0, 1] };
   assert.equal(withFix(base, "normalized").init, "normalized");
-  assert.equal(withFix(base, "batchNorm").batchNorm, true);
-  const r = withFix(base, "relu");
+  assert.equal(withFix(base, "batchnorm").batchNorm, true);
+  assert.equal(withFix(base, "residual").residual, true);
+  const r = withFix(base, "relu-he");
   assert.deepEqual([r.activation, r.init, r.learningRate], ["relu", "he", 1]);
-  assert.throws(() => withFix(base, "dropout"), /one of "normalized", "batchNorm", "relu"/);
+  assert.throws(() => withFix(base, "dropout"), /one of "normalized", .*"relu-he", "batchnorm"/);
+  assert.throws(() => withFix(base, "adam"), /one of/, "the playground trains by SGD only");
 });
 
 test("runPlayground: a picture at each chosen epoch; the plane shares are the grid's own classes", async () => {
@@ -155,7 +157,7 @@ test("runPlayground: a diverging run keeps its frames (frozen) and says where it
 test("playgroundTiles: one panel per run, output row then layers L..1, one tile per unit, one frame per moment", async () => {
   const data = toyDataset("moons", { n: 32, noise: 0.05, seed: 2 });
   const base: PlaygroundConfig = { label: "baseline", data, widths: [3, 4], activation: "sigmoid", init: "standard", learningRate: 1, batchSize: 8, epochs: 2, seed: 1, moments: [0, 1, 2], resolution: 8 };
-  const runs = [await runPlayground(base), await runPlayground(withFix(base, "relu"))];
+  const runs = [await runPlayground(base), await runPlayground(withFix(base, "relu-he"))];
   const t = playgroundTiles(runs);
   assert.equal(t.frames.length, 3);
   assert.deepEqual(t.frames.map((f) => f.label), ["0", "1", "2"]);
@@ -243,10 +245,10 @@ test("describeConfig and the tile takeaway are computed from the runs", async ()
   const data = toyDataset("xor", { n: 32, noise: 0.02, seed: 1 });
   const base: PlaygroundConfig = { label: "baseline", data, widths: [4, 4], activation: "sigmoid", init: "standard", learningRate: 2, batchSize: 8, epochs: 3, seed: 1, moments: [0, 3], resolution: 6 };
   assert.equal(describeConfig(base), "2 × 4 sigmoid, standard init, SGD η = 2");
-  assert.equal(describeConfig(withFix(base, "batchNorm")), "2 × 4 sigmoid, standard init + batch norm, SGD η = 2");
+  assert.equal(describeConfig(withFix(base, "batchnorm")), "2 × 4 sigmoid, standard init + batch norm, SGD η = 2");
   const a = await runPlayground(base), b = await runPlayground(withFix(base, "normalized"));
   const t = tilesTakeaway(a, b);
-  assert.match(t, /^At epoch 3 the baseline network \(training accuracy \d+%\) is saturated on \d+%\/\d+% of the plane in layers 1–2, the normalized init network/);
+  assert.match(t, /^At epoch 3 the baseline network \(training accuracy \d+%\) is saturated on \d+%\/\d+% of the plane in layers 1–2, the normalized \(Xavier\) init network/);
   assert.match(t, /training points are (more saturated than|less saturated than|about as saturated as) the plane/);
 });
 

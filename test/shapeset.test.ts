@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { checkDataset, classCounts } from "../lib/data/mnist";
+import { checkDataset, classCounts } from "../lib/data/dataset";
 import { ConfigError } from "../lib/core/errors";
 import { Rng } from "../lib/core/rng";
 import {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { Dataset, checkDataset, classCounts } from "../lib/data/mnist";
+import { Dataset, checkDataset, classCounts } from "../lib/data/dataset";
 import { ConfigError } from "../lib/core/errors";
 import { makeCircles, makeMoons, makeSpirals, makeXor } from "../lib/data/toy";
 

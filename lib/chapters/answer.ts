@@ -4,7 +4,8 @@
  * record; the rules that turn numbers into words ("partly", "does not hold")
  * are stated here once, with their thresholds, so a reader can check them.
  */
-import type { ActivationFindings, BoundFindings, FixRow, FixesFindings, Interval, TrainFindings } from "../run/findings";
+import { andList, capitalize, intervalPp, layerList, num, pct } from "../display/text";
+import type { ActivationFindings, BoundFindings, FixRow, FixesFindings, TrainFindings } from "../run/findings";
 import { ConfigError } from "../core/errors";
 
 export interface AnswerInputs {
@@ -41,24 +42,9 @@ export function validateRules(r: AnswerRules): void {
 
 // ------------------------------------------------------------------ formatting
 
-export const pct = (x: number, digits = 1): string => (Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : "—");
-const pp = (x: number, digits = 1) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(digits)}`;
-export const intervalPp = (g: Interval): string => `${pp(g.diff)} pp [${pp(g.low)}, ${pp(g.high)}]`;
-const SUPERSCRIPT: Record<string, string> = { "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹" };
-/** 3 significant digits; whole numbers with separators up to 10⁵; powers of ten beyond. */
-export function num(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a === 0) return "0";
-  if (a >= 1e5 || a < 1e-3) {
-    const [m, e] = x.toExponential(1).split("e");
-    return `${m} × 10${e.replace("+", "").replace(/./g, (c) => SUPERSCRIPT[c] ?? c)}`;
-  }
-  return a >= 100 ? Math.round(x).toLocaleString("en") : x.toPrecision(3);
-}
-const and = (xs: readonly string[]) => (xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`);
-const layers = (ls: readonly number[]) => (ls.length === 1 ? `layer ${ls[0]}` : `layers ${ls.slice(0, -1).join(", ")} and ${ls[ls.length - 1]}`);
-const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const and = andList;
+const layers = layerList;
+const cap = capitalize;
 const perLayer = (xs: readonly number[], digits = 1) => xs.map((x) => pct(x, digits)).join(" · ");
 
 /** Links into the chapters (the book turns .ipynb into .html). */

@@ -15,7 +15,8 @@
  *     images at every step, none ever seen twice) or over a small fixed set
  *     repeated many times, with saturation on fresh images over training.
  */
-import { loadMnist, Dataset } from "../data/mnist";
+import { loadMnist } from "../data/mnist";
+import type { Dataset } from "../data/dataset";
 import { makeShapeset } from "../data/shapeset";
 import { GroupLabels, VisitGroup, VisitGroupSpec, groupPoints, planVisits, visitData } from "../data/visits";
 import { Mlp } from "../core/model";

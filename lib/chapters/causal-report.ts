@@ -460,7 +460,6 @@ export function literatureTable(v: LiteratureInput): Record<string, string>[] {
   const fitted = u.accuracy.findIndex((a) => a >= 0.8);
   const after = fitted >= 0 ? { from: u.saturation[top][fitted], to: u.saturation[top][T - 1], l1from: u.saturation[0][fitted], l1to: u.saturation[0][T - 1], epoch: u.epoch[fitted] } : null;
   const lateRise = after !== null && (after.to - after.from > 0.02 || after.l1to - after.l1from > 0.02);
-  const rows = v.rows.filter((r) => r.role !== "never");
   const maxAbs = Math.max(0, ...doseCells(v.rows).map((c) => Math.abs(c.d.diff)));
   const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
   const ce = v.mechanism[0], others = v.mechanism.slice(1);

@@ -9,15 +9,13 @@
  *
  * A worker thread loads this module by its path (JOB_MODULE) and calls JOBS[kind].
  */
-import * as tf from "@tensorflow/tfjs";
-import { Dataset, loadMnist, splitTrainValidation, subset } from "../data/mnist";
-import { ExperimentConfig, buildModel, loadData } from "../run/experiment";
+import { Dataset, splitTrainValidation } from "../data/dataset";
+import { ExperimentConfig, buildModel, loadData, mnistSplit, probeSubset } from "../run/experiment";
+import { forwardValues } from "../measure/deltas";
+import { zPercentiles } from "../measure/trace";
 import type { Job, JobKinds, JobProgress } from "../run/job";
 import { Mlp } from "../core/model";
-import { percentiles } from "../measure/stats";
-import { evaluate, train } from "../core/train";
-import { scoped } from "../core/scope";
-import { permutation, Rng } from "../core/rng";
+import { StopSignal, evaluate, train } from "../core/train";
 
 /** This module, as a job's `module` (relative to lib/). */
 export const JOB_MODULE = "chapters/fixes-jobs";
@@ -78,18 +76,18 @@ export interface TraceResult {
 export function validationSplit(job: ValidationJob): { train: Dataset; validation: Dataset } {
   const spec = job.config.data;
   if (spec.kind !== "mnist") throw new Error(`validation jobs need MNIST data, got ${spec.kind}`);
-  const all = loadMnist("train", spec.trainLimit ? { limit: spec.trainLimit } : {});
-  return splitTrainValidation(all, job.validationSize, job.splitSeed);
+  return splitTrainValidation(mnistSplit(spec).train, job.validationSize, job.splitSeed);
 }
 
-async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) => void): Promise<ValidationResult> {
+async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<ValidationResult> {
   const t0 = Date.now();
   const { train: part, validation } = validationSplit(job);
-  const data = { train: part, test: validation, probeTrain: validation, probeHeldOut: validation };
+  const data = { train: part, test: validation, heldOut: null, probeTrain: validation, probeHeldOut: validation };
   const { model } = buildModel(job.config, data);
   const epochs = job.config.train.epochs;
   try {
     const r = await train(model, { train: part, test: validation }, { ...job.config.train, probeEverySteps: undefined, evalTrainSize: Math.min(500, part.n) }, {
+      signal,
       onStep: (s) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, samplesPerSec: s.samplesPerSec }),
     });
     const last = r.epochs[r.epochs.length - 1];
@@ -99,14 +97,12 @@ async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) =>
   }
 }
 
-async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Promise<TraceResult> {
+async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<TraceResult> {
   const t0 = Date.now();
   const data = loadData(job.config.data, job.config.probePoints ?? 1000);
   const { model } = buildModel(job.config, data);
-  const pick = (ds: Dataset, n: number, label: string) =>
-    subset(ds, permutation(ds.n, new Rng(1965).fork(label)).subarray(0, Math.min(n, ds.n)), `${label} (${n})`);
-  const testSet = pick(data.test, job.testPoints, "trace test points");
-  const tracePoints = pick(data.train, job.tracePoints, "trace training points");
+  const testSet = probeSubset(data.test, Math.min(job.testPoints, data.test.n), "trace test points");
+  const tracePoints = probeSubset(data.train, Math.min(job.tracePoints, data.train.n), "trace training points");
   const points: TracePoint[] = [];
   const record = (step: number) => points.push({ step, testAccuracy: evaluate(model, testSet).accuracy, z: unitInput(model, tracePoints, job) });
   const stepsPerEpoch = Math.floor(data.train.n / job.config.train.batchSize);
@@ -114,6 +110,7 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Pr
   try {
     record(0);
     await train(model, { train: data.train }, { ...job.config.train, epochs, maxSteps: job.steps, probeEverySteps: undefined, evalTrainSize: 100 }, {
+      signal,
       onStep: (s) => {
         if (s.step % job.every === 0) record(s.step);
         onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: points[points.length - 1].testAccuracy, samplesPerSec: s.samplesPerSec });
@@ -131,16 +128,12 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Pr
  * set (training mode) — the moving averages are not touched.
  */
 export function unitInput(model: Mlp, points: Dataset, job: Pick<TraceJob, "layer" | "unit" | "percentiles">): number[] {
-  const z = scoped(() => {
-    const x = tf.tensor2d(points.x, [points.n, points.inputDim]);
-    const tr = model.forward(x, { training: true });
-    return tf.slice(tr.z[job.layer - 1], [0, job.unit], [points.n, 1]).dataSync() as Float32Array;
-  });
-  return percentiles(z, job.percentiles);
+  const { z } = forwardValues(model, points, { training: true });
+  return Array.from(zPercentiles(z[job.layer - 1], points.n, model.hidden[job.layer - 1].nOut, job.percentiles, [job.unit]));
 }
 
 
 export const JOBS: JobKinds = {
-  validation: (job, onProgress) => validationRun(job as ValidationJob, onProgress),
-  trace: (job, onProgress) => traceRun(job as TraceJob, onProgress),
+  validation: (job, onProgress, signal) => validationRun(job as ValidationJob, onProgress, signal),
+  trace: (job, onProgress, signal) => traceRun(job as TraceJob, onProgress, signal),
 };

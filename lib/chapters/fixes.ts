@@ -14,97 +14,25 @@
  *
  * Baseline: sigmoid, standard init U[−1/√n, 1/√n], plain SGD (the question's network).
  */
-import * as tf from "@tensorflow/tfjs";
 import type { ActivationName } from "../core/activations";
 import { cached } from "../run/cache";
 import { ConfigError } from "../core/errors";
 import { DataSpec, ExperimentConfig, buildModel, loadData } from "../run/experiment";
 import type { InitSpec } from "../core/init";
 import { inputOutputJacobian } from "../measure/jacobian";
+import { findGain } from "../measure/isometry";
 import { Mlp } from "../core/model";
-import { meanRowNorm, probe } from "../measure/probe";
-import { oneHot } from "../core/loss";
-import { scoped, variableFrom } from "../core/scope";
-import type { EpochRecord, TrainResult } from "../core/train";
+import { probe } from "../measure/probe";
+import { backward, meanDeltaNorms } from "../measure/deltas";
+import type { EpochRecord } from "../core/train";
 import type { Failure, JobOutcome } from "../run/job";
 import { JOB_MODULE, TraceJob, ValidationJob, ValidationResult } from "./fixes-jobs";
 import type { ExperimentRecord } from "../run/experiment";
 import type { FixesFindings } from "../run/findings";
-import { escapeHtml } from "../display/html";
-import { OutputSink, currentSink } from "../display/output";
+import { pct } from "../display/text";
 
 export type { ValidationJob, ValidationResult, TraceJob, TraceResult, TracePoint } from "./fixes-jobs";
-
-// ------------------------------------------------------------------ the fixes
-
-export type FixGroup = "baseline" | "initialisation" | "activation" | "Glorot & Bengio Table 1" | "training and architecture";
-
-/**
- * Per-layer learning-rate multipliers m_l (hidden layers 1..L, then the output layer L+1):
- *  - geometric: m_l = base^(L−l) for hidden layers, 1 for the output layer. With base 4 this
- *    undoes a gradient that shrinks 4× per layer going down (σ' ≤ 1/4; Xu et al. 2016).
- *  - equalizeUpdateRatio: m_l = r_{L+1} / r_l with r_l = ‖∂L/∂W_l‖ / ‖W_l‖ measured at init on
- *    the training probe points, so that SGD's first update changes every layer's weights by
- *    the same fraction as the output layer's.
- */
-export type LayerRateRule = { readonly kind: "geometric"; readonly base: number } | { readonly kind: "equalizeUpdateRatio" };
-
-/** An init, or orthogonal at the gain where the net is closest to dynamical isometry (found numerically). */
-export type FixInit = InitSpec | { readonly name: "orthogonal"; readonly gain: "isometry" };
-
-export interface Fix {
-  /** Short id, used in cache names. */
-  readonly id: string;
-  readonly label: string;
-  readonly group: FixGroup;
-  /** What the fix is supposed to do, in one sentence. */
-  readonly claim: string;
-  readonly citation: string;
-  readonly activation: ActivationName;
-  readonly init: FixInit;
-  readonly batchNorm?: boolean;
-  readonly residual?: boolean;
-  readonly optimizer: "sgd" | "adam";
-  readonly layerRates?: LayerRateRule;
-}
-
-export const BASELINE: Fix = {
-  id: "baseline",
-  label: "Baseline: sigmoid, standard init, SGD",
-  group: "baseline",
-  claim: "The question's network: saturates and trains slowly, worse with depth.",
-  citation: "Glorot & Bengio 2010 (standard init, eq. 1)",
-  activation: "sigmoid",
-  init: "standard",
-  optimizer: "sgd",
-};
-
-/** The fixes of the study, baseline first. Numbers in `label` follow the notebook's list. */
-export const FIXES: readonly Fix[] = [
-  BASELINE,
-  { id: "normalized", label: "1 · Normalized (Xavier) init", group: "initialisation", claim: "Keeps activation and gradient variances equal across layers at init.", citation: "Glorot & Bengio 2010, eq. 16", activation: "sigmoid", init: "normalized", optimizer: "sgd" },
-  { id: "lecun-tanh", label: "2 · LeCun: 1.7159·tanh(2z/3), LeCun init", group: "activation", claim: "A symmetric activation with unit gain and inputs of unit variance.", citation: "LeCun, Bottou, Orr & Müller 1998, Efficient BackProp", activation: "scaledTanh", init: "lecun", optimizer: "sgd" },
-  { id: "lsuv", label: "3 · LSUV init on sigmoid", group: "initialisation", claim: "Orthonormal weights rescaled on data so every layer's pre-activation has unit variance.", citation: "Mishkin & Matas 2016", activation: "sigmoid", init: "lsuv", optimizer: "sgd" },
-  { id: "layer-rates-4x", label: "4a · Per-layer learning rates 4^(L−l)", group: "training and architecture", claim: "Larger steps for lower layers undo the ≤ 1/4 shrink of the gradient per sigmoid layer.", citation: "Xu, Huang & Li 2016 (suggestion)", activation: "sigmoid", init: "standard", optimizer: "sgd", layerRates: { kind: "geometric", base: 4 } },
-  { id: "layer-rates-eq", label: "4b · Per-layer rates equalising update:data at init", group: "training and architecture", claim: "Every layer's first update is the same fraction of its weights.", citation: "after Xu, Huang & Li 2016", activation: "sigmoid", init: "standard", optimizer: "sgd", layerRates: { kind: "equalizeUpdateRatio" } },
-  { id: "scaled-sigmoid", label: "5a · Scaled sigmoid 4σ(z) − 2", group: "activation", claim: "A sigmoid with slope 1 at 0 and zero mean, like tanh.", citation: "Xu, Huang & Li 2016", activation: "scaledSigmoid", init: "standard", optimizer: "sgd" },
-  { id: "penalized-tanh", label: "5b · Penalized tanh", group: "activation", claim: "tanh with the negative side scaled by 1/4.", citation: "Xu, Huang & Li 2016", activation: "penalizedTanh", init: "standard", optimizer: "sgd" },
-  { id: "tanh", label: "6a · tanh, standard init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Tanh'.", citation: "Glorot & Bengio 2010, Table 1", activation: "tanh", init: "standard", optimizer: "sgd" },
-  { id: "tanh-n", label: "6b · tanh, normalized init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Tanh N'.", citation: "Glorot & Bengio 2010, Table 1", activation: "tanh", init: "normalized", optimizer: "sgd" },
-  { id: "softsign", label: "6c · softsign, standard init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Softsign': saturates polynomially, not exponentially.", citation: "Glorot & Bengio 2010, Table 1", activation: "softsign", init: "standard", optimizer: "sgd" },
-  { id: "softsign-n", label: "6d · softsign, normalized init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Softsign N'.", citation: "Glorot & Bengio 2010, Table 1", activation: "softsign", init: "normalized", optimizer: "sgd" },
-  { id: "relu-he", label: "7 · ReLU, He init", group: "activation", claim: "No upper saturation; derivative 1 on the active side.", citation: "Nair & Hinton 2010; He et al. 2015", activation: "relu", init: "he", optimizer: "sgd" },
-  { id: "batchnorm", label: "8 · Batch norm before the sigmoid", group: "training and architecture", claim: "Normalises every pre-activation per mini-batch, keeping it in the sigmoid's non-saturated range.", citation: "Ioffe & Szegedy 2015", activation: "sigmoid", init: "standard", optimizer: "sgd", batchNorm: true },
-  { id: "residual", label: "9 · Residual connections", group: "training and architecture", claim: "h_l = σ(z_l) + h_{l−1}: an identity path for the gradient.", citation: "He et al. 2016", activation: "sigmoid", init: "standard", optimizer: "sgd", residual: true },
-  { id: "orthogonal-isometry", label: "10 · Orthogonal init at the isometry gain", group: "initialisation", claim: "Mean squared singular value of the input–output Jacobian ≈ 1 at init.", citation: "Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017", activation: "sigmoid", init: { name: "orthogonal", gain: "isometry" }, optimizer: "sgd" },
-  { id: "adam", label: "11 · Adam, standard init", group: "training and architecture", claim: "Per-parameter step sizes: a tiny gradient still gets a full-size step.", citation: "Kingma & Ba 2015", activation: "sigmoid", init: "standard", optimizer: "adam" },
-];
-
-export function fixById(id: string, list: readonly Fix[] = FIXES): Fix {
-  const f = list.find((x) => x.id === id);
-  if (!f) throw new ConfigError("fix id", id, `one of ${list.map((x) => x.id).join(", ")}`);
-  return f;
-}
+import { BASELINE, Fix } from "../run/fixes";
 
 // ------------------------------------------------------------------ budget and settings
 
@@ -218,20 +146,9 @@ export function measureUpdateRatios(fix: Fix & { init: InitSpec }, depth: number
 export function trainingModeDeltaNorms(cfg: ExperimentConfig): number[] {
   const data = loadData(cfg.data, cfg.probePoints ?? 1000);
   const { model } = buildModel(cfg, data);
-  const pts = data.probeTrain;
-  const shifts = model.hidden.map((l) => variableFrom(tf.zeros([pts.n, l.nOut]), true));
   try {
-    return scoped(() => {
-      const x = tf.tensor2d(pts.x, [pts.n, pts.inputDim]);
-      const y = oneHot(pts.y, model.config.outputDim);
-      const { grads } = tf.variableGrads(() => {
-        const tr = model.forward(x, { training: true, zShift: shifts });
-        return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(tr.logits)))) as tf.Scalar;
-      }, shifts);
-      return shifts.map((s, i) => meanRowNorm(grads[s.name].dataSync(), pts.n, model.hidden[i].nOut));
-    });
+    return meanDeltaNorms(backward(model, data.probeTrain, { training: true })).slice(0, model.depth);
   } finally {
-    shifts.forEach((s) => s.dispose());
     model.dispose();
   }
 }
@@ -294,6 +211,7 @@ export async function isometryGain(opts: IsometryOptions, cacheOpts: { cacheDir?
   return r.value;
 }
 
+/** The scan 2^(k/2), k = 0..14, then 8 bisection steps (lib/measure/isometry's findGain), rounded to 3 digits. */
 function searchIsometry(opts: IsometryOptions): IsometryResult {
   const curve: IsometryPoint[] = [];
   const at = (g: number) => {
@@ -301,28 +219,9 @@ function searchIsometry(opts: IsometryOptions): IsometryResult {
     curve.push(p);
     return p;
   };
-  let lo: IsometryPoint | null = null, hi: IsometryPoint | null = null;
-  for (let k = 0; k <= 14; k++) {
-    const p = at(2 ** (k / 2));
-    if (p.meanSquared >= 1) {
-      hi = p;
-      break;
-    }
-    lo = p;
-  }
-  let best: IsometryPoint;
-  if (lo && hi) {
-    for (let it = 0; it < 8; it++) {
-      const mid = at(Math.sqrt(lo.gain * hi.gain));
-      if (mid.meanSquared >= 1) hi = mid;
-      else lo = mid;
-    }
-    best = Math.abs(Math.log(lo.meanSquared)) < Math.abs(Math.log(hi.meanSquared)) ? lo : hi;
-  } else {
-    // Never crosses 1 in [1, 128]: take the gain closest to it.
-    best = curve.reduce((a, b) => (Math.abs(Math.log(b.meanSquared)) < Math.abs(Math.log(a.meanSquared)) ? b : a));
-  }
-  const gain = Number(best.gain.toPrecision(3));
+  const grid = Array.from({ length: 15 }, (_, k) => 2 ** (k / 2));
+  const found = findGain((g) => at(g).meanSquared, 1, grid, 8);
+  const gain = Number(found.gain.toPrecision(3));
   const final = at(gain);
   curve.sort((a, b) => a.gain - b.gain);
   return { gain, meanSquaredAtGain: final.meanSquared, spreadAtGain: final.spread, curve };
@@ -769,7 +668,6 @@ export function verdicts(results: readonly FixResult[], opts: VerdictOptions): {
   return { baseline: base, verdicts: out };
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "—");
 
 function accText(r: FixResult): string {
   if (r.diverged === r.runs.length) return `diverged in all ${r.runs.length} runs`;
@@ -870,10 +768,4 @@ export function fixesFindings(results: readonly FixResult[], opts: VerdictOption
     trainsDeep: ids((v) => v.trainsDeep),
     failsDeep: ids((v) => v.failsDeep),
   };
-}
-
-/** Show generated paragraphs in the current cell (`**bold**` only, everything else escaped). */
-export function showProse(paragraphs: readonly string[], sink: OutputSink = currentSink()): void {
-  const html = paragraphs.map((p) => `<p style="margin:0.5em 0;line-height:1.5">${escapeHtml(p).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")}</p>`).join("\n");
-  sink.emit({ html: `<div class="sigmoid-lab-prose">${html}</div>`, text: paragraphs.join("\n\n") });
 }

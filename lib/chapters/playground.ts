@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
 import { crossEntropy } from "../core/loss";
-import type { Dataset } from "../data/mnist";
+import type { Dataset } from "../data/dataset";
 import { ActivationName, activation } from "../core/activations";
 import { SaturatedShare, SaturationRule, classifySaturation, saturatedShare, saturationRule } from "../measure/saturation";
 import type { InitSpec } from "../core/init";
@@ -28,6 +28,7 @@ import { ConfigError, DivergenceError } from "../core/errors";
 import { scoped } from "../core/scope";
 import type { TileGridOptions, TileRow } from "../display/tiles";
 import { liveTraining } from "../run/live";
+import { FIXES, Fix } from "../run/fixes";
 
 // ------------------------------------------------------------ the grid
 
@@ -121,8 +122,13 @@ export function pointSaturation(model: Mlp, data: Pick<Dataset, "x" | "n">, rule
 
 export const TOY_NAMES = ["spirals", "circles", "xor", "moons"] as const;
 export type ToyName = (typeof TOY_NAMES)[number];
-export const FIX_NAMES = ["normalized", "batchNorm", "relu"] as const;
-export type FixName = (typeof FIX_NAMES)[number];
+/**
+ * The fixes of the shared catalogue (lib/run/fixes) a small net trained by SGD
+ * can take: a change of activation, init, batch norm or residual connections
+ * (not per-layer rates, searched gains or another optimizer).
+ */
+export const PLAYGROUND_FIXES: readonly Fix[] = FIXES.filter((f) => f.id !== "baseline" && f.optimizer === "sgd" && !f.layerRates && typeof f.init === "string" && f.init !== "lsuv");
+export type FixName = string;
 
 /** A 2-D data set by name (spirals with one turn by default: hard enough, learnable in seconds). */
 export function toyDataset(name: ToyName | string, opts: { n: number; noise: number; seed: number; turns?: number }): Dataset {
@@ -149,6 +155,8 @@ export interface PlaygroundConfig {
   readonly activation: ActivationName;
   readonly init: InitSpec;
   readonly batchNorm?: boolean;
+  /** h_l = f(z_l) + h_{l−1} between equal widths (the catalogue's fix "residual"). */
+  readonly residual?: boolean;
   readonly learningRate: number;
   readonly momentum?: number;
   readonly batchSize: number;
@@ -208,21 +216,21 @@ export function momentEpochs(epochs: number, count: number): number[] {
 /** "5 × 8 sigmoid, standard init + batch norm, SGD η = 6" */
 export function describeConfig(c: PlaygroundConfig): string {
   const w = c.widths.every((x) => x === c.widths[0]) ? `${c.widths.length} × ${c.widths[0]}` : c.widths.join("-");
-  return `${w} ${c.activation}, ${initName(c.init)} init${c.batchNorm ? " + batch norm" : ""}, SGD η = ${c.learningRate}`;
+  return `${w} ${c.activation}, ${initName(c.init)} init${c.batchNorm ? " + batch norm" : ""}${c.residual ? " + residual" : ""}, SGD η = ${c.learningRate}`;
 }
 
-/** The baseline with one fix applied: the only change between the two runs. */
-export function withFix(base: PlaygroundConfig, fix: FixName | string): PlaygroundConfig {
-  switch (fix) {
-    case "normalized":
-      return { ...base, label: "normalized init", init: "normalized" };
-    case "batchNorm":
-      return { ...base, label: "batch norm", batchNorm: true };
-    case "relu":
-      return { ...base, label: "ReLU", activation: "relu", init: "he" };
-    default:
-      throw new ConfigError("fix", fix, `one of ${FIX_NAMES.map((f) => JSON.stringify(f)).join(", ")}`);
-  }
+/** The baseline with one fix of the catalogue applied (by its id, e.g. "batchnorm"): the only change between the two runs. */
+export function withFix(base: PlaygroundConfig, id: FixName): PlaygroundConfig {
+  const fix = PLAYGROUND_FIXES.find((f) => f.id === id);
+  if (!fix) throw new ConfigError("fix", id, `one of ${PLAYGROUND_FIXES.map((f) => JSON.stringify(f.id)).join(", ")}`);
+  return {
+    ...base,
+    label: ((l) => l.charAt(0).toLowerCase() + l.slice(1))(fix.label.replace(/^[0-9a-z]+ · /, "")),
+    activation: fix.activation,
+    init: fix.init as InitSpec,
+    ...(fix.batchNorm ? { batchNorm: true } : {}),
+    ...(fix.residual ? { residual: true } : {}),
+  };
 }
 
 /** The trainer's callbacks (so `lab.liveTraining(...)` plugs in), plus one per picture. */
@@ -243,6 +251,7 @@ export async function runPlayground(config: PlaygroundConfig, callbacks: Playgro
     activation: config.activation,
     init: config.init,
     batchNorm: config.batchNorm ?? false,
+    residual: config.residual ?? false,
     seed: config.seed,
   });
   const wanted = new Set(config.moments);
@@ -384,7 +393,7 @@ export function reluOutcome(run: PlaygroundRun): Promise<ReluOutcome> {
   let p = reluMemo.get(key);
   if (!p) {
     p = (async (): Promise<ReluOutcome> => {
-      const r = await runPlayground({ ...withFix(c, "relu"), moments: [c.epochs], resolution: 16 });
+      const r = await runPlayground({ ...withFix(c, "relu-he"), moments: [c.epochs], resolution: 16 });
       const at = `ReLU at η = ${c.learningRate}`;
       if (r.diverged) return { verdict: "diverges", accuracy: NaN, zeroShare: [], description: `${at} diverged at step ${r.diverged.step} (epoch ${r.diverged.epoch})` };
       const last = r.moments[r.moments.length - 1];

@@ -30,6 +30,20 @@ export class DivergenceError extends Error {
   }
 }
 
+/**
+ * The reader interrupted the work (the kernel's interrupt, SIGINT): training
+ * stopped at a step boundary, nothing half-done was cached.
+ */
+export class InterruptedError extends Error {
+  constructor(
+    readonly step: number | null,
+    readonly what = "training",
+  ) {
+    super(`Interrupted${step === null ? "" : ` at step ${step}`}: ${what} stopped; nothing was cached.`);
+    this.name = "InterruptedError";
+  }
+}
+
 /** A data file that is missing, truncated or not what it claims to be. */
 export class DataFileError extends Error {
   constructor(
@@ -46,9 +60,4 @@ function show(x: unknown): string {
   if (typeof x === "string") return JSON.stringify(x);
   if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
   return String(x);
-}
-
-/** Throw a ConfigError unless `ok`. */
-export function require_(ok: boolean, field: string, given: unknown, allowed: string): void {
-  if (!ok) throw new ConfigError(field, given, allowed);
 }

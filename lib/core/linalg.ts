@@ -1,7 +1,7 @@
 /**
  * Small dense linear algebra in float64, for the quantities the notes reason
- * about: orthogonal matrices (init), spectral norms (the "weights below 4"
- * argument) and singular values (Jacobians). Row-major matrices.
+ * about: orthogonal matrices (init) and spectral norms (the "weights below 4"
+ * argument). Row-major matrices. All singular values: lib/measure/svd.
  */
 
 export interface Matrix {
@@ -39,11 +39,6 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   return { rows: a.rows, cols: b.cols, data: c };
 }
 
-/** AᵀA (cols x cols) or AAᵀ (rows x rows), whichever is smaller: same nonzero eigenvalues. */
-export function smallGram(a: Matrix): Matrix {
-  return a.rows >= a.cols ? matmul(transpose(a), a) : matmul(a, transpose(a));
-}
-
 /**
  * Q with orthonormal columns from a tall matrix (rows ≥ cols) by modified
  * Gram–Schmidt, twice for stability. Column signs follow R's diagonal being
@@ -74,49 +69,6 @@ export function orthonormalColumns(a: Matrix): Matrix {
   const out = new Float64Array(n * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = q[j * n + i];
   return { rows: n, cols: k, data: out };
-}
-
-/** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations, descending. */
-export function symmetricEigenvalues(s: Matrix, tol = 1e-12, maxSweeps = 60): Float64Array {
-  const n = s.rows;
-  if (s.cols !== n) throw new Error(`symmetricEigenvalues: not square (${s.rows}x${s.cols})`);
-  const a = Float64Array.from(s.data);
-  for (let sweep = 0; sweep < maxSweeps; sweep++) {
-    let off = 0, diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += a[i * n + i] ** 2;
-      for (let j = i + 1; j < n; j++) off += a[i * n + j] ** 2;
-    }
-    if (off <= tol * tol * Math.max(diag, 1e-300)) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const app = a[p * n + p], aqq = a[q * n + q];
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p], akq = a[k * n + q];
-          a[k * n + p] = c * akp - sn * akq;
-          a[k * n + q] = sn * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k], aqk = a[q * n + k];
-          a[p * n + k] = c * apk - sn * aqk;
-          a[q * n + k] = sn * apk + c * aqk;
-        }
-      }
-    }
-  }
-  const ev = new Float64Array(n);
-  for (let i = 0; i < n; i++) ev[i] = a[i * n + i];
-  return ev.sort().reverse();
-}
-
-/** All min(rows, cols) singular values, descending (sqrt of the Gram eigenvalues). */
-export function singularValues(m: Matrix): Float64Array {
-  return symmetricEigenvalues(smallGram(m)).map((x) => Math.sqrt(Math.max(0, x)));
 }
 
 /**

@@ -205,6 +205,13 @@ function uid(): number {
   return ++counter;
 }
 
+/** Throws unless the network is a plain MLP (no batch norm, no residual connections), naming what needs one. */
+export function requirePlainMlp(model: Mlp, what: string): void {
+  if (model.config.batchNorm || model.config.residual) {
+    throw new ConfigError("model", "a network with batch norm or residual connections", `a plain MLP (${what} assumes one)`);
+  }
+}
+
 /** Throws a ConfigError naming the field and what is allowed; makes no tensor. */
 export function validateMlpConfig(c: MlpConfig): void {
   const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;

@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Mlp, layerVariables } from "./model";
 import { Optimizer, OptimizerConfig, ParamSlot, validateOptimizer } from "./optim";
 import { LossConfig, crossEntropy, oneHot, trainingLoss, validateLoss } from "./loss";
-import { ConfigError, DivergenceError } from "./errors";
+import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
 import { scoped } from "./scope";
 
@@ -25,7 +25,7 @@ export interface TrainConfig {
   readonly seed: number;
   /** Probe every this many steps (default: once per epoch), and always before the first step. */
   readonly probeEverySteps?: number;
-  /** Training points evaluated after each epoch for the train curve (default 10,000). */
+  /** Training points evaluated after each epoch for the train curve (default 10,000, drawn at random by the seed). */
   readonly evalTrainSize?: number;
   /** Stop after this many steps even if epochs remain. */
   readonly maxSteps?: number;
@@ -104,7 +104,14 @@ export interface TrainResult<S = unknown> {
   readonly trainSeconds: number;
 }
 
+/** Anything that says whether the work should stop (an AbortSignal, or lib/run/interrupt's watch). */
+export interface StopSignal {
+  readonly aborted: boolean;
+}
+
 export interface TrainCallbacks<S = unknown> {
+  /** Checked before every step: when it is aborted, training stops with an InterruptedError naming the step. */
+  readonly signal?: StopSignal;
   onStep?(info: StepInfo): void;
   onEpoch?(record: EpochRecord): void;
   onProbe?(record: ProbeRecord<S>): void;
@@ -121,7 +128,7 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
   const stepsPerEpoch = Math.floor(epochLength / batchSize);
   const probeEvery = config.probeEverySteps ?? stepsPerEpoch;
   const maxSteps = config.maxSteps ?? Infinity;
-  const evalTrain = firstRows(ds, Math.min(ds.n, config.evalTrainSize ?? 10_000));
+  const evalTrain = randomRows(ds, Math.min(ds.n, config.evalTrainSize ?? 10_000), new Rng(config.seed).fork("evaluation rows"));
   const xBuf = new Float32Array(batchSize * ds.inputDim);
   const result: TrainResult<S> = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0 };
   let step = 0, trainMs = 0, lastYield = Date.now();
@@ -148,6 +155,7 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
       }
       let lossSum = 0, batches = 0;
       for (let b = 0; b < stepsPerEpoch && step < maxSteps; b++) {
+        if (callbacks.signal?.aborted) throw new InterruptedError(step);
         const t0 = performance.now();
         const probeNext = (step + 1) % probeEvery === 0;
         const labels = gatherBatch(ds, order, b * batchSize, batchSize, xBuf);
@@ -247,8 +255,16 @@ export function evaluate(model: Mlp, ds: LabelledData, chunk = 2000): Evaluation
   return { loss: lossSum / ds.n, accuracy: correct / ds.n };
 }
 
-function firstRows(ds: LabelledData, n: number): LabelledData {
-  return { ...ds, name: `${ds.name} (first ${n})`, n, x: ds.x.subarray(0, n * ds.inputDim), y: ds.y.subarray(0, n) };
+/** n rows drawn at random (a file's first rows are not a random sample); all of them, in order, when n = ds.n. */
+function randomRows(ds: LabelledData, n: number, rng: Rng): LabelledData {
+  if (n === ds.n) return ds;
+  const rows = permutation(ds.n, rng).subarray(0, n).sort();
+  const x = new Float32Array(n * ds.inputDim), y = new Int32Array(n);
+  rows.forEach((r, i) => {
+    x.set(ds.x.subarray(r * ds.inputDim, (r + 1) * ds.inputDim), i * ds.inputDim);
+    y[i] = ds.y[r];
+  });
+  return { ...ds, name: `${ds.name} (${n} random rows)`, n, x, y };
 }
 
 function sumSquares(v: tf.Variable): number {

@@ -31,3 +31,20 @@ export function glorotBengioTable1(): PublishedTable {
   }
   return t;
 }
+
+export interface GlorotBengioJacobian {
+  readonly citation: string;
+  readonly quantity: string;
+  readonly activationNote: string;
+  readonly rows: readonly { readonly init: "standard" | "normalized"; readonly activation: ActivationName; readonly meanSingularValue: number; readonly wording: string }[];
+}
+
+/** Glorot & Bengio (2010), §4.2.2: the average singular value of the layer Jacobians, read from data/. */
+export function glorotBengioJacobian(): GlorotBengioJacobian {
+  const file = path.join(projectRoot(), "data", "glorot-bengio-2010-jacobian.json");
+  const t = JSON.parse(fs.readFileSync(file, "utf8")) as GlorotBengioJacobian;
+  if (!Array.isArray(t.rows) || t.rows.some((r) => typeof r.meanSingularValue !== "number")) {
+    throw new Error(`${file}: expected rows with a numeric meanSingularValue`);
+  }
+  return t;
+}

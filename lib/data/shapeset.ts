@@ -13,7 +13,7 @@
  * k images of a set do not depend on how many were asked for.
  */
 import { ConfigError } from "../core/errors";
-import type { Dataset } from "./mnist";
+import type { Dataset } from "./dataset";
 import { Rng } from "../core/rng";
 
 export const SHAPE_KINDS = ["triangle", "parallelogram", "ellipse"] as const;

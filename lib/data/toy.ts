@@ -5,7 +5,7 @@
  * `noise` is the standard deviation of Gaussian jitter added to each coordinate.
  */
 import { ConfigError } from "../core/errors";
-import type { Dataset } from "./mnist";
+import type { Dataset } from "./dataset";
 import { Rng } from "../core/rng";
 
 interface ToyCommon {

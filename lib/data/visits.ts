@@ -21,7 +21,7 @@
  */
 import { ConfigError } from "../core/errors";
 import { Rng, permutation, shuffleInPlace } from "../core/rng";
-import type { Dataset } from "./mnist";
+import type { Dataset } from "./dataset";
 
 export type GroupLabels = "true" | "wrong";
 

@@ -13,3 +13,5 @@ export { memorySink, setDefaultSink, inTslabKernel } from "./output";
 export type { OutputSink, RichOutput } from "./output";
 export { escapeHtml } from "./html";
 export { formatNumber } from "./numbers";
+export * as text from "./text";
+export * as theme from "./theme";

@@ -5,14 +5,12 @@
  * z_l pre-activation, a_l = f(z_l) (the h_{i,l} of the question),
  * δ_l = ∂ℓ_i/∂z_l the backpropagated error of one example's loss.
  */
-import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
 import { SaturationAt, UnitSaturation, flatFraction, rhoB, saturationFraction, sigmoidDeltaForEps, unitSaturation } from "./saturation";
 import { Histogram, histogram, meanStd, percentiles } from "./stats";
 import { frobeniusNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
-import { scoped, variableFrom } from "../core/scope";
-import { crossEntropy, oneHot } from "../core/loss";
+import { BackwardPass, ForwardValues, backward, forwardValues, meanRowNorm } from "./deltas";
 import type { LabelledData } from "../core/train";
 
 /** The points a probe looks at: rows of x (n × inputDim) with labels. */
@@ -80,14 +78,16 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
   const eps = opts.eps ?? DEFAULT_EPS;
   const ps = opts.percentiles ?? DEFAULT_PERCENTILES;
   const withGrads = opts.gradients ?? true;
-  const pass = withGrads ? forwardBackward(model, points) : forwardOnly(model, points);
+  // δ and weight gradients need the backward pass; the rest only the forward one.
+  const pass: ForwardValues & Partial<BackwardPass> = withGrads ? backward(model, points, { weightGrads: true }) : forwardValues(model, points);
+  const weights = model.layers.map((l) => l.W.dataSync() as Float32Array);
   const asym = model.act.asymptotes;
   const layers = model.hidden.map((layer, i): LayerProbe => {
     const a = pass.a[i], z = pass.z[i], width = layer.nOut;
     const { mean, std } = meanStd(a);
     const pre = meanStd(z);
-    const weightNorm = frobeniusNorm(pass.weights[i]);
-    const gradNorm = pass.weightGrads ? pass.weightGrads[i] : null;
+    const weightNorm = frobeniusNorm(weights[i]);
+    const gradNorm = pass.weightGradNorms ? pass.weightGradNorms[i] : null;
     return {
       layer: layer.index,
       width,
@@ -116,8 +116,8 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
     layers,
     output: {
       deltaNorm: pass.deltas ? meanRowNorm(pass.deltas[L], points.n, model.output.nOut) : null,
-      weightGradNorm: pass.weightGrads ? pass.weightGrads[L] : null,
-      weightNorm: frobeniusNorm(pass.weights[L]),
+      weightGradNorm: pass.weightGradNorms ? pass.weightGradNorms[L] : null,
+      weightNorm: frobeniusNorm(weights[L]),
     },
   };
 }
@@ -127,109 +127,6 @@ export function derivativeMean(v: ArrayLike<number>, df: (v: number) => number):
   let s = 0;
   for (let i = 0; i < v.length; i++) s += df(v[i]);
   return s / v.length;
-}
-
-/** Mean over rows of the Euclidean norm of each row. */
-export function meanRowNorm(m: ArrayLike<number>, rows: number, cols: number): number {
-  let total = 0;
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    const o = i * cols;
-    for (let j = 0; j < cols; j++) s += m[o + j] * m[o + j];
-    total += Math.sqrt(s);
-  }
-  return total / rows;
-}
-
-interface Pass {
-  z: Float32Array[];
-  a: Float32Array[];
-  weights: Float32Array[];
-  loss: number;
-  accuracy: number;
-  /** δ for hidden layers 1..L then the output layer. */
-  deltas: Float32Array[] | null;
-  weightGrads: number[] | null;
-}
-
-function tensors(points: ProbePoints): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  return {
-    x: tf.tensor2d(points.x, [points.n, points.inputDim]),
-    y: oneHot(points.y, points.numClasses),
-  };
-}
-
-function forwardOnly(model: Mlp, points: ProbePoints): Pass {
-  return scoped(() => {
-    const { x, y } = tensors(points);
-    const tr = model.forward(x, { training: false });
-    return {
-      ...download(model, tr.z, tr.a),
-      ...lossAndAccuracy(tr.logits, y, points.y),
-      deltas: null,
-      weightGrads: null,
-    };
-  });
-}
-
-/**
- * δ_l comes from a zero shift s_l added to z_l: ∂(Σ_i ℓ_i)/∂s_l has row i
- * equal to ∂ℓ_i/∂z_{i,l}, one example's δ (eval mode keeps rows independent).
- */
-function forwardBackward(model: Mlp, points: ProbePoints): Pass {
-  const shifts = model.hidden.map((l) => variableFrom(tf.zeros([points.n, l.nOut]), true));
-  const logitShift = variableFrom(tf.zeros([points.n, model.output.nOut]), true);
-  const weights = model.layers.map((l) => l.W);
-  try {
-    return scoped(() => {
-      const { x, y } = tensors(points);
-      let z: tf.Tensor[] = [], a: tf.Tensor[] = [];
-      let logits: tf.Tensor2D = x;
-      // Tensors kept out of the gradient scope must be freed by hand (scopes spare kept tensors).
-      const kept: tf.Tensor[] = [];
-      const keep = <T extends tf.Tensor>(t: T): T => (kept.push(t), tf.keep(t));
-      try {
-      const { grads } = tf.variableGrads(() => {
-        const tr = model.forward(x, { training: false, zShift: shifts });
-        z = tr.z.map(keep);
-        a = tr.a.map(keep);
-        logits = keep(tr.logits.add(logitShift));
-        return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)))) as tf.Scalar;
-      }, [...shifts, logitShift, ...weights]);
-      const deltas = [...shifts, logitShift].map((s) => grads[s.name].dataSync() as Float32Array);
-      // ∂(mean loss)/∂W = (1/n) ∂(sum loss)/∂W.
-      const weightGrads = weights.map((w) => tf.norm(grads[w.name]).dataSync()[0] / points.n);
-      const out: Pass = {
-        ...download(model, z, a),
-        ...lossAndAccuracy(logits, y, points.y),
-        deltas,
-        weightGrads,
-      };
-      return out;
-      } finally {
-        kept.forEach((t) => t.dispose());
-      }
-    });
-  } finally {
-    shifts.forEach((s) => s.dispose());
-    logitShift.dispose();
-  }
-}
-
-function download(model: Mlp, z: tf.Tensor[], a: tf.Tensor[]) {
-  return {
-    z: z.map((t) => t.dataSync() as Float32Array),
-    a: a.map((t) => t.dataSync() as Float32Array),
-    weights: model.layers.map((l) => l.W.dataSync() as Float32Array),
-  };
-}
-
-function lossAndAccuracy(logits: tf.Tensor2D, y: tf.Tensor2D, labels: Int32Array) {
-  const loss = crossEntropy(logits, y).dataSync()[0];
-  const pred = tf.argMax(logits, 1).dataSync();
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) correct++;
-  return { loss, accuracy: correct / labels.length };
 }
 
 function checkPoints(model: Mlp, p: ProbePoints): void {

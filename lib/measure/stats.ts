@@ -15,6 +15,13 @@ export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
   return { mean, std: Math.sqrt(s2 / x.length) };
 }
 
+/** exp(mean(log x)): the average of ratios that multiply. */
+export function geometricMean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += Math.log(xs[i]);
+  return Math.exp(s / xs.length);
+}
+
 export function mean(x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i];

@@ -11,7 +11,7 @@ import * as crypto from "crypto";
 import { projectRoot } from "../core/paths";
 
 /** Bump when the meaning of cached data changes (probe definitions, training loop). */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 
 export interface CacheEntry<T> {
   readonly value: T;
@@ -33,6 +33,8 @@ interface Manifest {
   readonly keyJson: string;
   readonly createdAt: string;
   readonly arrays: { name: string; offset: number; length: number }[];
+  /** The binary file, named by its content (next to the manifest): the manifest never points at another writer's bytes. */
+  readonly binFile: string;
   readonly binSha256: string;
   readonly valueSha256: string;
   readonly value: unknown;
@@ -77,7 +79,7 @@ type ReadOutcome<T> =
   | { status: "stale" | "corrupt"; reason: string };
 
 export function readEntry<T>(file: string, key: unknown): ReadOutcome<T> {
-  const jsonFile = `${file}.json`, binFile = `${file}.bin`;
+  const jsonFile = `${file}.json`;
   if (!fs.existsSync(jsonFile)) return { status: "miss" };
   let m: Manifest;
   try {
@@ -88,6 +90,7 @@ export function readEntry<T>(file: string, key: unknown): ReadOutcome<T> {
   if (m.version !== CACHE_VERSION) return { status: "stale", reason: `cache format ${m.version}, this code writes ${CACHE_VERSION}` };
   if (m.keyJson !== canonicalJson(key)) return { status: "stale", reason: "the entry was made for another config" };
   if (sha256(canonicalJson(m.value)) !== m.valueSha256) return { status: "corrupt", reason: `${jsonFile}: checksum mismatch` };
+  const binFile = path.join(path.dirname(file), m.binFile);
   if (!fs.existsSync(binFile)) return { status: "corrupt", reason: `${binFile} is missing` };
   const bin = fs.readFileSync(binFile);
   if (sha256(bin) !== m.binSha256) return { status: "corrupt", reason: `${binFile}: checksum mismatch` };
@@ -124,15 +127,38 @@ export function writeEntry<T>(file: string, key: unknown, entry: CacheEntry<T>):
     keyJson: canonicalJson(key),
     createdAt: new Date().toISOString(),
     arrays,
+    binFile: `${path.basename(file)}.${sha256(bin).slice(0, 16)}.bin`,
     binSha256: sha256(bin),
     valueSha256: sha256(valueJson),
     value: JSON.parse(valueJson),
   };
-  // Write to temporary names, then rename: a killed run never leaves a half-written entry.
-  fs.writeFileSync(`${file}.bin.tmp`, bin);
-  fs.writeFileSync(`${file}.json.tmp`, JSON.stringify(manifest));
-  fs.renameSync(`${file}.bin.tmp`, `${file}.bin`);
-  fs.renameSync(`${file}.json.tmp`, `${file}.json`);
+  // Write to temporary names unique to this writer, then rename: a killed run never leaves a
+  // half-written entry, and two kernels training the same entry on a cold cache (02 and 04 both
+  // need the question's network) never write into each other's file. The manifest is renamed last:
+  // readers go by it, and its checksum covers the binary file.
+  const tmp = `.${process.pid}-${crypto.randomBytes(6).toString("hex")}.tmp`;
+  const binPath = path.join(path.dirname(file), manifest.binFile);
+  fs.writeFileSync(`${binPath}${tmp}`, bin);
+  fs.renameSync(`${binPath}${tmp}`, binPath);
+  fs.writeFileSync(`${file}.json${tmp}`, JSON.stringify(manifest));
+  fs.renameSync(`${file}.json${tmp}`, `${file}.json`);
+  removeUnreferencedBins(file);
+}
+
+/** Binary files of this entry that its manifest no longer names (an entry rebuilt with other numbers). */
+function removeUnreferencedBins(file: string): void {
+  const dir = path.dirname(file), base = path.basename(file);
+  let current: string;
+  try {
+    current = (JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as Manifest).binFile;
+  } catch {
+    return;
+  }
+  for (const f of fs.readdirSync(dir)) {
+    if (f.startsWith(`${base}.`) && f.endsWith(".bin") && f !== current && /^[0-9a-f]{16}\.bin$/.test(f.slice(base.length + 1))) {
+      fs.rmSync(path.join(dir, f), { force: true });
+    }
+  }
 }
 
 function sha256(x: string | Uint8Array): string {

@@ -5,7 +5,8 @@
  * and the probe records from the cache.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Dataset, loadMnist, subset } from "../data/mnist";
+import { loadMnist } from "../data/mnist";
+import { Dataset, randomSubset, subset } from "../data/dataset";
 import { makeShapeset } from "../data/shapeset";
 import { makeSpirals } from "../data/toy";
 import { Mlp, MlpConfig } from "../core/model";
@@ -14,11 +15,25 @@ import { ProbeSnapshot, probe } from "../measure/probe";
 import { applyLsuv, LsuvResult } from "../core/lsuv";
 import { initName } from "../core/init";
 import { cached, CacheStatus } from "./cache";
+import { clearActivity, setActivity, watchInterrupts } from "./interrupt";
 import { permutation, Rng } from "../core/rng";
 import { ConfigError } from "../core/errors";
 
+/**
+ * MNIST's training file split at random (one fixed seeded permutation, MNIST_SPLIT_SEED):
+ * `heldOut` images are reserved as unseen images of the same file (never trained on;
+ * the held-out probe points come from them), and `trainLimit` of the rest are trained
+ * on (default: all the rest). `testLimit` test-file images, drawn at random (default all).
+ */
+export interface MnistSpec {
+  readonly kind: "mnist";
+  readonly trainLimit?: number;
+  readonly testLimit?: number;
+  readonly heldOut?: number;
+}
+
 export type DataSpec =
-  | { readonly kind: "mnist"; readonly trainLimit?: number; readonly testLimit?: number }
+  | MnistSpec
   | { readonly kind: "shapeset"; readonly trainN: number; readonly testN: number; readonly seed: number }
   | { readonly kind: "spirals"; readonly trainN: number; readonly testN: number; readonly noise?: number; readonly seed: number };
 
@@ -37,9 +52,38 @@ export interface ExperimentConfig {
 export interface ExperimentData {
   readonly train: Dataset;
   readonly test: Dataset;
+  /** Unseen images of the training file (MNIST with `heldOut`), or null: then held-out points come from the test file. */
+  readonly heldOut: Dataset | null;
   /** Fixed training points and held-out points of the same distribution, probed during training. */
   readonly probeTrain: Dataset;
   readonly probeHeldOut: Dataset;
+}
+
+/** The seed of the one random split of MNIST's training file that every experiment uses. */
+export const MNIST_SPLIT_SEED = 2010;
+
+/** MNIST's training file split into held-out and training images, and the test file, as a spec asks. */
+export function mnistSplit(spec: MnistSpec): { train: Dataset; heldOut: Dataset | null; test: Dataset } {
+  const all = loadMnist("train"), testAll = loadMnist("test");
+  const held = spec.heldOut ?? 0;
+  const trainN = spec.trainLimit ?? all.n - held;
+  const int = (v: number) => Number.isInteger(v) && v >= 0;
+  if (!int(held) || held >= all.n) throw new ConfigError("data.heldOut", spec.heldOut, `an integer in [0, ${all.n - 1}] (unseen training-file images)`);
+  if (!int(trainN) || trainN < 1 || trainN + held > all.n) {
+    throw new ConfigError("data.trainLimit", spec.trainLimit, `an integer in [1, ${all.n - held}] (the training file's ${all.n} images minus the ${held} held out)`);
+  }
+  if (spec.testLimit !== undefined && !(int(spec.testLimit) && spec.testLimit >= 1 && spec.testLimit <= testAll.n)) {
+    throw new ConfigError("data.testLimit", spec.testLimit, `an integer in [1, ${testAll.n}]`);
+  }
+  const perm = permutation(all.n, new Rng(MNIST_SPLIT_SEED).fork("mnist training file"));
+  // Membership is random; within each part the file order is kept (training shuffles anyway).
+  const part = (from: number, n: number) => perm.slice(from, from + n).sort();
+  const train = held === 0 && trainN === all.n ? all : subset(all, part(held, trainN), `MNIST training images (${trainN} of ${all.n}, at random)`);
+  const heldOut = held > 0 ? subset(all, part(0, held), `unseen MNIST training-file images (${held}, at random)`) : null;
+  const test = spec.testLimit && spec.testLimit < testAll.n
+    ? subset(testAll, permutation(testAll.n, new Rng(MNIST_SPLIT_SEED).fork("mnist test file")).slice(0, spec.testLimit).sort(), `MNIST test images (${spec.testLimit} of ${testAll.n}, at random)`)
+    : testAll;
+  return { train, heldOut, test };
 }
 
 export interface ExperimentRecord {
@@ -65,10 +109,9 @@ export function loadData(spec: DataSpec, probePoints = 1000): ExperimentData {
   const key = JSON.stringify([spec, probePoints]);
   const memo = dataMemo.get(key);
   if (memo) return memo;
-  let trainSet: Dataset, testSet: Dataset;
+  let trainSet: Dataset, testSet: Dataset, heldOut: Dataset | null = null;
   if (spec.kind === "mnist") {
-    trainSet = loadMnist("train", spec.trainLimit ? { limit: spec.trainLimit } : {});
-    testSet = loadMnist("test", spec.testLimit ? { limit: spec.testLimit } : {});
+    ({ train: trainSet, test: testSet, heldOut } = mnistSplit(spec));
   } else if (spec.kind === "shapeset") {
     trainSet = makeShapeset({ n: spec.trainN, seed: spec.seed });
     testSet = makeShapeset({ n: spec.testN, seed: spec.seed + 1_000_003 });
@@ -78,15 +121,22 @@ export function loadData(spec: DataSpec, probePoints = 1000): ExperimentData {
   } else {
     throw new ConfigError("data.kind", (spec as { kind: unknown }).kind, '"mnist", "shapeset" or "spirals"');
   }
-  if (!(Number.isInteger(probePoints) && probePoints > 0 && probePoints <= Math.min(trainSet.n, testSet.n))) {
-    throw new ConfigError("probePoints", probePoints, `an integer in 1..${Math.min(trainSet.n, testSet.n)}`);
+  const most = Math.min(trainSet.n, (heldOut ?? testSet).n);
+  if (!(Number.isInteger(probePoints) && probePoints > 0 && probePoints <= most)) {
+    throw new ConfigError("probePoints", probePoints, `an integer in 1..${most}`);
   }
-  // The probe points are fixed by their own seed: every run of every notebook probes the same points.
-  const pick = (ds: Dataset, label: string) =>
-    subset(ds, permutation(ds.n, new Rng(20100).fork(label)).subarray(0, probePoints), `${label} probe (${probePoints} points)`);
-  const out = { train: trainSet, test: testSet, probeTrain: pick(trainSet, "training points"), probeHeldOut: pick(testSet, "held-out points") };
+  const pick = (ds: Dataset, label: string) => probeSubset(ds, probePoints, label, `${label} probe (${probePoints} points)`);
+  const out = { train: trainSet, test: testSet, heldOut, probeTrain: pick(trainSet, "training points"), probeHeldOut: pick(heldOut ?? testSet, "held-out points") };
   dataMemo.set(key, out);
   return out;
+}
+
+/** The seed of every fixed point set the book probes: every run of every notebook probes the same points. */
+export const PROBE_SEED = 20100;
+
+/** n points of a data set for probing, drawn at random by PROBE_SEED under `label` (one stream per purpose). */
+export function probeSubset(ds: Dataset, n: number, label: string, name?: string): Dataset {
+  return randomSubset(ds, n, PROBE_SEED, label, name);
 }
 
 export function buildModel(cfg: ExperimentConfig, data: ExperimentData): { model: Mlp; lsuv: LsuvResult | null } {
@@ -116,7 +166,22 @@ export async function runExperiment(cfg: ExperimentConfig, callbacks: TrainCallb
     const t0 = Date.now();
     const { model, lsuv } = buildModel(cfg, data);
     try {
-      const result = await train(model, { train: data.train, test: data.test, probeSets: [data.probeTrain, data.probeHeldOut], observe: (m, p) => probe(m, p) }, cfg.train, callbacks);
+      // An interrupt stops the loop at its next step; the entry is then never written.
+      const signal = callbacks.signal ?? watchInterrupts();
+      const watched: TrainCallbacks<ProbeSnapshot> = {
+        ...callbacks,
+        signal,
+        onStep: (s) => {
+          setActivity(cfg.name, s.step);
+          callbacks.onStep?.(s);
+        },
+      };
+      let result: TrainResult<ProbeSnapshot>;
+      try {
+        result = await train(model, { train: data.train, test: data.test, probeSets: [data.probeTrain, data.probeHeldOut], observe: (m, p) => probe(m, p) }, cfg.train, watched);
+      } finally {
+        clearActivity();
+      }
       return { value: { result, lsuv, wallSeconds: (Date.now() - t0) / 1000 }, arrays: model.getWeights() };
     } finally {
       model.dispose();

@@ -11,9 +11,12 @@ export interface LiveTraining extends TrainCallbacks<ProbeSnapshot> {
   done(note?: string): void;
 }
 
-/** Live epoch, loss, held-out accuracy and samples/s, updated in place. */
-export function liveTraining(title: string, epochs: number): LiveTraining {
-  const p = progress({ title, total: epochs });
+/**
+ * Live epoch, loss, held-out accuracy and samples/s, updated in place, at most
+ * every `throttleMs` (default 250 ms; long cells use 1,000 so the kernel sends few messages).
+ */
+export function liveTraining(title: string, epochs: number, opts: { throttleMs?: number } = {}): LiveTraining {
+  const p = progress({ title, total: epochs, throttleMs: opts.throttleMs });
   let lastAccuracy: number | undefined;
   return {
     onStep: (s) => p.update({ epoch: s.epoch, step: s.step, loss: s.loss, accuracy: lastAccuracy, samplesPerSec: s.samplesPerSec }),

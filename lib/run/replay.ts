@@ -18,10 +18,12 @@ import { ExperimentConfig, buildModel, loadData } from "./experiment";
 import { Mlp } from "../core/model";
 import { train, TrainCallbacks } from "../core/train";
 import type { ProbePoints } from "../measure/probe";
-import { isSaturated } from "../measure/saturation";
+import { saturationFraction } from "../measure/saturation";
+import { zPercentiles } from "../measure/trace";
 import { hiddenValues } from "../measure/compare";
 import { cached, CacheStatus } from "./cache";
-import { percentiles as percentilesOf } from "../measure/stats";
+import { watchInterrupts } from "./interrupt";
+import { mean } from "../measure/stats";
 import { ConfigError } from "../core/errors";
 
 export interface TraceOptions {
@@ -93,6 +95,7 @@ export async function traceTraining(
       const stepsPerEpoch = Math.floor(data.train.n / cfg.train.batchSize);
       await train(model, { train: data.train }, { ...cfg.train, epochs: o.epochs, evalTrainSize: Math.min(1000, data.train.n) }, {
         ...callbacks,
+        signal: callbacks.signal ?? watchInterrupts(),
         onStep(info) {
           if (info.step % o.everySteps === 0) rec.record(info.step, info.step / stepsPerEpoch);
           callbacks.onStep?.(info);
@@ -141,20 +144,11 @@ class Recorder {
     this.epochs.push(epoch);
     hv.widths.forEach((w, l) => {
       const a = hv.a[l], z = hv.z[l], n = hv.n;
-      let s = 0, sat = 0;
-      for (let i = 0; i < a.length; i++) {
-        s += a[i];
-        if (asym && isSaturated(a[i], asym, this.o.eps) !== 0) sat++;
-      }
-      this.means[l].push(s / a.length);
-      this.sats[l].push(sat / a.length);
+      this.means[l].push(mean(a));
+      this.sats[l].push(asym ? saturationFraction(a, asym, this.o.eps).total : 0);
       for (const e of this.o.examples) for (let j = 0; j < w; j++) this.acts[l].push(a[e * w + j]);
       if (ho) for (let j = 0; j < ho.a[l].length; j++) this.acts[l].push(ho.a[l][j]);
-      const col = new Float64Array(n);
-      for (let j = 0; j < w; j++) {
-        for (let i = 0; i < n; i++) col[i] = z[i * w + j];
-        this.zps[l].push(...percentilesOf(col, this.o.percentiles, Infinity));
-      }
+      this.zps[l].push(...zPercentiles(z, n, w, this.o.percentiles));
     });
   }
 
