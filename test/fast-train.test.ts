@@ -45,6 +45,8 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
   await withEnv(undefined, () => {
     assert.deepEqual(route(modelConfig), { kind: "fast", variant: "simd" });
     assert.deepEqual(route({ ...modelConfig, batchNorm: false }, { ...trainConfig, optimizer: { kind: "adam", learningRate: 1e-3 }, layerLearningRates: [1, 2, 3] }), { kind: "fast", variant: "simd" });
+    // Known options at their defaults: still the plain cross-entropy SGD the kernel computes.
+    assert.deepEqual(route(modelConfig, { ...trainConfig, loss: { kind: "crossEntropy" }, optimizer: { kind: "sgd", learningRate: 1, weightDecay: 0 } }), { kind: "fast", variant: "simd" });
     const cases: [object, object, RegExp][] = [
       [{ ...modelConfig, batchNorm: true }, trainConfig, /batch normalization/],
       [{ ...modelConfig, residual: true }, trainConfig, /residual/],
@@ -52,6 +54,9 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
       [modelConfig, { ...trainConfig, weightDecay: 1e-4 }, /train\.weightDecay is not in the fast kernel/],
       [{ ...modelConfig, block: "standard" }, trainConfig, /model\.block/],
       [modelConfig, { ...trainConfig, optimizer: { kind: "sgd", learningRate: 1, nesterov: true } }, /train\.optimizer\.nesterov/],
+      [modelConfig, { ...trainConfig, optimizer: { kind: "sgd", learningRate: 1, weightDecay: 5e-4 } }, /train\.optimizer\.weightDecay \(0\.0005\) is not in the fast kernel/],
+      [modelConfig, { ...trainConfig, loss: { kind: "mse" } }, /train\.loss .*mse.* is not in the fast kernel/],
+      [modelConfig, { ...trainConfig, loss: { kind: "crossEntropy", labelSmoothing: 0.1 } }, /train\.loss .*labelSmoothing/],
     ];
     for (const [m, t, why] of cases) {
       const p = route(m, t);

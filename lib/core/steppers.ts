@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Mlp, layerVariables } from "./model";
 import { Optimizer, OptimizerConfig, ParamSlot } from "./optim";
-import { crossEntropy, oneHot } from "./loss";
+import { LossConfig, oneHot, trainingLoss } from "./loss";
 import { scoped } from "./scope";
 import { FastTrainer } from "./fast/trainer";
 import { TrainingPath } from "./fast/route";
@@ -36,6 +36,8 @@ export interface StepConfig {
   readonly optimizer: OptimizerConfig;
   readonly batchSize: number;
   readonly layerLearningRates?: readonly number[];
+  /** What the tfjs step minimises (the fast path trains plain cross-entropy only: route.ts). */
+  readonly loss?: LossConfig;
 }
 
 export function makeStepper(model: Mlp, config: StepConfig, path: TrainingPath): Stepper {
@@ -46,13 +48,13 @@ class TfjsStepper implements Stepper {
   private readonly opt: Optimizer;
   private updates: Map<number, number> | null = null;
 
-  constructor(private readonly model: Mlp, config: StepConfig, readonly path: TrainingPath) {
+  constructor(private readonly model: Mlp, private readonly config: StepConfig, readonly path: TrainingPath) {
     const slots: ParamSlot[] = model.layers.flatMap((l) => layerVariables(l).map((v) => ({ variable: v, layer: l.index })));
     this.opt = new Optimizer(config.optimizer, slots, config.layerLearningRates ?? null);
   }
 
   step(x: Float32Array, labels: Int32Array, measure: boolean): number {
-    const { loss, updates } = tfjsStep(this.model, this.opt, x, labels, measure);
+    const { loss, updates } = tfjsStep(this.model, this.opt, x, labels, measure, this.config.loss);
     this.updates = updates;
     return loss;
   }
@@ -127,7 +129,7 @@ class FastStepper implements Stepper {
 }
 
 /** The tfjs step: loss and gradients by the tape, then the optimizer (and batch norm's moving averages). */
-function tfjsStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, measure: boolean) {
+function tfjsStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, measure: boolean, lossConfig?: LossConfig) {
   return scoped(() => {
     const x = tf.tensor2d(xBuf, [labels.length, model.config.inputDim]);
     const y = oneHot(labels, model.config.outputDim);
@@ -135,7 +137,7 @@ function tfjsStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32A
     const { value, grads } = tf.variableGrads(() => {
       const tr = model.forward(x, { training: true });
       stats = tr.batchStats.map((s) => ({ mean: tf.keep(s.mean), variance: tf.keep(s.variance) }));
-      return crossEntropy(tr.logits, y);
+      return trainingLoss(lossConfig, tr.logits, y);
     }, model.trainableVariables());
     try {
       const loss = value.dataSync()[0];

@@ -10,6 +10,7 @@
  */
 import { Mlp } from "./model";
 import { OptimizerConfig, validateOptimizer } from "./optim";
+import { LossConfig, validateLoss } from "./loss";
 import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
 import { makeStepper } from "./steppers";
@@ -30,6 +31,8 @@ export interface TrainConfig {
   readonly evalTrainSize?: number;
   /** Stop after this many steps even if epochs remain. */
   readonly maxSteps?: number;
+  /** What SGD minimises (default: softmax cross-entropy; evaluation always reports cross-entropy). */
+  readonly loss?: LossConfig;
 }
 
 /** Labelled points: rows of x (n × inputDim, row-major) with labels in [0, numClasses). */
@@ -250,6 +253,7 @@ export function validateTrainConfig<S>(model: Mlp, data: TrainData<S>, c: TrainC
   if (!posInt(c.epochs)) throw new ConfigError("epochs", c.epochs, "a positive integer");
   if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 128");
   validateOptimizer(c.optimizer);
+  validateLoss(c.loss);
   if (typeof c.seed !== "number" || !Number.isFinite(c.seed)) throw new ConfigError("seed", c.seed, "a finite number");
   checkData(model, data.train, "train");
   if (data.test) checkData(model, data.test, "test");

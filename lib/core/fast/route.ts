@@ -31,8 +31,18 @@ export interface RouteQuery {
 
 /** The fields the fast kernel implements (or that do not change the step), per config part. */
 const KNOWN_MODEL = new Set(["inputDim", "widths", "outputDim", "activation", "init", "batchNorm", "residual", "seed"]);
-const KNOWN_TRAIN = new Set(["epochs", "batchSize", "optimizer", "layerLearningRates", "seed", "probeEverySteps", "evalTrainSize", "maxSteps"]);
-const KNOWN_OPTIMIZER = new Set(["kind", "learningRate", "momentum", "beta1", "beta2", "epsilon"]);
+const KNOWN_TRAIN = new Set(["epochs", "batchSize", "optimizer", "layerLearningRates", "seed", "probeEverySteps", "evalTrainSize", "maxSteps", "loss"]);
+const KNOWN_OPTIMIZER = new Set(["kind", "learningRate", "momentum", "beta1", "beta2", "epsilon", "weightDecay"]);
+
+/** Known fields the kernel implements at their default only (lib/core/loss.ts's LossConfig, optim.ts's weightDecay). */
+function nonDefault(train: { loss?: { kind?: unknown; labelSmoothing?: unknown }; optimizer: { weightDecay?: unknown } }): string | null {
+  const loss = train.loss;
+  if (loss !== undefined && !(loss.kind === "crossEntropy" && !loss.labelSmoothing)) {
+    return `train.loss ${JSON.stringify(loss)} is not in the fast kernel (it trains plain softmax cross-entropy; tfjs trains the others)`;
+  }
+  if (train.optimizer.weightDecay) return `train.optimizer.weightDecay (${String(train.optimizer.weightDecay)}) is not in the fast kernel (tfjs trains it)`;
+  return null;
+}
 
 function unknownField(part: string, o: object, known: Set<string>): string | null {
   for (const [k, v] of Object.entries(o)) if (v !== undefined && !known.has(k)) return `${part}.${k}`;
@@ -53,9 +63,9 @@ export function trainingPath(q: RouteQuery): TrainingPath {
   const setting = fastSetting();
   if (setting === "off") return { kind: "tfjs", reason: `${FAST_ENV}=0` };
   const model = q.model as { activation: string; widths: readonly number[]; batchNorm?: boolean; residual?: boolean };
-  const train = q.train as { optimizer: object; batchSize: number; layerLearningRates?: readonly number[] };
-  const extra = unknownField("model", model, KNOWN_MODEL) ?? unknownField("train", train, KNOWN_TRAIN) ?? unknownField("train.optimizer", train.optimizer, KNOWN_OPTIMIZER);
-  if (extra) return { kind: "tfjs", reason: `${extra} is not in the fast kernel (tfjs trains it)` };
+  const train = q.train as { optimizer: { weightDecay?: unknown }; batchSize: number; layerLearningRates?: readonly number[]; loss?: { kind?: unknown } };
+  const extra = unknownField("model", model, KNOWN_MODEL) ?? unknownField("train", train, KNOWN_TRAIN) ?? unknownField("train.optimizer", train.optimizer, KNOWN_OPTIMIZER) ?? nonDefault(train);
+  if (extra) return { kind: "tfjs", reason: extra.includes(" ") ? extra : `${extra} is not in the fast kernel (tfjs trains it)` };
   const verdict = fastPathSupports({ model, train: train as Parameters<typeof fastPathSupports>[0]["train"] });
   if (!verdict.ok) return { kind: "tfjs", reason: verdict.reason };
   const variant: KernelVariant = setting === "relaxed" && variantAvailable("relaxed") ? "relaxed" : "simd";
