@@ -16,8 +16,21 @@ import { CONTROLS, PAGE_DATA, PageSettings, SettingName, readSettings } from "./
 import { PageView, StatusLine, controlValues, drawNumbers, drawStatus, drawTiles, showErrors, showFix } from "./view";
 import { takeawayHtml } from "../../display/show";
 
-/** Pictures at least this far apart while training (4 per second at most, 2 per second at least unless an epoch takes longer). */
+/** Pictures at least this far apart while training (4 per second at most). */
 export const DRAW_MS = 250;
+
+/**
+ * Drawing (a picture of the plane, 07's tiles, the table, three plotly
+ * charts) gets at most 1 / (1 + DRAW_SHARE) of the wall time: the next picture
+ * waits DRAW_SHARE times as long as the last one took to draw. On a free
+ * core a picture takes well under 125 ms, so the pictures still come every
+ * DRAW_MS; on a slow or busy machine they come less often and training keeps
+ * two thirds of the time, instead of drawing most of it.
+ */
+export const DRAW_SHARE = 2;
+
+/** How many draw times the controller keeps for status(). */
+const KEEP_DRAWS = 2000;
 
 /** A turn for the browser: a task boundary (clicks, painting) without setTimeout's 4 ms clamp. */
 function nextTask(): Promise<void> {
@@ -38,9 +51,13 @@ export class PlaygroundController {
   target = 0;
   /** performance.now() of every picture drawn while training (for the page's tests: the update rate). */
   readonly drawTimes: number[] = [];
+  /** How long each of those pictures took to draw, in ms. */
+  readonly drawCosts: number[] = [];
   private running = false;
   private loop: Promise<void> | null = null;
   private lastDraw = -Infinity;
+  /** Wait at least this long after lastDraw before the next picture (DRAW_MS, or longer when drawing is slow). */
+  private drawGap = DRAW_MS;
   private applied = "";
   private status: StatusLine = { state: "ready" };
 
@@ -118,7 +135,7 @@ export class PlaygroundController {
     try {
       while (this.running && s.epoch < this.target && !s.divergence) {
         await s.trainEpochs(1, (step) => this.drawDuringEpoch(s, step, speed()));
-        if (performance.now() - this.lastDraw >= DRAW_MS) {
+        if (this.drawDue()) {
           this.status = { state: "training", epochsPerSecond: speed() };
           this.draw(true);
         }
@@ -136,11 +153,29 @@ export class PlaygroundController {
 
   /** A long epoch (tiny batches, wide layers): the tiles and the step counter still move. */
   private drawDuringEpoch(s: PlaygroundSession, step: number, epochsPerSecond: number): void {
-    if (performance.now() - this.lastDraw < DRAW_MS) return;
-    this.lastDraw = performance.now();
-    this.drawTimes.push(this.lastDraw);
+    if (!this.drawDue()) return;
+    const t0 = performance.now();
     drawTiles(this.view, s, s.picture());
     drawStatus(this.view, s, this.target, { state: "training", step, epochsPerSecond });
+    this.drawn(t0, true);
+  }
+
+  private drawDue(): boolean {
+    return performance.now() - this.lastDraw >= this.drawGap;
+  }
+
+  /** Note a picture that started at t0: when it was drawn, what it cost, and so when the next one is due. */
+  private drawn(t0: number, training: boolean): void {
+    const now = performance.now();
+    this.lastDraw = now;
+    this.drawGap = Math.max(DRAW_MS, DRAW_SHARE * (now - t0));
+    if (!training) return;
+    this.drawTimes.push(now);
+    this.drawCosts.push(now - t0);
+    if (this.drawTimes.length > KEEP_DRAWS) {
+      this.drawTimes.shift();
+      this.drawCosts.shift();
+    }
   }
 
   private drawStatus(): void {
@@ -152,14 +187,14 @@ export class PlaygroundController {
     const s = this.session;
     this.drawStatus();
     if (!s) return;
-    this.lastDraw = performance.now();
-    if (training) this.drawTimes.push(this.lastDraw);
+    const t0 = performance.now();
     const moment = s.picture();
     drawTiles(this.view, s, moment);
     drawNumbers(this.view, s, moment);
     drawCurves(this.view.charts, s, this.target);
     this.view.takeaways.curves.innerHTML = takeawayHtml(curvesTakeaway(s));
     this.view.takeaways.saturation.innerHTML = takeawayHtml(saturationTakeaway(s));
+    this.drawn(t0, training);
   }
 
   /** Redraw the curves in the page's colours (after a theme switch). */

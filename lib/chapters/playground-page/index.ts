@@ -55,10 +55,21 @@ export interface RunResult {
   readonly seconds: number;
 }
 
+export interface PlaygroundStatus {
+  readonly epoch: number;
+  readonly step: number;
+  readonly running: boolean;
+  /** The status line's state: ready, training, paused, done, diverged, invalid or error. */
+  readonly state: string;
+  /** performance.now() of the pictures drawn while training, and what each cost to draw (ms). */
+  readonly drawTimes: number[];
+  readonly drawCosts: number[];
+}
+
 export interface PlaygroundApi {
   run(options: RunOptions): Promise<RunResult>;
   /** What the page shows now. */
-  status(): { epoch: number; step: number; running: boolean; state: string; drawTimes: number[] };
+  status(): PlaygroundStatus;
 }
 
 declare global {
@@ -144,7 +155,7 @@ function api(view: ReturnType<typeof buildView>, ctrl: PlaygroundController): Pl
     },
     status() {
       const s = ctrl.session;
-      return { epoch: s?.epoch ?? 0, step: s?.step ?? 0, running: ctrl.isRunning, state: view.root.dataset.state ?? "", drawTimes: [...ctrl.drawTimes] };
+      return { epoch: s?.epoch ?? 0, step: s?.step ?? 0, running: ctrl.isRunning, state: view.root.dataset.state ?? "", drawTimes: [...ctrl.drawTimes], drawCosts: [...ctrl.drawCosts] };
     },
   };
 }

@@ -35,14 +35,18 @@ export class BrowserBuffer extends Uint8Array {
   }
 
   override toString(encoding = "utf8"): string {
-    if (encoding === "base64") {
-      let s = "";
-      for (let i = 0; i < this.length; i += 0x8000) s += String.fromCharCode(...this.subarray(i, i + 0x8000));
-      return btoa(s);
-    }
+    if (encoding === "base64") return btoa(this.latin1());
     if (encoding === "hex") return Array.from(this, (b) => b.toString(16).padStart(2, "0")).join("");
-    if (encoding === "ascii" || encoding === "latin1") return String.fromCharCode(...this);
+    if (encoding === "latin1") return this.latin1();
+    if (encoding === "ascii") return this.latin1().replace(/[\x80-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f)); // Node drops the high bit
     return new TextDecoder().decode(this);
+  }
+
+  /** One character per byte, in chunks (a spread of a long array overflows the stack). */
+  private latin1(): string {
+    let s = "";
+    for (let i = 0; i < this.length; i += 0x8000) s += String.fromCharCode(...this.subarray(i, i + 0x8000));
+    return s;
   }
 }
 
