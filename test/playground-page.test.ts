@@ -191,11 +191,11 @@ describe("the playground page in a real Chromium, from file://", () => {
     assert.match(fs.readFileSync(path.join(bookDir, "index.html"), "utf8"), /<a href="playground\.html">/);
     {
       const drawn = await page.evaluate(() => ({
-        tiles: document.querySelectorAll(".pg-tiles img").length,
+        tiles: document.querySelectorAll(".pg-tiles svg.sl-tile").length,
         curves: document.querySelectorAll(".pg-chart .main-svg").length,
         rows: document.querySelectorAll(".pg-numbers tbody tr").length,
       }));
-      assert.equal(drawn.tiles, DEFAULT_SETTINGS.depth * DEFAULT_SETTINGS.width, "one tile per hidden unit");
+      assert.equal(drawn.tiles, DEFAULT_SETTINGS.depth * DEFAULT_SETTINGS.width + 1, "one tile per hidden unit, and the output p(class 1)");
       assert.equal(drawn.rows, DEFAULT_SETTINGS.depth, "one row per hidden layer");
       assert.ok(drawn.curves >= 3, "three charts drawn by the book's plotly");
       assert.deepEqual(problems, []);
@@ -247,17 +247,13 @@ describe("the playground page in a real Chromium, from file://", () => {
     // The reader leaves (another tab): training stops.
     await page.click(".pg-train");
     await page.waitForFunction((e) => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status().epoch > e, paused.epoch, { timeout: 120_000 });
-    await page.evaluate(() => {
-      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
-      document.dispatchEvent(new Event("visibilitychange"));
-    });
+    // (A string, not a function: tsx would wrap the getter in a helper the page does not have.)
+    await page.evaluate(`Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" }); document.dispatchEvent(new Event("visibilitychange"));`);
     await stateIs("paused", 60_000);
     const left = await status();
     await page.waitForTimeout(700);
     assert.equal((await status()).epoch, left.epoch, "no epoch trained while the page is hidden");
-    await page.evaluate(() => {
-      delete (document as unknown as Record<string, unknown>).visibilityState;
-    });
+    await page.evaluate(`delete document.visibilityState`);
 
     await page.click(".pg-reset");
     await stateIs("ready", 60_000);

@@ -81,7 +81,7 @@ export function saturationFigure(h: readonly EpochStats[], target: number): Plot
   const fig = line({
     title: "Saturated entries per layer",
     x: { label: "training time", unit: "epochs", range: [0, Math.max(1, target)] },
-    y: { label: "saturated (point, unit) entries", unit: "%", range: [0, 100] },
+    y: { label: "saturated entries", unit: "%", range: [0, 100] },
     height: HEIGHT + 40,
     series: Array.from({ length: L }, (_, l) => [
       { name: `layer ${l + 1}, training`, x: epochsOf(h), y: h.map((s) => 100 * s.training.saturation[l].total), color: PALETTE[l % PALETTE.length] },
@@ -91,9 +91,9 @@ export function saturationFigure(h: readonly EpochStats[], target: number): Plot
   return compact(fig);
 }
 
-/** Small figures side by side with the tiles: tighter margins, legend underneath. */
+/** Small figures side by side with the tiles: tighter margins, the legend underneath, below the x-axis title (plotly widens the bottom margin for it). */
 function compact(fig: PlotlyFigure): PlotlyFigure {
-  return { ...fig, layout: { ...fig.layout, margin: { l: 56, r: 12, t: 40, b: 46 }, legend: { orientation: "h", y: -0.3, font: { size: 11 } } } };
+  return { ...fig, layout: { ...fig.layout, margin: { l: 56, r: 12, t: 40, b: 46 }, legend: { orientation: "h", yanchor: "top", y: -0.45, font: { size: 11 } } } };
 }
 
 export function drawCurves(charts: { loss: HTMLElement; accuracy: HTMLElement; saturation: HTMLElement }, session: PlaygroundSession, target: number): void {
