@@ -64,6 +64,8 @@ export interface PlaygroundStatus {
   /** performance.now() of the pictures drawn while training, and what each cost to draw (ms). */
   readonly drawTimes: number[];
   readonly drawCosts: number[];
+  /** tfjs tensors alive in the page (the network's weights between runs: a number that grows is a leak). */
+  readonly tensors: number;
 }
 
 export interface PlaygroundApi {
@@ -155,7 +157,7 @@ function api(view: ReturnType<typeof buildView>, ctrl: PlaygroundController): Pl
     },
     status() {
       const s = ctrl.session;
-      return { epoch: s?.epoch ?? 0, step: s?.step ?? 0, running: ctrl.isRunning, state: view.root.dataset.state ?? "", drawTimes: [...ctrl.drawTimes], drawCosts: [...ctrl.drawCosts] };
+      return { epoch: s?.epoch ?? 0, step: s?.step ?? 0, running: ctrl.isRunning, state: view.root.dataset.state ?? "", drawTimes: [...ctrl.drawTimes], drawCosts: [...ctrl.drawCosts], tensors: tf.memory().numTensors };
     },
   };
 }
