@@ -33,7 +33,11 @@ export const PAGE_CSS = `
 .pg-tiles { min-width: 0; }
 .pg-side { min-width: 0; }
 .pg-numbers { overflow-x: auto; }
-.pg-numbers table { width: 100%; }
+/* display/table styles inline; six columns must fit beside the tiles. */
+.pg-numbers table { width: 100%; font-size: 12px !important; }
+.pg-numbers th, .pg-numbers td { padding-left: 0.35em !important; padding-right: 0.35em !important; }
+/* Settings the library refused: the pictures are of the last valid network, so they step back until the settings are fixed. */
+.sigmoid-lab-playground[data-state="invalid"] .pg-main { opacity: 0.4; }
 .pg-chart { width: 100%; min-height: 260px; }
 .pg-about { font-size: 0.85rem; color: var(--muted); }
 @media (min-width: 1100px) {
