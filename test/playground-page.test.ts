@@ -27,8 +27,8 @@ import { PLAYGROUND_PAGE } from "../lib/book/playground/page";
 import { BrowserBuffer } from "../lib/book/playground/browser/buffer";
 import { adler32, deflateSync } from "../lib/book/playground/browser/zlib";
 import { PlaygroundConfig, runPlayground } from "../lib/chapters/playground";
-import { PlaygroundSession, freshPoints, freshSeed } from "../lib/chapters/playground-page/session";
-import { DEFAULT_SETTINGS, PAGE_DATA, PageSettings, playgroundConfigOf, readSettings, settingsText } from "../lib/chapters/playground-page/settings";
+import { PlaygroundSession } from "../lib/chapters/playground-page/session";
+import { DEFAULT_SETTINGS, PageSettings, playgroundConfigOf, readSettings, settingsText } from "../lib/chapters/playground-page/settings";
 import type { RunOptions, RunResult, PlaygroundStatus } from "../lib/chapters/playground-page";
 import { pct } from "../lib/display/text";
 import { HOW_TO_GET_CHROMIUM, launchChromium } from "./helpers/browser";
@@ -41,11 +41,11 @@ function configOf(over: Partial<PageSettings>): PlaygroundConfig {
 }
 
 /** runPlayground's numbers after the last epoch, in the page API's shape. */
-async function libraryRun(config: PlaygroundConfig): Promise<{ accuracy: number; saturation: number[]; loss: number }> {
+async function libraryRun(config: PlaygroundConfig): Promise<{ accuracy: number; saturation: number[]; freshSaturation: number[]; loss: number }> {
   const run = await runPlayground({ ...config, moments: [config.epochs] });
   const m = run.moments[run.moments.length - 1];
   assert.equal(m.epoch, config.epochs);
-  return { accuracy: m.accuracy, saturation: m.pointSaturation.map((s) => s.total), loss: m.loss };
+  return { accuracy: m.accuracy, saturation: m.pointSaturation.map((s) => s.total), freshSaturation: (m.freshSaturation ?? []).map((s) => s.total), loss: m.loss };
 }
 
 function libraryError(f: () => void): string {
@@ -73,7 +73,7 @@ describe("the playground page's code in Node (cpu backend, the page's)", () => {
     test(`session (fix ${fix}): 1 + 2 + 1 epochs in slices give runPlayground's network after 4, bit for bit`, async () => {
       const config = { ...configOf({ depth: 3, width: 6, epochs: 4, seed: 7, fix }), moments: [4] };
       const before = tf.memory().numTensors;
-      const session = new PlaygroundSession(config, freshPoints(config.data, "spirals", PAGE_DATA.noise, 7));
+      const session = new PlaygroundSession(config);
       for (const n of [1, 2, 1]) await session.trainEpochs(n);
       assert.equal(session.epoch, 4);
       assert.equal(session.step, 4 * Math.floor(256 / 32));
@@ -82,6 +82,7 @@ describe("the playground page's code in Node (cpu backend, the page's)", () => {
       const theirs = run.moments[0];
       assert.equal(theirs.epoch, 4);
       assert.deepEqual(mine.pointSaturation, theirs.pointSaturation);
+      assert.deepEqual(mine.freshSaturation, theirs.freshSaturation, "on 07's fresh points too");
       assert.equal(mine.accuracy, theirs.accuracy);
       assert.ok(Math.abs(mine.loss - theirs.loss) <= 1e-6 * Math.max(1, theirs.loss), `loss ${mine.loss} vs ${theirs.loss}`);
       mine.plane.layers.forEach((a, l) => assert.deepEqual(a, theirs.plane.layers[l], `hidden layer ${l + 1} over the plane`));
@@ -91,13 +92,12 @@ describe("the playground page's code in Node (cpu backend, the page's)", () => {
     });
   }
 
-  test("fresh points: as many as the training points, from the same generator, other draws", () => {
+  test("fresh points: 07's freshDataset — as many as the training points, same generator, other draws", () => {
     const config = configOf({ dataset: "moons", seed: 3 });
-    const fresh = freshPoints(config.data, "moons", PAGE_DATA.noise, 3);
+    const fresh = config.fresh!;
     assert.equal(fresh.n, config.data.n);
-    assert.notEqual(freshSeed(3), 3);
     assert.notDeepEqual(Array.from(fresh.x.slice(0, 8)), Array.from(config.data.x.slice(0, 8)));
-    // Same generator: both sets' mean and spread agree to within sampling noise.
+    // Same generator: both sets' spread agrees to within sampling noise.
     const spread = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
     assert.ok(Math.abs(spread(fresh.x) - spread(config.data.x)) < 0.1);
   });
@@ -290,6 +290,7 @@ describe("the playground page in a real Chromium, from file://", () => {
     assert.ok(first.accuracy > 0.6 && first.saturation.some((x) => x > 0.1), `a run with something to compare: ${JSON.stringify(first)}`);
     first.saturation.forEach((s, l) => {
       assert.ok(Math.abs(s - cpu.saturation[l]) <= 1e-9, `layer ${l + 1}: page ${s} vs Node cpu ${cpu.saturation[l]}`);
+      assert.ok(Math.abs(first.freshSaturation[l] - cpu.freshSaturation[l]) <= 1e-9, `layer ${l + 1}, fresh points: page ${first.freshSaturation[l]} vs Node cpu ${cpu.freshSaturation[l]}`);
       // Float details differ between tfjs backends: an entry near the ε boundary may land on the other side.
       assert.ok(Math.abs(s - kernel.saturation[l]) <= 0.02, `layer ${l + 1}: page ${s} vs Node wasm ${kernel.saturation[l]}`);
     });

@@ -11,8 +11,8 @@
  */
 import { ConfigError } from "../../core/errors";
 import { curvesTakeaway, drawCurves, saturationTakeaway } from "./curves";
-import { PlaygroundSession, freshPoints } from "./session";
-import { CONTROLS, PAGE_DATA, PageSettings, SettingName, readSettings } from "./settings";
+import { PlaygroundSession } from "./session";
+import { CONTROLS, PageSettings, SettingName, readSettings } from "./settings";
 import { PageView, StatusLine, controlValues, drawNumbers, drawStatus, drawTiles, showErrors, showFix } from "./view";
 import { takeawayHtml } from "../../display/show";
 
@@ -93,7 +93,7 @@ export class PlaygroundController {
     this.settings = read.settings;
     this.target = read.settings.epochs;
     try {
-      this.session = new PlaygroundSession(read.config, freshPoints(read.config.data, read.settings.dataset, PAGE_DATA.noise, read.settings.seed));
+      this.session = new PlaygroundSession(read.config);
       this.status = { state: "ready" };
     } catch (e) {
       this.status = { state: e instanceof ConfigError ? "invalid" : "error", message: (e as Error).message };

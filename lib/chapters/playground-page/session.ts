@@ -28,7 +28,7 @@ import type { Dataset } from "../../data/dataset";
 import { forwardValues } from "../../measure/deltas";
 import { derivativeMean } from "../../measure/probe";
 import { SaturatedShare, SaturationRule, saturatedShare, saturationRule } from "../../measure/saturation";
-import { Moment, PlaneGrid, PlaygroundConfig, PlaygroundRun, evaluatePlane, planeGrid, planeSaturation, toyDataset } from "../playground";
+import { Moment, PlaneGrid, PlaygroundConfig, PlaygroundRun, evaluatePlane, planeGrid, planeSaturation } from "../playground";
 
 /** What the page measures on one set of points after an epoch. */
 export interface PointsStats {
@@ -57,20 +57,6 @@ export interface Divergence {
 
 /** The page trains with plain SGD: momentum would restart at every slice. */
 const MOMENTUM = 0;
-
-/**
- * The fresh points' seed: a stream of its own, so they are new draws from the
- * generator, not the training set of a neighbouring seed.
- */
-export function freshSeed(seed: number): number {
-  return new Rng(seed).fork("fresh points").int(2 ** 31);
-}
-
-/** As many fresh points as `data` holds, from the same generator (07's noise), drawn with freshSeed(seed). */
-export function freshPoints(data: Dataset, dataset: string, noise: number, seed: number): Dataset {
-  const fresh = toyDataset(dataset, { n: data.n, noise, seed: freshSeed(seed) });
-  return { ...fresh, name: `${fresh.name}, fresh points` };
-}
 
 /** The network runPlayground builds for a config (kept in step with it by test/playground-page.test.ts). */
 export function mlpConfigOf(config: PlaygroundConfig): MlpConfig {
@@ -102,10 +88,10 @@ export class PlaygroundSession {
   private disposed = false;
 
   /** Validates everything first (ConfigError naming the field), then builds the network; LSUV runs here as in runPlayground. */
-  constructor(
-    readonly config: PlaygroundConfig,
-    readonly fresh: Dataset,
-  ) {
+  /** The fresh points: config.fresh (07's freshDataset: the training points' generator, an independent draw). */
+  readonly fresh: Dataset;
+
+  constructor(readonly config: PlaygroundConfig) {
     if ((config.momentum ?? 0) !== MOMENTUM) throw new ConfigError("momentum", config.momentum, "0 (the page trains a slice at a time; momentum would restart every slice)");
     const mlp = mlpConfigOf(config);
     validateMlpConfig(mlp);
@@ -114,7 +100,8 @@ export class PlaygroundSession {
     this.model = new Mlp(mlp);
     try {
       validateTrainConfig(this.model, { train: config.data }, trainConfigOf(config, 1));
-      if (fresh.inputDim !== 2 || fresh.n < 1) throw new ConfigError("fresh points", fresh.name, "points on the plane");
+      if (!config.fresh || config.fresh.inputDim !== 2 || config.fresh.n < 1) throw new ConfigError("fresh", config.fresh?.name, "fresh points on the plane (freshDataset), to compare the training points with");
+      this.fresh = config.fresh;
       if (initName(config.init) === "lsuv") scoped(() => applyLsuv(this.model, tensorOf(config.data)));
       this.stepsPerEpoch = Math.floor(config.data.n / config.batchSize);
       this.history.push(this.measure(0, 0));
@@ -170,13 +157,13 @@ export class PlaygroundSession {
     this.checkAlive();
     const plane = evaluatePlane(this.model, this.grid);
     const s = this.last;
-    return { epoch: s.epoch, step: s.step, loss: s.training.loss, accuracy: s.training.accuracy, plane, planeSaturation: planeSaturation(plane, this.rule), pointSaturation: s.training.saturation };
+    return { epoch: s.epoch, step: s.step, loss: s.training.loss, accuracy: s.training.accuracy, plane, planeSaturation: planeSaturation(plane, this.rule), pointSaturation: s.training.saturation, freshSaturation: s.fresh.saturation };
   }
 
   /** A one-moment run for 07's tile grid (playgroundTiles). */
   asRun(moment: Moment): PlaygroundRun {
     const d = this.diverged;
-    return { config: this.config, rule: this.rule, moments: [moment], result: null, diverged: d, seconds: 0, epochLoss: [], epochAccuracy: [] };
+    return { config: this.config, rule: this.rule, moments: [moment], result: null, diverged: d, seconds: 0, epochLoss: [], epochAccuracy: [], perPoint: null };
   }
 
   /** The network's weights by name (for tests). */

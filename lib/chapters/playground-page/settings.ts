@@ -18,7 +18,7 @@ import { validateTrainConfig } from "../../core/train";
 import { ConfigError } from "../../core/errors";
 import type { Fix } from "../../run/fixes";
 import { saturationRule } from "../../measure/saturation";
-import { PLAYGROUND_FIXES, PlaygroundConfig, TOY_NAMES, ToyName, toyDataset, withFix } from "../playground";
+import { PLAYGROUND_FIXES, PlaygroundConfig, TOY_NAMES, ToyName, freshDataset, toyDataset, withFix } from "../playground";
 
 /** Notebook 07's data: 256 training points, jitter 0.05 (its parameters cell). */
 export const PAGE_DATA = { points: 256, noise: 0.05 } as const;
@@ -176,12 +176,13 @@ function checkBatchSize(batchSize: number): void {
   }
 }
 
-/** 07's configuration for these settings: its data, its grid, the fix applied by withFix as in the notebook. */
+/** 07's configuration for these settings: its data and fresh points (freshDataset), its grid, the fix applied by withFix as in the notebook. */
 export function playgroundConfigOf(s: PageSettings): PlaygroundConfig {
-  const data = toyDataset(s.dataset, { n: PAGE_DATA.points, noise: PAGE_DATA.noise, seed: s.seed });
+  const draw = { n: PAGE_DATA.points, noise: PAGE_DATA.noise, seed: s.seed };
   const base: PlaygroundConfig = {
     label: "baseline",
-    data,
+    data: toyDataset(s.dataset, draw),
+    fresh: freshDataset(s.dataset, draw),
     widths: Array.from({ length: s.depth }, () => s.width),
     activation: s.activation,
     init: s.init,
