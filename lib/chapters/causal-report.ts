@@ -411,7 +411,7 @@ export function closingProse(v: Verdicts): string[] {
       (detected.length === 0
         ? "are not measurably more or less saturated than the never-visited ones in any layer. "
         : `differ measurably only in ${detected.map((x) => `layer ${x.l + 1} at ${x.r.label}: ${word(x)} saturated, ${intervalPp(x.d)}`).join("; ")}; every other interval contains zero. `) +
-      `At ${most.label}, accuracy is ${pp(most.accuracy - never.accuracy, 1)} above the never-visited images while saturation differs by ${intervalPp(most.minusNeverSeen[0])} in layer 1 and ${intervalPp(most.minusNeverSeen[top])} in layer ${L} (levels ${pct(never.saturation[0])} and ${pct(never.saturation[top])}). ` +
+      `At ${most.label}, accuracy is ${pct(most.accuracy)} against ${pct(never.accuracy)} on the never-visited images, while saturation differs by ${intervalPp(most.minusNeverSeen[0])} in layer 1 and ${intervalPp(most.minusNeverSeen[top])} in layer ${L} (levels ${pct(never.saturation[0])} and ${pct(never.saturation[top])}). ` +
       `The design would have detected, 80% of the time, a k = 1 effect of ${mde.map((m) => (100 * m).toFixed(2)).join(", ")} pp in layers 1–${L}.`,
   );
   if (wrong) {
