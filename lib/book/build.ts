@@ -13,6 +13,7 @@
  * executed notebooks found.
  */
 
+import { CORE_PATH_MINUTES, corePathCell } from "./core-path";
 import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml } from "../display/html";
@@ -251,12 +252,14 @@ function indexBody(chapters: Chapter[], highlights = "", guide: string | null = 
   const rows = chapters.map(
     (c, i) =>
       `<tr><td class="num">${i + 1}</td><td><a href="${encodeURIComponent(c.page)}">${escapeHtml(c.title)}</a>${stateNote(c.state)}</td>` +
+      `<td class="core">${escapeHtml(corePathCell(c.name))}</td>` +
       `<td class="num">${c.elapsedSeconds === null ? "–" : formatSeconds(c.elapsedSeconds)}</td></tr>`,
   );
   return (
     intro +
-    `<table class="toc"><thead><tr><th class="num">#</th><th>Chapter</th><th class="num">Run time</th></tr></thead>` +
+    `<table class="toc"><thead><tr><th class="num">#</th><th>Chapter</th><th class="core" id="core-path">${CORE_PATH_MINUTES}-minute path</th><th class="num">Run time</th></tr></thead>` +
     `<tbody>${rows.join("")}</tbody></table>` +
+    `\n<p class="core-note">For one class hour, the chapters (and sections) marked in the ${CORE_PATH_MINUTES}-minute path column carry the argument; the others are optional depth.</p>` +
     (guide ? `\n<p class="guide-link">Teaching with these notebooks? Read the <a href="${guide}">teacher's guide</a>: run order, run times, what to change live, exercises, discussion questions.</p>` : "")
   );
 }

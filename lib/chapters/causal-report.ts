@@ -7,7 +7,7 @@ import * as plot from "../display/plot";
 import * as text from "../display/text";
 import { pct } from "../display/text";
 import type { PlotlyFigure } from "../display/plot";
-import type { PooledDifference, SwapDifference } from "../measure/causal";
+import type { SwapDifference } from "../measure/causal";
 import { halfWidth, minimumDetectable } from "../measure/causal";
 import type { CausalParams, Design, DoseRow, DoseTimeline, MechanismRow, StreamSummary } from "./causal";
 import type { ContinueResult, StreamResult, VisitsResult } from "./causal-jobs";
@@ -324,17 +324,28 @@ export interface Verdicts {
   readonly networks: number;
 }
 
+/**
+ * What the verdict reads of a dose-response row: a DoseRow of this chapter, or a group of the recorded
+ * findings (06 applies the same rule to 03's findings: lib/chapters/answer).
+ */
+export interface VerdictRow {
+  readonly role: Role;
+  readonly label: string;
+  readonly saturation: readonly number[];
+  readonly minusNeverSeen: readonly { readonly diff: number; readonly low: number; readonly high: number }[];
+}
+
 /** A group × layer difference of a visited group to the never-visited one, where the layer saturates at all. */
-interface Cell {
-  readonly row: DoseRow;
+export interface Cell {
+  readonly row: VerdictRow;
   readonly layer: number;
-  readonly d: PooledDifference;
+  readonly d: { readonly diff: number; readonly low: number; readonly high: number };
   /** The layer's saturated share on never-visited images. */
   readonly level: number;
 }
 
 /** Differences of the true-label visited groups, in layers with at least 1% saturated entries (smaller levels make ratios meaningless). */
-export function doseCells(rows: readonly DoseRow[]): Cell[] {
+export function doseCells(rows: readonly VerdictRow[]): Cell[] {
   const never = rows[0];
   return rows.filter((r) => r.role !== "never" && r.role !== "wrong").flatMap((row) => row.minusNeverSeen.map((d, layer) => ({ row, layer, d, level: never.saturation[layer] }))).filter((c) => c.level >= 0.01);
 }
@@ -346,7 +357,7 @@ export function doseCells(rows: readonly DoseRow[]): Cell[] {
  * of its layer's level → "No." too (a trace, not the cause of the level);
  * below 50% → "Partly."; otherwise "Yes.".
  */
-export function causalVerdict(v: Pick<Verdicts, "rows" | "online">): { answer: "No." | "Not measurably." | "Partly." | "Yes."; cells: Cell[]; up: Cell[]; down: Cell[]; largestShare: number } {
+export function causalVerdict(v: { readonly rows: readonly VerdictRow[]; readonly online: { readonly saturationPeak: readonly number[] } }): { answer: "No." | "Not measurably." | "Partly." | "Yes."; cells: Cell[]; up: Cell[]; down: Cell[]; largestShare: number } {
   const cells = doseCells(v.rows);
   const up = cells.filter((c) => c.d.low > 0), down = cells.filter((c) => c.d.high < 0);
   const largestShare = Math.max(0, ...up.map((c) => c.d.diff / c.level));
