@@ -199,6 +199,12 @@ test("closingProse: every paragraph is computed (no NaN, undefined or Infinity),
   const yes = causal.closingProse({ ...v, rows: rows([0.2, 0.4], { k16: [0.12, 0] }) });
   assert.match(yes[0], /^\*\*Yes\.\*\* .*measurably more saturated/);
   assert.doesNotMatch(yes[0], /saturated like images/);
+  assert.match(prose[0], /falls on trained and unseen images alike when the weights shrink \(section 4, weight decay\)/);
+  // Nothing saturates (a short run): no difference is weighed, and no sentence pretends otherwise.
+  const flat = causal.closingProse({ ...v, rows: rows([0, 0], {}), online: stream(0.1), mechanism: v.mechanism.map((m) => ({ ...m, saturationUnseen: m.saturationUnseenStart, saturationTrained: m.saturationTrainedStart })) });
+  assert.match(flat.join("\n"), /no difference is weighed/);
+  assert.doesNotMatch(flat.join("\n"), /Of 0 group|when the weights shrink|It follows the weights/);
+  for (const p of flat) assert.doesNotMatch(p, /NaN|undefined|Infinity/);
 });
 
 test("summaryTable: one row per visited group, the swap, online and repeated; the top layer is the network's last", () => {

@@ -13,6 +13,7 @@ import { ensureLibBuilt } from "../lib/runner/build-lib";
 import { readFindings } from "../lib/run/findings";
 import { CHANCE_ACCURACY, plateauVerdict } from "../lib/chapters/train";
 import { ISOMETRY_RULES } from "../lib/chapters/bound";
+import { clause as answerClause } from "../lib/chapters/answer";
 
 const ROOT = path.resolve(__dirname, "..");
 const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
@@ -218,10 +219,18 @@ test("06-answer: the short answer and the claims table are built from this run's
   const r = await runs.get("06-answer.ipynb")!;
   const text = textOf(r);
   assert.match(text, /\*\*(Yes\.|Partly\.|Partly, and not for the stated reason\.|No\.)\*\* In the trained 5-layer sigmoid network of the question \(5 × 64,/, "the quick profile's network, from 01–05's findings");
-  const rows = text.split("\n").filter((l) => /^\| .* \| \*\*(holds|partly holds|does not hold|not measured)\*\* \|/.test(l));
+  const rows = text.split("\n").filter((l) => /^\| .* \| \*\*(holds|partly holds|does not hold|not detected|not measured)\*\* \|/.test(l));
   assert.equal(rows.length, 9, "one row per claim of the popular answer");
+  // The causal clause is judged by 03's rule on 03's findings: the row's verdict and the short answer's headline agree with it.
+  const clause = answerClause(readFindings("03-causal", path.join(OUT, "cache")).findings).answer;
+  const because = rows.find((l) => l.startsWith("| …because gradient descent passed over"));
+  assert.ok(because, "the causal claim has a row");
+  const word = { "Yes.": "holds", "Partly.": "partly holds", "No.": "does not hold", "Not measurably.": "not detected" }[clause];
+  assert.ok(because!.includes(`| **${word}** |`), `03's rule says ${clause}: the row says ${word}`);
+  // The key figure's takeaway quotes 03's numbers.
+  assert.match(text, /Never visited vs visited \d+ times: layer 1 \d+\.\d% vs \d+\.\d%/);
   // The index page's material: the tagged cells have outputs.
   const tagged = r.notebook.cells.filter((c) => c.cell_type === "code" && (c.metadata as { tags?: string[] }).tags?.includes("book-index"));
-  assert.equal(tagged.length, 2);
+  assert.equal(tagged.length, 2, "the short answer and the key figure");
   for (const c of tagged) assert.ok(c.cell_type === "code" && c.outputs.length > 0, "a book-index cell produced output");
 });

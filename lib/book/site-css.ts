@@ -64,6 +64,7 @@ export const SITE_CSS = `
 ${vars(LIGHT, "  ")}
   --content-width: 50rem;
 }
+body.wide { --content-width: 82rem; }
 :root[data-theme="dark"] {
   color-scheme: dark;
 ${vars(DARK, "  ")}

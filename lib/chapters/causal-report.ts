@@ -366,6 +366,13 @@ export function causalVerdict(v: { readonly rows: readonly VerdictRow[]; readonl
   return { answer, cells, up, down, largestShare };
 }
 
+/** An arm whose weights shrank (‖W‖² to below 80%) while the top layer's saturation fell by over 5 pp on trained and unseen images alike, if any. */
+function shrinking(mechanism: readonly MechanismRow[], top: number): MechanismRow | undefined {
+  const sq = (w: readonly number[]) => w.reduce((a, x) => a + x * x, 0);
+  return mechanism.find((m) => sq(m.weightNormsEnd) < 0.8 * sq(m.weightNormsStart)
+    && m.saturationUnseenStart[top] - m.saturationUnseen[top] > 0.05 && m.saturationTrainedStart[top] - m.saturationTrained[top] > 0.05);
+}
+
 /** The sentence that follows the one-word answer: what the verdict's rule found, in words. */
 export function verdictSentence(v: Pick<ReturnType<typeof causalVerdict>, "answer" | "up" | "largestShare">, visits: number): string {
   const share = `${(100 * v.largestShare).toFixed(0)}%`;
@@ -403,9 +410,11 @@ export function closingProse(v: Verdicts): string[] {
   out.push(
     `**${verdict.answer}** ` +
       `${verdictSentence(verdict, most.passesPerEpoch * p.epochs)} ` +
-      `Of ${verdict.cells.length} group × layer differences (layers with at least 1% saturated entries), ${verdict.up.length} exclude zero upward${verdict.up.length > 0 ? ` (${verdict.up.map(cellText).join("; ")}; at most ${(100 * verdict.largestShare).toFixed(0)}% of that layer's level)` : ""} and ${verdict.down.length} downward${verdict.down.length > 0 ? ` (${verdict.down.map(cellText).join("; ")})` : ""}; by chance alone about ${chance} of ${verdict.cells.length} 95% intervals would. ` +
+      (verdict.cells.length === 0
+        ? "No layer has 1% saturated entries on never-visited images, so no difference is weighed. "
+        : `Of ${verdict.cells.length} group × layer differences (layers with at least 1% saturated entries), ${verdict.up.length} exclude zero upward${verdict.up.length > 0 ? ` (${verdict.up.map(cellText).join("; ")}; at most ${(100 * verdict.largestShare).toFixed(0)}% of that layer's level)` : ""} and ${verdict.down.length} downward${verdict.down.length > 0 ? ` (${verdict.down.map(cellText).join("; ")})` : ""}; by chance alone about ${chance} of ${verdict.cells.length} 95% intervals would. `) +
       (v.online.saturationPeak[top] >= 0.5 ? `Saturation appears without any image being passed over twice (section 3)` : `The online control saturated little in this run`) +
-      (v.mechanism.some((m) => m.weightNormsEnd.reduce((a, x) => a + x * x, 0) < 0.8 * m.weightNormsStart.reduce((a, x) => a + x * x, 0)) ? ", and it shrinks on every input when the weights shrink (section 4)." : "."),
+      (shrinking(v.mechanism, top) ? `, and it falls on trained and unseen images alike when the weights shrink (section 4, ${shrinking(v.mechanism, top)!.arm.label}).` : "."),
   );
   out.push(
     `**Dose-response.** ${v.networks} networks of the question (${L} × ${p.width} sigmoid, standard init, SGD η = ${p.learningRate}, batches of ${p.batchSize}, ${p.epochs} epochs) reached ${pct(never.accuracy)} accuracy on the ${never.n.toLocaleString("en-US")} images they never visited. ` +
@@ -413,7 +422,7 @@ export function closingProse(v: Verdicts): string[] {
       (detected.length === 0
         ? "are not measurably more or less saturated than the never-visited ones in any layer. "
         : `differ measurably only in ${detected.map((x) => `layer ${x.l + 1} at ${x.r.label}: ${word(x)} saturated, ${intervalPp(x.d)}`).join("; ")}; every other interval contains zero. `) +
-      `At ${most.label}, accuracy is ${pp(most.accuracy - never.accuracy, 1)} above the never-visited images while saturation differs by ${intervalPp(most.minusNeverSeen[0])} in layer 1 and ${intervalPp(most.minusNeverSeen[top])} in layer ${L} (levels ${pct(never.saturation[0])} and ${pct(never.saturation[top])}). ` +
+      `At ${most.label}, accuracy is ${pct(most.accuracy)} against ${pct(never.accuracy)} on the never-visited images, while saturation differs by ${intervalPp(most.minusNeverSeen[0])} in layer 1 and ${intervalPp(most.minusNeverSeen[top])} in layer ${L} (levels ${pct(never.saturation[0])} and ${pct(never.saturation[top])}). ` +
       `The design would have detected, 80% of the time, a k = 1 effect of ${mde.map((m) => (100 * m).toFixed(2)).join(", ")} pp in layers 1–${L}.`,
   );
   if (wrong) {
@@ -451,7 +460,9 @@ export function closingProse(v: Verdicts): string[] {
       `and its top layer's saturation on images nobody trained on ${v.mechanism.map((m) => `${pct(m.saturationUnseenStart[top])} → ${pct(m.saturationUnseen[top])}`).join(", ")}. ` +
       `The trained subset's gap to the unseen images went ${v.mechanism.map((m) => `${pp(gapStart(m), 1)} → ${pp(gapEnd(m), 1)}`).join(", ")}: ` +
       (apart.length === 0
-        ? "training on the subset for that long did not set it apart — what moved its saturation moved the unseen images' too. It follows the weights, not the visits."
+        ? (v.mechanism.every((m) => Math.abs(change(m)) < 0.01)
+          ? "training on the subset for that long did not set it apart, and nothing moved the unseen images' saturation by 1 pp either."
+          : "training on the subset for that long did not set it apart — what moved its saturation moved the unseen images' too. It follows the weights, not the visits.")
         : `under ${apart.map((m) => m.arm.label).join(", ")} the trained subset moved apart from the unseen images by more than half of their own change.`),
   );
   return out;

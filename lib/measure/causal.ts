@@ -29,7 +29,7 @@ import { ConfigError } from "../core/errors";
 import { Rng } from "../core/rng";
 import { scoped } from "../core/scope";
 import { BootstrapOptions, HiddenValues, MeanDifference, compareManyMeans, perExampleStats } from "./compare";
-import { percentiles } from "./stats";
+import { meanAt, percentiles } from "./stats";
 
 /** Per-point values of two sets to compare, one pair per row (e.g. per layer). */
 export type PairRows = readonly { readonly a: ArrayLike<number>; readonly b: ArrayLike<number> }[];
@@ -261,15 +261,6 @@ function resample(idx: Int32Array, rng: Rng): void {
   for (let i = 0; i < n; i++) idx[i] = Math.floor(rng.next() * n);
 }
 
-function meanAt(x: ArrayLike<number>, idx?: Int32Array): number {
-  let s = 0;
-  if (idx) {
-    for (let i = 0; i < idx.length; i++) s += x[idx[i]];
-    return s / idx.length;
-  }
-  for (let i = 0; i < x.length; i++) s += x[i];
-  return s / x.length;
-}
 
 function average(xs: readonly number[]): number {
   return xs.reduce((s, x) => s + x, 0) / xs.length;
