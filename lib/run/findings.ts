@@ -105,6 +105,16 @@ export interface FixRow {
   readonly saturation: number | null;
   readonly gradRatioInit: number;
   readonly gradRatioEnd: number;
+  // Added with the step budget (05 fills them; optional so hand-made fixtures still type-check).
+  /** How the learning-rate rule chose the rate: "best", "none leaves chance" or "all diverged". */
+  readonly rateRule?: string;
+  /** Runs that left the plateau, and the mean step at which they did (NaN: none). */
+  readonly escaped?: number;
+  readonly escapeStep?: number;
+  /** Mean over layers of the share of flat entries, f'(z)/max f' < δ (every activation has it). */
+  readonly flat?: number;
+  /** ‖ΔW₁‖/‖W₁‖ over ‖ΔW_L‖/‖W_L‖ of the last step (geometric mean over runs). */
+  readonly updateRatioEnd?: number;
 }
 
 export interface FixesFindings {
@@ -115,12 +125,26 @@ export interface FixesFindings {
   readonly trainImages: number;
   readonly seeds: number;
   readonly rows: readonly FixRow[];
-  /** Fix ids by verdict (see lib/fixes verdicts). */
+  /**
+   * Fix ids by verdict (lib/chapters/fixes-verdicts): saturation by the flat share at the shallow
+   * depth; restoresFlow: ‖δ₁‖/‖δ_L‖ at init within 10× of 1 (at the deep depth where run);
+   * trainsDeep: mean test error ≤ 15% at the deep depth; failsDeep: below 20% accuracy or diverged.
+   */
   readonly removesSaturation: readonly string[];
   readonly addsSaturation: readonly string[];
   readonly restoresFlow: readonly string[];
   readonly trainsDeep: readonly string[];
   readonly failsDeep: readonly string[];
+  // Added with the step budget (05 fills them; optional so hand-made fixtures still type-check).
+  /** Optimizer steps and batch size of every run, and the samples one run sees. */
+  readonly steps?: number;
+  readonly batchSize?: number;
+  readonly samplesPerRun?: number;
+  /** ‖δ₁‖/‖δ_L‖ within 10× of 1 after training; the last update's layer-1/layer-L ratio within 10× of 1. */
+  readonly restoresFlowEnd?: readonly string[];
+  readonly evenUpdatesEnd?: readonly string[];
+  /** Fixes run at the deep depth (the others only at the shallow one). */
+  readonly deepRun?: readonly string[];
 }
 
 export interface FindingsByNotebook {
