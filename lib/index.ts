@@ -17,6 +17,8 @@
  * (lib/exercises) are imported by their notebooks directly; the display layer
  * is lib/display; the runner, the book and the benchmark are tools.
  */
+// In a kernel: the kernel's sends one at a time (a loaded machine killed kernels with "Socket is busy writing").
+import "./display/iopub-queue";
 // core
 export * from "./core/backend";
 export * from "./core/rng";
@@ -60,3 +62,4 @@ export type { RunJobsOptions, JobEvent } from "./run/jobs";
 export * from "./run/live";
 export * from "./run/replay";
 export * from "./run/findings";
+export { watchInterrupts } from "./run/interrupt";

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { Browser, Page, chromium } from "playwright-core";
+import { Browser, Page } from "playwright-core";
 import { BuildResult, buildBook, listNotebooks } from "../lib/book/build";
 import { firstHeading, newMarkdownEnv, renderMarkdown } from "../lib/book/markdown";
 import { readBookNotebook } from "../lib/book/notebook";
@@ -16,9 +16,10 @@ import { PLOTLY_LOADER_ATTRIBUTE } from "../lib/display/markers";
 import * as plot from "../lib/display/plot";
 import { memorySink } from "../lib/display/output";
 import { forgetPlotlyInjection } from "../lib/display/plotly-loader";
+import { HOW_TO_GET_CHROMIUM, launchChromium } from "./helpers/browser";
+import { describe as describeContrast, measureContrast } from "./helpers/contrast";
 
 const FIXTURES = path.join(__dirname, "fixtures", "book");
-const CHROMIUM = "/usr/bin/chromium";
 const PLOTLY_HEAD_TAG = '<script src="assets/plotly.min.js"></script>';
 
 function tempDir(label: string): string {
@@ -169,7 +170,8 @@ test("build with sources: unexecuted and stale chapters are flagged, pages of re
   const [sources, executed, out] = ["src", "exec", "book"].map((d) => path.join(dir, d));
   fs.mkdirSync(sources);
   fs.mkdirSync(executed);
-  fs.copyFileSync(path.join(FIXTURES, "01-basics.ipynb"), path.join(sources, "01-basics.ipynb"));
+  // The source differs from its executed copy (as a source without outputs would).
+  fs.writeFileSync(path.join(sources, "01-basics.ipynb"), read(path.join(FIXTURES, "01-basics.ipynb")).replace('"nbformat_minor"', '"x_source": true, "nbformat_minor"'));
   fs.copyFileSync(path.join(FIXTURES, "01-basics.ipynb"), path.join(executed, "01-basics.ipynb"));
   fs.copyFileSync(path.join(FIXTURES, "02-figures.ipynb"), path.join(sources, "10-later.ipynb"));
   fs.copyFileSync(path.join(FIXTURES, "02-figures.ipynb"), path.join(sources, "2-early.ipynb"));
@@ -191,7 +193,11 @@ test("build with sources: unexecuted and stale chapters are flagged, pages of re
   assert.ok(read(path.join(out, "2-early.html")).includes('class="banner stale"'));
   assert.ok(read(path.join(out, "10-later.html")).includes('class="banner unexecuted"'));
   assert.ok(!fs.existsSync(path.join(out, "99-removed.html")));
-  assert.ok(fs.existsSync(path.join(out, "sources", "01-basics.ipynb")), "sources are offered for download");
+  // Each chapter offers its executed notebook for download; one never executed offers its source.
+  assert.equal(read(path.join(out, "download", "01-basics.ipynb")), read(path.join(executed, "01-basics.ipynb")));
+  assert.match(read(path.join(out, "01-basics.html")), /<a href="download\/01-basics\.ipynb" download>Download the notebook<\/a> \(executed, with its outputs\)/);
+  assert.equal(read(path.join(out, "download", "10-later.ipynb")), read(path.join(sources, "10-later.ipynb")));
+  assert.doesNotMatch(read(path.join(out, "10-later.html")), /executed, with its outputs/);
   fs.rmSync(dir, { recursive: true });
 });
 
@@ -236,12 +242,7 @@ describe("the book in a real browser", () => {
   before(async () => {
     bookDir = tempDir("browser");
     book = buildBook({ notebooksDir: FIXTURES, outDir: bookDir });
-    if (!fs.existsSync(CHROMIUM)) return; // each test fails with the reason
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
+    browser = (await launchChromium()) ?? undefined; // without one, each test fails with the reason
   });
 
   after(async () => {
@@ -250,9 +251,9 @@ describe("the book in a real browser", () => {
   });
 
   /** Open a page and collect everything that went wrong while it loaded and drew. */
-  async function open(file: string): Promise<{ page: Page; problems: string[] }> {
-    assert.ok(browser, `${CHROMIUM} is missing: the book test needs a real browser. Install it with: apt-get install chromium`);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  async function open(file: string, colorScheme: "light" | "dark" = "light"): Promise<{ page: Page; problems: string[] }> {
+    assert.ok(browser, `no Chromium found: ${HOW_TO_GET_CHROMIUM}`);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme });
     const problems: string[] = [];
     page.on("console", (m) => {
       if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
@@ -306,6 +307,41 @@ describe("the book in a real browser", () => {
       if (file === "01-basics.html") await screenshot(page, "sigmoid-lab-book-01-basics.png");
       await page.close();
     }
+  });
+
+  test("browser: dark mode follows the system, the toggle switches and is remembered, figures follow, text reaches 4.5:1 in both", { timeout: 120_000 }, async () => {
+    const look = (page: Page) =>
+      page.evaluate(() => ({
+        theme: document.documentElement.getAttribute("data-theme"),
+        background: getComputedStyle(document.body).backgroundColor,
+        tick: getComputedStyle(document.querySelector(".xtick text") as Element).fill,
+        highlight: (document.getElementById("hl-dark") as HTMLLinkElement).media,
+        button: (document.querySelector(".theme-toggle") as HTMLElement).textContent,
+      }));
+    for (const scheme of ["light", "dark"] as const) {
+      for (const file of ["index.html", ...book.chapters.map((c) => c.page)]) {
+        const { page, problems } = await open(path.join(bookDir, file), scheme);
+        await figuresDrawn(page);
+        const report = await measureContrast(page);
+        assert.ok(report.total > 20, `${file} ${scheme}: ${report.total} text elements`);
+        assert.equal(report.low.length, 0, `${file} (${scheme}): ${describeContrast(report)}`);
+        assert.deepEqual(problems, [], `${file} ${scheme}`);
+        await page.close();
+      }
+    }
+    // System dark: the page is dark, plotly's text is the page's text colour.
+    const { page } = await open(path.join(bookDir, "02-figures.html"), "dark");
+    await figuresDrawn(page);
+    const dark = await look(page);
+    assert.deepEqual([dark.theme, dark.background, dark.tick.replace(/\s/g, ""), dark.button], [null, "rgb(23, 25, 28)", "rgb(217,220,224)", "◑ Light mode"]);
+    // The toggle overrides the system, redraws the figures, and is remembered on the next page.
+    await page.click(".theme-toggle");
+    await page.waitForFunction(() => getComputedStyle(document.querySelector(".xtick text") as Element).fill.replace(/\s/g, "") === "rgb(29,31,35)");
+    const light = await look(page);
+    assert.deepEqual([light.theme, light.background, light.highlight, light.button], ["light", "rgb(255, 255, 255)", "not all", "◐ Dark mode"]);
+    await page.goto(pathToFileURL(path.join(bookDir, "01-basics.html")).href);
+    assert.equal((await look(page)).theme, "light", "the choice is kept across pages");
+    await page.close();
   });
 
   test("browser: the index page's short answer and key figure draw, with no errors", { timeout: 60_000 }, async () => {

@@ -303,7 +303,7 @@ test("table: a real danfo DataFrame and Series", async () => {
   const html = tableHtml(df, { columns: ["layer", "saturated", "note"] });
   assert.ok(html.includes(">0.875<") && html.includes("&lt;i&gt;"));
   assert.ok(html.includes("3 rows × 3 columns"));
-  assert.match(html, /<th style="[^"]*">2<\/th>/, "the index column is shown");
+  assert.match(html, /<th style="[^"]*"><span style="[^"]*">2<\/span><\/th>/, "the index column is shown");
   const series = tableHtml(df["saturated"]);
   assert.ok(series.includes("3 rows × 1 columns") && series.includes(">0.5<"));
   assert.throws(() => tableHtml(df, { columns: ["nope"] }), /no column "nope"/);
@@ -349,6 +349,28 @@ test("progress: renders at most once per throttle interval, then a final render 
   assert.ok(last.html.includes("<polyline"), "a loss sparkline");
   assert.equal((last.html.match(/<svg/g) ?? []).length, 2, "loss and accuracy curves");
   assert.ok(last.html.includes("width:100.0%"));
+});
+
+test("progress: an ETA once the steps per epoch are known, and the status line carried on the HTML for the runner", () => {
+  let now = 0;
+  const renders: { html: string; text: string }[] = [];
+  const p = progress({ title: "Train <x>", total: 4, throttleMs: 0, now: () => now, sink: { render: (html, text) => renders.push({ html, text }) } });
+  // 10 steps per epoch, 100 ms per step; an epoch-end update repeats the epoch's last step, as lib/live.ts sends it.
+  for (let step = 1; step <= 11; step++) {
+    now = step * 100;
+    p.update({ epoch: Math.ceil(step / 10), step, loss: 1 });
+    if (step === 10) p.update({ epoch: 1, step: 10, loss: 1 });
+  }
+  assert.ok(renders.slice(0, -1).every((r) => !r.text.includes("ETA")), "no ETA during epoch 1");
+  // At step 11 of 40 after 1.1 s: 1.1 s × (29/40) / (11/40) = 2.9 s left.
+  assert.match(renders[renders.length - 1].text, /epoch 2\/4 \(ETA 3 s\) · step 11 · loss 1 · 1\.1 s$/);
+  const { html, text } = renders[renders.length - 1];
+  const status = /data-sigmoid-lab-status="([^"]*)"/.exec(html);
+  assert.ok(status, "the status attribute");
+  assert.equal(status[1], text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+  now = 5000;
+  p.done();
+  assert.doesNotMatch(renders[renders.length - 1].text, /ETA/, "no ETA once done");
 });
 
 test("progress: a final render even when every update was throttled away", () => {

@@ -14,11 +14,22 @@ import { cellErrorOutput } from "../lib/runner/cellError";
 import { UsageError, parseCli } from "../lib/runner/cli";
 import { NotebookError, ParameterError } from "../lib/runner/errors";
 import { RunOptions, runNotebook } from "../lib/runner/execute";
-import { installKernelspec, kernelsDir, removeKernelspec, userJupyterDataDir } from "../lib/runner/kernelspec";
+import {
+  LAUNCHER,
+  installKernelspec,
+  kernelsDir,
+  kernelspecProblems,
+  launcherSource,
+  refreshIfStale,
+  removeKernelspec,
+  userJupyterDataDir,
+} from "../lib/runner/kernelspec";
 import { CodeCell, Notebook, Output, codeCells, readNotebook } from "../lib/runner/notebook";
 import { OutputRecorder, collapseTerminalControls } from "../lib/runner/outputs";
 import { declaredParameters, parseParamAssignment } from "../lib/runner/params";
-import { ProgressEvent } from "../lib/runner/progress";
+import { ProgressEvent, clock, printProgress } from "../lib/runner/progress";
+import { activityOf } from "../lib/runner/activity";
+import { PassThrough } from "node:stream";
 import { loadProfiles } from "../lib/runner/profiles";
 import { InvalidSignatureError, KernelMessage, Session } from "../lib/runner/protocol";
 
@@ -106,28 +117,15 @@ function tslabChildren(): number[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function nbformatSchemaPath(): string {
-  const listed = spawnSync("dpkg", ["-L", "python3-nbformat"], { encoding: "utf8" });
-  const candidates = [
-    ...(listed.stdout ?? "").split("\n").filter((l) => l.endsWith("/nbformat/v4/nbformat.v4.schema.json")),
-    "/usr/lib/python3/dist-packages/nbformat/v4/nbformat.v4.schema.json",
-  ];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) {
-    assert.fail(
-      "The official nbformat 4 JSON schema was not found. Install it with `apt-get install python3-nbformat` " +
-        "(only its nbformat/v4/nbformat.v4.schema.json is read; no Python runs).",
-    );
-  }
-  return found;
-}
+/** The official nbformat 4 schema, vendored (licence: test/fixtures/nbformat.v4.schema.LICENSE). */
+const NBFORMAT_SCHEMA = path.join(FIXTURES, "nbformat.v4.schema.json");
 
 let validator: ReturnType<Ajv["compile"]> | null = null;
 function assertValidNotebook(file: string): void {
   if (!validator) {
     // strict: false because the official schema has a misspelt keyword ("item" in authors).
     const ajv = new Ajv({ strict: false, allErrors: true });
-    validator = ajv.compile(JSON.parse(fs.readFileSync(nbformatSchemaPath(), "utf8")));
+    validator = ajv.compile(JSON.parse(fs.readFileSync(NBFORMAT_SCHEMA, "utf8")));
   }
   const ok = validator(JSON.parse(fs.readFileSync(file, "utf8")));
   assert.ok(ok, `${file} is not valid nbformat 4: ${JSON.stringify(validator.errors?.slice(0, 5), null, 1)}`);
@@ -141,6 +139,24 @@ function runCli(args: string[]): Promise<{ status: number | null; stderr: string
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
     child.on("error", reject);
     child.on("close", (status) => resolve({ status, stderr }));
+  });
+}
+
+/** Run the kernel launcher until `done(stderr)` holds (then kill it) or it exits; 20 s at most. */
+function launch(launcher: string, config: string, cwd: string, done: (stderr: string) => boolean): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [launcher, config], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString("utf8");
+      if (done(stderr)) child.kill("SIGKILL");
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
   });
 }
 
@@ -258,6 +274,10 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
     const [spinning] = codeCells(written(output));
     assert.equal(streams(spinning, "stdout"), "spinning\n");
     assert.equal((spinning.outputs.at(-1) as { ename?: string }).ename, "CellTimeoutError");
+    // While it spun, the terminal's live line could show what the cell printed.
+    const kinds = seen.events.map((e) => (e.kind === "cell-activity" ? `activity:${e.text}` : e.kind));
+    assert.ok(kinds.indexOf("activity:spinning") > kinds.indexOf("cell-started"), kinds.join(", "));
+    assert.ok(kinds.indexOf("activity:spinning") < kinds.indexOf("cell-finished"), kinds.join(", "));
     assertValidNotebook(output);
     await assertKernelsGone(seen.kernelPids);
   });
@@ -396,6 +416,68 @@ describe("output recording", () => {
   });
 });
 
+describe("live progress in the terminal", () => {
+  const msg = (msg_type: string, content: unknown): KernelMessage =>
+    ({ header: { msg_type, msg_id: "m", session: "s", username: "u", date: "", version: "5.3" }, parent_header: {}, metadata: {}, content }) as KernelMessage;
+
+  test("a cell's activity: a progress display's status line, else its last printed line; figures say nothing", () => {
+    const html = '<div class="sigmoid-lab-progress" data-sigmoid-lab-status="Train &lt;MLP&gt;: epoch 3/10 · loss 0.31 · ETA 40 s"><svg></svg></div>';
+    assert.equal(activityOf(msg("update_display_data", { data: { "text/html": html }, transient: { display_id: "d" } })), "Train <MLP>: epoch 3/10 · loss 0.31 · ETA 40 s");
+    assert.equal(activityOf(msg("display_data", { data: { "text/html": '<div data-sigmoid-lab="figure"></div>' } })), null);
+    assert.equal(activityOf(msg("stream", { name: "stdout", text: "epoch 1\nepoch 2 10%\repoch 2 50%\n\n" })), "epoch 2 50%");
+    assert.equal(activityOf(msg("stream", { name: "stdout", text: "\x1b[31mred\x1b[0m\tdone\n" })), "red done");
+    assert.equal(activityOf(msg("status", { execution_state: "busy" })), null);
+  });
+
+  function capture(tty: boolean) {
+    const writes: string[] = [];
+    const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 60 });
+    stream.on("data", (d: Buffer) => writes.push(d.toString("utf8")));
+    return { stream, writes };
+  }
+  const started = { kind: "cell-started", notebook: "01-train", cell: 2, of: 5, firstLine: "const run = lab.train(…)" } as const;
+  const activity = { kind: "cell-activity", notebook: "01-train", cell: 2, of: 5, text: "Training: epoch 1/3 · loss 0.7" } as const;
+  const finished = { ...started, kind: "cell-finished", elapsedMs: 1234, status: "ok" } as const;
+
+  test("in a log: plain heartbeat lines with the cell's activity while it runs, none after it finished", async () => {
+    const { stream, writes } = capture(false);
+    const print = printProgress(stream, { heartbeatMs: 60 });
+    print(started);
+    print(activity);
+    await sleep(250);
+    print(finished);
+    const during = writes.join("");
+    await sleep(200);
+    assert.equal(writes.join(""), during, "the timer stopped with the cell");
+    const lines = during.split("\n").filter(Boolean);
+    assert.ok(lines.length >= 3, during);
+    assert.ok(lines.slice(0, -1).every((l) => /^01-train: cell 2\/5 · 0 s · Training: epoch 1\/3 · loss 0\.7$/.test(l)), during);
+    assert.equal(lines.at(-1), "01-train: cell 2/5 1.2 s  const run = lab.train(…)");
+    assert.ok(!during.includes("\r"), "no carriage returns in a log");
+  });
+
+  test("on a TTY: one line rewritten in place, fitted to the width, cleared before the finished line", async () => {
+    const { stream, writes } = capture(true);
+    const print = printProgress(stream, { tickMs: 30 });
+    print(started);
+    assert.equal(writes.join(""), "\r\x1b[K01-train: cell 2/5 · 0 s · const run = lab.train(…)");
+    print({ ...activity, text: "Training: epoch 1/3 · loss 0.7 · a long tail that does not fit in sixty columns" });
+    await sleep(100);
+    const redraws = writes.slice(1);
+    assert.ok(redraws.length >= 3, "redrawn every tick");
+    for (const w of redraws) {
+      assert.ok(w.startsWith("\r\x1b[K01-train: cell 2/5 · 0 s · Training: epoch 1/3"), JSON.stringify(w));
+      assert.equal(w.length - "\r\x1b[K".length, 59, "cut to the terminal's width");
+    }
+    print(finished);
+    assert.equal(writes.slice(-2).join(""), "\r\x1b[K01-train: cell 2/5 1.2 s  const run = lab.train(…)\n");
+  });
+
+  test("clock reads at a glance", () => {
+    assert.deepEqual([clock(9_400), clock(65_000), clock(3_720_000)], ["9 s", "1 min 05 s", "1 h 02 min"]);
+  });
+});
+
 describe("recovering errors from tslab's stderr", () => {
   const failed = { status: "error" as const, execution_count: 1 };
   test("a printed JS error keeps its name and full message", () => {
@@ -425,22 +507,64 @@ describe("CLI arguments", () => {
     assert.throws(() => parseCli([]), UsageError);
     assert.throws(() => parseCli(["a.ipynb", "--cell-timeout", "soon"]), /--cell-timeout needs a positive number/);
     assert.throws(() => parseCli(["a.ipynb", "--bogus"]), UsageError);
+    assert.equal(parseCli(["--help"]).help, true, "--help needs no notebook");
+    assert.equal(parseCli(["a.ipynb"]).help, false);
+  });
+
+  test("npm run run / kernel / lab -- --help print their usage and exit 0", () => {
+    for (const [script, expected] of [
+      ["lib/runner/cli.ts", /^Usage: npm run run -- <notebook\.ipynb\.\.\.> \[options\][\s\S]*--profile NAME[\s\S]*-h, --help/],
+      ["lib/runner/kernelspec.ts", /^Usage: npm run kernel[\s\S]*--prefix DIR[\s\S]*--remove/],
+      ["lib/runner/lab.ts", /^Usage: npm run lab\n/],
+    ] as const) {
+      const r = spawnSync(process.execPath, ["--import", "tsx", script, "--help"], { cwd: REPO, encoding: "utf8" });
+      assert.equal(r.status, 0, `${script} --help: exit ${r.status}, stderr ${r.stderr}`);
+      assert.match(r.stdout, expected, script);
+    }
   });
 });
 
 describe("kernel registration", () => {
-  test("writes a Python-free kernelspec that points at this node and tslab, and removes it", () => {
+  test("writes a Python-free kernelspec that points at this node and a launcher beside it, and removes it", () => {
     const prefix = path.join(OUT, "prefix");
     const dir = installKernelspec({ kind: "prefix", prefix });
     assert.equal(dir, path.join(prefix, "share", "jupyter", "kernels", "sigmoid-lab"));
     const spec = JSON.parse(fs.readFileSync(path.join(dir, "kernel.json"), "utf8"));
     assert.equal(spec.display_name, "TypeScript (sigmoid-lab)");
-    assert.equal(spec.argv[0], process.execPath);
+    assert.deepEqual(spec.argv, [process.execPath, path.join(dir, LAUNCHER), "{connection_file}"]);
     assert.ok(fs.existsSync(spec.argv[1]), `${spec.argv[1]} exists`);
-    assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-path", "{connection_file}"]);
+    assert.deepEqual(kernelspecProblems(dir), []);
     assert.equal(removeKernelspec({ kind: "prefix", prefix }), dir);
     assert.equal(fs.existsSync(dir), false);
     assert.equal(kernelsDir({ kind: "local" }), path.join(REPO, ".jupyter-local", "kernels"));
+  });
+
+  test("a kernelspec whose node or script is gone is reported stale and re-registered", () => {
+    const prefix = path.join(OUT, "stale-prefix");
+    const dir = path.join(prefix, "share", "jupyter", "kernels", "sigmoid-lab");
+    fs.mkdirSync(dir, { recursive: true });
+    // What an older registration wrote, after the clone moved and node was upgraded.
+    const old = { argv: ["/gone/bin/node", "/gone/clone/node_modules/tslab/bin/tslab", "kernel", "--config-path", "{connection_file}"], display_name: "x", language: "typescript" };
+    fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(old));
+    const problems = kernelspecProblems(dir);
+    assert.equal(problems.length, 2, problems.join("; "));
+    assert.match(problems[0], /\/gone\/bin\/node/);
+    assert.deepEqual(refreshIfStale({ kind: "prefix", prefix }), problems);
+    assert.deepEqual(kernelspecProblems(dir), [], "fresh after re-registering");
+    assert.deepEqual(refreshIfStale({ kind: "prefix", prefix }), [], "a fresh one is left alone");
+    assert.deepEqual(kernelspecProblems(path.join(prefix, "none")), [], "no kernelspec: nothing stale");
+  });
+
+  test("the launcher finds tslab from the notebook's folder even when the registering clone is gone", async () => {
+    const launcher = path.join(OUT, "moved-launcher.js");
+    fs.writeFileSync(launcher, launcherSource("/gone/clone"));
+    const missingConfig = path.join(OUT, "no-such-connection.json");
+    // tslab itself reports the connection file it was given: proof the launcher found and ran it.
+    const found = await launch(launcher, missingConfig, path.join(REPO, "notebooks"), (err) => err.includes(missingConfig));
+    assert.match(found.stderr, /ENOENT/);
+    const lost = await launch(launcher, missingConfig, os.tmpdir(), () => false);
+    assert.equal(lost.code, 1);
+    assert.match(lost.stderr, /no node_modules\/tslab above .* nor in \/gone\/clone\. Run npm ci/);
   });
 
   test("the user data dir follows Jupyter's rules per platform", () => {

@@ -8,7 +8,7 @@ import { Mlp, MlpConfig } from "../lib/core/model";
 import { TrainConfig, TrainData, train } from "../lib/core/train";
 import { crossEntropy } from "../lib/core/loss";
 import { probe } from "../lib/measure/probe";
-import { DivergenceError } from "../lib/core/errors";
+import { DivergenceError, InterruptedError } from "../lib/core/errors";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -190,4 +190,17 @@ test("epochOrder: the default permutation given explicitly trains bit-identicall
   assert.equal(plain.r.steps, 2 * 8);
   await assert.rejects(run(() => Int32Array.from([0, 1, 256])), /epochOrder\(1\)\[2\].*row index in \[0, 256\)/);
   await assert.rejects(run((epoch) => new Int32Array(epoch === 1 ? 64 : 96)), /epochOrder\(2\)\.length/);
+});
+
+test("a stop signal ends training before the next step with an InterruptedError naming the step; the weights keep the last whole step", async () => {
+  const m = net();
+  let stopAfter = 5, steps = 0;
+  const signal = { get aborted() { return steps >= stopAfter; } };
+  await assert.rejects(
+    train(m, { train: mnist() }, { epochs: 3, batchSize: 64, optimizer: sgd(0.5), seed: 1 }, { signal, onStep: (s) => { steps = s.step; } }),
+    (e: unknown) => e instanceof InterruptedError && e.step === 5 && /Interrupted at step 5/.test(e.message),
+  );
+  assert.equal(steps, 5, "no step ran after the signal");
+  m.dispose();
+  stopAfter = Infinity;
 });

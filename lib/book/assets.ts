@@ -8,8 +8,9 @@ import * as path from "path";
 import { plotlyMinJsPath } from "../display/plotly-source";
 import { SITE_CSS } from "./site-css";
 
-/** A light highlight.js theme that matches the site's code background. */
+/** highlight.js themes that match the site's code background, light and dark. */
 const HIGHLIGHT_THEME = "github.min.css";
+const HIGHLIGHT_DARK_THEME = "github-dark.min.css";
 
 export function copyAssets(outDir: string): void {
   const assets = path.join(outDir, "assets");
@@ -17,6 +18,7 @@ export function copyAssets(outDir: string): void {
   fs.copyFileSync(plotlyMinJsPath(), path.join(assets, "plotly.min.js"));
   copyKatex(path.join(assets, "katex"));
   fs.copyFileSync(require.resolve(`highlight.js/styles/${HIGHLIGHT_THEME}`), path.join(assets, "highlight.css"));
+  fs.copyFileSync(require.resolve(`highlight.js/styles/${HIGHLIGHT_DARK_THEME}`), path.join(assets, "highlight-dark.css"));
   fs.writeFileSync(path.join(assets, "site.css"), SITE_CSS.trimStart());
 }
 

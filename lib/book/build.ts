@@ -3,7 +3,8 @@
  *
  *   <outDir>/index.html        the question and the table of contents
  *   <outDir>/01-….html          one page per notebook, in file-name order
- *   <outDir>/sources/01-….ipynb the source notebooks, for download
+ *   <outDir>/download/01-….ipynb each chapter's notebook to download: the
+ *                              executed copy (with its outputs) if there is one
  *   <outDir>/assets/…           plotly, KaTeX CSS + fonts, highlight CSS, site CSS
  *
  * With `sourcesDir`, the chapters are the source notebooks: one without an
@@ -101,7 +102,7 @@ export const GUIDE_PAGE = "guide.html";
 
 function writeChapterPage(loaded: LoadedChapter, chapter: Chapter, links: ChapterLink[], index: number, outDir: string): void {
   const rendered = renderNotebook(loaded.notebook, chapter.name);
-  const sourceLink = loaded.source.source ? copySource(loaded.source.source, outDir) : null;
+  const download = downloadLink(loaded, outDir);
   const html = renderPage({
     title: rendered.title,
     body: banner(chapter.state, loaded.problem) + rendered.body,
@@ -109,7 +110,7 @@ function writeChapterPage(loaded: LoadedChapter, chapter: Chapter, links: Chapte
     current: index,
     headings: rendered.headings,
     needsPlotly: rendered.needsPlotly,
-    footer: chapterFooter(loaded.notebook, chapter, sourceLink),
+    footer: chapterFooter(loaded.notebook, chapter, download),
   });
   fs.writeFileSync(path.join(outDir, chapter.page), html);
 }
@@ -171,27 +172,47 @@ function banner(state: ChapterState, problem?: string): string {
   }
 }
 
-function chapterFooter(nb: BookNotebook, c: Chapter, sourceLink: string | null): string {
+interface Download {
+  href: string;
+  executed: boolean;
+}
+
+/**
+ * The notebook a reader downloads: the executed copy, outputs included (what
+ * the page shows), or the source when the chapter has no readable executed copy.
+ */
+function downloadLink(loaded: LoadedChapter, outDir: string): Download | null {
+  const executed = loaded.source.executed !== null && loaded.state !== "unreadable" && loaded.state !== "unexecuted";
+  const file = executed ? loaded.source.executed : loaded.source.source;
+  return file ? { href: copyForDownload(file, outDir), executed } : null;
+}
+
+function chapterFooter(nb: BookNotebook, c: Chapter, download: Download | null): string {
   const parts: string[] = [];
   if (c.state !== "unexecuted") {
     parts.push(`Executed${nb.profile ? ` with profile <code>${escapeHtml(nb.profile)}</code>` : " with default parameters"}`);
     if (nb.elapsedSeconds !== null) parts.push(`wall time ${formatSeconds(nb.elapsedSeconds)}`);
   }
-  if (sourceLink) parts.push(`<a href="${escapeHtml(sourceLink)}" download>Download the notebook</a>`);
+  if (download) {
+    const what = download.executed ? " (executed, with its outputs)" : "";
+    parts.push(`<a href="${escapeHtml(download.href)}" download>Download the notebook</a>${what}`);
+  }
   return parts.join(" · ");
 }
 
-function copySource(file: string, outDir: string): string {
-  const dir = path.join(outDir, "sources");
+function copyForDownload(file: string, outDir: string): string {
+  const dir = path.join(outDir, DOWNLOAD_DIR);
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(file, path.join(dir, path.basename(file)));
-  return `sources/${encodeURIComponent(path.basename(file))}`;
+  return `${DOWNLOAD_DIR}/${encodeURIComponent(path.basename(file))}`;
 }
+
+const DOWNLOAD_DIR = "download";
 
 /** Pages of notebooks that were removed since the last build must not linger. */
 function removeOldPages(outDir: string): void {
   for (const f of fs.readdirSync(outDir)) if (f.endsWith(".html")) fs.rmSync(path.join(outDir, f));
-  fs.rmSync(path.join(outDir, "sources"), { recursive: true, force: true });
+  for (const dir of [DOWNLOAD_DIR, "sources"]) fs.rmSync(path.join(outDir, dir), { recursive: true, force: true });
 }
 
 /**

@@ -6,6 +6,7 @@
  * from any web server.
  */
 
+import { THEME_EVENT } from "../display/figure-theme";
 import { escapeHtml } from "../display/html";
 import { Heading } from "./markdown";
 
@@ -40,8 +41,10 @@ export function renderPage(p: PageOptions): string {
 <title>${escapeHtml(pageTitle)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/katex/katex.min.css">
-<link rel="stylesheet" href="assets/highlight.css">
-<link rel="stylesheet" href="assets/site.css">${plotly}
+<link rel="stylesheet" href="assets/highlight.css" id="hl-light" media="(prefers-color-scheme: light)">
+<link rel="stylesheet" href="assets/highlight-dark.css" id="hl-dark" media="(prefers-color-scheme: dark)">
+<link rel="stylesheet" href="assets/site.css">
+<script>${THEME_HEAD_SCRIPT}</script>${plotly}
 </head>
 <body>
 <a class="skip-link" href="#content">Skip to content</a>
@@ -62,11 +65,63 @@ window.addEventListener("beforeprint", function () {
 });
 // A figure drawn inside a closed <details> gets its real width when opened.
 document.addEventListener("toggle", function () { window.dispatchEvent(new Event("resize")); }, true);
+${THEME_TOGGLE_SCRIPT}
 </script>
 </body>
 </html>
 `;
 }
+
+/**
+ * Light/dark: the system's preference unless the reader chose one with the
+ * toggle (kept in localStorage). Runs in <head>, before the first paint, so
+ * a dark page never flashes white; it also picks the highlight.js theme.
+ */
+const THEME_HEAD_SCRIPT = `
+window.sigmoidLabTheme = {
+  key: "sigmoid-lab-theme",
+  picked: null,
+  chosen: function () {
+    if (this.picked) return this.picked;
+    try { var t = localStorage.getItem(this.key); return t === "dark" || t === "light" ? t : null; } catch (e) { return null; }
+  },
+  choose: function (t) {
+    this.picked = t;
+    try { localStorage.setItem(this.key, t); } catch (e) { /* file:// without storage: this page only */ }
+    this.apply();
+  },
+  current: function () { return this.chosen() || (window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"); },
+  apply: function () {
+    var t = this.chosen(), root = document.documentElement;
+    if (t) root.setAttribute("data-theme", t); else root.removeAttribute("data-theme");
+    var light = document.getElementById("hl-light"), dark = document.getElementById("hl-dark");
+    if (light && dark) {
+      light.media = t ? (t === "light" ? "all" : "not all") : "(prefers-color-scheme: light)";
+      dark.media = t ? (t === "dark" ? "all" : "not all") : "(prefers-color-scheme: dark)";
+    }
+  }
+};
+window.sigmoidLabTheme.apply();
+`;
+
+/** The sidebar's toggle: switch, remember, and tell the figures to redraw in the new colours. */
+const THEME_TOGGLE_SCRIPT = `(function () {
+  var theme = window.sigmoidLabTheme, button = document.querySelector(".theme-toggle");
+  if (!theme || !button) return;
+  function label() {
+    var next = theme.current() === "dark" ? "light" : "dark";
+    button.textContent = next === "dark" ? "◐ Dark mode" : "◑ Light mode";
+    button.setAttribute("aria-label", "Switch to " + next + " mode");
+  }
+  button.hidden = false;
+  label();
+  button.addEventListener("click", function () {
+    theme.choose(theme.current() === "dark" ? "light" : "dark");
+    label();
+    document.dispatchEvent(new Event("${THEME_EVENT}"));
+  });
+  if (window.matchMedia) matchMedia("(prefers-color-scheme: dark)").addEventListener("change", label);
+})();`;
 
 function sidebar(p: PageOptions): string {
   const items = p.chapters.map((c, i) => {
@@ -77,6 +132,7 @@ function sidebar(p: PageOptions): string {
   return (
     `<nav class="sidebar" aria-label="Chapters">` +
     `<a class="brand" href="index.html"${p.current === null ? ' aria-current="page"' : ""}>${BOOK_NAME}</a>` +
+    `<button type="button" class="theme-toggle" hidden>Dark mode</button>` +
     (items.length > 0 ? `<ol class="chapters">${items.join("")}</ol>` : `<p class="muted">No chapters yet.</p>`) +
     `</nav>`
   );

@@ -21,7 +21,7 @@ import { zPercentiles } from "../measure/trace";
 import type { Job, JobKinds, JobProgress } from "../run/job";
 import type { InitSpec } from "../core/init";
 import { Mlp } from "../core/model";
-import { Evaluation, ProbeRecord, evaluate, train } from "../core/train";
+import { Evaluation, ProbeRecord, StopSignal, evaluate, train } from "../core/train";
 import type { Fix } from "../run/fixes";
 
 /** This module, as a job's `module` (relative to lib/). */
@@ -71,7 +71,7 @@ export interface FixRunRecord {
 
 class TargetReached extends Error {}
 
-async function fixRun(job: FixRunJob, onProgress: (p: JobProgress) => void): Promise<FixRunRecord> {
+async function fixRun(job: FixRunJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<FixRunRecord> {
   const t0 = Date.now();
   const cfg = job.config, maxSteps = cfg.train.maxSteps;
   if (!(Number.isInteger(job.checkEvery) && job.checkEvery > 0 && maxSteps !== undefined && maxSteps % job.checkEvery === 0)) {
@@ -90,6 +90,7 @@ async function fixRun(job: FixRunJob, onProgress: (p: JobProgress) => void): Pro
     try {
       const r = await train(model, { train: data.train, probeSets: [validation], observe: (m, p) => evaluate(m, p) },
         { ...cfg.train, probeEverySteps: job.checkEvery }, {
+          signal,
           onStep: (s) => {
             stepLosses.push(s.loss);
             trainSeconds = (s.step * cfg.train.batchSize) / s.samplesPerSec;
@@ -157,7 +158,7 @@ export interface TraceResult {
   readonly seconds: number;
 }
 
-async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Promise<TraceResult> {
+async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<TraceResult> {
   const t0 = Date.now();
   const data = loadData(job.config.data, job.config.probePoints ?? 1000);
   const { model } = buildModel(job.config, data);
@@ -172,6 +173,7 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void): Pr
   try {
     record(0);
     await train(model, { train: data.train }, { ...job.config.train, epochs, maxSteps: job.steps, probeEverySteps: undefined, evalTrainSize: 100 }, {
+      signal,
       onStep: (s) => {
         if (s.step % job.every === 0) record(s.step);
         onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: points[points.length - 1].testAccuracy, samplesPerSec: s.samplesPerSec });
@@ -196,8 +198,8 @@ export function unitInput(model: Mlp, points: Dataset, job: Pick<TraceJob, "laye
 
 
 export const JOBS: JobKinds = {
-  fixrun: (job, onProgress) => fixRun(job as FixRunJob, onProgress),
-  trace: (job, onProgress) => traceRun(job as TraceJob, onProgress),
+  fixrun: (job, onProgress, signal) => fixRun(job as FixRunJob, onProgress, signal),
+  trace: (job, onProgress, signal) => traceRun(job as TraceJob, onProgress, signal),
 };
 
 // ------------------------------------------------------------------ the batch-norm figure

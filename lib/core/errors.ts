@@ -30,6 +30,20 @@ export class DivergenceError extends Error {
   }
 }
 
+/**
+ * The reader interrupted the work (the kernel's interrupt, SIGINT): training
+ * stopped at a step boundary, nothing half-done was cached.
+ */
+export class InterruptedError extends Error {
+  constructor(
+    readonly step: number | null,
+    readonly what = "training",
+  ) {
+    super(`Interrupted${step === null ? "" : ` at step ${step}`}: ${what} stopped; nothing was cached.`);
+    this.name = "InterruptedError";
+  }
+}
+
 /** A data file that is missing, truncated or not what it claims to be. */
 export class DataFileError extends Error {
   constructor(

@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Mlp, layerVariables } from "./model";
 import { Optimizer, OptimizerConfig, ParamSlot, validateOptimizer } from "./optim";
 import { crossEntropy, oneHot } from "./loss";
-import { ConfigError, DivergenceError } from "./errors";
+import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
 import { scoped } from "./scope";
 
@@ -102,7 +102,14 @@ export interface TrainResult<S = unknown> {
   readonly trainSeconds: number;
 }
 
+/** Anything that says whether the work should stop (an AbortSignal, or lib/run/interrupt's watch). */
+export interface StopSignal {
+  readonly aborted: boolean;
+}
+
 export interface TrainCallbacks<S = unknown> {
+  /** Checked before every step: when it is aborted, training stops with an InterruptedError naming the step. */
+  readonly signal?: StopSignal;
   onStep?(info: StepInfo): void;
   onEpoch?(record: EpochRecord): void;
   onProbe?(record: ProbeRecord<S>): void;
@@ -146,6 +153,7 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
       }
       let lossSum = 0, batches = 0;
       for (let b = 0; b < stepsPerEpoch && step < maxSteps; b++) {
+        if (callbacks.signal?.aborted) throw new InterruptedError(step);
         const t0 = performance.now();
         const probeNext = (step + 1) % probeEvery === 0;
         const labels = gatherBatch(ds, order, b * batchSize, batchSize, xBuf);

@@ -14,3 +14,4 @@ export type { OutputSink, RichOutput } from "./output";
 export { escapeHtml } from "./html";
 export { formatNumber } from "./numbers";
 export * as text from "./text";
+export * as theme from "./theme";

@@ -9,7 +9,7 @@ import type * as Tslab from "tslab";
 
 /**
  * One rich output: the HTML for notebooks and a one-line text for terminals.
- * `html` may be a function so that costly HTML (the 4.8 MB plotly loader) is
+ * `html` may be a function so that costly HTML (the 1.5 MB plotly loader) is
  * only built when a notebook will actually receive it.
  */
 export interface RichOutput {

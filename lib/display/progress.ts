@@ -16,6 +16,8 @@ import { escapeHtml } from "./html";
 import { formatNumber } from "./numbers";
 import { inTslabKernel, updatingCellSink } from "./output";
 import { sparklineSvg } from "./sparkline";
+import { ACCENT, CARD, MUTED, TRACK } from "./theme";
+import { STATUS_ATTRIBUTE_NAME } from "./markers";
 
 export interface ProgressUpdate {
   /** Current epoch, 1-based. */
@@ -57,12 +59,14 @@ export function progress(opts: ProgressOptions): Progress {
   const throttleMs = opts.throttleMs ?? 250;
   const started = now();
   const history: { loss: number[]; accuracy: number[] } = { loss: [], accuracy: [] };
+  const pace = new Pace(opts.total);
   let last: ProgressUpdate | null = null;
   let lastRender = -Infinity;
   let finished = false;
 
   const render = (final: boolean, note?: string) => {
-    const view: ProgressView = { title: opts.title, total: opts.total, last, history, elapsedMs: now() - started, final, note };
+    const elapsedMs = now() - started;
+    const view: ProgressView = { title: opts.title, total: opts.total, last, history, elapsedMs, final, note, etaMs: final ? null : pace.etaMs(last, elapsedMs) };
     sink.render(progressHtml(view), progressText(view), final);
     lastRender = now();
   };
@@ -71,6 +75,7 @@ export function progress(opts: ProgressOptions): Progress {
     update(u) {
       if (finished) return;
       last = u;
+      pace.see(u);
       history.loss.push(u.loss);
       if (u.accuracy !== undefined) history.accuracy.push(u.accuracy);
       if (now() - lastRender >= throttleMs) render(false);
@@ -119,13 +124,57 @@ export interface ProgressView {
   elapsedMs: number;
   final: boolean;
   note?: string;
+  /** Estimated time left, when the pace is known. */
+  etaMs?: number | null;
+}
+
+/**
+ * How far training is, for the ETA. Updates carry the current epoch and the
+ * global step; the last step seen in epoch 1, once epoch 2 begins, is the
+ * number of steps per epoch, and from then on the done fraction is
+ * step / (stepsPerEpoch · total). Until then there is no ETA.
+ */
+export class Pace {
+  private stepsPerEpoch: number | null = null;
+  private lastEpoch = 0;
+  private lastStep = 0;
+  constructor(private readonly total: number) {}
+
+  see(u: ProgressUpdate): void {
+    if (u.step !== undefined) {
+      if (this.stepsPerEpoch === null && this.lastEpoch === 1 && u.epoch === 2 && this.lastStep > 0) this.stepsPerEpoch = this.lastStep;
+      this.lastStep = u.step;
+    }
+    this.lastEpoch = u.epoch;
+  }
+
+  /** Fraction of the planned training done, or null while unknown. */
+  fraction(u: ProgressUpdate | null): number | null {
+    if (!u) return null;
+    if (this.stepsPerEpoch !== null && u.step !== undefined) return Math.min(1, u.step / (this.stepsPerEpoch * this.total));
+    return null;
+  }
+
+  etaMs(u: ProgressUpdate | null, elapsedMs: number): number | null {
+    const f = this.fraction(u);
+    if (f === null || f <= 0 || f >= 1) return null;
+    return (elapsedMs * (1 - f)) / f;
+  }
+}
+
+/** "40 s", "3 min 05 s". */
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
 function metrics(view: ProgressView): string[] {
   const u = view.last;
   if (!u) return ["starting…"];
+  const eta = view.etaMs !== undefined && view.etaMs !== null ? ` (ETA ${duration(view.etaMs)})` : "";
   return [
-    `epoch ${u.epoch}/${view.total}`,
+    // The ETA next to the epoch: a terminal that cuts the line short still shows it.
+    `epoch ${u.epoch}/${view.total}${eta}`,
     ...(u.step !== undefined ? [`step ${u.step}`] : []),
     `loss ${formatNumber(u.loss, 4)}`,
     ...(u.accuracy !== undefined ? [`accuracy ${(100 * u.accuracy).toFixed(1)}%`] : []),
@@ -141,20 +190,20 @@ export function progressText(view: ProgressView): string {
 
 export function progressHtml(view: ProgressView): string {
   const fraction = view.last ? Math.min(1, Math.max(0, view.last.epoch / view.total)) : 0;
-  const barColor = view.final ? "#009E73" : "#0072B2";
+  const barColor = view.final ? ACCENT.green : ACCENT.blue;
   const status = view.final ? `done${view.note ? ` — ${escapeHtml(view.note)}` : ""}` : "running…";
   const curves = [
-    sparklineSvg(view.history.loss, { label: "loss", color: "#D55E00" }),
-    ...(view.history.accuracy.length > 0 ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: "#0072B2" })] : []),
+    sparklineSvg(view.history.loss, { label: "loss", color: ACCENT.orange }),
+    ...(view.history.accuracy.length > 0 ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: ACCENT.blue })] : []),
   ];
   const curveLabels = ["loss", ...(view.history.accuracy.length > 0 ? ["accuracy"] : [])];
   return (
-    `<div class="sigmoid-lab-progress" style="font:13px system-ui,sans-serif;border:1px solid #ddd;border-radius:6px;padding:0.6em 0.8em;max-width:720px">` +
-    `<div style="display:flex;justify-content:space-between;gap:1em"><strong>${escapeHtml(view.title)}</strong><span style="color:#777">${status}</span></div>` +
-    `<div style="height:6px;background:#eee;border-radius:3px;margin:0.5em 0"><div style="height:6px;width:${(100 * fraction).toFixed(1)}%;background:${barColor};border-radius:3px"></div></div>` +
+    `<div class="sigmoid-lab-progress" ${STATUS_ATTRIBUTE_NAME}="${escapeHtml(progressText(view))}" style="font:13px system-ui,sans-serif;${CARD};padding:0.6em 0.8em;max-width:720px">` +
+    `<div style="display:flex;justify-content:space-between;gap:1em"><strong>${escapeHtml(view.title)}</strong><span style="${MUTED}">${status}</span></div>` +
+    `<div style="height:6px;background:${TRACK};border-radius:3px;margin:0.5em 0"><div style="height:6px;width:${(100 * fraction).toFixed(1)}%;background:${barColor};border-radius:3px"></div></div>` +
     `<div style="font-variant-numeric:tabular-nums">${metrics(view).map(escapeHtml).join(" · ")}</div>` +
     `<div style="display:flex;flex-wrap:wrap;gap:1.5em;margin-top:0.4em">` +
-    curves.map((svg, i) => `<div><div style="font-size:11px;color:#777">${curveLabels[i]}</div>${svg}</div>`).join("") +
+    curves.map((svg, i) => `<div><div style="font-size:11px;${MUTED}">${curveLabels[i]}</div>${svg}</div>`).join("") +
     `</div></div>`
   );
 }

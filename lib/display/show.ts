@@ -9,6 +9,8 @@ import { PlotlyFigure, requireLabelledFigure } from "./figure";
 import { OutputSink, currentSink } from "./output";
 import { FIGURE_ATTRIBUTE } from "./markers";
 import { ensurePlotly } from "./plotly-loader";
+import { THEME_EVENT, THEMED_SPEC_JS } from "./figure-theme";
+import { tintedBox } from "./theme";
 
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 
@@ -16,7 +18,11 @@ const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 const WAIT_MS = 30_000;
 const POLL_MS = 50;
 
-/** The HTML (div + drawing script) of one figure. */
+/**
+ * The HTML (div + drawing script) of one figure. It is drawn in the page's
+ * text colour (figure-theme.ts) and redrawn when the book's theme toggles or
+ * the system's light/dark preference changes.
+ */
 export function figureHtml(fig: PlotlyFigure): string {
   requireLabelledFigure(fig);
   const id = uniqueId("sl-fig");
@@ -27,10 +33,17 @@ export function figureHtml(fig: PlotlyFigure): string {
     "<script>\n" +
     "(function () {\n" +
     `  var id = "${id}", spec = ${jsonForScript(spec)}, waited = 0;\n` +
+    `  var themed = ${THEMED_SPEC_JS};\n` +
+    "  function watch(el) {\n" +
+    "    var redraw = function () { if (document.body.contains(el)) window.Plotly.react(el, themed(spec, el)); };\n" +
+    `    document.addEventListener("${THEME_EVENT}", redraw);\n` +
+    '    var q = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");\n' +
+    '    if (q && q.addEventListener) q.addEventListener("change", redraw);\n' +
+    "  }\n" +
     "  function draw() {\n" +
     "    var el = document.getElementById(id);\n" +
     "    if (!el) return;\n" +
-    "    if (window.Plotly) { window.Plotly.newPlot(el, spec); return; }\n" +
+    "    if (window.Plotly) { window.Plotly.newPlot(el, themed(spec, el)); watch(el); return; }\n" +
     `    waited += ${POLL_MS};\n` +
     `    if (waited < ${WAIT_MS}) { setTimeout(draw, ${POLL_MS}); return; }\n` +
     '    el.textContent = "plotly.js is not loaded in this page: run plot.injectPlotly() in a cell, then re-run this one.";\n' +
@@ -43,15 +56,15 @@ export function figureHtml(fig: PlotlyFigure): string {
 
 /**
  * The one-line takeaway under a figure. `**bold**` and `` `code` `` work;
- * everything else is shown as typed.
+ * everything else is shown as typed. The page's own text colour on a faint
+ * blue tint: readable in light and dark themes.
  */
 export function takeawayHtml(text: string): string {
   const inline = escapeHtml(text)
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
     .replace(/`(.+?)`/g, "<code>$1</code>");
   return (
-    '<p class="sigmoid-lab-takeaway" style="margin:0.4em 0 1em;padding:0.35em 0.8em;' +
-    'border-left:4px solid #0072B2;background:#f3f8fc;font-weight:600">' +
+    `<p class="sigmoid-lab-takeaway" style="margin:0.4em 0 1em;padding:0.35em 0.8em;${tintedBox("blue")};font-weight:600">` +
     `Takeaway: ${inline}</p>`
   );
 }

@@ -9,6 +9,7 @@
 import { escapeHtml } from "./html";
 import { formatNumber } from "./numbers";
 import { OutputSink, currentSink } from "./output";
+import { LINE, MUTED, STRONG_LINE } from "./theme";
 
 export type Cell = string | number | boolean | bigint | null | undefined;
 export type Row = Record<string, Cell>;
@@ -46,7 +47,7 @@ export function tableHtml(data: Row[] | DataFrameLike, opts: TableOptions = {}):
   const width = grid.columns.length + (showIndex ? 1 : 0);
   const body = shown.map((r) =>
     r === null
-      ? `<tr><td colspan="${width}" style="${CELL};text-align:center;color:#777">… ${grid.cells.length - (shown.length - 1)} more rows …</td></tr>`
+      ? `<tr><td colspan="${width}" style="${CELL};text-align:center;${MUTED}">… ${grid.cells.length - (shown.length - 1)} more rows …</td></tr>`
       : rowHtml(grid, r, showIndex, digits),
   );
   const head = (showIndex ? [`<th style="${HEAD}"></th>`] : []).concat(grid.columns.map((c) => `<th style="${HEAD}">${escapeHtml(c)}</th>`));
@@ -57,7 +58,7 @@ export function tableHtml(data: Row[] | DataFrameLike, opts: TableOptions = {}):
     `<thead><tr>${head.join("")}</tr></thead>` +
     `<tbody>${body.join("")}</tbody>` +
     `</table>` +
-    `<div style="font-size:12px;color:#777">${grid.cells.length} rows × ${grid.columns.length} columns</div>`
+    `<div style="font-size:12px;${MUTED}">${grid.cells.length} rows × ${grid.columns.length} columns</div>`
   );
 }
 
@@ -68,11 +69,12 @@ export function table(data: Row[] | DataFrameLike, opts: TableOptions & { sink?:
   (opts.sink ?? currentSink()).emit({ html: tableHtml(data, opts), text });
 }
 
-const CELL = "padding:0.25em 0.7em;border-bottom:1px solid #e5e5e5";
-const HEAD = "padding:0.3em 0.7em;border-bottom:2px solid #888;text-align:left";
+// Rules are translucent grey and text keeps the page's colour: readable in light and dark themes.
+const CELL = `padding:0.25em 0.7em;border-bottom:1px solid ${LINE}`;
+const HEAD = `padding:0.3em 0.7em;border-bottom:2px solid ${STRONG_LINE};text-align:left`;
 
 function rowHtml(grid: Grid, r: number, showIndex: boolean, digits: number): string {
-  const index = showIndex ? [`<th style="${CELL};color:#777;text-align:right">${escapeHtml(String(grid.index[r]))}</th>`] : [];
+  const index = showIndex ? [`<th style="${CELL};text-align:right"><span style="${MUTED}">${escapeHtml(String(grid.index[r]))}</span></th>`] : [];
   const cells = grid.cells[r].map((v) => `<td style="${CELL};text-align:${alignOf(v)}">${escapeHtml(formatCell(v, digits))}</td>`);
   return `<tr>${index.concat(cells).join("")}</tr>`;
 }

@@ -21,6 +21,7 @@ import { AxisLabel, axisTitle, requireAxis, requireNonEmpty, requireText } from 
 import { escapeHtml, jsonForScript, uniqueId } from "./html";
 import { OutputSink, currentSink } from "./output";
 import { takeawayHtml } from "./show";
+import { LINE, STRONG_LINE } from "./theme";
 
 /** One map: resolution² values in grid order, index r·resolution + c, row r = 0 at the bottom. */
 export interface Tile {
@@ -396,28 +397,30 @@ function num(x: number): string {
   return String(x).replace("-", "−");
 }
 
+/** Text keeps the page's colour and rules are translucent: readable in light and dark themes. */
 function css(id: string): string {
   const s = `#${id}`;
   return (
-    `${s}{font:13px/1.35 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0.6em 0;color:#1d1f23}` +
+    `${s}{font:13px/1.35 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0.6em 0}` +
     `${s} .sl-title{font-size:15px;font-weight:600;margin-bottom:0.3em}` +
     `${s} .sl-controls{display:flex;align-items:center;gap:0.6em;margin:0.2em 0}` +
     `${s} .sl-controls input{flex:1 1 auto;max-width:420px}` +
-    `${s} .sl-play{font:inherit;padding:0.1em 0.6em;cursor:pointer}` +
+    `${s} .sl-play{font:inherit;padding:0.1em 0.6em;cursor:pointer;color:#1d1f23;background:#f1f3f5;border:1px solid #8a8f96;border-radius:4px}` +
     `${s} .sl-current{font-weight:600;min-width:7em}` +
-    `${s} .sl-caption{color:#333;margin:0.2em 0 0.4em;min-height:1.3em}` +
+    `${s} .sl-caption{margin:0.2em 0 0.4em;min-height:1.3em}` +
     `${s} .sl-panels{display:flex;flex-wrap:wrap;gap:14px}` +
     `${s} .sl-panel{min-width:0}` +
-    `${s} .sl-panelhead{font-weight:600;margin-bottom:0.2em;border-bottom:1px solid #ddd;min-height:2.7em;display:flex;align-items:flex-end}` +
+    `${s} .sl-panelhead{font-weight:600;margin-bottom:0.2em;border-bottom:1px solid ${LINE};min-height:2.7em;display:flex;align-items:flex-end}` +
     `${s} .sl-row{display:flex;align-items:center;gap:4px;margin:2px 0}` +
     `${s} .sl-rowhead{flex:0 0 58px;font-size:11px;line-height:1.2}` +
-    `${s} .sl-note{color:#555}` +
+    `${s} .sl-note{opacity:0.75}` +
     `${s} .sl-tilerow{flex:1 1 auto;display:grid;gap:2px}` +
-    `${s} .sl-tile{display:block;width:100%;height:auto;aspect-ratio:1;border:1px solid #bbb;image-rendering:pixelated}` +
-    `${s} .sl-legend{font-size:12px;color:#333;margin-top:0.5em}` +
+    `${s} .sl-tile{display:block;width:100%;height:auto;aspect-ratio:1;border:1px solid ${STRONG_LINE};image-rendering:pixelated}` +
+    `${s} .sl-legend{font-size:12px;margin-top:0.5em}` +
     `${s} .sl-sw{display:inline-block;width:11px;height:11px;vertical-align:-1px;border:1px solid #999}` +
     `${s} .sl-sw+.sl-sw{border-left:0}` +
-    `${s} .sl-dot{display:inline-block;width:7px;height:7px;border-radius:50%;background:#111;vertical-align:0}` +
+    // The legend's point marks look like the points on a tile: dark, with a white halo so a dark page shows them.
+    `${s} .sl-dot{display:inline-block;width:7px;height:7px;border-radius:50%;background:#111;vertical-align:0;box-shadow:0 0 0 1.5px #fff}` +
     `${s} .sl-hollow{background:#fff;border:1.5px solid #111;width:5px;height:5px}`
   );
 }

@@ -16,6 +16,7 @@ import { applyLsuv, LsuvResult } from "../core/lsuv";
 import { initCentres, initName } from "../core/init";
 import { centerBiases } from "../core/centre";
 import { cached, CacheStatus } from "./cache";
+import { clearActivity, setActivity, watchInterrupts } from "./interrupt";
 import { permutation, Rng } from "../core/rng";
 import { ConfigError } from "../core/errors";
 
@@ -171,7 +172,22 @@ export async function runExperiment(cfg: ExperimentConfig, callbacks: TrainCallb
     const t0 = Date.now();
     const { model, lsuv } = buildModel(cfg, data);
     try {
-      const result = await train(model, { train: data.train, test: data.test, probeSets: [data.probeTrain, data.probeHeldOut], observe: (m, p) => probe(m, p) }, cfg.train, callbacks);
+      // An interrupt stops the loop at its next step; the entry is then never written.
+      const signal = callbacks.signal ?? watchInterrupts();
+      const watched: TrainCallbacks<ProbeSnapshot> = {
+        ...callbacks,
+        signal,
+        onStep: (s) => {
+          setActivity(cfg.name, s.step);
+          callbacks.onStep?.(s);
+        },
+      };
+      let result: TrainResult<ProbeSnapshot>;
+      try {
+        result = await train(model, { train: data.train, test: data.test, probeSets: [data.probeTrain, data.probeHeldOut], observe: (m, p) => probe(m, p) }, cfg.train, watched);
+      } finally {
+        clearActivity();
+      }
       return { value: { result, lsuv, wallSeconds: (Date.now() - t0) / 1000 }, arrays: model.getWeights() };
     } finally {
       model.dispose();

@@ -13,7 +13,8 @@
 import * as path from "path";
 import { cached, CacheStatus } from "./cache";
 import { DivergenceError, ConfigError } from "../core/errors";
-import type { StepInfo } from "../core/train";
+import type { StepInfo, StopSignal } from "../core/train";
+import { watchInterrupts } from "./interrupt";
 import { ExperimentConfig, ExperimentRecord, runExperiment } from "./experiment";
 
 export interface Job {
@@ -56,8 +57,13 @@ export interface JobProgress {
   readonly samplesPerSec?: number;
 }
 
-/** The body of a job kind: runs the job, reports progress, returns structured-clone-safe data. */
-export type JobBody = (job: Job, onProgress: (p: JobProgress) => void) => Promise<unknown>;
+/**
+ * The body of a job kind: runs the job, reports progress, returns
+ * structured-clone-safe data. `signal` turns aborted when the reader
+ * interrupts (pass it to train's callbacks); in a worker thread the pool
+ * terminates the worker instead.
+ */
+export type JobBody = (job: Job, onProgress: (p: JobProgress) => void, signal: StopSignal) => Promise<unknown>;
 
 /** What a module that defines job kinds exports. */
 export type JobKinds = Readonly<Record<string, JobBody>>;
@@ -121,7 +127,8 @@ export async function runJob<V = unknown>(job: Job, opts: { cacheDir?: string; o
     }
     const body = jobBody(job);
     const id = cacheIdentity(job);
-    const r = await cached<V>(id.name, id.key, async () => ({ value: (await body(job, onProgress)) as V, arrays: {} }), { dir: opts.cacheDir });
+    const signal = watchInterrupts();
+    const r = await cached<V>(id.name, id.key, async () => ({ value: (await body(job, onProgress, signal)) as V, arrays: {} }), { dir: opts.cacheDir });
     return { ok: true, value: r.value, cache: r.status };
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;

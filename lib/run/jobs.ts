@@ -16,10 +16,11 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import { prepareBackend } from "../core/backend";
 import { canonicalJson } from "./cache";
-import { ConfigError } from "../core/errors";
+import { ConfigError, InterruptedError } from "../core/errors";
+import { watchInterrupts } from "./interrupt";
 import { Job, JobOutcome, JobProgress, lookupJob, runJob } from "./job";
 import { FromWorker, ToWorker, WORKER_MARK } from "./worker";
-import { escapeHtml } from "../display/html";
+import { renderBoard } from "../display/board";
 import { OutputSink, inTslabKernel, updatingCellSink } from "../display/output";
 
 export interface RunJobsOptions {
@@ -122,9 +123,15 @@ function runOnWorkers(jobs: readonly Job[], todo: number[], lanes: number, cache
     const pool: Worker[] = [];
     let failed = false, exited = 0;
     const stopAll = () => pool.forEach((w) => void w.terminate());
+    // An interrupt terminates the workers (their running jobs never reach the cache) within 100 ms.
+    const interrupted = watchInterrupts();
+    const poll = setInterval(() => {
+      if (interrupted.aborted) fail(new InterruptedError(null, `${todo.length - results.size} of ${todo.length} jobs`));
+    }, 100);
     const fail = (err: Error) => {
       if (failed) return;
       failed = true;
+      clearInterval(poll);
       stopAll();
       reject(err);
     };
@@ -164,6 +171,7 @@ function runOnWorkers(jobs: readonly Job[], todo: number[], lanes: number, cache
         exited++;
         if (!failed && current !== -1) fail(new Error(`a worker exited (code ${code}) while running ${jobs[current].config.name}`));
         if (exited === lanes && !failed) {
+          clearInterval(poll);
           if (results.size === todo.length) resolve(results);
           else fail(new Error(`workers stopped with ${todo.length - results.size} jobs not done`));
         }
@@ -219,25 +227,23 @@ class Board {
     const now = Date.now();
     if (!final && now - this.lastRender < 300) return;
     this.lastRender = now;
-    const elapsed = (now - this.t0) / 1000;
     const left = this.total - this.done;
     const perJob = this.trainedSeconds.length > 0 ? this.trainedSeconds.reduce((a, b) => a + b, 0) / this.trainedSeconds.length : null;
-    const eta = perJob !== null && left > 0 ? (perJob * left) / Math.max(1, this.lanes.size) : null;
-    const summary = `${this.done}/${this.total} done (${this.fromCache} from the cache${this.failed ? `, ${this.failed} diverged` : ""}) · ${elapsed.toFixed(0)} s${eta !== null ? ` · about ${eta.toFixed(0)} s left` : ""}`;
-    const laneText = [...this.lanes.entries()].sort((a, b) => a[0] - b[0]).map(([i, l]) => {
+    const lanes = [...this.lanes.entries()].sort((a, b) => a[0] - b[0]).map(([i, l]) => {
       const p = l.progress;
-      const detail = p ? `epoch ${p.epoch}/${p.epochs} · step ${p.step} · loss ${p.loss.toFixed(3)}${p.accuracy !== undefined ? ` · accuracy ${(100 * p.accuracy).toFixed(1)}%` : ""}${p.samplesPerSec ? ` · ${Math.round(p.samplesPerSec)} samples/s` : ""}` : "starting…";
-      return `worker ${i + 1}: ${l.label} — ${detail}`;
+      const detail = p ? `epoch ${p.epoch}/${p.epochs} · step ${p.step} · loss ${p.loss.toFixed(3)}${p.accuracy !== undefined ? ` · accuracy ${(100 * p.accuracy).toFixed(1)}%` : ""}${p.samplesPerSec ? ` · ${Math.round(p.samplesPerSec)} samples/s` : ""}` : null;
+      return { worker: i + 1, label: l.label, detail };
     });
-    const text = `${this.title}: ${summary}${final ? " — finished" : ""}`;
-    const fraction = this.total === 0 ? 1 : this.done / this.total;
-    const html =
-      `<div class="sigmoid-lab-progress" style="font:13px system-ui,sans-serif;border:1px solid #ddd;border-radius:6px;padding:0.6em 0.8em;max-width:720px">` +
-      `<div style="display:flex;justify-content:space-between;gap:1em"><strong>${escapeHtml(this.title)}</strong><span style="color:#777">${final ? "done" : "running…"}</span></div>` +
-      `<div style="height:6px;background:#eee;border-radius:3px;margin:0.5em 0"><div style="height:6px;width:${(100 * fraction).toFixed(1)}%;background:${final ? "#009E73" : "#0072B2"};border-radius:3px"></div></div>` +
-      `<div style="font-variant-numeric:tabular-nums">${escapeHtml(summary)}</div>` +
-      laneText.map((t) => `<div style="font-variant-numeric:tabular-nums;color:#555">${escapeHtml(t)}</div>`).join("") +
-      `</div>`;
-    this.sink.emit({ html, text });
+    this.sink.emit(renderBoard({
+      title: this.title,
+      total: this.total,
+      done: this.done,
+      fromCache: this.fromCache,
+      failed: this.failed,
+      elapsedSeconds: (now - this.t0) / 1000,
+      etaSeconds: perJob !== null && left > 0 ? (perJob * left) / Math.max(1, this.lanes.size) : null,
+      lanes,
+      final,
+    }));
   }
 }

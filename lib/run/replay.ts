@@ -22,6 +22,7 @@ import { saturationFraction } from "../measure/saturation";
 import { zPercentiles } from "../measure/trace";
 import { hiddenValues } from "../measure/compare";
 import { cached, CacheStatus } from "./cache";
+import { watchInterrupts } from "./interrupt";
 import { mean } from "../measure/stats";
 import { ConfigError } from "../core/errors";
 
@@ -94,6 +95,7 @@ export async function traceTraining(
       const stepsPerEpoch = Math.floor(data.train.n / cfg.train.batchSize);
       await train(model, { train: data.train }, { ...cfg.train, epochs: o.epochs, evalTrainSize: Math.min(1000, data.train.n) }, {
         ...callbacks,
+        signal: callbacks.signal ?? watchInterrupts(),
         onStep(info) {
           if (info.step % o.everySteps === 0) rec.record(info.step, info.step / stepsPerEpoch);
           callbacks.onStep?.(info);

@@ -12,14 +12,17 @@ import { DEFAULT_CELL_TIMEOUT_MS, DEFAULT_START_TIMEOUT_MS, runNotebook } from "
 import { Params, parseParamAssignment } from "./params";
 import { ensureLibBuilt } from "./build-lib";
 
-const USAGE = `Usage: npm run run -- <notebook.ipynb...> [options]
+export const USAGE = `Usage: npm run run -- <notebook.ipynb...> [options]
   --out DIR               where executed notebooks go (default out/notebooks)
   --profile NAME          parameter profile from notebooks/profiles.json (e.g. quick)
   --param name=value      override a parameter; repeatable; value is JSON or a plain string
   --cell-timeout SECONDS  per-cell limit (default ${DEFAULT_CELL_TIMEOUT_MS / 1000})
-  --start-timeout SECONDS kernel start limit (default ${DEFAULT_START_TIMEOUT_MS / 1000})`;
+  --start-timeout SECONDS kernel start limit (default ${DEFAULT_START_TIMEOUT_MS / 1000})
+  -h, --help              print this help`;
 
 export interface CliOptions {
+  /** --help: print the usage and run nothing. */
+  help: boolean;
   notebooks: string[];
   outDir: string;
   profile?: string;
@@ -43,14 +46,17 @@ export function parseCli(argv: string[]): CliOptions {
         param: { type: "string", multiple: true, default: [] },
         "cell-timeout": { type: "string" },
         "start-timeout": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
+  if (values.help) return { help: true, notebooks: positionals, outDir: values.out ?? "out/notebooks", params: {} };
   if (positionals.length === 0) throw new UsageError("No notebook given.");
   return {
+    help: false,
     notebooks: positionals,
     outDir: values.out ?? "out/notebooks",
     profile: values.profile,
@@ -70,6 +76,10 @@ function secondsOption(flag: string, text: string | undefined): number | undefin
 export async function runCli(argv: string[]): Promise<number> {
   try {
     const opts = parseCli(argv);
+    if (opts.help) {
+      process.stdout.write(USAGE + "\n");
+      return 0;
+    }
     // Notebooks import the compiled lib (notebooks/lib -> ../out/lib): refresh it first.
     ensureLibBuilt();
     for (const input of opts.notebooks) {

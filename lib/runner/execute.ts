@@ -4,6 +4,7 @@
  * notebook is still written, then a NotebookError says where it broke.
  */
 import * as path from "node:path";
+import { activityOf } from "./activity";
 import { AppliedParameters, applyParameters } from "./applyParameters";
 import { cellErrorOutput } from "./cellError";
 import { FailedCell, KernelError, NotebookError, NotebookFailure } from "./errors";
@@ -13,6 +14,7 @@ import { OutputRecorder } from "./outputs";
 import { Params, checkValue } from "./params";
 import { CellStatus, ProgressListener, printProgress } from "./progress";
 import { ProfileTable } from "./profiles";
+import { KernelMessage } from "./protocol";
 
 export interface RunOptions {
   /** The notebook to execute (.ipynb). Its folder is the kernel's working directory. */
@@ -145,7 +147,12 @@ async function runCell(run: Run, kernel: Kernel, cell: CodeCell, index: number):
   const t0 = Date.now();
   let status: CellStatus = "ok";
   try {
-    const { reply, timing } = await kernel.execute(cell.source, (m) => run.recorder.record(m), run.opts.cellTimeoutMs);
+    const onMessage = (m: KernelMessage) => {
+      run.recorder.record(m);
+      const text = activityOf(m);
+      if (text) run.progress({ kind: "cell-activity", ...event, text });
+    };
+    const { reply, timing } = await kernel.execute(cell.source, onMessage, run.opts.cellTimeoutMs);
     cell.execution_count = reply.execution_count ?? null;
     cell.metadata.execution = timing;
     if (reply.status !== "ok") {

@@ -6,6 +6,12 @@
  *   default   the user's Jupyter data dir (what Jupyter and VS Code search)
  *   --prefix  DIR/share/jupyter/kernels
  *   --local   <repo>/.jupyter-local/kernels, used with JUPYTER_PATH=<repo>/.jupyter-local
+ *
+ * kernel.json starts a small launcher kept beside it, which finds tslab at
+ * every start (from the notebook's folder up, then the clone that registered
+ * it): moving the clone does not break the kernel. The node binary is the
+ * one thing a kernelspec must name; `npm run lab` and `npm run kernel`
+ * re-register when it is gone (see kernelspecProblems).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -27,9 +33,42 @@ export type SpecLocation = { kind: "user" } | { kind: "prefix"; prefix: string }
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const LOCAL_JUPYTER_PATH = path.join(REPO_ROOT, ".jupyter-local");
 
-export function kernelJson(): KernelJson {
+/** The launcher's file name inside the kernelspec directory. */
+export const LAUNCHER = "launch-tslab.js";
+
+/**
+ * The launcher: finds node_modules/tslab from the kernel's working directory
+ * (Jupyter and VS Code start it in the notebook's folder) upwards, else from
+ * the clone that registered it, then runs tslab in this same process, so the
+ * SIGINT of interrupt_mode "signal" still reaches tslab.
+ */
+export function launcherSource(registeredFrom: string = REPO_ROOT): string {
+  return `// Written by \`npm run kernel\` of sigmoid-lab; re-written by every registration.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const registeredFrom = ${JSON.stringify(registeredFrom)};
+function tslabFrom(start) {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const bin = path.join(dir, "node_modules", "tslab", "bin", "tslab");
+    if (fs.existsSync(bin)) return bin;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+const bin = tslabFrom(process.cwd()) || tslabFrom(registeredFrom);
+if (!bin) {
+  console.error("sigmoid-lab kernel: no node_modules/tslab above " + process.cwd() + " nor in " + registeredFrom +
+    ". Run npm ci in your sigmoid-lab clone, then npm run kernel there.");
+  process.exit(1);
+}
+process.argv = [process.argv[0], bin, "kernel", "--config-path", process.argv[2]];
+require(bin);
+`;
+}
+
+export function kernelJson(specDir: string): KernelJson {
   return {
-    argv: [process.execPath, tslabBinary(), "kernel", "--config-path", "{connection_file}"],
+    argv: [process.execPath, path.join(specDir, LAUNCHER), "{connection_file}"],
     display_name: KERNELSPEC.display_name,
     language: KERNELSPEC.language,
     // tslab interrupts a running cell on SIGINT; it has no interrupt_request handler.
@@ -57,17 +96,51 @@ export function kernelsDir(location: SpecLocation): string {
   }
 }
 
-/** Write <kernels>/sigmoid-lab/kernel.json; returns that directory. */
+/** Write <kernels>/sigmoid-lab/kernel.json and its launcher; returns that directory. */
 export function installKernelspec(location: SpecLocation): string {
-  const dir = path.join(kernelsDir(location), KERNELSPEC.name);
+  tslabBinary(); // fail now, with the fix, if this clone has no tslab
+  const dir = specDir(location);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelJson(), null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, LAUNCHER), launcherSource());
+  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelJson(dir), null, 2) + "\n");
   return dir;
+}
+
+export function specDir(location: SpecLocation): string {
+  return path.join(kernelsDir(location), KERNELSPEC.name);
+}
+
+/**
+ * Why a registered kernelspec would not start, or [] if it would (or if
+ * there is none): its node binary or its launcher is gone, or it predates
+ * the launcher and names a tslab path that no longer exists.
+ */
+export function kernelspecProblems(dir: string): string[] {
+  const file = path.join(dir, "kernel.json");
+  if (!fs.existsSync(file)) return [];
+  let spec: Partial<KernelJson>;
+  try {
+    spec = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    return [`${file} is not JSON (${(err as Error).message})`];
+  }
+  const argv = Array.isArray(spec.argv) ? spec.argv : [];
+  const problems: string[] = [];
+  if (typeof argv[0] !== "string" || !fs.existsSync(argv[0])) problems.push(`its node ${JSON.stringify(argv[0])} does not exist`);
+  if (typeof argv[1] !== "string" || !fs.existsSync(argv[1])) problems.push(`its script ${JSON.stringify(argv[1])} does not exist`);
+  return problems;
+}
+
+/** Re-register a kernelspec that would no longer start; returns what was wrong, or [] if nothing was. */
+export function refreshIfStale(location: SpecLocation): string[] {
+  const problems = kernelspecProblems(specDir(location));
+  if (problems.length > 0) installKernelspec(location);
+  return problems;
 }
 
 /** Remove the kernelspec directory; returns it, or null if there was none. */
 export function removeKernelspec(location: SpecLocation): string | null {
-  const dir = path.join(kernelsDir(location), KERNELSPEC.name);
+  const dir = specDir(location);
   if (!fs.existsSync(dir)) return null;
   fs.rmSync(dir, { recursive: true, force: true });
   return dir;
@@ -78,10 +151,18 @@ function locationFlags(location: SpecLocation): string {
   return location.kind === "local" ? " -- --local" : "";
 }
 
-function parseLocation(argv: string[]): { location: SpecLocation; remove: boolean } {
+export const KERNEL_USAGE = `Usage: npm run kernel [-- --prefix DIR | --local] [--remove]
+  (no option)   register the kernel "${KERNELSPEC.display_name}" for your user (Jupyter, VS Code)
+  --prefix DIR  register it in DIR/share/jupyter/kernels
+  --local       register it in .jupyter-local/kernels of this clone (npm run lab uses that)
+  --remove      remove it from that place instead
+  -h, --help    print this help
+Registering again is safe; do it after moving the clone to another Node.js.`;
+
+function parseLocation(argv: string[]): { location: SpecLocation; remove: boolean; help: boolean } {
   const { values } = parseArgs({
     args: argv,
-    options: { prefix: { type: "string" }, local: { type: "boolean" }, remove: { type: "boolean" } },
+    options: { prefix: { type: "string" }, local: { type: "boolean" }, remove: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   });
   if (values.prefix && values.local) throw new Error("Use either --prefix DIR or --local, not both.");
   const location: SpecLocation = values.prefix
@@ -89,18 +170,22 @@ function parseLocation(argv: string[]): { location: SpecLocation; remove: boolea
     : values.local
       ? { kind: "local" }
       : { kind: "user" };
-  return { location, remove: values.remove ?? false };
+  return { location, remove: values.remove ?? false, help: values.help ?? false };
 }
 
-function main(argv: string[]): number {
+export function main(argv: string[]): number {
   let parsed;
   try {
     parsed = parseLocation(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nUsage: npm run kernel [-- --prefix DIR | --local] [--remove]\n`);
+    process.stderr.write(`${(err as Error).message}\n${KERNEL_USAGE}\n`);
     return 2;
   }
-  const { location, remove } = parsed;
+  const { location, remove, help } = parsed;
+  if (help) {
+    process.stdout.write(KERNEL_USAGE + "\n");
+    return 0;
+  }
   if (remove) {
     const dir = removeKernelspec(location);
     process.stdout.write(dir ? `Removed the ${KERNELSPEC.name} kernel from ${dir}\n` : `No ${KERNELSPEC.name} kernel in ${kernelsDir(location)}\n`);

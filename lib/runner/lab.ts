@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { KERNELSPEC } from "./kernel";
-import { LOCAL_JUPYTER_PATH, REPO_ROOT, installKernelspec } from "./kernelspec";
+import { LOCAL_JUPYTER_PATH, REPO_ROOT, installKernelspec, refreshIfStale, specDir } from "./kernelspec";
 
 const FRONTENDS = ["jupyter-lab", "jupyter-notebook"];
 
@@ -41,8 +41,20 @@ function withLocalJupyterPath(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, JUPYTER_PATH: LOCAL_JUPYTER_PATH + existing };
 }
 
-function main(): void {
-  const specDir = installKernelspec({ kind: "local" });
+const LAB_USAGE = `Usage: npm run lab
+Registers the kernel "${KERNELSPEC.display_name}" in .jupyter-local/ of this clone and opens
+jupyter-lab (or jupyter-notebook) on notebooks/ with JUPYTER_PATH pointing there.
+A kernel you registered for your user (npm run kernel) is re-registered if its node or launcher is gone.`;
+
+function main(argv: string[]): void {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(LAB_USAGE + "\n");
+    return;
+  }
+  const localSpec = installKernelspec({ kind: "local" });
+  // VS Code and a plain `jupyter lab` use the user's registration: keep it startable too.
+  const stale = refreshIfStale({ kind: "user" });
+  if (stale.length > 0) process.stdout.write(`Re-registered ${specDir({ kind: "user" })}: ${stale.join("; ")}\n`);
   const frontend = FRONTENDS.map((f) => onPath(f)).find((p): p is string => p !== null);
   if (!frontend) {
     process.stderr.write(NO_JUPYTER + "\n");
@@ -50,7 +62,7 @@ function main(): void {
     return;
   }
   const notebooks = path.join(REPO_ROOT, "notebooks");
-  process.stdout.write(`Kernel "${KERNELSPEC.display_name}" registered in ${specDir}\nStarting ${frontend} in ${notebooks}\n`);
+  process.stdout.write(`Kernel "${KERNELSPEC.display_name}" registered in ${localSpec}\nStarting ${frontend} in ${notebooks}\n`);
   // Same process group: Ctrl-C reaches Jupyter directly, which shuts down its kernels.
   const child = spawn(frontend, [`--notebook-dir=${notebooks}`], {
     cwd: notebooks,
@@ -67,4 +79,4 @@ function main(): void {
   });
 }
 
-if (require.main === module) main();
+if (require.main === module) main(process.argv.slice(2));

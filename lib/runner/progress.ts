@@ -1,10 +1,20 @@
-/** Progress events of a notebook run, and the one-line-per-step terminal printer. */
+/**
+ * Progress events of a notebook run, and the terminal printer: a run never
+ * looks hung. While a cell runs, the printer shows the notebook, the cell
+ * n/N, the time it has run and what the cell itself reports (a training
+ * cell's epoch, loss and ETA, or the last line it printed):
+ *   - on a TTY, one line rewritten in place every second;
+ *   - in a log (CI, a pipe), a plain line every HEARTBEAT_MS while it runs.
+ * Each finished cell leaves one plain line, as before.
+ */
 
 export type CellStatus = "ok" | "error" | "timeout" | "died";
 
 export type ProgressEvent =
   | { kind: "kernel-started"; notebook: string; pid: number; elapsedMs: number }
   | { kind: "cell-started"; notebook: string; cell: number; of: number; firstLine: string }
+  /** The latest thing the running cell reports about itself (status line of a progress display, last printed line). */
+  | { kind: "cell-activity"; notebook: string; cell: number; of: number; text: string }
   | { kind: "cell-finished"; notebook: string; cell: number; of: number; firstLine: string; elapsedMs: number; status: CellStatus }
   | { kind: "notebook-finished"; notebook: string; elapsedMs: number; ok: boolean; output: string };
 
@@ -13,26 +23,126 @@ export type ProgressListener = (event: ProgressEvent) => void;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const SOURCE_WIDTH = 60;
 
+/** "9 s", "1 min 05 s", "1 h 02 min": a running clock that reads at a glance. */
+export function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+/** The line a finished step leaves; null for events that leave none. */
 export function formatProgress(e: ProgressEvent): string | null {
   switch (e.kind) {
     case "kernel-started":
       return `${e.notebook}: kernel started in ${seconds(e.elapsedMs)} (pid ${e.pid})`;
     case "cell-started":
-      return null; // one line per cell, written when it finishes
+    case "cell-activity":
+      return null; // shown by the live line while the cell runs
     case "cell-finished": {
-      const source = e.firstLine.length > SOURCE_WIDTH ? `${e.firstLine.slice(0, SOURCE_WIDTH - 1)}…` : e.firstLine;
       const status = e.status === "ok" ? "" : ` ${e.status.toUpperCase()}`;
-      return `${e.notebook}: cell ${e.cell}/${e.of} ${seconds(e.elapsedMs)}${status}  ${source}`;
+      return `${e.notebook}: cell ${e.cell}/${e.of} ${seconds(e.elapsedMs)}${status}  ${shorten(e.firstLine, SOURCE_WIDTH)}`;
     }
     case "notebook-finished":
       return `${e.notebook}: ${e.ok ? "done" : "FAILED"} in ${seconds(e.elapsedMs)} -> ${e.output}`;
   }
 }
 
+/** The state of the cell that is running now. */
+interface Running {
+  notebook: string;
+  cell: number;
+  of: number;
+  firstLine: string;
+  startedAt: number;
+  activity: string | null;
+}
+
+/** "01-train: cell 5/19 · 1 min 05 s · Training: epoch 3/10 (ETA 40 s) · loss 0.31" (or the cell's first line when it reports nothing). */
+export function runningLine(r: Running, now: number): string {
+  const what = r.activity ?? shorten(r.firstLine, SOURCE_WIDTH);
+  return `${r.notebook}: cell ${r.cell}/${r.of} · ${clock(now - r.startedAt)} · ${what}`;
+}
+
+export const HEARTBEAT_MS = 15_000;
+
+export interface PrinterOptions {
+  /** Defaults to the stream's own isTTY. */
+  tty?: boolean;
+  /** Terminal width for the live line (default: the stream's columns, else 100). */
+  columns?: number;
+  /** Plain-line interval while a cell runs, when not a TTY. */
+  heartbeatMs?: number;
+  /** Redraw interval of the live line on a TTY. */
+  tickMs?: number;
+  now?: () => number;
+}
+
+type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
 /** Default listener: progress on stderr, so stdout stays free for results. */
-export function printProgress(stream: NodeJS.WritableStream = process.stderr): ProgressListener {
-  return (event) => {
-    const line = formatProgress(event);
-    if (line !== null) stream.write(line + "\n");
+export function printProgress(stream: Stream = process.stderr, opts: PrinterOptions = {}): ProgressListener {
+  const tty = opts.tty ?? stream.isTTY === true;
+  const now = opts.now ?? Date.now;
+  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+  let running: Running | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let liveShown = false;
+  let lastPlain = 0;
+
+  const width = () => Math.max(40, (opts.columns ?? stream.columns ?? 100) - 1);
+  const drawLive = () => {
+    if (!running) return;
+    stream.write(`\r\x1b[K${shorten(runningLine(running, now()), width())}`);
+    liveShown = true;
   };
+  const clearLive = () => {
+    if (liveShown) stream.write("\r\x1b[K");
+    liveShown = false;
+  };
+  const tick = () => {
+    if (!running) return;
+    if (tty) return drawLive();
+    if (now() - lastPlain >= heartbeatMs) {
+      lastPlain = now();
+      stream.write(runningLine(running, now()) + "\n");
+    }
+  };
+  const stopTimer = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+  };
+
+  return (event) => {
+    switch (event.kind) {
+      case "cell-started":
+        running = { notebook: event.notebook, cell: event.cell, of: event.of, firstLine: event.firstLine, startedAt: now(), activity: null };
+        lastPlain = now();
+        if (tty) drawLive();
+        stopTimer();
+        // unref: a forgotten timer must never keep the process alive.
+        timer = setInterval(tick, tty ? (opts.tickMs ?? 1000) : Math.min(heartbeatMs, 1000));
+        timer.unref();
+        return;
+      case "cell-activity":
+        if (running && running.cell === event.cell && running.notebook === event.notebook) {
+          running.activity = event.text;
+          if (tty) drawLive();
+        }
+        return;
+      case "cell-finished":
+      case "notebook-finished":
+        running = null;
+        stopTimer();
+        break;
+    }
+    const line = formatProgress(event);
+    if (line === null) return;
+    clearLive();
+    stream.write(line + "\n");
+  };
+}
+
+function shorten(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
