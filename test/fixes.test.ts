@@ -26,7 +26,6 @@ import * as fixes from "../lib/chapters/fixes";
 import * as catalogue from "../lib/run/fixes";
 import { runJobs } from "../lib/run/jobs";
 import { Job, JobOutcome, runJob } from "../lib/run/job";
-import type { ExperimentRecord } from "../lib/run/experiment";
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-fixes-"));
 const cacheDir = (name: string) => path.join(TMP, name);
@@ -393,9 +392,12 @@ const small = (seed: number, patch: Partial<ExperimentConfig["train"]> = {}): Ex
   name: `par-${seed}`,
   data: { kind: "mnist", trainLimit: 256, testLimit: 128, heldOut: 64 },
   model: { widths: [16, 16], activation: "sigmoid", init: "normalized", seed },
-  train: { epochs: 2, batchSize: 32, optimizer: { kind: "sgd", learningRate: 0.5 }, seed, probeEverySteps: 8, evalTrainSize: 64, ...patch },
+  train: { epochs: 2, maxSteps: 16, batchSize: 32, optimizer: { kind: "sgd", learningRate: 0.5 }, seed, probeEverySteps: 8, evalTrainSize: 64, ...patch },
   probePoints: 32,
 });
+
+/** A "fixrun" job of a small config: every step trained (no target), checked every 8 steps. */
+const asJob = (config: ExperimentConfig, target: number | null = null): fixes.FixRunJob => ({ kind: "fixrun", module: fixes.JOB_MODULE, config, target, checkEvery: 8 });
 
 /** A record without its wall-clock fields, which differ between any two runs. */
 function timeless(o: JobOutcome): unknown {
@@ -405,7 +407,7 @@ function timeless(o: JobOutcome): unknown {
 test("the parallel runner returns the same numbers as a serial run, in order, once per distinct job", async () => {
   const spec: fixes.BnFigureSpec = { widths: [16, 16], batchSize: 32, steps: 12, every: 4, trainLimit: 256, validationSize: 64, seed: 4, testPoints: 64, tracePoints: 32, init: "lecun" };
   const trace = fixes.bnFigureJob(spec, true, 0.5, 32);
-  const jobs: Job[] = [fixes.asJob(small(1)), fixes.asJob(small(2)), fixes.asJob(small(1)), trace];
+  const jobs: Job[] = [asJob(small(1)), asJob(small(2)), asJob(small(1)), trace];
   const tensorsBefore = tf.memory().numTensors;
   const events: string[] = [];
   const par = await runJobs(jobs, { workers: 2, cacheDir: cacheDir("par"), onEvent: (e) => events.push(`${e.type}:${e.index}`) });
@@ -430,40 +432,53 @@ test("the worker threads are gone when runJobs returns, also after a failure", a
   const settled = async () => {
     for (let t = 0; t < 50 && workersAlive() !== before; t++) await new Promise((r) => setTimeout(r, 100));
   };
-  await runJobs([1, 2].map((s) => fixes.asJob(small(10 + s, { epochs: 1 }))), { workers: 2, cacheDir: cacheDir("alive") });
+  await runJobs([1, 2].map((s) => asJob(small(10 + s, { maxSteps: 8 }))), { workers: 2, cacheDir: cacheDir("alive") });
   await settled();
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
-  const bad = fixes.asJob({ ...small(20), data: { kind: "mnist" as const, trainLimit: 999_999 } });
-  await assert.rejects(runJobs([bad, fixes.asJob(small(21, { epochs: 1 }))], { workers: 2, cacheDir: cacheDir("alive") }), /trainLimit/);
+  const bad = asJob({ ...small(20), data: { kind: "mnist" as const, trainLimit: 999_999, heldOut: 64 } });
+  await assert.rejects(runJobs([bad, asJob(small(21, { maxSteps: 8 }))], { workers: 2, cacheDir: cacheDir("alive") }), /trainLimit/);
   await settled();
   assert.equal(workersAlive(), before, process.getActiveResourcesInfo().join(", "));
 });
 
 test("a diverging job is an outcome, cached like any other, and summarised as a failure", async () => {
   const cfg = { ...small(30, { optimizer: { kind: "sgd", learningRate: 1e6 } }), model: { widths: [16, 16], activation: "linear" as const, init: { name: "normalized" as const, gain: 4 }, seed: 30 } };
-  const first = await runJob(fixes.asJob(cfg), { cacheDir: cacheDir("div") });
+  const first = await runJob(asJob(cfg), { cacheDir: cacheDir("div") });
   assert.ok(!first.ok && first.failure.name === "DivergenceError" && !/NaN/.test(first.failure.message));
-  const [second] = await runJobs([fixes.asJob(cfg)], { workers: 2, cacheDir: cacheDir("div") });
+  const [second] = await runJobs([asJob(cfg)], { workers: 2, cacheDir: cacheDir("div") });
   assert.equal(second.cache, "hit");
   assert.deepEqual(timeless(second), timeless(first));
-  assert.ok(Number.isNaN(fixes.summarizeRun(cfg, second).testAccuracy));
+  assert.ok(Number.isNaN(fixes.summarizeRun(asJob(cfg), second).testAccuracy));
   assert.equal(fixes.ratePoint(1e6, second).diverged, true);
 });
 
-test("summarizeRun reads the final test accuracy, the validation (held-out probe) score, escape, flat, δ and update ratios", async () => {
-  const cfg = small(40, { epochs: 2, probeEverySteps: 16 });
-  const o = await runJob(fixes.asJob(cfg), { cacheDir: cacheDir("sum") });
+test("fixrun: stops at the first check that reaches the target; a checkEvery that does not divide the steps is refused", async () => {
+  const cfg = small(50, { maxSteps: 64, epochs: 8 });
+  const [free, stopped] = await runJobs([asJob(cfg), asJob(cfg, 0.2)], { workers: 1, cacheDir: cacheDir("target") });
+  assert.ok(free.ok && stopped.ok);
+  const f = free.value as fixes.FixRunRecord, s = stopped.value as fixes.FixRunRecord;
+  const first = f.checks.find((c) => c.step > 0 && c.accuracy >= 0.2);
+  assert.ok(first, `no check reached 0.2: ${f.checks.map((c) => c.accuracy).join(", ")}`);
+  assert.equal(f.reachedAt, null, "no target, no stop");
+  assert.deepEqual([s.reachedAt, s.steps, s.stepLosses], [first.step, first.step, f.stepLosses.slice(0, first.step)]);
+  assert.deepEqual(f.checks.map((c) => c.step), [0, 8, 16, 24, 32, 40, 48, 56, 64]);
+  const badCheck: fixes.FixRunJob = { ...asJob(cfg), checkEvery: 5 };
+  await assert.rejects(runJobs([badCheck], { workers: 1, cacheDir: cacheDir("target") }), /checkEvery/);
+});
+
+test("summarizeRun reads the final test accuracy, the validation checks, escape, flat, δ and update ratios", async () => {
+  const job = asJob(small(40));
+  const o = await runJob(job, { cacheDir: cacheDir("sum") });
   assert.ok(o.ok);
-  const r = (o as { value: ExperimentRecord }).value.result;
-  const s = fixes.summarizeRun(cfg, o);
-  const last = r.probes[r.probes.length - 1];
-  assert.equal(s.testAccuracy, r.epochs[1].test!.accuracy);
-  assert.equal(s.validationAccuracy, last.snapshots[1].accuracy);
-  assert.deepEqual(fixes.ratePoint(0.5, o), { learningRate: 0.5, accuracy: last.snapshots[1].accuracy, loss: last.snapshots[1].loss, diverged: false });
+  const r = o.value as fixes.FixRunRecord;
+  const s = fixes.summarizeRun(job, o);
+  assert.equal(s.testAccuracy, r.test.accuracy);
+  const last = r.checks[r.checks.length - 1];
+  assert.deepEqual(fixes.ratePoint(0.5, o), { learningRate: 0.5, accuracy: last.accuracy, loss: last.loss, diverged: false, reachedAt: null });
   assert.equal(s.escapeStep, fixes.escapeStep(r.stepLosses));
-  assert.deepEqual(s.flat, last.snapshots[0].layers.map((l) => l.flat.total));
-  assert.equal(s.gradRatioInit, r.probes[0].snapshots[0].layers[0].deltaNorm! / r.probes[0].snapshots[0].layers[1].deltaNorm!);
-  assert.equal(s.updateRatioEnd, last.updateToData![0] / last.updateToData![1]);
+  assert.deepEqual(s.flat, r.end.train.layers.map((l) => l.flat.total));
+  assert.equal(s.gradRatioInit, r.init.train.layers[0].deltaNorm! / r.init.train.layers[1].deltaNorm!);
+  assert.equal(s.updateRatioEnd, r.lastUpdate![0] / r.lastUpdate![1]);
   // For the sigmoid, flat at δ = 4ε(1 − ε) and near an asymptote at ε select the same entries (up to float rounding at the edge).
   s.flat.forEach((f, l) => assert.ok(Math.abs(f - s.saturation![l]) < 1e-3, `layer ${l + 1}: flat ${f} vs saturated ${s.saturation![l]}`));
 });
