@@ -5,7 +5,7 @@
  */
 import { num, pct, plusMinus } from "../display/text";
 import type { FixesFindings } from "../run/findings";
-import type { RateChoice } from "./fixes-rate";
+import type { RateChoice, RatePoint } from "./fixes-rate";
 import { FixResult, layerAverage } from "./fixes-summary";
 import { VERDICT_RULES, Verdict, VerdictOptions, meanEscape, verdicts } from "./fixes-verdicts";
 import { Budget, budgetSamples } from "./fixes-budget";
@@ -167,4 +167,21 @@ export function fixesFindings(results: readonly FixResult[], opts: VerdictOption
     failsDeep: ids((v) => v.failsDeep === true),
     deepRun: ids((v) => v.deep !== null),
   };
+}
+
+/** Test error at both depths, one row per fix: mean ± sample standard deviation over seeds ("not run" where a depth was skipped). */
+export function errorTable(results: readonly FixResult[], opts: VerdictOptions): Record<string, string>[] {
+  const ids = [...new Set(results.map((r) => r.fix.id))];
+  const cell = (r: FixResult | undefined) => (!r ? "not run" : r.diverged === r.runs.length ? "diverged" : plusMinus(r.testErrorPercent, 1) + (r.diverged ? ` (${r.diverged}/${r.runs.length} diverged)` : ""));
+  return ids.map((id) => {
+    const at = (d: number) => results.find((r) => r.fix.id === id && r.depth === d);
+    const f = (at(opts.shallow) ?? at(opts.deep))!.fix;
+    return { fix: f.label, [`test error (%), depth ${opts.shallow}`]: cell(at(opts.shallow)), [`test error (%), depth ${opts.deep}`]: cell(at(opts.deep)) };
+  });
+}
+
+/** One row of the learning-rate table: where each rate's seed-1 run stopped, and the rule's choice. */
+export function rateRow(d: { setting: { fix: { label: string }; depth: number }; points: readonly RatePoint[]; choice: RateChoice }): Record<string, string | number> {
+  const at = (q: RatePoint) => (q.diverged ? "diverged" : `${pct(q.accuracy, 0)}${q.reachedAt !== null ? ` (target at step ${q.reachedAt})` : ""}`);
+  return { fix: d.setting.fix.label, L: d.setting.depth, "validation accuracy where each rate's run stopped": d.points.map((q) => `${q.learningRate}: ${at(q)}`).join(" · "), "learning rate": rateText(d.choice), "how chosen": d.choice.kind };
 }

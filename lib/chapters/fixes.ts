@@ -25,7 +25,8 @@ export { JOB_MODULE, bnFigureFixes, bnFigureJob } from "./fixes-jobs";
 export type { BnFigureSpec, FixRunJob, FixRunRecord, TraceJob, TracePoint, TraceResult, ValidationCheck } from "./fixes-jobs";
 import { loadData } from "../run/experiment";
 import type { JobOutcome } from "../run/job";
-import type { FixRunJob, FixRunRecord } from "./fixes-jobs";
+import type { FixRunJob, FixRunRecord, TraceResult } from "./fixes-jobs";
+import { FixResult, aggregate, summarizeRun } from "./fixes-summary";
 import { Budget, Setting, dataSpec, fixRunJob } from "./fixes-budget";
 import { RateChoice, RateGrid, ValidationSet, chooseLearningRate, learningRateGrid, majorityShare, ratePoint, RatePoint } from "./fixes-rate";
 
@@ -70,4 +71,51 @@ export function seedRuns(s: Setting, budget: Budget, learningRate: number, seeds
     const reuse = k === 0 && sweep && sweep.outcome.ok && (sweep.outcome.value as FixRunRecord).reachedAt !== null && sweep.job.config.train.optimizer.learningRate === learningRate;
     return { seed: k + 1, job, known: reuse ? sweep.outcome : null };
   });
+}
+
+// ------------------------------------------------------------------ the comparison, end to end
+
+/** One setting's learning-rate rule, decided from its sweep. */
+export interface RateDecision {
+  readonly setting: Setting;
+  readonly points: RatePoint[];
+  readonly choice: RateChoice;
+  /** The sweep run at the chosen rate (seed 1), when the grid holds it. */
+  readonly sweep: { readonly job: FixRunJob; readonly outcome: JobOutcome } | null;
+}
+
+/** The rule's choice for every setting, from the outcomes of all their rate runs (in the order of `runs`, flattened). */
+export function decideRates(runs: readonly RateRuns[], outcomes: readonly JobOutcome[], v: ValidationSet): RateDecision[] {
+  let k = 0;
+  return runs.map((r) => {
+    const outs = outcomes.slice(k, (k += r.jobs.length));
+    const { choice, points } = rateChoice(r, outs, v);
+    const i = r.jobs.findIndex((j) => j.config.train.optimizer.learningRate === choice.learningRate);
+    return { setting: r.setting, points, choice, sweep: i >= 0 ? { job: r.jobs[i], outcome: outs[i] } : null };
+  });
+}
+
+/** Every decided setting's seed runs at its chosen rate; `toTrain` lists, in order, those the sweep does not already hold. */
+export function seedPlan(ds: readonly RateDecision[], budget: Budget, seeds: number): { runs: SeedRun[][]; toTrain: FixRunJob[] } {
+  const runs = ds.map((d) => seedRuns(d.setting, budget, d.choice.learningRate, seeds, d.sweep));
+  return { runs, toTrain: runs.flat().filter((s) => s.known === null).map((s) => s.job) };
+}
+
+/** One FixResult per decided setting, from the seed plan and the outcomes of its `toTrain` jobs (in order). */
+export function collectResults(ds: readonly RateDecision[], plan: { runs: SeedRun[][] }, trained: readonly JobOutcome[]): FixResult[] {
+  let k = 0;
+  return ds.map((d, i) => aggregate(d.setting.fix, d.choice, plan.runs[i].map((s) => summarizeRun(s.job, s.known ?? trained[k++]))));
+}
+
+/** A trace run (the batch-norm figure) scored for the learning-rate rule on its validation images. */
+export function tracePoint(learningRate: number, outcome: JobOutcome): RatePoint {
+  if (!outcome.ok) return { learningRate, accuracy: NaN, loss: NaN, diverged: true, reachedAt: null };
+  const v = (outcome.value as TraceResult).validation;
+  return { learningRate, accuracy: v.accuracy, loss: v.loss, diverged: false, reachedAt: null };
+}
+
+/** A phase of the run for the timing table: wall seconds, jobs trained now and read from the cache. */
+export function phaseRow(phase: string, seconds: number, outcomes: readonly JobOutcome[] = []): { phase: string; "seconds (this run)": number; "jobs trained now": number; "jobs from the cache": number } {
+  const cachedJobs = outcomes.filter((o) => o.cache === "hit").length;
+  return { phase, "seconds (this run)": Number(seconds.toFixed(1)), "jobs trained now": outcomes.length - cachedJobs, "jobs from the cache": cachedJobs };
 }
