@@ -271,6 +271,21 @@ test("a sweep run that reached the target is the full run's seed 1: same steps, 
   assert.deepEqual([ra.reachedAt, ra.stepLosses, ra.test], [rc.reachedAt, rc.stepLosses, rc.test]);
 });
 
+test("decided rates: each setting's own sweep outcomes; seeds at the chosen rate, seed 1 reused when it reached the target; the deep depth carries the shallow rate", () => {
+  const grid: fixes.RateGrid = { sgd: [0.25, 1], adam: [1e-3] };
+  const runs = fixes.rateRuns([settingOf("baseline", 2), settingOf("adam", 2)], tiny, grid, 8);
+  const rec = (accuracy: number, reachedAt: number | null): JobOutcome => ({ ok: true, cache: "miss", value: { reachedAt, checks: [{ step: 0, accuracy: 0.1, loss: 2.3 }, { step: 8, accuracy, loss: 1 - accuracy }] } as unknown as fixes.FixRunRecord });
+  // Baseline: 0.25 at chance, 1 reaches the target at step 8; Adam: its one rate, above chance.
+  const ds = fixes.decideRates(runs, [rec(0.1, null), rec(0.95, 8), rec(0.6, null)], { n: 1000, chance: 0.11 });
+  assert.deepEqual(ds.map((d) => [d.setting.fix.id, d.choice.kind, d.choice.learningRate, d.sweep?.job.config.train.optimizer.learningRate]), [["baseline", "fastest to target", 1, 1], ["adam", "best", 1e-3, 1e-3]]);
+  const plan = fixes.seedPlan(ds, tiny, 2);
+  assert.deepEqual(plan.runs.map((r) => r.map((s) => s.known !== null)), [[true, false], [false, false]], "only the baseline's seed 1 reached the target in the sweep");
+  assert.deepEqual(plan.toTrain.map((j) => [j.config.model.seed, j.config.train.optimizer.learningRate]), [[2, 1], [1, 1e-3], [2, 1e-3]]);
+  const deep = fixes.carryRates(ds, [settingOf("baseline", 6), settingOf("adam", 6)]);
+  assert.deepEqual(deep.map((d) => [d.setting.depth, d.choice, d.sweep, d.points]), [[6, ds[0].choice, null, []], [6, ds[1].choice, null, []]]);
+  assert.throws(() => fixes.carryRates(ds.slice(0, 1), [settingOf("adam", 6)]), /adam/);
+});
+
 test("validation set: the held-out probe points, with chance = the share of their most frequent class", () => {
   const v = fixes.validationSet(tiny);
   const held = loadData(fixes.dataSpec(tiny), tiny.probePoints).probeHeldOut;

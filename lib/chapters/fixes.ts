@@ -24,6 +24,7 @@ export * from "./fixes-prose";
 export { JOB_MODULE, bnFigureFixes, bnFigureJob } from "./fixes-jobs";
 export type { BnFigureSpec, FixRunJob, FixRunRecord, TraceJob, TracePoint, TraceResult, ValidationCheck } from "./fixes-jobs";
 import { loadData } from "../run/experiment";
+import { ConfigError } from "../core/errors";
 import type { JobOutcome } from "../run/job";
 import type { FixRunJob, FixRunRecord, TraceResult } from "./fixes-jobs";
 import { FixResult, aggregate, summarizeRun } from "./fixes-summary";
@@ -118,4 +119,18 @@ export function tracePoint(learningRate: number, outcome: JobOutcome): RatePoint
 export function phaseRow(phase: string, seconds: number, outcomes: readonly JobOutcome[] = []): { phase: string; "seconds (this run)": number; "jobs trained now": number; "jobs from the cache": number } {
   const cachedJobs = outcomes.filter((o) => o.cache === "hit").length;
   return { phase, "seconds (this run)": Number(seconds.toFixed(1)), "jobs trained now": outcomes.length - cachedJobs, "jobs from the cache": cachedJobs };
+}
+
+/**
+ * The deep depth's decisions, carried over from the shallow depth's: the same
+ * fix trains at the rate the rule chose for it at the shallow depth (no sweep
+ * of its own — a budget choice, stated in the notebook). `shallow` and `deep`
+ * list the same fixes in the same order.
+ */
+export function carryRates(shallow: readonly RateDecision[], deep: readonly Setting[]): RateDecision[] {
+  return deep.map((s) => {
+    const d = shallow.find((x) => x.setting.fix.id === s.fix.id);
+    if (!d) throw new ConfigError("carried rates", s.fix.id, "a shallow-depth decision for every fix run at the deep depth");
+    return { setting: s, points: [], choice: d.choice, sweep: null };
+  });
 }
