@@ -147,7 +147,7 @@ function launch(launcher: string, config: string, cwd: string, done: (stderr: st
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [launcher, config], { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString("utf8");
       if (done(stderr)) child.kill("SIGKILL");

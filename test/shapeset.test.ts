@@ -40,10 +40,8 @@ test("makeShapeset: same seed gives identical bytes, another seed differs, prefi
 });
 
 test("makeShapeset: shape, 9 roughly balanced classes, pixel range, no blank image", () => {
-  const t0 = performance.now();
+  // Generation speed is the benchmark's business (npm run bench), not a timed test.
   const ds = makeShapeset({ n: 9000, seed: 1 });
-  const ms = performance.now() - t0;
-  console.log(`generated 9000 Shapeset images in ${ms.toFixed(0)} ms`);
   checkDataset(ds);
   assert.deepEqual([ds.n, ds.inputDim, ds.numClasses], [9000, 1024, 9]);
   assert.deepEqual(ds.imageShape, [32, 32]);
@@ -58,7 +56,6 @@ test("makeShapeset: shape, 9 roughly balanced classes, pixel range, no blank ima
     }
     assert.ok(max >= 0.3, `image ${i} has no pixel at an object's grey level (max ${max})`);
   }
-  assert.ok(ms < 5000, `took ${ms} ms`);
 });
 
 test("labels name the objects drawn, every class appears", () => {
