@@ -120,10 +120,10 @@ test("05-fixes: every fix at both depths in the findings, rates chosen by a name
     assert.ok(["fastest to target", "best", "none leaves chance", "all diverged"].includes(row.rateRule ?? ""), `${row.id}: rule ${row.rateRule}`);
     assert.equal(row.runs, p.seeds);
     assert.ok(row.diverged > 0 || (row.testErrorPercent >= 0 && row.testErrorPercent <= 100), `${row.id}: test error ${row.testErrorPercent}`);
-    assert.ok(row.flat === undefined || (row.flat >= 0 && row.flat <= 1));
+    assert.ok(row.flat === undefined || row.diverged === row.runs || (row.flat >= 0 && row.flat <= 1), `${row.id}: flat ${row.flat}`);
   }
   assert.equal(f.steps, p.steps);
-  assert.match(textOf(r), /\*\*The baseline\.\*\* Sigmoid with standard init and plain SGD ends at/);
+  assert.match(textOf(r), /<strong>The baseline\.<\/strong> Sigmoid with standard init and plain SGD ends at \d+\.\d% test error at depth \d+/);
 });
 
 test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {
