@@ -39,6 +39,7 @@ export * from "./data/mnist";
 export * from "./data/shapeset";
 export * from "./data/toy";
 export * from "./data/published";
+export * from "./data/visits";
 // measure
 export * from "./measure/stats";
 export * from "./measure/saturation";
@@ -51,6 +52,7 @@ export * from "./measure/isometry";
 export * from "./measure/bound";
 export * from "./measure/trace";
 export * from "./measure/frames";
+export * from "./measure/causal";
 // run
 export * from "./run/cache";
 export * from "./run/experiment";

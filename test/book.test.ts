@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Browser, Page } from "playwright-core";
 import { BuildResult, buildBook, listNotebooks } from "../lib/book/build";
+import { CORE_PATH, CORE_PATH_MINUTES, corePathCell } from "../lib/book/core-path";
 import { firstHeading, newMarkdownEnv, renderMarkdown } from "../lib/book/markdown";
 import { readBookNotebook } from "../lib/book/notebook";
 import { planRuns, staleness } from "../lib/book/plan";
@@ -155,6 +156,24 @@ test("build: the teacher's guide becomes a page of the book, linked from the ind
   assert.ok(!fs.existsSync(path.join(out2, "guide.html")) && !read(r2.index).includes("guide.html"));
   for (const d of [out, out2]) fs.rmSync(d, { recursive: true });
   fs.rmSync(guide);
+});
+
+test("the 60-minute path: the index marks it per chapter, and the teacher's guide gives the same path", () => {
+  const out = tempDir("book"), src = tempDir("book-src");
+  // Chapters named like the book's: one on the path whole, one by sections, one optional.
+  for (const n of ["01-train", "02-activations", "05-fixes"]) fs.copyFileSync(path.join(FIXTURES, "01-basics.ipynb"), path.join(src, `${n}.ipynb`));
+  const index = read(buildBook({ notebooksDir: src, outDir: out }).index);
+  assert.ok(index.includes(`${CORE_PATH_MINUTES}-minute path</th>`), "a column for the path");
+  assert.deepEqual([...index.matchAll(/<td class="core">([^<]*)<\/td>/g)].map((m) => m[1]), ["10 min", "§1–3 · 15 min", ""]);
+  assert.deepEqual(["01-train", "02-activations", "05-fixes"].map(corePathCell), ["10 min", "§1–3 · 15 min", ""]);
+  for (const d of [out, src]) fs.rmSync(d, { recursive: true });
+  // The guide's table (minutes | notebook | what to show) lists the same notebooks, sections and minutes, in order.
+  const guide = read(path.join(__dirname, "..", "notebooks", "README.md"));
+  const section = guide.slice(guide.indexOf("## A 60-minute core path"), guide.indexOf("\n## ", guide.indexOf("## A 60-minute core path") + 5));
+  const rows = [...section.matchAll(/^\| (\d+) \| `([0-9a-z-]+)`( §[^|]+)? \|/gm)].map((m) => ({ minutes: Number(m[1]), notebook: m[2], sections: m[3] ? m[3].trim() : "all" }));
+  assert.deepEqual(rows, CORE_PATH.map((s) => ({ ...s })));
+  assert.equal(CORE_PATH_MINUTES, 60);
+  for (const s of CORE_PATH) assert.ok(fs.existsSync(path.join(__dirname, "..", "notebooks", `${s.notebook}.ipynb`)), `${s.notebook} is a chapter`);
 });
 
 test("build: no notebooks gives an index that says so", () => {

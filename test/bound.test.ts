@@ -6,13 +6,13 @@ import * as tf from "@tensorflow/tfjs";
 import { matmul, matrix, orthonormalColumns, transpose } from "../lib/core/linalg";
 import { derivatives, hiddenJacobian, inputOutputJacobian, jacobianMeanSquared, jacobianSpectra, layerJacobianMeanSingularValues, quarterCircleMeanSingularValue } from "../lib/measure/jacobian";
 import { singularValues, spectrumStats } from "../lib/measure/svd";
-import { findGain, hiddenGainSetter, prescribedNet } from "../lib/measure/isometry";
+import { findGain, hiddenGainSetter, isometryGain, prescribedNet } from "../lib/measure/isometry";
 import { centerBiases } from "../lib/core/centre";
 import { glorotBengioJacobian } from "../lib/data/published";
 import { activationGradient, sigmoid, sigmoidDerivative, sigmoidDerivativeLevel } from "../lib/chapters/bound";
 import { scoped } from "../lib/core/scope";
 import { Rng } from "../lib/core/rng";
-import { backpropPass, deltaRatio, layerSpectralNorms, measureBound, spectralNormBySvd, weightMatrix } from "../lib/measure/bound";
+import { backpropPass, deltaRatio, layerSpectralNorms, meanFieldChi, measureBound, spectralNormBySvd, weightMatrix } from "../lib/measure/bound";
 
 /** ∂h_to/∂x by tfjs autodiff (a second implementation, independent of the float64 product): row j from a copy of x keeping unit j. */
 function autodiffJacobian(model: Mlp, x: Float32Array, toLayer: number): Float32Array {
@@ -313,4 +313,42 @@ test("the published G&B layer-Jacobian numbers load with their citation", () => 
   const gb = glorotBengioJacobian();
   assert.match(gb.citation, /Glorot/);
   assert.deepEqual(gb.rows.map((r) => [r.init, r.meanSingularValue]), [["standard", 0.5], ["normalized", 0.8]]);
+});
+
+test("meanFieldChi: σ_w² = g² for orthogonal × g, and χ₁ is exactly the mean squared singular value of diag(σ'(z_l))W_lᵀ", () => {
+  const before = tf.memory().numTensors;
+  const n = 6, g = 3;
+  const m = prescribedNet({ inputDim: 20, width: 12, depth: 4, gain: g, activation: "sigmoid", seed: 5, outputDim: 3 });
+  const x = randomInputs(n, 20, 2);
+  const points = { name: "random", x, y: randomLabels(n, 3, 2), n, inputDim: 20, numClasses: 3 };
+  const rows = meanFieldChi(m, points);
+  assert.deepEqual(rows.map((r) => r.layer), [1, 2, 3, 4]);
+  for (const r of rows) {
+    close(r.weightVariance, g * g, 1e-5, `σ_w² of layer ${r.layer}`);
+    close(r.chi, r.weightVariance * r.derivativeMeanSquare, 1e-12, "χ₁ = σ_w²·E[f'²]");
+    assert.ok(r.derivativeMeanSquare > 0 && r.derivativeMeanSquare <= 1 / 16);
+    // A second implementation: the float64 Jacobian of layer l on its own (square, orthogonal × g), point by point.
+    if (r.layer >= 2) close(r.chi, jacobianMeanSquared(m, x, n, r.layer - 1, r.layer), 1e-5, `χ₁ of layer ${r.layer} vs mean σ²(J_l)`);
+  }
+  m.dispose();
+  // Standard init U[±1/√n]: n·Var(w) = 1/3, up to sampling.
+  const s = new Mlp({ inputDim: 20, widths: [200, 200], outputDim: 3, activation: "sigmoid", init: "standard", seed: 1 });
+  close(meanFieldChi(s, points)[1].weightVariance, 1 / 3, 0.02, "σ_w² of the standard init");
+  s.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaks");
+});
+
+test("isometryGain: centreOn centres the biases on those points, not on the Jacobian's", () => {
+  const m = prescribedNet({ inputDim: 12, width: 10, depth: 3, gain: 1, activation: "sigmoid", seed: 2 });
+  const x = randomInputs(2, 12, 3), other = randomInputs(40, 12, 4);
+  const iso = isometryGain(m, x, 2, { from: 1, to: 3, centre: true, centreOn: { x: other, n: 40 }, grid: [2, 4, 8, 16] });
+  assert.ok(iso.bracketed, `scanned ${JSON.stringify(iso.scanned)}`);
+  close(jacobianMeanSquared(m, x, 2, 1, 3), iso.meanSquared, 1e-9, "the model is left at the gain found");
+  const meanZ = (pts: Float32Array, n: number) => {
+    const pass = backpropPass(m, pts, randomLabels(n, 10, 1), n);
+    return Math.max(...pass.z.map((z) => Math.max(...Array.from({ length: 10 }, (_, j) => Math.abs(Array.from({ length: n }, (_, i) => z[i * 10 + j]).reduce((a, b) => a + b, 0) / n)))));
+  };
+  assert.ok(meanZ(other, 40) < 1e-4, `z has mean ${meanZ(other, 40)} on the centring points`);
+  assert.ok(meanZ(x, 2) > 1e-3, "and not (by construction) on the two Jacobian points");
+  m.dispose();
 });

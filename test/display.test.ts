@@ -99,6 +99,22 @@ test("line/scatter/bar reject series whose lengths disagree", () => {
   assert.equal(axis(fig, "xaxis").type, "category");
 });
 
+test("bar: an interval per category becomes an asymmetric error bar from low to high; a value outside its interval is refused", () => {
+  const fig = plot.bar({
+    title: "Difference per layer", x: { label: "layer", unit: "index" }, y: { label: "difference", unit: "pp" }, categories: ["1", "2"],
+    series: [{ name: "d", values: [0.3, -0.1], interval: { low: [-0.2, -0.5], high: [0.9, 0.2] } }],
+  });
+  const e = fig.data[0].error_y as { symmetric: boolean; array: number[]; arrayminus: number[] };
+  assert.equal(e.symmetric, false);
+  // value + array = high, value − arrayminus = low
+  [0.9, 0.2].forEach((hi, k) => assert.ok(Math.abs(0.3 * (k === 0 ? 1 : 0) + -0.1 * k + e.array[k] - hi) < 1e-12));
+  [-0.2, -0.5].forEach((lo, k) => assert.ok(Math.abs([0.3, -0.1][k] - e.arrayminus[k] - lo) < 1e-12));
+  const bad = { title: "t", x: X, y: Y, categories: ["a"] };
+  assert.throws(() => plot.bar({ ...bad, series: [{ name: "s", values: [1], interval: { low: [1.5], high: [2] } }] }), (err: unknown) => err instanceof ConfigError && /interval at a/.test(err.message));
+  assert.throws(() => plot.bar({ ...bad, series: [{ name: "s", values: [1], interval: { low: [0], high: [2, 3] } }] }), /interval\.high/);
+  assert.throws(() => plot.bar({ ...bad, series: [{ name: "s", values: [1], error: [1], interval: { low: [0], high: [2] } }] }), /error \(symmetric\) or interval/);
+});
+
 test("binCounts: equal-width bins, right edge in the last bin, outside and NaN counted apart", () => {
   const { counts, outside } = plot.binCounts([0, 0.1, 0.25, 0.5, 0.74, 0.75, 1, -0.1, 1.2, NaN], { start: 0, end: 1, count: 4 });
   assert.deepEqual(counts, [2, 1, 2, 2]);

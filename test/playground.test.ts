@@ -16,17 +16,25 @@ import {
   mostSaturatedLayer,
   planeGrid,
   planeSaturation,
-  playgroundTiles,
   runPlayground,
   toyDataset,
   unitPlane,
-  unitStates,
   withFix,
   Moment,
-  tilesTakeaway,
   describeConfig,
   coverage,
+  compareFresh,
+  freshDataset,
+  freshVerdict,
+  pointsOrPlaneVerdict,
+  POINTS_PLANE_MARGIN,
+  pointSaturation,
+  pointShares,
+  recipeNote,
 } from "../lib/chapters/playground";
+import { perExampleStats, hiddenValues } from "../lib/measure/compare";
+import * as tf from "@tensorflow/tfjs";
+import { meanShares, playgroundTiles, tilesTakeaway, unitStates } from "../lib/chapters/playground-view";
 import { classifySaturation, saturatedShare, saturationRule } from "../lib/measure/saturation";
 import { crc32, encodePalettePng, tileGridHtml, tileIndices, DEFAULT_TILE_COLORS, tilePalette } from "../lib/display/tiles";
 import { ConfigError } from "../lib/core/errors";
@@ -250,6 +258,22 @@ test("describeConfig and the tile takeaway are computed from the runs", async ()
   const t = tilesTakeaway(a, b);
   assert.match(t, /^At epoch 3 the baseline network \(training accuracy \d+%\) is saturated on \d+%\/\d+% of the plane in layers 1–2, the normalized \(Xavier\) init network/);
   assert.match(t, /training points are (more saturated than|less saturated than|about as saturated as) the plane/);
+  // The takeaway's words come from the one rule (pointsOrPlaneVerdict) applied to the mean shares over layers.
+  const words = { points: "more saturated than", plane: "less saturated than", same: "about as saturated as" } as const;
+  for (const r of [a, b]) {
+    const { points, plane } = meanShares(r);
+    assert.ok(t.includes(`in the ${r.config.label} network the training points are ${words[pointsOrPlaneVerdict(points, plane)]} the plane`), `${r.config.label}: ${t}`);
+  }
+});
+
+test("pointsOrPlaneVerdict: more than the margin either way, or the same within it", () => {
+  const m = POINTS_PLANE_MARGIN;
+  assert.equal(pointsOrPlaneVerdict(0.5 + 2 * m, 0.5), "points");
+  assert.equal(pointsOrPlaneVerdict(0.5, 0.5 + 2 * m), "plane");
+  assert.equal(pointsOrPlaneVerdict(0.5 + m / 2, 0.5), "same");
+  assert.equal(pointsOrPlaneVerdict(0.5, 0.5 - m / 2), "same");
+  assert.equal(pointsOrPlaneVerdict(0.2, 0.1, 0.2), "same", "a wider margin turns a 10-point gap into the same");
+  assert.equal(pointsOrPlaneVerdict(0.2, 0.1, 0.05), "points");
 });
 
 test("coverage: the share of grid points near a data point", () => {
@@ -258,4 +282,107 @@ test("coverage: the share of grid points near a data point", () => {
   assert.equal(coverage(one, g, 0.5), 1 / 9);
   assert.equal(coverage(one, g, 1.01), 5 / 9); // the centre and its 4 neighbours
   assert.equal(coverage(one, g, 1.5), 1);
+});
+
+test("layer 1 is affine in x: over the square, |z| of every unit peaks at a corner, so a unit saturated anywhere is saturated at a corner", () => {
+  const model = new Mlp({ inputDim: 2, widths: [16], outputDim: 2, activation: "linear", init: "standard", seed: 3 });
+  try {
+    // Weights large enough that some units saturate on part of the square, as trained ones do.
+    const w = model.getWeights();
+    model.setWeights({ ...w, W1: w.W1.map((v) => 9 * v), b1: w.b1.map((_, j) => (j % 3) - 1) });
+    const g = planeGrid(21, [-1.2, 1.2]);
+    const z = evaluatePlane(model, g); // linear units: the planes are z itself
+    const corners = [0, 20, 21 * 20, 21 * 21 - 1];
+    const sigmoidRule = saturationRule("sigmoid", 0.01);
+    let saturatedSomewhere = 0;
+    for (let j = 0; j < 16; j++) {
+      const v = unitPlane(z, 1, j);
+      const maxAbs = Math.max(...Array.from(v, Math.abs));
+      const cornerMax = Math.max(...corners.map((k) => Math.abs(v[k])));
+      assert.ok(Math.abs(maxAbs - cornerMax) < 1e-5, `unit ${j}: max |z| ${maxAbs} over the grid, ${cornerMax} over the corners`);
+      const h = v.map((x) => 1 / (1 + Math.exp(-x)));
+      const cls = classifySaturation(h, sigmoidRule);
+      if (cls.some((c) => c !== 0)) {
+        saturatedSomewhere++;
+        assert.ok(corners.some((k) => cls[k] !== 0), `unit ${j} is saturated somewhere but at no corner`);
+      }
+    }
+    assert.ok(saturatedSomewhere >= 4, `the test needs saturated units (got ${saturatedSomewhere})`);
+  } finally {
+    model.dispose();
+  }
+});
+
+test("pointShares: per point, the share of a layer's units saturated by the rule — perExampleStats for the sigmoid, h = 0 for ReLU", () => {
+  const data = toyDataset("moons", { n: 40, noise: 0.1, seed: 4 });
+  const before = tf.memory().numTensors;
+  for (const act of ["sigmoid", "relu"] as const) {
+    const model = new Mlp({ inputDim: 2, widths: [7, 5], outputDim: 2, activation: act, init: "standard", seed: 2 });
+    const w = model.getWeights();
+    model.setWeights({ ...w, W1: w.W1.map((v) => 8 * v), W2: w.W2.map((v) => 8 * v) });
+    const rule = saturationRule(act, 0.01);
+    const shares = pointShares(model, data, rule);
+    assert.deepEqual(shares.map((s) => s.length), [40, 40]);
+    const agg = pointSaturation(model, data, rule);
+    shares.forEach((s, l) => assert.ok(Math.abs(s.reduce((a, b) => a + b, 0) / 40 - agg[l].total) < 1e-12, "the mean over points is the layer's share"));
+    if (act === "sigmoid") {
+      const ref = perExampleStats(model, data, [0.01]);
+      shares.forEach((s, l) => s.forEach((x, i) => assert.ok(Math.abs(x - ref.layers[l].saturated[0][i]) < 1e-12, `layer ${l + 1}, point ${i}`)));
+      assert.ok(shares[0].some((x) => x > 0) && shares[0].some((x) => x < 1), "some but not all units saturated");
+    } else {
+      const hv = hiddenValues(model, data);
+      shares.forEach((s, l) => {
+        const wl = hv.widths[l];
+        for (let i = 0; i < 40; i++) {
+          let zero = 0;
+          for (let j = 0; j < wl; j++) if (hv.a[l][i * wl + j] <= 0) zero++;
+          assert.equal(s[i], zero / wl);
+        }
+      });
+    }
+    model.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, "no tensors leak");
+});
+
+test("freshDataset: the same generator, an independent draw; compareFresh on the training points themselves gives [0, 0]", async () => {
+  const opts = { n: 48, noise: 0.05, seed: 1 };
+  const data = toyDataset("spirals", opts), fresh = freshDataset("spirals", opts);
+  assert.equal(fresh.n, 48);
+  assert.deepEqual([fresh.inputDim, fresh.numClasses], [data.inputDim, data.numClasses]);
+  assert.notDeepEqual(Array.from(fresh.x), Array.from(data.x));
+  assert.deepEqual(Array.from(freshDataset("spirals", opts).x), Array.from(fresh.x), "same seed, same fresh points");
+  // Same radius distribution (the generator draws r uniform in [0.05, 1], noise aside): means within sampling error.
+  const meanR = (d: typeof data) => Array.from({ length: d.n }, (_, i) => Math.hypot(d.x[2 * i], d.x[2 * i + 1])).reduce((a, b) => a + b, 0) / d.n;
+  assert.ok(Math.abs(meanR(data) - meanR(fresh)) < 0.15);
+  const config: PlaygroundConfig = { label: "b", data, fresh: data, widths: [4, 4], activation: "sigmoid", init: "standard", learningRate: 6, batchSize: 16, epochs: 3, seed: 1, moments: [0, 3], resolution: 6 };
+  const run = await runPlayground(config);
+  assert.deepEqual(run.moments.map((m) => m.freshSaturation), run.moments.map((m) => m.pointSaturation), "fresh = training points: equal shares");
+  for (const c of compareFresh(run, { draws: 200 })) {
+    assert.equal(c.difference.diff, 0);
+    assert.equal(c.verdict === "the same on every resample" || (c.difference.low <= 0 && c.difference.high >= 0), true);
+  }
+  const noFresh = await runPlayground({ ...config, fresh: undefined });
+  assert.equal(noFresh.perPoint, null);
+  assert.equal(noFresh.moments[0].freshSaturation, null);
+  assert.throws(() => compareFresh(noFresh), ConfigError);
+});
+
+test("freshVerdict: an interval above 0, below 0, around 0, or [0, 0]", () => {
+  assert.equal(freshVerdict({ low: 0.001, high: 0.02 }), "training points more saturated");
+  assert.equal(freshVerdict({ low: -0.02, high: -0.001 }), "fresh points more saturated");
+  assert.equal(freshVerdict({ low: -0.01, high: 0.01 }), "no difference resolved");
+  assert.equal(freshVerdict({ low: 0, high: 0.01 }), "no difference resolved", "an interval touching 0 does not exclude it");
+  assert.equal(freshVerdict({ low: 0, high: 0 }), "the same on every resample");
+});
+
+test("recipeNote: Glorot & Bengio's normalized init is ours to use on an activation that is not odd with f'(0) = 1", () => {
+  assert.match(recipeNote({ activation: "sigmoid", init: "normalized" }) ?? "", /our extension.*f′\(0\) = 1/);
+  assert.match(recipeNote({ activation: "sigmoid", init: "normalized" }) ?? "", /f′\(0\) = 0\.25, not symmetric/);
+  assert.match(recipeNote({ activation: "relu", init: "normalized" }) ?? "", /our extension/);
+  for (const a of ["tanh", "softsign", "scaledSigmoid"] as const) assert.equal(recipeNote({ activation: a, init: "normalized" }), null, `${a}: odd, f'(0) = 1`);
+  assert.equal(recipeNote({ activation: "sigmoid", init: "standard" }), null);
+  const base = { label: "b", data: toyDataset("xor", { n: 8, noise: 0, seed: 1 }), widths: [4], activation: "sigmoid" as const, init: "standard" as const, learningRate: 1, batchSize: 4, epochs: 1, seed: 1, moments: [0, 1] };
+  assert.notEqual(recipeNote(withFix(base, "normalized")), null, "the catalogue's fix \"normalized\" is the sigmoid with normalized init");
+  assert.equal(recipeNote(withFix(base, "tanh-n")), null);
 });

@@ -3,9 +3,11 @@
  *
  *   <outDir>/index.html        the question and the table of contents
  *   <outDir>/01-….html          one page per notebook, in file-name order
+ *   <outDir>/playground.html    notebook 07's playground, trained in the browser
  *   <outDir>/download/01-….ipynb each chapter's notebook to download: the
  *                              executed copy (with its outputs) if there is one
- *   <outDir>/assets/…           plotly, KaTeX CSS + fonts, highlight CSS, site CSS
+ *   <outDir>/assets/…           plotly, KaTeX CSS + fonts, highlight CSS, site CSS,
+ *                              the playground's script (the library bundled for the browser)
  *
  * With `sourcesDir`, the chapters are the source notebooks: one without an
  * executed copy is shown unexecuted, one whose source is newer than its
@@ -13,6 +15,7 @@
  * executed notebooks found.
  */
 
+import { CORE_PATH_MINUTES, corePathCell } from "./core-path";
 import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml } from "../display/html";
@@ -21,6 +24,8 @@ import { renderMarkdown, newMarkdownEnv } from "./markdown";
 import { BookNotebook, readBookNotebook } from "./notebook";
 import { ChapterLink, renderPage } from "./page";
 import { formatSeconds, notebookTitle, renderIndexHighlights, renderNotebook } from "./render";
+import { BundleOutcome } from "./playground/bundle";
+import { PLAYGROUND_PAGE, writePlaygroundPage } from "./playground/page";
 
 export interface BuildOptions {
   /** Executed notebooks, e.g. out/notebooks. */
@@ -48,6 +53,8 @@ export interface Chapter {
 export interface BuildResult {
   index: string;
   chapters: Chapter[];
+  /** The playground page's script: its size, and whether this build bundled it or reused the cached one. */
+  playground: BundleOutcome;
 }
 
 /** The question the book answers (from the project brief). */
@@ -72,11 +79,18 @@ export function buildBook(opts: BuildOptions): BuildResult {
   const chapters = loaded.map(toChapter);
   const links: ChapterLink[] = chapters.map((c) => ({ href: encodeURIComponent(c.page), title: c.title }));
   loaded.forEach((chapter, i) => writeChapterPage(chapter, chapters[i], links, i, opts.outDir));
+  const playgroundChapter = chapters.findIndex((c) => isPlaygroundChapter(c.name));
+  const playground = writePlaygroundPage(opts.outDir, links, playgroundChapter >= 0 ? links[playgroundChapter] : null);
   const index = path.join(opts.outDir, "index.html");
   const highlights = indexHighlights(loaded, chapters);
   const guide = opts.guide && fs.existsSync(opts.guide) ? writeGuidePage(opts.guide, links, opts.outDir) : null;
   fs.writeFileSync(index, renderPage({ title: "Contents", body: indexBody(chapters, highlights.html, guide), chapters: links, current: null, needsPlotly: highlights.needsPlotly }));
-  return { index, chapters };
+  return { index, chapters, playground };
+}
+
+/** Notebook 07, whose playground the book's playground page runs in the browser. */
+function isPlaygroundChapter(name: string): boolean {
+  return /^\d+-playground$/.test(name);
 }
 
 function toChapter({ source, notebook, state }: LoadedChapter): Chapter {
@@ -193,6 +207,7 @@ function chapterFooter(nb: BookNotebook, c: Chapter, download: Download | null):
     parts.push(`Executed${nb.profile ? ` with profile <code>${escapeHtml(nb.profile)}</code>` : " with default parameters"}`);
     if (nb.elapsedSeconds !== null) parts.push(`wall time ${formatSeconds(nb.elapsedSeconds)}`);
   }
+  if (isPlaygroundChapter(c.name)) parts.push(`<a href="${PLAYGROUND_PAGE}">Train it in your browser: the playground</a>`);
   if (download) {
     const what = download.executed ? " (executed, with its outputs)" : "";
     parts.push(`<a href="${escapeHtml(download.href)}" download>Download the notebook</a>${what}`);
@@ -244,6 +259,7 @@ function indexBody(chapters: Chapter[], highlights = "", guide: string | null = 
     (highlights ? `<h2 id="short-answer">The short answer</h2>\n${highlights}\n` : "") +
     `<p>Each chapter is a notebook executed from top to bottom; its code, numbers and figures are exactly what that run produced. ` +
     `Code cells can be folded, figures are interactive (hover, zoom, sliders).</p>\n` +
+    `<p class="playground-link"><b><a href="${PLAYGROUND_PAGE}">The playground</a></b>: train a deep sigmoid network in your browser — no kernel, no install — and watch every hidden unit saturate, on the training points and off them.</p>\n` +
     `<h2 id="chapters">Chapters</h2>\n`;
   if (chapters.length === 0) {
     return intro + `<p class="empty">No notebooks yet: add them to <code>notebooks/</code> and run <code>npm start</code>.</p>`;
@@ -251,12 +267,14 @@ function indexBody(chapters: Chapter[], highlights = "", guide: string | null = 
   const rows = chapters.map(
     (c, i) =>
       `<tr><td class="num">${i + 1}</td><td><a href="${encodeURIComponent(c.page)}">${escapeHtml(c.title)}</a>${stateNote(c.state)}</td>` +
+      `<td class="core">${escapeHtml(corePathCell(c.name))}</td>` +
       `<td class="num">${c.elapsedSeconds === null ? "–" : formatSeconds(c.elapsedSeconds)}</td></tr>`,
   );
   return (
     intro +
-    `<table class="toc"><thead><tr><th class="num">#</th><th>Chapter</th><th class="num">Run time</th></tr></thead>` +
+    `<table class="toc"><thead><tr><th class="num">#</th><th>Chapter</th><th class="core" id="core-path">${CORE_PATH_MINUTES}-minute path</th><th class="num">Run time</th></tr></thead>` +
     `<tbody>${rows.join("")}</tbody></table>` +
+    `\n<p class="core-note">For one class hour, the chapters (and sections) marked in the ${CORE_PATH_MINUTES}-minute path column carry the argument; the others are optional depth.</p>` +
     (guide ? `\n<p class="guide-link">Teaching with these notebooks? Read the <a href="${guide}">teacher's guide</a>: run order, run times, what to change live, exercises, discussion questions.</p>` : "")
   );
 }

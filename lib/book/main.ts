@@ -107,8 +107,10 @@ function printSummary(book: BuildResult, times: RunTimes, outDir: string): void 
       console.log(`  ${c.name.padEnd(width)}  ${time}${state}`);
     }
   }
+  const pg = book.playground;
+  console.log(`\nPlayground script: ${(pg.bytes / 1024).toFixed(0)} KiB, ${pg.rebuilt ? `bundled in ${pg.seconds.toFixed(1)} s` : "unchanged (cached)"}`);
   const index = path.join(outDir, "index.html");
-  console.log(`\nBook: ${path.relative(process.cwd(), index)}  (${pathToFileURL(index).href})`);
+  console.log(`Book: ${path.relative(process.cwd(), index)}  (${pathToFileURL(index).href})`);
 }
 
 if (require.main === module) {

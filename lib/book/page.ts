@@ -28,6 +28,8 @@ export interface PageOptions {
   needsPlotly?: boolean;
   /** A line under the content, e.g. when and how the notebook was executed. */
   footer?: string;
+  /** Use the window's width (the playground's pictures beside its numbers) instead of a reading column. */
+  wide?: boolean;
 }
 
 export function renderPage(p: PageOptions): string {
@@ -46,7 +48,7 @@ export function renderPage(p: PageOptions): string {
 <link rel="stylesheet" href="assets/site.css">
 <script>${THEME_HEAD_SCRIPT}</script>${plotly}
 </head>
-<body>
+<body${p.wide ? ' class="wide"' : ""}>
 <a class="skip-link" href="#content">Skip to content</a>
 <div class="layout">
 ${sidebar(p)}

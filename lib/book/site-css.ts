@@ -64,6 +64,7 @@ export const SITE_CSS = `
 ${vars(LIGHT, "  ")}
   --content-width: 50rem;
 }
+body.wide { --content-width: 82rem; }
 :root[data-theme="dark"] {
   color-scheme: dark;
 ${vars(DARK, "  ")}
@@ -166,6 +167,8 @@ details.solution > summary { cursor: pointer; font-weight: 600; color: var(--acc
 .toc { width: 100%; margin: 1rem 0; }
 .toc th, .toc td { text-align: left; padding: 0.45em 0.7em; border-bottom: 1px solid var(--line); }
 .toc td.num, .toc th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.toc td.core { white-space: nowrap; color: var(--accent, inherit); font-weight: 600; }
+.core-note { color: var(--muted, inherit); font-size: 0.92em; }
 .pager { display: flex; justify-content: space-between; gap: 1rem; max-width: var(--content-width); margin-top: 2.5rem; padding-top: 1rem; border-top: 1px solid var(--line); }
 .pager a { text-decoration: none; font-weight: 600; }
 .page-footer { max-width: var(--content-width); margin-top: 1.5rem; color: var(--muted); font-size: 0.82rem; }

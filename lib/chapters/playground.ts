@@ -1,14 +1,20 @@
 /**
- * The playground of notebook 07: a small deep network on a 2-D data set,
- * looked at unit by unit over the input plane (as in TensorFlow Playground).
+ * Chapter: notebook 07-playground — a small deep network on a 2-D data set,
+ * looked at unit by unit over the input plane (as in TensorFlow Playground):
+ * the grid, the runs and their summaries. The pictures, figures and tables
+ * built from the runs are in playground-view.ts.
  *
  * Every hidden unit j of layer l is a function of the input, x ↦ h_l(x)_j.
  * Evaluated on a grid over [lo, hi]², each unit becomes a picture, and each
  * grid point is classified as saturated low, not saturated, or saturated
  * high (the same rule as the probes: within ε of an asymptote). Training is
- * paused at chosen epochs ("moments") to take these pictures, so one can
- * watch where in the plane — on the training points or away from them —
- * the units saturate.
+ * paused at chosen epochs ("moments") to take these pictures.
+ *
+ * Pictures cannot say whether saturation comes from training on a point:
+ * layer 1's pre-activation is affine in x, so growing weights saturate the
+ * far corners of the plane first whatever made them grow. The fair test is
+ * the training points against FRESH points of the same generator, never
+ * trained on (`config.fresh`, `compareFresh`).
  *
  * Grid order (everywhere in this module): point k = r·resolution + c has
  * x₁ = coords[c] and x₂ = coords[r]; row r = 0 is the bottom (x₂ = lo).
@@ -26,9 +32,9 @@ import { train, TrainCallbacks, TrainResult } from "../core/train";
 import { makeCircles, makeMoons, makeSpirals, makeXor } from "../data/toy";
 import { ConfigError, DivergenceError } from "../core/errors";
 import { scoped } from "../core/scope";
-import type { TileGridOptions, TileRow } from "../display/tiles";
 import { liveTraining } from "../run/live";
 import { FIXES, Fix } from "../run/fixes";
+import { BootstrapOptions, MeanDifference, compareManyMeans, hiddenValues } from "../measure/compare";
 
 // ------------------------------------------------------------ the grid
 
@@ -118,6 +124,26 @@ export function pointSaturation(model: Mlp, data: Pick<Dataset, "x" | "n">, rule
   });
 }
 
+/**
+ * Per hidden layer and per point, the share of the layer's units saturated by
+ * `rule` on that point (eval mode): shares[l][i]. Their mean over points is
+ * pointSaturation's total; for the sigmoid they equal perExampleStats'
+ * `saturated` at the rule's ε (measure/compare), and, unlike it, they exist
+ * for every activation (ReLU: h = 0 is flat).
+ */
+export function pointShares(model: Mlp, data: Dataset, rule: SaturationRule): Float64Array[] {
+  const hv = hiddenValues(model, data);
+  return hv.a.map((a, l) => {
+    const w = hv.widths[l], cls = classifySaturation(a, rule), out = new Float64Array(hv.n);
+    for (let i = 0; i < hv.n; i++) {
+      let k = 0;
+      for (let j = 0; j < w; j++) if (cls[i * w + j] !== 0) k++;
+      out[i] = k / w;
+    }
+    return out;
+  });
+}
+
 // ------------------------------------------------------------ runs
 
 export const TOY_NAMES = ["spirals", "circles", "xor", "moons"] as const;
@@ -129,6 +155,16 @@ export type ToyName = (typeof TOY_NAMES)[number];
  */
 export const PLAYGROUND_FIXES: readonly Fix[] = FIXES.filter((f) => f.id !== "baseline" && f.optimizer === "sgd" && !f.layerRates && typeof f.init === "string" && f.init !== "lsuv");
 export type FixName = string;
+
+/**
+ * Fresh points for a data set made by `toyDataset(name, { n, noise, seed })`:
+ * the same generator and noise, an independent draw (seed stream "fresh
+ * points"), so the same distribution as the training points, never trained on.
+ */
+export function freshDataset(name: ToyName | string, opts: { n: number; noise: number; seed: number; turns?: number }): Dataset {
+  const d = toyDataset(name, { ...opts, seed: opts.seed + 1_000_003 });
+  return { ...d, name: `${d.name}: fresh points` };
+}
 
 /** A 2-D data set by name (spirals with one turn by default: hard enough, learnable in seconds). */
 export function toyDataset(name: ToyName | string, opts: { n: number; noise: number; seed: number; turns?: number }): Dataset {
@@ -151,6 +187,8 @@ export interface PlaygroundConfig {
   /** Shown in tables and figure panels, e.g. "baseline" or "fix: batchNorm". */
   readonly label: string;
   readonly data: Dataset;
+  /** Points of the same distribution never trained on (freshDataset): compared with the training points. */
+  readonly fresh?: Dataset;
   readonly widths: readonly number[];
   readonly activation: ActivationName;
   readonly init: InitSpec;
@@ -181,6 +219,15 @@ export interface Moment {
   readonly planeSaturation: SaturatedShare[];
   /** Per hidden layer: saturated share of (training point, unit) entries. */
   readonly pointSaturation: SaturatedShare[];
+  /** Per hidden layer: saturated share of (fresh point, unit) entries; null without config.fresh. */
+  readonly freshSaturation: SaturatedShare[] | null;
+}
+
+/** Per layer and per point, the saturated share of the layer's units, on the training and the fresh points. */
+export interface PerPointShares {
+  readonly epoch: number;
+  readonly train: Float64Array[];
+  readonly fresh: Float64Array[];
 }
 
 export interface PlaygroundRun {
@@ -193,6 +240,8 @@ export interface PlaygroundRun {
   readonly diverged: { readonly step: number; readonly epoch: number; readonly message: string } | null;
   /** Wall time of training and pictures. */
   readonly seconds: number;
+  /** At the last moment (pointShares); null without config.fresh. */
+  readonly perPoint: PerPointShares | null;
   /** Mean training loss per epoch (running mean over the mini-batches). */
   readonly epochLoss: number[];
   readonly epochAccuracy: number[];
@@ -268,6 +317,7 @@ export async function runPlayground(config: PlaygroundConfig, callbacks: Playgro
       plane,
       planeSaturation: planeSaturation(plane, rule),
       pointSaturation: pointSaturation(model, config.data, rule),
+      freshSaturation: config.fresh ? pointSaturation(model, config.fresh, rule) : null,
     };
     moments.push(m);
     callbacks.onMoment?.(m, config);
@@ -308,7 +358,9 @@ export async function runPlayground(config: PlaygroundConfig, callbacks: Playgro
       for (const m of config.moments) if (m >= e.epoch && !moments.some((mm) => mm.epoch === m)) take(m, e0.loss, e0.accuracy);
     }
     moments.sort((a, b) => a.epoch - b.epoch);
-    return { config, rule, moments, result, diverged, seconds: (performance.now() - t0) / 1000, epochLoss, epochAccuracy };
+    const last = moments.length > 0 ? moments[moments.length - 1].epoch : 0;
+    const perPoint = config.fresh ? { epoch: last, train: pointShares(model, config.data, rule), fresh: pointShares(model, config.fresh, rule) } : null;
+    return { config, rule, moments, result, diverged, seconds: (performance.now() - t0) / 1000, epochLoss, epochAccuracy, perPoint };
   } finally {
     model.dispose();
   }
@@ -330,6 +382,7 @@ function evaluateOn(model: Mlp, d: Dataset): { loss: number; accuracy: number } 
 function validatePlayground(c: PlaygroundConfig): void {
   if (c.data.inputDim !== 2) throw new ConfigError("data.inputDim", c.data.inputDim, "2 (a data set on the plane)");
   if (c.data.numClasses > 2) throw new ConfigError("data.numClasses", c.data.numClasses, "2");
+  if (c.fresh && c.fresh.inputDim !== 2) throw new ConfigError("fresh.inputDim", c.fresh.inputDim, "2 (points on the plane, from the training set's generator)");
   if (!Array.isArray(c.widths) || c.widths.length === 0) throw new ConfigError("widths", c.widths, "a non-empty list of layer widths");
   c.moments.forEach((m, i) => {
     if (!(Number.isInteger(m) && m >= 0 && m <= c.epochs)) throw new ConfigError(`moments[${i}]`, m, `an epoch in 0..${c.epochs}`);
@@ -358,16 +411,75 @@ export function mostSaturatedLayer(run: PlaygroundRun, on: "plane" | "points" = 
   return best + 1;
 }
 
+/** Saturated shares of the training points and of the plane closer than this count as "the same". */
+export const POINTS_PLANE_MARGIN = 0.03;
+
+export type PointsOrPlane = "points" | "plane" | "same";
+
+/**
+ * The rule for saturated shares on the training points against over the
+ * plane: "points" when the points' share exceeds the plane's by more than
+ * `margin`, "plane" the other way round, "same" within `margin`.
+ */
+export function pointsOrPlaneVerdict(points: number, plane: number, margin: number = POINTS_PLANE_MARGIN): PointsOrPlane {
+  return points - plane > margin ? "points" : plane - points > margin ? "plane" : "same";
+}
+
 /**
  * Where layer `layer` of the run's last moment is saturated more often: on
  * the training points ("points"), over the whole plane ("plane"), or within
  * `margin` of each other ("same"). Shares of (point, unit) entries.
  */
-export function pointsOrPlane(run: PlaygroundRun, layer = 1, margin = 0.03): { verdict: "points" | "plane" | "same"; points: number; plane: number } {
+export function pointsOrPlane(run: PlaygroundRun, layer = 1, margin: number = POINTS_PLANE_MARGIN): { verdict: PointsOrPlane; points: number; plane: number } {
   const last = run.moments[run.moments.length - 1];
   const points = last.pointSaturation[layer - 1].total, plane = last.planeSaturation[layer - 1].total;
-  const verdict = points - plane > margin ? "points" : plane - points > margin ? "plane" : "same";
-  return { verdict, points, plane };
+  return { verdict: pointsOrPlaneVerdict(points, plane, margin), points, plane };
+}
+
+/** How the training points compare with the fresh ones in one layer, by the interval of the difference. */
+export type FreshVerdict = "training points more saturated" | "fresh points more saturated" | "no difference resolved" | "the same on every resample";
+
+/**
+ * The rule: the 95% interval of training − fresh lies above 0, below 0, or
+ * contains it; an interval [0, 0] (every resample equal: e.g. a layer
+ * saturated on every point of both sets, or on none) is "the same".
+ */
+export function freshVerdict(d: Pick<MeanDifference, "low" | "high">): FreshVerdict {
+  if (d.low === 0 && d.high === 0) return "the same on every resample";
+  return d.low > 0 ? "training points more saturated" : d.high < 0 ? "fresh points more saturated" : "no difference resolved";
+}
+
+export interface FreshComparison {
+  readonly layer: number;
+  /** Mean over points of the saturated share of the layer's units, training − fresh, with its bootstrap interval. */
+  readonly difference: MeanDifference;
+  readonly verdict: FreshVerdict;
+}
+
+/**
+ * Per hidden layer, the training points against the fresh points at the run's
+ * last moment: the difference of the mean saturated share with a bootstrap
+ * interval (points of each set resampled; compareManyMeans).
+ */
+export function compareFresh(run: PlaygroundRun, opts: BootstrapOptions = {}): FreshComparison[] {
+  if (!run.perPoint) throw new ConfigError("run.config.fresh", undefined, "fresh points (freshDataset) in the run's config, to compare the training points with");
+  const { train, fresh } = run.perPoint;
+  const diffs = compareManyMeans(train.map((a, l) => ({ a, b: fresh[l] })), { seed: run.config.seed, label: `07 training vs fresh: ${run.config.label}`, ...opts });
+  return diffs.map((difference, l) => ({ layer: l + 1, difference, verdict: freshVerdict(difference) }));
+}
+
+/**
+ * What the recipe takes beyond its source, or null. Glorot & Bengio derived
+ * the normalized init for "symmetric activation function f with unit
+ * derivative at 0 (i.e. f'(0) = 1)" (§4.2.1), and their Table 1 has no
+ * "Sigmoid N" row: on the sigmoid (f'(0) = 1/4, mean 1/2) it is our extension.
+ */
+export function recipeNote(c: Pick<PlaygroundConfig, "activation" | "init">): string | null {
+  if (initName(c.init) !== "normalized") return null;
+  const f = activation(c.activation);
+  const odd = [0.5, 1, 2, 4].every((z) => Math.abs(f.f(-z) + f.f(z)) < 1e-12);
+  if (odd && Math.abs(f.df(0) - 1) < 1e-9) return null;
+  return `normalized init on ${c.activation} (f′(0) = ${+f.df(0).toFixed(3)}${odd ? "" : ", not symmetric"}): our extension — Glorot & Bengio derived it for a symmetric activation with f′(0) = 1`;
 }
 
 /** What happens to the baseline with ReLU units at its own learning rate. */
@@ -407,130 +519,6 @@ export function reluOutcome(run: PlaygroundRun): Promise<ReluOutcome> {
   return p;
 }
 
-// ------------------------------------------------------------ pictures
-
-export interface PlaygroundTilesOptions {
-  readonly title?: string;
-  /** Frame shown first (default: the last moment). */
-  readonly initialFrame?: number;
-}
-
-/**
- * The tile grid of notebook 07: one panel per run, one row per hidden layer
- * (the output's p(class 1) on top, layer 1 at the bottom), one tile per unit,
- * one frame per moment, the training points on every tile. Cells are
- * coloured by the run's saturation rule; in between, by value.
- */
-export function playgroundTiles(runs: readonly PlaygroundRun[], opts: PlaygroundTilesOptions = {}): TileGridOptions {
-  if (runs.length === 0) throw new ConfigError("runs", runs, "at least one PlaygroundRun");
-  const epochs = runs[0].moments.map((m) => m.epoch);
-  runs.forEach((r, i) => {
-    if (r.moments.map((m) => m.epoch).join(",") !== epochs.join(",")) {
-      throw new ConfigError(`runs[${i}].moments`, r.moments.map((m) => m.epoch), `the same epochs as runs[0] (${epochs.join(", ")})`);
-    }
-  });
-  const grid = runs[0].moments[0].plane.grid;
-  const data = runs[0].config.data;
-  const eps = runs[0].config.eps ?? 0.01;
-  const hasRelu = runs.some((r) => r.rule.activation === "relu");
-  const pct = (x: number) => `${Math.round(100 * x)}%`;
-  const frames = epochs.map((epoch, k) => ({
-    label: String(epoch),
-    caption: runs
-      .map((r) => {
-        const m = r.moments[k];
-        const div = r.diverged && epoch >= r.diverged.epoch ? ` (diverged at epoch ${r.diverged.epoch}: frozen)` : "";
-        return `${r.config.label}: accuracy ${pct(m.accuracy)}, loss ${m.loss.toFixed(3)}${div}`;
-      })
-      .join(" · "),
-    panels: runs.map((r) => {
-      const m = r.moments[k];
-      const act = activation(r.config.activation);
-      const rows: TileRow[] = m.plane.widths.map((w, l) => {
-        const layerValues = m.plane.layers[l];
-        const range = shadeRange(r.rule, act.asymptotes, layerValues);
-        const share = m.planeSaturation[l];
-        const note = r.rule.activation === "linear" ? "" : r.rule.activation === "relu" ? `${pct(share.total)} zero` : r.rule.kind === "flat" ? `${pct(share.total)} flat` : `${pct(share.total)} sat.`;
-        return {
-          label: `layer ${l + 1}`,
-          note,
-          tiles: Array.from({ length: w }, (_, j) => {
-            const v = unitPlane(m.plane, l + 1, j);
-            const cls = classifySaturation(v, r.rule);
-            const sat = cls.reduce((s, c) => s + (c !== 0 ? 1 : 0), 0) / cls.length;
-            return { values: v, classes: cls, range, label: `layer ${l + 1}, unit ${j + 1}: ${pct(sat)} of the plane ${r.rule.activation === "relu" ? "at h = 0" : r.rule.kind === "flat" ? "flat (slope below δ of its largest)" : "saturated"}` };
-          }),
-        };
-      });
-      const pRule: SaturationRule = { kind: "asymptotes", activation: "sigmoid", eps };
-      rows.push({
-        label: "output",
-        note: "p(class 1)",
-        tiles: [{ values: m.plane.probability, classes: classifySaturation(m.plane.probability, pRule), range: [0, 1], label: `p(class 1); training accuracy ${pct(m.accuracy)}` }],
-      });
-      return rows.reverse();
-    }),
-  }));
-  const xs: number[] = [], ys: number[] = [];
-  for (let i = 0; i < data.n; i++) xs.push(data.x[2 * i]), ys.push(data.x[2 * i + 1]);
-  return {
-    title: opts.title ?? `Every hidden unit over the input plane, ${runs.map((r) => r.config.label).join(" vs ")}`,
-    x: { label: "x₁", unit: "input units" },
-    y: { label: "x₂", unit: "input units" },
-    color: { label: "Colour: the unit's value h (top row: p(class 1))", unit: `saturation at ε = ${eps}` },
-    extent: { x: [grid.extent[0], grid.extent[1]], y: [grid.extent[0], grid.extent[1]] },
-    resolution: grid.resolution,
-    panelTitles: runs.map((r) => `${r.config.label}: ${describeConfig(r.config)}`),
-    frames,
-    sliderLabel: "Epoch",
-    colors: {
-      lowLabel: `within ε of the lower asymptote${hasRelu ? " (ReLU: h = 0)" : ""}`,
-      highLabel: "within ε of the upper asymptote",
-      betweenLabel: `in between, by value${hasRelu ? " (ReLU: 0 → layer max)" : ""}`,
-    },
-    points: { x: xs, y: ys, classes: Array.from(data.y) },
-    initialFrame: opts.initialFrame,
-  };
-}
-
-/** Values mapped onto the pale shades: the asymptotes, or the layer's own range when there are none. */
-function shadeRange(rule: SaturationRule, asym: { low: number; high: number } | null, values: Float32Array): [number, number] {
-  if (rule.kind === "asymptotes" && asym) return [asym.low, asym.high];
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < lo) lo = values[i];
-    if (values[i] > hi) hi = values[i];
-  }
-  if (rule.activation === "relu") lo = 0;
-  if (!(hi > lo)) hi = lo + 1;
-  return [lo, hi];
-}
-
-/** How the units of one layer look over the plane at one moment. */
-export interface UnitStates {
-  /** Saturated (or ReLU-zero) on at least `stuckFraction` of the plane: constant, passing no gradient anywhere. */
-  readonly stuck: number;
-  /** Saturated on part of the plane only: the saturation depends on where x is. */
-  readonly partly: number;
-  /** Saturated nowhere on the grid. */
-  readonly never: number;
-}
-
-export function unitStates(m: Moment, rule: SaturationRule, stuckFraction = 0.99): UnitStates[] {
-  return m.plane.widths.map((w, l) => {
-    let stuck = 0, partly = 0, never = 0;
-    for (let j = 0; j < w; j++) {
-      const cls = classifySaturation(unitPlane(m.plane, l + 1, j), rule);
-      let s = 0;
-      for (let i = 0; i < cls.length; i++) if (cls[i] !== 0) s++;
-      if (s >= stuckFraction * cls.length) stuck++;
-      else if (s > 0) partly++;
-      else never++;
-    }
-    return { stuck, partly, never };
-  });
-}
-
 // ------------------------------------------------------------ for the notebook
 
 /** Share of the grid's points within `radius` of some point of the data set. */
@@ -562,27 +550,3 @@ export function lastMoment(run: PlaygroundRun): Moment {
   return run.moments[run.moments.length - 1];
 }
 
-const percent = (x: number) => `${Math.round(100 * x)}%`;
-
-/** Mean over layers of the saturated share, on the training points and over the plane, at the last moment. */
-export function meanShares(run: PlaygroundRun): { points: number; plane: number } {
-  const m = lastMoment(run);
-  const mean = (xs: SaturatedShare[]) => xs.reduce((s, x) => s + x.total, 0) / xs.length;
-  return { points: mean(m.pointSaturation), plane: mean(m.planeSaturation) };
-}
-
-/** The computed one-line takeaway under the tile grid of two runs. */
-export function tilesTakeaway(baseline: PlaygroundRun, fixed: PlaygroundRun): string {
-  const b = lastMoment(baseline), f = lastMoment(fixed);
-  const list = (m: Moment) => m.planeSaturation.map((s) => percent(s.total)).join("/");
-  const alike = (r: PlaygroundRun) => {
-    const { points, plane } = meanShares(r);
-    const how = points - plane > 0.03 ? "more saturated than" : plane - points > 0.03 ? "less saturated than" : "about as saturated as";
-    return `in the ${r.config.label} network the training points are ${how} the plane as a whole (${percent(points)} vs ${percent(plane)} of the entries, mean over layers)`;
-  };
-  const L = baseline.config.widths.length;
-  return (
-    `At epoch ${b.epoch} the ${baseline.config.label} network (training accuracy ${percent(b.accuracy)}) is saturated on ${list(b)} of the plane in layers 1–${L}, ` +
-    `the ${fixed.config.label} network (${percent(f.accuracy)}) on ${list(f)}; ${alike(baseline)}, ${alike(fixed)}.`
-  );
-}

@@ -1,7 +1,7 @@
 /**
  * Optimizers, written out so the per-layer learning rates of Xu et al. 2016
  * are one multiplication: layer l steps with lr · multiplier[l].
- *   SGD:       v ← μ v + g;  θ ← θ − lr_l v
+ *   SGD:       v ← μ v + g + λθ;  θ ← θ − lr_l v     (λ: weightDecay, the gradient of (λ/2)‖θ‖², default 0)
  *   Adam:      m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;  θ ← θ − lr_l m̂ / (√ŝ + ε)
  */
 import * as tf from "@tensorflow/tfjs";
@@ -9,7 +9,13 @@ import { variableFrom } from "./scope";
 import { ConfigError } from "./errors";
 
 export type OptimizerConfig =
-  | { readonly kind: "sgd"; readonly learningRate: number; readonly momentum?: number }
+  | {
+      readonly kind: "sgd";
+      readonly learningRate: number;
+      readonly momentum?: number;
+      /** L2 weight decay λ on every parameter (weights, biases, batch-norm scales): adds λθ to the gradient. */
+      readonly weightDecay?: number;
+    }
   | {
       readonly kind: "adam";
       readonly learningRate: number;
@@ -74,6 +80,7 @@ export class Optimizer {
     const c = this.config;
     if (c.kind === "sgd") {
       const mu = c.momentum ?? 0;
+      if (c.weightDecay) g = g.add(v.mul(c.weightDecay));
       if (mu === 0) return g.mul(lr);
       const [vel] = this.slotState(v, 1);
       vel.assign(vel.mul(mu).add(g));
@@ -112,6 +119,9 @@ export function validateOptimizer(c: OptimizerConfig): void {
   }
   if (c.kind === "sgd" && c.momentum !== undefined && !(c.momentum >= 0 && c.momentum < 1)) {
     throw new ConfigError("optimizer.momentum", c.momentum, "a number in [0, 1)");
+  }
+  if (c.kind === "sgd" && c.weightDecay !== undefined && !(typeof c.weightDecay === "number" && c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) {
+    throw new ConfigError("optimizer.weightDecay", c.weightDecay, "a number ≥ 0, e.g. 0.0005");
   }
   if (c.kind === "adam") {
     for (const [k, v] of [["beta1", c.beta1], ["beta2", c.beta2]] as const) {

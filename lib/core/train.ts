@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Mlp, layerVariables } from "./model";
 import { Optimizer, OptimizerConfig, ParamSlot, validateOptimizer } from "./optim";
-import { crossEntropy, oneHot } from "./loss";
+import { LossConfig, crossEntropy, oneHot, trainingLoss, validateLoss } from "./loss";
 import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
 import { scoped } from "./scope";
@@ -29,6 +29,8 @@ export interface TrainConfig {
   readonly evalTrainSize?: number;
   /** Stop after this many steps even if epochs remain. */
   readonly maxSteps?: number;
+  /** What SGD minimises (default: softmax cross-entropy; evaluation always reports cross-entropy). */
+  readonly loss?: LossConfig;
 }
 
 /** Labelled points: rows of x (n × inputDim, row-major) with labels in [0, numClasses). */
@@ -157,7 +159,7 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
         const t0 = performance.now();
         const probeNext = (step + 1) % probeEvery === 0;
         const labels = gatherBatch(ds, order, b * batchSize, batchSize, xBuf);
-        const { loss, updates } = trainStep(model, opt, xBuf, labels, ds, probeNext);
+        const { loss, updates } = trainStep(model, opt, xBuf, labels, ds, probeNext, config.loss);
         step++;
         trainMs += performance.now() - t0;
         if (!Number.isFinite(loss)) throw new DivergenceError(step, epoch, `the training loss (${loss})`, config.optimizer.learningRate);
@@ -191,7 +193,7 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
 }
 
 /** One optimisation step on a batch; returns the batch loss (and ‖Δθ‖² per layer if asked). */
-function trainStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, ds: LabelledData, measure: boolean) {
+function trainStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, ds: LabelledData, measure: boolean, lossConfig?: LossConfig) {
   return scoped(() => {
     const x = tf.tensor2d(xBuf, [labels.length, ds.inputDim]);
     const y = oneHot(labels, model.config.outputDim);
@@ -199,7 +201,7 @@ function trainStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32
     const { value, grads } = tf.variableGrads(() => {
       const tr = model.forward(x, { training: true });
       stats = tr.batchStats.map((s) => ({ mean: tf.keep(s.mean), variance: tf.keep(s.variance) }));
-      return crossEntropy(tr.logits, y);
+      return trainingLoss(lossConfig, tr.logits, y);
     }, model.trainableVariables());
     try {
       const loss = value.dataSync()[0];
@@ -275,6 +277,7 @@ export function validateTrainConfig<S>(model: Mlp, data: TrainData<S>, c: TrainC
   if (!posInt(c.epochs)) throw new ConfigError("epochs", c.epochs, "a positive integer");
   if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 128");
   validateOptimizer(c.optimizer);
+  validateLoss(c.loss);
   if (typeof c.seed !== "number" || !Number.isFinite(c.seed)) throw new ConfigError("seed", c.seed, "a finite number");
   checkData(model, data.train, "train");
   if (data.test) checkData(model, data.test, "test");

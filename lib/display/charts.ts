@@ -15,6 +15,7 @@ import {
   withAlpha,
 } from "./figure";
 import { plotNumbers } from "./numbers";
+import { ConfigError } from "../core/errors";
 
 export interface LineSeries {
   name: string;
@@ -115,6 +116,8 @@ export interface BarSeries {
   values: ArrayLike<number>;
   /** Symmetric error bar per category. */
   error?: ArrayLike<number>;
+  /** An interval per category (e.g. a 95% bootstrap interval), drawn as an asymmetric error bar from low to high. */
+  interval?: { low: ArrayLike<number>; high: ArrayLike<number> };
   color?: string;
 }
 
@@ -135,6 +138,18 @@ export function bar(opts: BarOptions): PlotlyFigure {
     requireText(`${field}.name`, s.name);
     requireSameLength(`${field}.values`, categories, s.values);
     if (s.error) requireSameLength(`${field}.error`, categories, s.error);
+    if (s.error && s.interval) throw new ConfigError(`${field}`, "both error and interval", "one of them: error (symmetric) or interval (low, high)");
+    const iv = s.interval;
+    if (iv) {
+      requireSameLength(`${field}.interval.low`, categories, iv.low);
+      requireSameLength(`${field}.interval.high`, categories, iv.high);
+      for (let k = 0; k < categories.length; k++) {
+        if (!(iv.low[k] <= s.values[k] && s.values[k] <= iv.high[k])) throw new ConfigError(`${field}.interval at ${categories[k]}`, `[${iv.low[k]}, ${iv.high[k]}] around ${s.values[k]}`, "an interval that contains the bar's value");
+      }
+    }
+    const intervalBar = iv
+      ? { error_y: { type: "data", symmetric: false, array: Array.from(s.values, (v, k) => iv.high[k] - v), arrayminus: Array.from(s.values, (v, k) => v - iv.low[k]), visible: true } }
+      : {};
     return {
       type: "bar",
       name: s.name,
@@ -142,6 +157,7 @@ export function bar(opts: BarOptions): PlotlyFigure {
       y: plotNumbers(s.values),
       marker: { color: s.color ?? colorAt(i) },
       ...(s.error ? { error_y: { type: "data", array: plotNumbers(s.error), visible: true } } : {}),
+      ...intervalBar,
     };
   });
   const layout = baseLayout(opts);

@@ -5,7 +5,7 @@
  * 07.3 ReLU at the sigmoid's learning rate. Their cells are in
  * notebooks/07-playground.ipynb; the registry is index.ts.
  */
-import { PlaygroundRun, mostSaturatedLayer, pointsOrPlane, reluOutcome } from "../chapters/playground";
+import { POINTS_PLANE_MARGIN, PlaygroundRun, mostSaturatedLayer, pointsOrPlane, reluOutcome } from "../chapters/playground";
 import { Feedback, asNumber, close, noAnswer, notYet, right } from "./feedback";
 import { pct } from "../display/text";
 import { defineExercise } from "./registry";
@@ -66,7 +66,7 @@ const playgroundPointsOrPlane = (() => {
     if (!choices.includes(a)) return notYet(id, `${JSON.stringify(answer)} is not one of "points", "plane", "same".`, hint);
     const m = pointsOrPlane(run);
     const measured = `layer 1 of "${run.config.label}" is saturated on ${pct(m.points)} of the (training point, unit) entries and on ${pct(m.plane)} of the (grid point, unit) entries`;
-    if (a === m.verdict) return right(id, `"${a}": ${measured} (difference under 3 points counts as "same").`);
+    if (a === m.verdict) return right(id, `"${a}": ${measured} (a difference of at most ${(100 * POINTS_PLANE_MARGIN).toFixed(0)} percentage points counts as "same").`);
     return notYet(id, `${measured}, so the answer is not "${a}".`, hint);
   };
   return defineExercise({

@@ -17,7 +17,8 @@
 import { Mlp, DenseLayer, requirePlainMlp } from "../core/model";
 import { Matrix, matrix, spectralNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
-import { BackwardPass, backward, rowNorms } from "./deltas";
+import { BackwardPass, backward, forwardValues, rowNorms } from "./deltas";
+import type { LabelledData } from "../core/train";
 import { singularValues } from "./svd";
 import { geometricMean } from "./stats";
 
@@ -223,4 +224,45 @@ export function deltaRatio(report: BoundReport, from: number, to: number): numbe
   const r: number[] = [];
   for (let i = 0; i < a.length; i++) if (a[i] > 0 && b[i] > 0) r.push(a[i] / b[i]);
   return r.length ? geometricMean(r) : NaN;
+}
+
+// ------------------------------------------------------------ the mean-field factor χ₁
+
+export interface ChiRow {
+  /** Hidden layer l (1-based). */
+  readonly layer: number;
+  /**
+   * σ_w² of W_l: n_{l−1}·E[w²] = ‖W_l‖_F²/n_l, the mean squared singular value of δ ↦ δW_lᵀ
+   * over directions (g² for orthogonal × g; ≈ n·Var(w) for i.i.d. zero-mean entries).
+   */
+  readonly weightVariance: number;
+  /** E[f'(z_l)²] over the points and the layer's units. */
+  readonly derivativeMeanSquare: number;
+  /** χ₁,l = weightVariance × derivativeMeanSquare. */
+  readonly chi: number;
+}
+
+/**
+ * The mean-field factor of each hidden layer, χ₁,l = σ_w² · E[f'(z_l)²], on
+ * the network's own pre-activations z_l at the points. Mean-field theory
+ * (Poole et al. 2016; Schoenholz et al. 2017) defines χ₁ = σ_w² ∫Dz [φ'(√q* z)]²
+ * for wide networks with i.i.d. N(0, σ_w²/N) weights, z Gaussian at the fixed
+ * point q* of the pre-activation variance; here the expectation is the
+ * empirical one and σ_w² is read off W_l. For W_l = g × orthogonal (square),
+ * χ₁,l is exactly the mean squared singular value of diag(f'(z_l))W_lᵀ,
+ * averaged over the points.
+ */
+export function meanFieldChi(model: Mlp, points: LabelledData): ChiRow[] {
+  requirePlainMlp(model, "χ₁ = σ_w²·E[f'(z)²] per layer");
+  const fv = forwardValues(model, points);
+  return model.hidden.map((layer, l) => {
+    const W = layer.W.dataSync();
+    let w2 = 0;
+    for (let k = 0; k < W.length; k++) w2 += W[k] * W[k];
+    const z = fv.z[l];
+    let d2 = 0;
+    for (let k = 0; k < z.length; k++) d2 += model.act.df(z[k]) ** 2;
+    const weightVariance = w2 / layer.nOut, derivativeMeanSquare = d2 / z.length;
+    return { layer: l + 1, weightVariance, derivativeMeanSquare, chi: weightVariance * derivativeMeanSquare };
+  });
 }

@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
 import type { ProbePoints } from "./probe";
 import { isFlat, isSaturated, sigmoidDeltaForEps } from "./saturation";
-import { percentiles } from "./stats";
+import { meanAt, percentiles } from "./stats";
 import { Rng } from "../core/rng";
 import { ConfigError } from "../core/errors";
 import { scoped } from "../core/scope";
@@ -160,15 +160,6 @@ export interface BootstrapOptions {
   readonly label?: string;
 }
 
-function meanOf(x: ArrayLike<number>, idx?: Int32Array): number {
-  let s = 0;
-  if (idx) {
-    for (let i = 0; i < idx.length; i++) s += x[idx[i]];
-    return s / idx.length;
-  }
-  for (let i = 0; i < x.length; i++) s += x[i];
-  return s / x.length;
-}
 
 /** Difference of two means with an unpaired bootstrap interval. */
 export function compareMeans(a: ArrayLike<number>, b: ArrayLike<number>, opts: BootstrapOptions = {}): MeanDifference {
@@ -200,11 +191,11 @@ export function compareManyMeans(pairs: readonly { a: ArrayLike<number>; b: Arra
   for (let d = 0; d < draws; d++) {
     for (let i = 0; i < nA; i++) ia[i] = Math.floor(rng.next() * nA);
     for (let i = 0; i < nB; i++) ib[i] = Math.floor(rng.next() * nB);
-    for (let r = 0; r < pairs.length; r++) values[r][d] = meanOf(pairs[r].a, ia) - meanOf(pairs[r].b, ib);
+    for (let r = 0; r < pairs.length; r++) values[r][d] = meanAt(pairs[r].a, ia) - meanAt(pairs[r].b, ib);
   }
   const q = [(100 * (1 - level)) / 2, 100 - (100 * (1 - level)) / 2];
   return pairs.map((p, r) => {
-    const meanA = meanOf(p.a), meanB = meanOf(p.b);
+    const meanA = meanAt(p.a), meanB = meanAt(p.b);
     const [low, high] = percentiles(values[r], q, Infinity);
     return { meanA, meanB, diff: meanA - meanB, low, high, level, draws };
   });

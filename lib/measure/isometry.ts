@@ -90,6 +90,12 @@ export interface IsometrySearch {
   readonly to: number;
   /** Re-centre the biases on the points after every gain change (core/centre: our construction for the logistic σ). */
   readonly centre: boolean;
+  /**
+   * The points the biases are centred on (default: x itself). The Jacobian is
+   * costly per point and measured on few; centring on a larger sample keeps
+   * the biases from being fitted to exactly the points that are measured.
+   */
+  readonly centreOn?: { readonly x: Float32Array; readonly n: number };
   /** Gains scanned before bisection, increasing. */
   readonly grid: readonly number[];
   /** Bisection steps in log(gain) inside the bracket (default 6). */
@@ -114,7 +120,7 @@ export function isometryGain(model: Mlp, x: Float32Array, n: number, search: Iso
   const setGain = hiddenGainSetter(model);
   const apply = (g: number) => {
     setGain(g);
-    if (search.centre) centerBiases(model, x, n);
+    if (search.centre) centerBiases(model, search.centreOn?.x ?? x, search.centreOn?.n ?? n);
   };
   const found = findGain((g) => {
     apply(g);

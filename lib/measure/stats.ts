@@ -70,6 +70,17 @@ export function mean(x: ArrayLike<number>): number {
   return s / x.length;
 }
 
+/** The mean of x, or of the resample x[idx[0]], x[idx[1]], … (a bootstrap draw) when idx is given. */
+export function meanAt(x: ArrayLike<number>, idx?: Int32Array): number {
+  let s = 0;
+  if (idx) {
+    for (let i = 0; i < idx.length; i++) s += x[idx[i]];
+    return s / idx.length;
+  }
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s / x.length;
+}
+
 export function histogram(x: ArrayLike<number>, bins: number, lo?: number, hi?: number): Histogram {
   let a = lo ?? Infinity, b = hi ?? -Infinity;
   if (lo === undefined || hi === undefined) {
