@@ -57,6 +57,7 @@ function toRef(model: Mlp, residual = false): RefNet {
     dims: [model.config.inputDim, ...model.config.widths, model.config.outputDim],
     act: model.config.activation,
     residual,
+    block: model.hidden.map((l) => (l.block ? { R: Float64Array.from(l.block.W.dataSync()), c: Float64Array.from(l.block.b.dataSync()) } : null)),
   };
 }
 
@@ -104,18 +105,44 @@ for (const name of ACTIVATION_NAMES) {
   });
 }
 
-test("residual MLP gradients match finite differences of the float64 reference", () => {
+test("residual blocks h + σ(z) R + c: tfjs gradients of W, b, R and c match finite differences of the float64 reference", () => {
   const model = new Mlp({ inputDim: 4, widths: [4, 4, 4], outputDim: 3, activation: "sigmoid", init: "normalized", residual: true, seed: 2 });
   assert.deepEqual(model.hidden.map((l) => l.residual), [true, true, true]);
+  // Nonzero block biases, so their gradients are exercised off zero.
+  model.hidden.forEach((l, i) => l.block!.b.assign(tf.linspace(-0.2, 0.2 + i * 0.1, l.nOut)));
   const { x, labels } = smallProblem(5, 4, 5, 3);
   const ref = toRef(model, true);
-  const t = tfGradients(model, x, labels, 5);
-  ref.W.forEach((W, l) => {
-    for (let k = 0; k < W.length; k++) {
-      const fd = refFiniteDifference(ref, x, labels, 5, l, k, "W");
-      assert.ok(Math.abs(t[l].W[k] - fd) < 1e-5 + 1e-3 * Math.abs(fd), `residual W${l + 1}[${k}]: ${t[l].W[k]} vs ${fd}`);
+  const grads = tf.tidy(() => {
+    const xt = tf.tensor2d(Float32Array.from(x), [5, 4]);
+    const y = tf.oneHot(tf.tensor1d(labels, "int32"), 3).toFloat() as tf.Tensor2D;
+    const { grads: g } = tf.variableGrads(() => crossEntropy(model.forward(xt).logits, y), model.trainableVariables());
+    return Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v.dataSync()]));
+  });
+  const check = (name: string, v: tf.Variable, l: number, which: "W" | "b" | "R" | "c") => {
+    const g = grads[v.name];
+    for (let k = 0; k < g.length; k++) {
+      const fd = refFiniteDifference(ref, x, labels, 5, l, k, which);
+      assert.ok(Math.abs(g[k] - fd) < 1e-5 + 1e-3 * Math.abs(fd), `residual ${name}[${k}]: ${g[k]} vs ${fd}`);
+    }
+  };
+  model.layers.forEach((l, i) => {
+    check(`W${l.index}`, l.W, i, "W");
+    check(`b${l.index}`, l.b as tf.Variable, i, "b");
+    if (l.block) {
+      check(`R${l.index}`, l.block.W, i, "R");
+      check(`c${l.index}`, l.block.b, i, "c");
     }
   });
+  // The skip carries the block's input unchanged: with R = 0 and c = 0 each block is the identity.
+  model.hidden.forEach((l) => (l.block!.W.assign(tf.zerosLike(l.block!.W)), l.block!.b.assign(tf.zerosLike(l.block!.b))));
+  const [h0, h3] = tf.tidy(() => {
+    const xt = tf.tensor2d([[0.1, -0.4, 0.7, 0.2]]);
+    const tr = model.forward(xt);
+    const hTop = tf.sub(tr.logits, model.output.b as tf.Variable);
+    // logits − b = h_L W_out, and h_L = x when every block is the identity.
+    return [tf.matMul(xt, model.output.W).dataSync(), hTop.dataSync()];
+  });
+  h0.forEach((v, j) => assert.ok(Math.abs(v - h3[j]) < 1e-6, `identity blocks: ${v} vs ${h3[j]}`));
   model.dispose();
 });
 

@@ -214,6 +214,25 @@ test("03-causal: a dose-response row per group with an interval per layer, the s
   assert.match(textOf(r), /(\*\*|<strong>)Dose-response\.(\*\*|<\/strong>) 2 networks of the question \(5 × 64 sigmoid/);
 });
 
+test("05-fixes: every fix at both depths in the findings, rates chosen by a named rule, the closing prose computed", async (t) => {
+  if (!runs.has("05-fixes.ipynb")) return t.skip("no 05-fixes notebook");
+  const r = await runs.get("05-fixes.ipynb")!;
+  const rec = readFindings("05-fixes", path.join(OUT, "cache"));
+  const p = rec.parameters as { depth: number; deepDepth: number; seeds: number; steps: number };
+  const f = rec.findings;
+  const ids = [...new Set(f.rows.map((row) => row.id))];
+  assert.equal(ids[0], "baseline");
+  for (const id of ids) for (const d of [p.depth, p.deepDepth]) assert.ok(f.rows.some((row) => row.id === id && row.depth === d), `${id} at depth ${d}`);
+  for (const row of f.rows) {
+    assert.ok(["fastest to target", "best", "none leaves chance", "all diverged"].includes(row.rateRule ?? ""), `${row.id}: rule ${row.rateRule}`);
+    assert.equal(row.runs, p.seeds);
+    assert.ok(row.diverged > 0 || (row.testErrorPercent >= 0 && row.testErrorPercent <= 100), `${row.id}: test error ${row.testErrorPercent}`);
+    assert.ok(row.flat === undefined || row.diverged === row.runs || (row.flat >= 0 && row.flat <= 1), `${row.id}: flat ${row.flat}`);
+  }
+  assert.equal(f.steps, p.steps);
+  assert.match(textOf(r), /<strong>The baseline\.<\/strong> Sigmoid with standard init and plain SGD ends at \d+\.\d% test error at depth \d+/);
+});
+
 test("06-answer: the short answer and the claims table are built from this run's findings", async (t) => {
   if (!runs.has("06-answer.ipynb")) return t.skip("no 06-answer notebook");
   const r = await runs.get("06-answer.ipynb")!;

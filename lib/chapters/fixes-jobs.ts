@@ -1,35 +1,128 @@
 /**
- * The job kinds of notebook 05 (the fixes), run by the shared worker pool
- * (lib/run/jobs) like any experiment:
+ * Chapter: notebook 05-fixes — its job kinds, run by the shared worker pool
+ * (lib/run/jobs):
  *
- *   - "validation": score one configuration on a validation split of its own
- *     training images (the learning-rate rule);
+ *   - "fixrun": one fix, one seed, one learning rate. Trains for the budget's
+ *     steps, or until the accuracy on the validation images (unseen training-
+ *     file images) reaches the target — checked every `checkEvery` steps —
+ *     and probes the network before the first step and where it stopped.
  *   - "trace": Ioffe & Szegedy's Figure 1 — test accuracy against steps, and
- *     percentiles of one unit's input z over training.
+ *     percentiles of one unit's input z over training — ending with the
+ *     network's score on validation images, which the learning-rate rule reads.
  *
  * A worker thread loads this module by its path (JOB_MODULE) and calls JOBS[kind].
  */
-import { Dataset, splitTrainValidation } from "../data/dataset";
-import { ExperimentConfig, buildModel, loadData, mnistSplit, probeSubset } from "../run/experiment";
-import { forwardValues } from "../measure/deltas";
+import { Dataset } from "../data/dataset";
+import { ExperimentConfig, buildModel, loadData, probeSubset } from "../run/experiment";
+import { backward, forwardValues, meanDeltaNorms } from "../measure/deltas";
+import { ProbeSnapshot, probe } from "../measure/probe";
+import { ConfigError } from "../core/errors";
 import { zPercentiles } from "../measure/trace";
 import type { Job, JobKinds, JobProgress } from "../run/job";
+import type { InitSpec } from "../core/init";
 import { Mlp } from "../core/model";
-import { StopSignal, evaluate, train } from "../core/train";
+import { Evaluation, ProbeRecord, StopSignal, evaluate, train } from "../core/train";
+import type { Fix } from "../run/fixes";
 
 /** This module, as a job's `module` (relative to lib/). */
 export const JOB_MODULE = "chapters/fixes-jobs";
 
-/** Score one configuration on a validation split of its own training images. */
-export interface ValidationJob extends Job {
-  readonly kind: "validation";
+// ------------------------------------------------------------------ one run of a fix
+
+export interface FixRunJob extends Job {
+  readonly kind: "fixrun";
   readonly module: typeof JOB_MODULE;
-  /** The experiment whose training images are split; its train.epochs is how long to train. */
+  /** An MNIST experiment whose data holds images out (`heldOut`): the validation set, also the held-out probe points. */
   readonly config: ExperimentConfig;
-  /** Images of the training subset held out for validation (never the test set). */
-  readonly validationSize: number;
-  readonly splitSeed: number;
+  /** Stop once the validation accuracy reaches this; null: train every step. */
+  readonly target: number | null;
+  /** Steps between validation checks (maxSteps must be a multiple of it). */
+  readonly checkEvery: number;
 }
+
+export interface ValidationCheck {
+  readonly step: number;
+  readonly accuracy: number;
+  readonly loss: number;
+}
+
+export interface FixRunRecord {
+  readonly stepLosses: number[];
+  readonly steps: number;
+  /** The step of the first check at which the validation accuracy reached the target; null if none did. */
+  readonly reachedAt: number | null;
+  /** Validation accuracy and loss before the first step and every checkEvery steps. */
+  readonly checks: ValidationCheck[];
+  /** Probes (training points, held-out points) before the first step and where training stopped. */
+  readonly init: { readonly train: ProbeSnapshot; readonly heldOut: ProbeSnapshot };
+  readonly end: { readonly train: ProbeSnapshot; readonly heldOut: ProbeSnapshot };
+  /**
+   * Mean ‖δ_l‖ per hidden layer at init with batch norm in TRAINING mode (batch
+   * statistics of the training probe points, what backprop sees at step 1); null
+   * without batch norm, where the init probe's deltaNorm is that already.
+   */
+  readonly initDeltaNormsTrainingMode: number[] | null;
+  readonly test: Evaluation;
+  /** ‖ΔW_l‖/‖W_l‖ of the last step, layers 1..L+1. */
+  readonly lastUpdate: number[] | null;
+  readonly trainSeconds: number;
+  readonly seconds: number;
+}
+
+class TargetReached extends Error {}
+
+async function fixRun(job: FixRunJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<FixRunRecord> {
+  const t0 = Date.now();
+  const cfg = job.config, maxSteps = cfg.train.maxSteps;
+  if (!(Number.isInteger(job.checkEvery) && job.checkEvery > 0 && maxSteps !== undefined && maxSteps % job.checkEvery === 0)) {
+    throw new ConfigError("fixrun checkEvery", job.checkEvery, `a positive divisor of the run's maxSteps (${maxSteps})`);
+  }
+  const data = loadData(cfg.data, cfg.probePoints ?? 1000);
+  if (!data.heldOut) throw new ConfigError(`${cfg.name} data.heldOut`, undefined, "held-out training-file images (the validation set)");
+  const validation = data.heldOut;
+  const { model } = buildModel(cfg, data);
+  const stepLosses: number[] = [], checks: ValidationCheck[] = [];
+  let lastRecord: ProbeRecord<Evaluation> | null = null, reachedAt: number | null = null, trainSeconds = 0;
+  try {
+    const init = { train: probe(model, data.probeTrain), heldOut: probe(model, data.probeHeldOut) };
+    const initDeltaNormsTrainingMode = cfg.model.batchNorm ? meanDeltaNorms(backward(model, data.probeTrain, { training: true })).slice(0, model.depth) : null;
+    const epochs = cfg.train.epochs;
+    try {
+      const r = await train(model, { train: data.train, probeSets: [validation], observe: (m, p) => evaluate(m, p) },
+        { ...cfg.train, probeEverySteps: job.checkEvery }, {
+          signal,
+          // onStep reads only the loss: the fast path need not copy the weights back every step.
+          stepReadsModel: () => false,
+          onStep: (s) => {
+            stepLosses.push(s.loss);
+            trainSeconds = (s.step * cfg.train.batchSize) / s.samplesPerSec;
+            onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: checks[checks.length - 1]?.accuracy, samplesPerSec: s.samplesPerSec });
+          },
+          onProbe: (rec) => {
+            lastRecord = rec;
+            checks.push({ step: rec.step, ...rec.snapshots[0] });
+            if (job.target !== null && rec.step > 0 && rec.snapshots[0].accuracy >= job.target) {
+              reachedAt = rec.step;
+              throw new TargetReached();
+            }
+          },
+        });
+      trainSeconds = r.trainSeconds;
+    } catch (e) {
+      if (!(e instanceof TargetReached)) throw e;
+    }
+    const end = { train: probe(model, data.probeTrain), heldOut: probe(model, data.probeHeldOut) };
+    const last = lastRecord as ProbeRecord<Evaluation> | null;
+    return {
+      stepLosses, steps: stepLosses.length, reachedAt, checks, init, end, initDeltaNormsTrainingMode,
+      test: evaluate(model, data.test), lastUpdate: last ? last.updateToData : null, trainSeconds, seconds: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+// ------------------------------------------------------------------ the batch-norm figure's runs
 
 /**
  * Ioffe & Szegedy's Figure 1: test accuracy against steps, and percentiles
@@ -38,6 +131,7 @@ export interface ValidationJob extends Job {
 export interface TraceJob extends Job {
   readonly kind: "trace";
   readonly module: typeof JOB_MODULE;
+  /** Its MNIST data holds `heldOut` images out: the validation set scored after the last step. */
   readonly config: ExperimentConfig;
   readonly steps: number;
   /** Record every this many steps (and before the first). */
@@ -52,14 +146,6 @@ export interface TraceJob extends Job {
   readonly percentiles: readonly number[];
 }
 
-export interface ValidationResult {
-  readonly accuracy: number;
-  readonly loss: number;
-  readonly trainImages: number;
-  readonly validationImages: number;
-  readonly seconds: number;
-}
-
 export interface TracePoint {
   readonly step: number;
   readonly testAccuracy: number;
@@ -69,33 +155,9 @@ export interface TracePoint {
 
 export interface TraceResult {
   readonly points: TracePoint[];
+  /** Accuracy and loss on the validation images after the last step. */
+  readonly validation: { readonly accuracy: number; readonly loss: number; readonly n: number };
   readonly seconds: number;
-}
-
-/** The training images of an MNIST experiment, split into train and validation parts. */
-export function validationSplit(job: ValidationJob): { train: Dataset; validation: Dataset } {
-  const spec = job.config.data;
-  if (spec.kind !== "mnist") throw new Error(`validation jobs need MNIST data, got ${spec.kind}`);
-  return splitTrainValidation(mnistSplit(spec).train, job.validationSize, job.splitSeed);
-}
-
-async function validationRun(job: ValidationJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<ValidationResult> {
-  const t0 = Date.now();
-  const { train: part, validation } = validationSplit(job);
-  const data = { train: part, test: validation, heldOut: null, probeTrain: validation, probeHeldOut: validation };
-  const { model } = buildModel(job.config, data);
-  const epochs = job.config.train.epochs;
-  try {
-    const r = await train(model, { train: part, test: validation }, { ...job.config.train, probeEverySteps: undefined, evalTrainSize: Math.min(500, part.n) }, {
-      signal,
-      stepReadsModel: () => false,
-      onStep: (s) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, samplesPerSec: s.samplesPerSec }),
-    });
-    const last = r.epochs[r.epochs.length - 1];
-    return { accuracy: last.test!.accuracy, loss: last.test!.loss, trainImages: part.n, validationImages: validation.n, seconds: (Date.now() - t0) / 1000 };
-  } finally {
-    model.dispose();
-  }
 }
 
 async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<TraceResult> {
@@ -104,6 +166,8 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, sig
   const { model } = buildModel(job.config, data);
   const testSet = probeSubset(data.test, Math.min(job.testPoints, data.test.n), "trace test points");
   const tracePoints = probeSubset(data.train, Math.min(job.tracePoints, data.train.n), "trace training points");
+  if (!data.heldOut) throw new Error(`trace job ${job.config.name}: its MNIST data needs heldOut images (the validation set)`);
+  const heldOut = data.heldOut;
   const points: TracePoint[] = [];
   const record = (step: number) => points.push({ step, testAccuracy: evaluate(model, testSet).accuracy, z: unitInput(model, tracePoints, job) });
   const stepsPerEpoch = Math.floor(data.train.n / job.config.train.batchSize);
@@ -118,7 +182,8 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, sig
         onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: points[points.length - 1].testAccuracy, samplesPerSec: s.samplesPerSec });
       },
     });
-    return { points, seconds: (Date.now() - t0) / 1000 };
+    const v = evaluate(model, heldOut);
+    return { points, validation: { accuracy: v.accuracy, loss: v.loss, n: heldOut.n }, seconds: (Date.now() - t0) / 1000 };
   } finally {
     model.dispose();
   }
@@ -136,6 +201,53 @@ export function unitInput(model: Mlp, points: Dataset, job: Pick<TraceJob, "laye
 
 
 export const JOBS: JobKinds = {
-  validation: (job, onProgress, signal) => validationRun(job as ValidationJob, onProgress, signal),
+  fixrun: (job, onProgress, signal) => fixRun(job as FixRunJob, onProgress, signal),
   trace: (job, onProgress, signal) => traceRun(job as TraceJob, onProgress, signal),
 };
+
+// ------------------------------------------------------------------ the batch-norm figure
+
+export interface BnFigureSpec {
+  readonly widths: readonly number[];
+  readonly batchSize: number;
+  readonly steps: number;
+  readonly every: number;
+  readonly trainLimit: number;
+  /** Unseen training-file images the learning-rate rule scores on. */
+  readonly validationSize: number;
+  readonly seed: number;
+  readonly testPoints: number;
+  readonly tracePoints: number;
+  readonly init: InitSpec;
+}
+
+/** The two networks of Ioffe & Szegedy's Figure 1, as fixes (labels for the rate table). */
+export function bnFigureFixes(init: InitSpec): { plain: Fix; batchNorm: Fix } {
+  const common = { group: "training and architecture" as const, citation: "Ioffe & Szegedy 2015, Figure 1", activation: "sigmoid" as const, init, optimizer: "sgd" as const };
+  return {
+    plain: { ...common, id: "bnfig-plain", label: "3 × 100 sigmoid, no BN", claim: "Ioffe & Szegedy's baseline." },
+    batchNorm: { ...common, id: "bnfig-bn", label: "3 × 100 sigmoid with BN", claim: "Ioffe & Szegedy's BN network.", batchNorm: true },
+  };
+}
+
+/** A trace job of one of the figure's networks at one learning rate: test accuracy and the 15/50/85th percentiles of one top-layer unit's input. */
+export function bnFigureJob(spec: BnFigureSpec, batchNorm: boolean, learningRate: number, probePoints: number): TraceJob {
+  return {
+    kind: "trace",
+    module: JOB_MODULE,
+    config: {
+      name: `fixes-bnfig-${batchNorm ? "bn" : "plain"}-lr${learningRate}`,
+      data: { kind: "mnist", trainLimit: spec.trainLimit, heldOut: spec.validationSize },
+      model: { widths: [...spec.widths], activation: "sigmoid", init: spec.init, seed: spec.seed, ...(batchNorm ? { batchNorm: true } : {}) },
+      train: { epochs: 1, batchSize: spec.batchSize, optimizer: { kind: "sgd", learningRate }, seed: spec.seed },
+      probePoints,
+    },
+    steps: spec.steps,
+    every: spec.every,
+    layer: spec.widths.length,
+    unit: 0,
+    testPoints: spec.testPoints,
+    tracePoints: spec.tracePoints,
+    percentiles: [15, 50, 85],
+  };
+}

@@ -9,8 +9,13 @@ import { matrix, orthonormalColumns, transpose } from "./linalg";
 export const INIT_NAMES = ["standard", "normalized", "normalizedNormal", "he", "lecun", "orthogonal", "lsuv"] as const;
 export type InitName = (typeof INIT_NAMES)[number];
 
-/** An init by name, with an optional gain multiplying the weights (e.g. orthogonal at gain g). */
-export type InitSpec = InitName | { readonly name: InitName; readonly gain?: number };
+/**
+ * An init by name, with an optional gain multiplying the weights (e.g. orthogonal at gain g),
+ * and optionally centred biases: after the weights are drawn, each hidden bias is set so that
+ * z_l has zero mean on training data (lib/core/centre — our construction, not a published
+ * init). Centring needs data, so lib/run/experiment's buildModel applies it, like LSUV.
+ */
+export type InitSpec = InitName | { readonly name: InitName; readonly gain?: number; readonly centre?: boolean };
 
 export interface InitFormula {
   readonly name: InitName;
@@ -42,8 +47,16 @@ export function initGain(spec: InitSpec): number {
   return typeof spec === "string" ? 1 : spec.gain ?? 1;
 }
 
+/** Whether the spec asks for biases centred on data (see InitSpec). */
+export function initCentres(spec: InitSpec): boolean {
+  return typeof spec === "object" && spec.centre === true;
+}
+
 export function validateInit(spec: InitSpec, field = "init"): void {
   const name = initName(spec as InitSpec);
+  if (typeof spec === "object" && spec.centre !== undefined && typeof spec.centre !== "boolean") {
+    throw new ConfigError(`${field}.centre`, spec.centre, "true or false (centre the hidden biases on data)");
+  }
   if (!(INIT_NAMES as readonly string[]).includes(name)) {
     throw new ConfigError(field, name, `one of ${INIT_NAMES.join(", ")}`);
   }

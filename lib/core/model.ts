@@ -4,8 +4,17 @@
  *
  *   z_l = h_{l-1} W_l + b_l        (or BN(h_{l-1} W_l) with batch norm)
  *   a_l = f(z_l)                   the hidden entries h_{i,l} of the question
- *   h_l = a_l (+ h_{l-1} with residual connections between equal widths)
+ *   h_l = a_l                      (plain layer)
+ *   h_l = h_{l-1} + a_l R_l + c_l  (residual block, between equal widths)
  *   logits = h_L W_{L+1} + b_{L+1}
+ *
+ * The residual block is He, Zhang, Ren & Sun's two-layer building block
+ * (2016, eq. 1–2: y = F(x, {W_i}) + x with F = W_2 σ(W_1 x)) with the
+ * identity path left clean — no activation after the addition, as in their
+ * "Identity mappings in deep residual networks" (2016) — so the error
+ * reaches h_{l-1} unchanged through the skip, and h_l does not pile up
+ * σ's mean of 1/2 (R_l has zero-mean entries). Its entries a_l are the
+ * units that can saturate; the stream h_l is unbounded.
  */
 import * as tf from "@tensorflow/tfjs";
 import { variableFrom } from "./scope";
@@ -23,7 +32,7 @@ export interface MlpConfig {
   readonly init: InitSpec;
   /** Batch normalization of z_l before the activation (Ioffe & Szegedy 2015). */
   readonly batchNorm?: boolean;
-  /** h_l = f(z_l) + h_{l-1} wherever the widths match. */
+  /** Residual blocks h_l = h_{l-1} + f(z_l) R_l + c_l wherever a layer's input and output widths match. */
   readonly residual?: boolean;
   readonly seed: number;
 }
@@ -44,6 +53,9 @@ export interface DenseLayer {
   /** Absent under batch norm, where β plays its role. */
   readonly b: tf.Variable | null;
   readonly bn: BatchNormState | null;
+  /** A residual block's second matrix R_l (nOut × nOut) and bias c_l; null for a plain layer. */
+  readonly block: { readonly W: tf.Variable; readonly b: tf.Variable } | null;
+  /** Whether the layer is a residual block (block !== null). */
   readonly residual: boolean;
 }
 
@@ -103,7 +115,7 @@ export class Mlp {
       const al = this.act.apply(zl) as tf.Tensor2D;
       z.push(zl);
       a.push(al);
-      h = layer.residual ? al.add(h) : al;
+      h = layer.block ? tf.add(h, tf.matMul(al, layer.block.W).add(layer.block.b)) as tf.Tensor2D : al;
     });
     const logits = tf.add(tf.matMul(h, this.output.W), this.output.b as tf.Variable) as tf.Tensor2D;
     return { z, a, logits, batchStats };
@@ -162,6 +174,7 @@ export class Mlp {
     for (const l of this.layers) {
       out.push([`W${l.index}`, l.W]);
       if (l.b) out.push([`b${l.index}`, l.b]);
+      if (l.block) out.push([`R${l.index}`, l.block.W], [`c${l.index}`, l.block.b]);
       if (l.bn) {
         out.push([`gamma${l.index}`, l.bn.gamma], [`beta${l.index}`, l.bn.beta]);
         out.push([`movingMean${l.index}`, l.bn.movingMean], [`movingVariance${l.index}`, l.bn.movingVariance]);
@@ -183,6 +196,7 @@ export function layerVariables(l: DenseLayer): tf.Variable[] {
   const vs: tf.Variable[] = [l.W];
   if (l.b) vs.push(l.b);
   if (l.bn) vs.push(l.bn.gamma, l.bn.beta);
+  if (l.block) vs.push(l.block.W, l.block.b);
   return vs;
 }
 
@@ -197,7 +211,14 @@ function makeLayer(index: number, nIn: number, nOut: number, init: InitSpec, rng
         movingVariance: variableFrom(tf.ones([nOut]), false, `mv${index}_${uid()}`),
       }
     : null;
-  return { index, nIn, nOut, W, b, bn: state, residual };
+  // The block's R_l is drawn like W_l (same init, its own stream: plain layers' weights do not change).
+  const block = residual
+    ? {
+        W: variableFrom(tf.tensor2d(initWeights(init, nOut, nOut, rng.fork(`block ${index}`)), [nOut, nOut]), true, `R${index}_${uid()}`),
+        b: variableFrom(tf.zeros([nOut]), true, `c${index}_${uid()}`),
+      }
+    : null;
+  return { index, nIn, nOut, W, b, bn: state, block, residual };
 }
 
 let counter = 0;

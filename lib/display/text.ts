@@ -41,6 +41,12 @@ export function num(x: number): string {
   return a >= 100 ? Math.round(x).toLocaleString("en") : x.toPrecision(3);
 }
 
+/** A mean over runs with its standard deviation, "12.3 ± 0.4" (just "12.3" for one run, "—" for none). */
+export function plusMinus(m: { readonly mean: number; readonly std: number; readonly n: number }, digits = 1): string {
+  if (m.n === 0 || !Number.isFinite(m.mean)) return "—";
+  return m.n > 1 && Number.isFinite(m.std) ? `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}` : m.mean.toFixed(digits);
+}
+
 /** A count with thousands separators: 10,000. */
 export function count(n: number): string {
   return n.toLocaleString("en");

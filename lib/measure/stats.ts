@@ -7,12 +7,54 @@ export interface Histogram {
   readonly counts: number[];
 }
 
+/**
+ * Population mean and standard deviation (÷ n) of the entries of x — for the
+ * entries of a layer or a probe set, where x is all there is. NaN in, NaN out.
+ * For a handful of runs (seeds) use sampleMeanStd.
+ */
 export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
   let s = 0, s2 = 0;
   for (let i = 0; i < x.length; i++) s += x[i];
   const mean = s / x.length;
   for (let i = 0; i < x.length; i++) s2 += (x[i] - mean) ** 2;
   return { mean, std: Math.sqrt(s2 / x.length) };
+}
+
+/** Mean and sample standard deviation over runs, with how many values were finite. */
+export interface SampleMeanStd {
+  readonly mean: number;
+  /** Sample standard deviation (÷ (n − 1)); 0 for one value, NaN for none. */
+  readonly std: number;
+  /** Finite values used. */
+  readonly n: number;
+  /** Values left out because they were NaN or ±∞ (e.g. runs that diverged). */
+  readonly dropped: number;
+}
+
+/**
+ * Mean and sample standard deviation (÷ (n − 1)) of the finite values — for a
+ * few runs (seeds) drawn from a distribution, where the spread estimates run-to-
+ * run variation. Non-finite values are dropped and counted; none left: NaN mean.
+ */
+export function sampleMeanStd(xs: ArrayLike<number>): SampleMeanStd {
+  const v: number[] = [];
+  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) v.push(xs[i]);
+  const n = v.length, dropped = xs.length - n;
+  if (n === 0) return { mean: NaN, std: NaN, n: 0, dropped };
+  const mean = v.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n, dropped };
+}
+
+/**
+ * Geometric mean and the sample standard deviation of log10 over the positive
+ * finite values (ratios over runs that span orders of magnitude); the rest are dropped.
+ */
+export function sampleGeoMeanStd(xs: ArrayLike<number>): { geoMean: number; log10Std: number; n: number; dropped: number } {
+  const logs: number[] = [];
+  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i]) && xs[i] > 0) logs.push(Math.log10(xs[i]));
+  const m = sampleMeanStd(logs);
+  return { geoMean: 10 ** m.mean, log10Std: m.std, n: m.n, dropped: xs.length - m.n };
 }
 
 /** exp(mean(log x)): the average of ratios that multiply. */

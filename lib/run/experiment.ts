@@ -14,7 +14,8 @@ import { TrainCallbacks, TrainConfig, TrainResult, train } from "../core/train";
 import { pathName, trainingPath } from "../core/fast/route";
 import { ProbeSnapshot, probe } from "../measure/probe";
 import { applyLsuv, LsuvResult } from "../core/lsuv";
-import { initName } from "../core/init";
+import { initCentres, initName } from "../core/init";
+import { centerBiases } from "../core/centre";
 import { cached, CacheStatus } from "./cache";
 import { clearActivity, setActivity, watchInterrupts } from "./interrupt";
 import { permutation, Rng } from "../core/rng";
@@ -46,7 +47,7 @@ export interface ExperimentConfig {
   readonly train: TrainConfig;
   /** Points in each probe set (training and held-out), default 1000. */
   readonly probePoints?: number;
-  /** Examples LSUV measures variances on, when the init is "lsuv" (default 512). */
+  /** Examples LSUV measures variances on, when the init is "lsuv" (default 512); also those biases are centred on (init.centre). */
   readonly lsuvBatch?: number;
 }
 
@@ -161,6 +162,11 @@ export function buildModel(cfg: ExperimentConfig, data: ExperimentData): { model
     } finally {
       x.dispose();
     }
+  }
+  if (initCentres(cfg.model.init)) {
+    // Our construction (lib/core/centre): z_l has zero mean on these training images at init.
+    const n = Math.min(cfg.lsuvBatch ?? 512, data.train.n);
+    centerBiases(model, data.train.x.subarray(0, n * data.train.inputDim), n);
   }
   return { model, lsuv };
 }

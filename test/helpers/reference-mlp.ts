@@ -11,7 +11,28 @@ export interface RefNet {
   b: Float64Array[];
   dims: number[];
   act: ActivationName;
+  /**
+   * Residual blocks (lib/core/model): where block[l] is set, hidden layer l
+   * outputs h + f(z) R + c, R = block[l].R (nOut × nOut row-major), c = block[l].c.
+   */
   residual: boolean;
+  block?: ({ R: Float64Array; c: Float64Array } | null)[];
+}
+
+/** h + f(z) R + c for the n rows of a residual block's units out = f(z). */
+function blockOutput(h: Float64Array, out: Float64Array, blk: { R: Float64Array; c: Float64Array }, n: number, d: number): Float64Array {
+  const y = new Float64Array(n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      let s = h[i * d + j] + blk.c[j];
+      for (let k = 0; k < d; k++) s += out[i * d + k] * blk.R[k * d + j];
+      y[i * d + j] = s;
+    }
+  return y;
+}
+
+function blockOf(net: RefNet, l: number) {
+  return net.residual ? net.block?.[l] ?? null : null;
 }
 
 export function refLoss(net: RefNet, x: Float64Array, labels: number[], n: number): number {
@@ -34,8 +55,8 @@ function refForward(net: RefNet, x: Float64Array, labels: number[], n: number) {
     zs.push(z);
     if (l === L - 1) { hs.push(z); break; }
     const out = z.map((v) => f.f(v));
-    if (net.residual && nIn === nOut) for (let t = 0; t < out.length; t++) out[t] += h[t];
-    hs.push(out);
+    const blk = blockOf(net, l);
+    hs.push(blk ? blockOutput(h, out, blk, n, nOut) : out);
   }
   const logits = hs[L], C = net.dims[L];
   let loss = 0;
@@ -87,8 +108,8 @@ export function refGradients(net: RefNet, x: Float64Array, labels: number[], n: 
 }
 
 /** Central finite differences of the mean loss w.r.t. one weight, in float64. */
-export function refFiniteDifference(net: RefNet, x: Float64Array, labels: number[], n: number, layer: number, index: number, which: "W" | "b", h = 1e-6): number {
-  const arr = which === "W" ? net.W[layer] : net.b[layer];
+export function refFiniteDifference(net: RefNet, x: Float64Array, labels: number[], n: number, layer: number, index: number, which: "W" | "b" | "R" | "c", h = 1e-6): number {
+  const arr = which === "W" ? net.W[layer] : which === "b" ? net.b[layer] : blockOf(net, layer)![which];
   const old = arr[index];
   arr[index] = old + h;
   const up = refLoss(net, x, labels, n);
@@ -108,9 +129,10 @@ export function refTopHidden(net: RefNet, x: Float64Array): Float64Array {
     for (let j = 0; j < nOut; j++) {
       let s = net.b[l][j];
       for (let k = 0; k < nIn; k++) s += h[k] * net.W[l][k * nOut + j];
-      out[j] = f.f(s) + (net.residual && nIn === nOut ? h[j] : 0);
+      out[j] = f.f(s);
     }
-    h = out;
+    const blk = blockOf(net, l);
+    h = blk ? blockOutput(h, out, blk, 1, nOut) : out;
   }
   return h;
 }
