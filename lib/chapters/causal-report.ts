@@ -488,16 +488,9 @@ export function summaryTable(v: Pick<Verdicts, "params" | "rows" | "swap" | "onl
 
 // ------------------------------------------------------------------ the literature
 
-export interface LiteratureInput {
-  readonly params: CausalParams;
-  readonly rows: readonly DoseRow[];
-  readonly swap: readonly SwapDifference[];
-  /** The never-visited images over training (levelOverTime). */
-  readonly unseen: { epoch: number[]; saturation: number[][]; accuracy: number[] };
+/** What the literature table reads: the closing's numbers (without the network count) and the dose-response over time. */
+export interface LiteratureInput extends Omit<Verdicts, "networks"> {
   readonly overTime: DoseTimeline;
-  readonly online: StreamSummary;
-  readonly repeated: StreamSummary;
-  readonly mechanism: readonly MechanismRow[];
 }
 
 /** The first index where xs reaches half of the way from its first to its last value. */

@@ -20,7 +20,7 @@
  * x₁ = coords[c] and x₂ = coords[r]; row r = 0 is the bottom (x₂ = lo).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp } from "../core/model";
+import { Mlp, MlpConfig } from "../core/model";
 import { crossEntropy } from "../core/loss";
 import type { Dataset } from "../data/dataset";
 import { ActivationName, activation } from "../core/activations";
@@ -287,13 +287,9 @@ export interface PlaygroundCallbacks extends TrainCallbacks {
   onMoment?(m: Moment, run: PlaygroundConfig): void;
 }
 
-/** Train the network of `config`, taking pictures of the plane at its moments. */
-export async function runPlayground(config: PlaygroundConfig, callbacks: PlaygroundCallbacks = {}): Promise<PlaygroundRun> {
-  const t0 = performance.now();
-  validatePlayground(config);
-  const grid = planeGrid(config.resolution ?? 40, config.extent ?? [-1.2, 1.2]);
-  const rule = saturationRule(config.activation, config.eps ?? 0.01);
-  const model = new Mlp({
+/** The network a playground config trains (the book's in-browser page builds the same: chapters/playground-page). */
+export function mlpConfigOf(config: PlaygroundConfig): MlpConfig {
+  return {
     inputDim: 2,
     widths: [...config.widths],
     outputDim: 2,
@@ -302,7 +298,16 @@ export async function runPlayground(config: PlaygroundConfig, callbacks: Playgro
     batchNorm: config.batchNorm ?? false,
     residual: config.residual ?? false,
     seed: config.seed,
-  });
+  };
+}
+
+/** Train the network of `config`, taking pictures of the plane at its moments. */
+export async function runPlayground(config: PlaygroundConfig, callbacks: PlaygroundCallbacks = {}): Promise<PlaygroundRun> {
+  const t0 = performance.now();
+  validatePlayground(config);
+  const grid = planeGrid(config.resolution ?? 40, config.extent ?? [-1.2, 1.2]);
+  const rule = saturationRule(config.activation, config.eps ?? 0.01);
+  const model = new Mlp(mlpConfigOf(config));
   const wanted = new Set(config.moments);
   const moments: Moment[] = [];
   const epochLoss: number[] = [], epochAccuracy: number[] = [];

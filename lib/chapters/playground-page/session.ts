@@ -17,7 +17,7 @@
  * the mean slope f′ the backward pass multiplies by (lib/measure/probe).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Mlp, MlpConfig, validateMlpConfig } from "../../core/model";
+import { Mlp, validateMlpConfig } from "../../core/model";
 import { applyLsuv } from "../../core/lsuv";
 import { initName } from "../../core/init";
 import { Rng, permutation } from "../../core/rng";
@@ -28,7 +28,7 @@ import type { Dataset } from "../../data/dataset";
 import { forwardValues } from "../../measure/deltas";
 import { derivativeMean } from "../../measure/probe";
 import { SaturatedShare, SaturationRule, saturatedShare, saturationRule } from "../../measure/saturation";
-import { Moment, PlaneGrid, PlaygroundConfig, PlaygroundRun, evaluatePlane, planeGrid, planeSaturation } from "../playground";
+import { Moment, PlaneGrid, PlaygroundConfig, PlaygroundRun, evaluatePlane, mlpConfigOf, planeGrid, planeSaturation } from "../playground";
 
 /** What the page measures on one set of points after an epoch. */
 export interface PointsStats {
@@ -58,19 +58,6 @@ export interface Divergence {
 /** The page trains with plain SGD: momentum would restart at every slice. */
 const MOMENTUM = 0;
 
-/** The network runPlayground builds for a config (kept in step with it by test/playground-page.test.ts). */
-export function mlpConfigOf(config: PlaygroundConfig): MlpConfig {
-  return {
-    inputDim: 2,
-    widths: [...config.widths],
-    outputDim: 2,
-    activation: config.activation,
-    init: config.init,
-    batchNorm: config.batchNorm ?? false,
-    residual: config.residual ?? false,
-    seed: config.seed,
-  };
-}
 
 /** runPlayground's training settings for a config, `epochs` at a time. */
 function trainConfigOf(config: PlaygroundConfig, epochs: number): TrainConfig {
