@@ -11,7 +11,14 @@ import { prepareBackend } from "../lib/core/backend";
 import { Mlp } from "../lib/core/model";
 import { ProbePoints, probe } from "../lib/measure/probe";
 import { Rng } from "../lib/core/rng";
-import { compareManyMeans, compareMeans, compareSets, differenceVerdict, hiddenValues, perExampleStats } from "../lib/measure/compare";
+import {
+  compareManyMeans,
+  compareMeans,
+  compareSets,
+  differenceVerdict,
+  hiddenValues,
+  perExampleStats,
+} from "../lib/measure/compare";
 import { exampleOverTime, traceTraining, unitZOverTime } from "../lib/run/replay";
 import { ExperimentConfig, runExperiment } from "../lib/run/experiment";
 import { ConfigError } from "../lib/core/errors";
@@ -30,7 +37,14 @@ function randomPoints(n: number, dim: number, seed: number, scale = 3): ProbePoi
 }
 
 function net(activation: "sigmoid" | "tanh" = "sigmoid", seed = 3): Mlp {
-  return new Mlp({ inputDim: 6, widths: [7, 5, 4], outputDim: 3, activation, init: { name: "normalized", gain: 4 }, seed });
+  return new Mlp({
+    inputDim: 6,
+    widths: [7, 5, 4],
+    outputDim: 3,
+    activation,
+    init: { name: "normalized", gain: 4 },
+    seed,
+  });
 }
 
 test("per-example saturation matches a hand count on the downloaded activations", () => {
@@ -43,7 +57,8 @@ test("per-example saturation matches a hand count on the downloaded activations"
     const w = hv.widths[l];
     for (let i = 0; i < pts.n; i++) {
       const row = Array.from(hv.a[l].subarray(i * w, (i + 1) * w));
-      const low = row.filter((h) => h < 0.05).length / w, high = row.filter((h) => h > 0.95).length / w;
+      const low = row.filter((h) => h < 0.05).length / w,
+        high = row.filter((h) => h > 0.95).length / w;
       assert.ok(Math.abs(layer.low[1][i] - low) < 1e-12);
       assert.ok(Math.abs(layer.high[1][i] - high) < 1e-12);
       assert.ok(Math.abs(layer.saturated[1][i] - low - high) < 1e-12);
@@ -66,14 +81,20 @@ test("averaged over points, per-example stats equal the probe's layer statistics
     const avg = (x: Float64Array) => x.reduce((a, b) => a + b, 0) / x.length;
     s.layers.forEach((layer, l) => {
       for (let k = 0; k < 2; k++) {
-        assert.ok(Math.abs(avg(layer.saturated[k]) - p.layers[l].saturation[k].total) < 1e-9, `${act} layer ${l + 1} eps ${k}`);
+        assert.ok(
+          Math.abs(avg(layer.saturated[k]) - p.layers[l].saturation[k].total) < 1e-9,
+          `${act} layer ${l + 1} eps ${k}`,
+        );
         assert.ok(Math.abs(avg(layer.low[k]) - p.layers[l].saturation[k].low) < 1e-9);
       }
       assert.ok(Math.abs(avg(layer.derivative) - p.layers[l].derivativeMean) < 1e-9);
       assert.ok(Math.abs(avg(layer.mean) - p.layers[l].mean) < 1e-5);
     });
     // The test needs saturated entries to mean anything.
-    assert.ok(s.layers.some((layer) => avg(layer.saturated[0]) > 0.05), `${act}: some saturation`);
+    assert.ok(
+      s.layers.some((layer) => avg(layer.saturated[0]) > 0.05),
+      `${act}: some saturation`,
+    );
     model.dispose();
   }
 });
@@ -81,10 +102,12 @@ test("averaged over points, per-example stats equal the probe's layer statistics
 test("hiddenValues and perExampleStats give the same values in any chunk size", () => {
   const model = net();
   const pts = randomPoints(10, 6, 4);
-  const a = hiddenValues(model, pts, 1000), b = hiddenValues(model, pts, 3);
+  const a = hiddenValues(model, pts, 1000),
+    b = hiddenValues(model, pts, 3);
   a.a.forEach((v, l) => assert.deepEqual(Array.from(v), Array.from(b.a[l])));
   a.z.forEach((v, l) => assert.deepEqual(Array.from(v), Array.from(b.z[l])));
-  const whole = perExampleStats(model, a), chunked = perExampleStats(model, pts, [0.01, 0.05], 3);
+  const whole = perExampleStats(model, a),
+    chunked = perExampleStats(model, pts, [0.01, 0.05], 3);
   whole.layers.forEach((layer, l) => {
     assert.deepEqual(Array.from(chunked.layers[l].saturated[0]), Array.from(layer.saturated[0]));
     assert.deepEqual(Array.from(chunked.layers[l].derivative), Array.from(layer.derivative));
@@ -111,11 +134,25 @@ test("compareMeans: difference, interval around it, determinism, and bad input",
   assert.equal(differenceVerdict(same), "no detectable difference");
   assert.equal(differenceVerdict({ ...same, low: -0.2, high: -0.1 }), "lower");
   // Shared resamples: a row of compareManyMeans is compareMeans of that pair, whatever the other rows.
-  const c = a.map((v) => v * v), dd = b.map((v) => 1 - v);
-  const many = compareManyMeans([{ a: a, b: b }, { a: c, b: dd }], { draws: 300, seed: 3 });
+  const c = a.map((v) => v * v),
+    dd = b.map((v) => 1 - v);
+  const many = compareManyMeans(
+    [
+      { a: a, b: b },
+      { a: c, b: dd },
+    ],
+    { draws: 300, seed: 3 },
+  );
   assert.deepEqual(many[0], compareMeans(a, b, { draws: 300, seed: 3 }));
   assert.deepEqual(many[1], compareMeans(c, dd, { draws: 300, seed: 3 }));
-  assert.throws(() => compareManyMeans([{ a: a, b: b }, { a: a.slice(1), b: b }]), ConfigError);
+  assert.throws(
+    () =>
+      compareManyMeans([
+        { a: a, b: b },
+        { a: a.slice(1), b: b },
+      ]),
+    ConfigError,
+  );
   assert.throws(() => compareMeans([], b), ConfigError);
   assert.throws(() => compareMeans(a, b, { level: 1 }), ConfigError);
   assert.throws(() => compareMeans(a, b, { draws: 3 }), ConfigError);
@@ -130,11 +167,26 @@ test("compareSets: one row per layer and statistic; a set against itself differs
     assert.equal(r.diff, 0);
     assert.ok(r.low <= 0 && r.high >= 0);
   }
-  assert.deepEqual(rows.filter((r) => r.layer === 2).map((r) => [r.statistic, r.eps]), [["saturation", 0.01], ["saturation", 0.05], ["low", 0.01], ["high", 0.01], ["derivative", null]]);
+  assert.deepEqual(
+    rows.filter((r) => r.layer === 2).map((r) => [r.statistic, r.eps]),
+    [
+      ["saturation", 0.01],
+      ["saturation", 0.05],
+      ["low", 0.01],
+      ["high", 0.01],
+      ["derivative", null],
+    ],
+  );
   // Choosing statistics keeps the other rows' numbers (the resamples depend on the seed and the set sizes only).
-  const some = compareSets(s, perExampleStats(model, randomPoints(40, 6, 10), [0.01, 0.05]), { draws: 200, statistics: ["derivative"] });
+  const some = compareSets(s, perExampleStats(model, randomPoints(40, 6, 10), [0.01, 0.05]), {
+    draws: 200,
+    statistics: ["derivative"],
+  });
   const all = compareSets(s, perExampleStats(model, randomPoints(40, 6, 10), [0.01, 0.05]), { draws: 200 });
-  assert.deepEqual(some, all.filter((r) => r.statistic === "derivative"));
+  assert.deepEqual(
+    some,
+    all.filter((r) => r.statistic === "derivative"),
+  );
   const t = perExampleStats(model, randomPoints(40, 6, 9), [0.02]);
   assert.throws(() => compareSets(s, t), ConfigError);
   model.dispose();
@@ -152,11 +204,19 @@ test("traceTraining replays the experiment's own trajectory and caches it", asyn
   const dir = tmp();
   const cfg = tinyExperiment("tiny");
   const exp = await runExperiment(cfg, {}, { cacheDir: dir });
-  const trace = await traceTraining(cfg, { epochs: 2, everySteps: 4, examples: [0, 5], heldOutExamples: [7] }, {}, { cacheDir: dir });
+  const trace = await traceTraining(
+    cfg,
+    { epochs: 2, everySteps: 4, examples: [0, 5], heldOutExamples: [7] },
+    {},
+    { cacheDir: dir },
+  );
   assert.equal(trace.cache, "miss");
   // 16 steps per epoch, 2 epochs, a record every 4 steps plus step 0.
   assert.deepEqual(trace.steps, [0, 4, 8, 12, 16, 20, 24, 28, 32]);
-  assert.deepEqual(trace.epochs, trace.steps.map((s) => s / 16));
+  assert.deepEqual(
+    trace.epochs,
+    trace.steps.map((s) => s / 16),
+  );
   // Where the experiment probed (every 8 steps), the trace saw the same network.
   for (const p of exp.result.probes.filter((p) => p.step <= 32)) {
     const t = trace.steps.indexOf(p.step);
@@ -182,12 +242,26 @@ test("traceTraining replays the experiment's own trajectory and caches it", asyn
   for (let t = 0; t < trace.steps.length; t++) assert.ok(zp[0][t] <= zp[1][t] && zp[1][t] <= zp[2][t]);
   assert.throws(() => exampleOverTime(trace, 1, 3), ConfigError);
   assert.throws(() => unitZOverTime(trace, 1, 8), ConfigError);
-  const again = await traceTraining(cfg, { epochs: 2, everySteps: 4, examples: [0, 5], heldOutExamples: [7] }, {}, { cacheDir: dir });
+  const again = await traceTraining(
+    cfg,
+    { epochs: 2, everySteps: 4, examples: [0, 5], heldOutExamples: [7] },
+    {},
+    { cacheDir: dir },
+  );
   assert.equal(again.cache, "hit");
   assert.deepEqual(Array.from(again.activations[0]), Array.from(trace.activations[0]));
-  await assert.rejects(() => traceTraining(cfg, { epochs: 4, everySteps: 4, examples: [0] }, {}, { cacheDir: dir }), ConfigError);
-  await assert.rejects(() => traceTraining(cfg, { epochs: 1, everySteps: 4, examples: [40] }, {}, { cacheDir: dir }), ConfigError);
-  await assert.rejects(() => traceTraining(cfg, { epochs: 1, everySteps: 4, examples: [1], heldOutExamples: [40] }, {}, { cacheDir: dir }), ConfigError);
+  await assert.rejects(
+    () => traceTraining(cfg, { epochs: 4, everySteps: 4, examples: [0] }, {}, { cacheDir: dir }),
+    ConfigError,
+  );
+  await assert.rejects(
+    () => traceTraining(cfg, { epochs: 1, everySteps: 4, examples: [40] }, {}, { cacheDir: dir }),
+    ConfigError,
+  );
+  await assert.rejects(
+    () => traceTraining(cfg, { epochs: 1, everySteps: 4, examples: [1], heldOutExamples: [40] }, {}, { cacheDir: dir }),
+    ConfigError,
+  );
   exp.model.dispose();
   exp.initialModel.dispose();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -400,7 +400,11 @@ describe("a whole training step", () => {
     // 3 SGD steps of 784-256x5-10 from one seed. Differences are rounding
     // only: measured ~1.5e-8; 1e-6 is far below the size of one update.
     const data = randomData(REFERENCE_SPEC, 512);
-    const weightsAfter = async (backend: "wasm" | "cpu", fix: boolean, variant: "plain" | "lean"): Promise<Float32Array[]> => {
+    const weightsAfter = async (
+      backend: "wasm" | "cpu",
+      fix: boolean,
+      variant: "plain" | "lean",
+    ): Promise<Float32Array[]> => {
       await prepareBackend({ backend, fixTransposedMatMul: fix, quiet: true });
       const w = createWorkload({ ...REFERENCE_SPEC, variant }, data);
       const loss = w.run(3);
@@ -425,7 +429,8 @@ describe("a whole training step", () => {
     const maxDiff = (x: Float32Array[], y: Float32Array[]): number =>
       Math.max(...x.map((a, i) => a.reduce((m, v, j) => Math.max(m, Math.abs(v - y[i][j])), 0)));
     assert.ok(maxDiff(fixed, start) > 1e-4, "the steps must move the weights");
-    for (const [name, w] of Object.entries(others)) assert.ok(maxDiff(fixed, w) <= 1e-6, `${name}: ${maxDiff(fixed, w)}`);
+    for (const [name, w] of Object.entries(others))
+      assert.ok(maxDiff(fixed, w) <= 1e-6, `${name}: ${maxDiff(fixed, w)}`);
   });
 });
 

@@ -45,11 +45,20 @@ test("markdown: $, $$, \\( \\) and \\[ \\] become KaTeX; prices and \\$ stay tex
 
 test("markdown: heading ids are unique, links to notebooks go to their pages", () => {
   const env = newMarkdownEnv();
-  const html = renderMarkdown("# Title\n\n## Part\n\n## Part\n\nSee [next](02-next.ipynb#part) and [web](https://example.org/a.ipynb).", env);
-  assert.deepEqual(env.headings.map((h) => h.id), ["title", "part", "part-2"]);
+  const html = renderMarkdown(
+    "# Title\n\n## Part\n\n## Part\n\nSee [next](02-next.ipynb#part) and [web](https://example.org/a.ipynb).",
+    env,
+  );
+  assert.deepEqual(
+    env.headings.map((h) => h.id),
+    ["title", "part", "part-2"],
+  );
   assert.ok(html.includes('href="02-next.html#part"'));
   assert.ok(html.includes('href="https://example.org/a.ipynb"'));
-  assert.equal(firstHeading("Intro text\n\n```\n# a comment in code\n```\n\n## The *real* heading"), "The real heading");
+  assert.equal(
+    firstHeading("Intro text\n\n```\n# a comment in code\n```\n\n## The *real* heading"),
+    "The real heading",
+  );
 });
 
 test("render: tags, streams, errors without ANSI, images, and the loader replaced", () => {
@@ -60,7 +69,10 @@ test("render: tags, streams, errors without ANSI, images, and the loader replace
   assert.ok(!page.body.includes(PLOTLY_LOADER_ATTRIBUTE), "the inline loader is gone");
   assert.ok(page.body.includes('<span class="tag">parameters</span>'));
   assert.ok(page.body.includes('<span class="tag">injected parameters</span>'));
-  assert.match(page.body, /<details class="solution"><summary>Show solution<\/summary><section class="cell code-cell"[^>]*><details class="source" open>/);
+  assert.match(
+    page.body,
+    /<details class="solution"><summary>Show solution<\/summary><section class="cell code-cell"[^>]*><details class="source" open>/,
+  );
   assert.ok(page.body.includes("only the output of this cell is shown"));
   assert.ok(!page.body.includes("// hidden input"), "remove-input hides the code");
   assert.ok(page.body.includes('<pre class="output stream stdout">hello from stdout'));
@@ -85,10 +97,13 @@ test("removePlotlyLoader cuts every marked script and keeps the rest", () => {
 test("build: pages in file order, plotly once in the head of figure pages only, assets copied", () => {
   const out = tempDir("book");
   const result = buildBook({ notebooksDir: FIXTURES, outDir: out });
-  assert.deepEqual(result.chapters.map((c) => [c.page, c.title, c.elapsedSeconds]), [
-    ["01-basics.html", "Basics: outputs of every kind", 12.5],
-    ["02-figures.html", "Figures over training time", 3.25],
-  ]);
+  assert.deepEqual(
+    result.chapters.map((c) => [c.page, c.title, c.elapsedSeconds]),
+    [
+      ["01-basics.html", "Basics: outputs of every kind", 12.5],
+      ["02-figures.html", "Figures over training time", 3.25],
+    ],
+  );
   for (const c of result.chapters) {
     const html = read(path.join(out, c.page));
     assert.equal(html.split(PLOTLY_HEAD_TAG).length - 1, 1, `${c.page}: one plotly script`);
@@ -100,7 +115,13 @@ test("build: pages in file order, plotly once in the head of figure pages only, 
   assert.ok(!index.includes(PLOTLY_HEAD_TAG), "the index has no figure");
   assert.ok(index.includes("gradient descent passed over"));
   assert.ok(index.includes("13 s") && index.includes("3.3 s"), "wall times from metadata");
-  for (const asset of ["plotly.min.js", "katex/katex.min.css", "katex/fonts/KaTeX_Main-Regular.woff2", "highlight.css", "site.css"]) {
+  for (const asset of [
+    "plotly.min.js",
+    "katex/katex.min.css",
+    "katex/fonts/KaTeX_Main-Regular.woff2",
+    "highlight.css",
+    "site.css",
+  ]) {
     assert.ok(fs.statSync(path.join(out, "assets", asset)).size > 0, asset);
   }
   fs.rmSync(out, { recursive: true });
@@ -113,8 +134,18 @@ function fixturesWithIndexHighlights(): string {
   const nb = JSON.parse(read(path.join(FIXTURES, "02-figures.ipynb")));
   nb.cells[1].metadata.tags = ["book-index"];
   nb.cells.splice(1, 0, {
-    cell_type: "code", id: "answer", execution_count: 1, metadata: { tags: ["book-index"] }, source: ["tslab.display.markdown(answer)"],
-    outputs: [{ output_type: "display_data", metadata: {}, data: { "text/markdown": "**Partly.** Layer $l$ is saturated; see [the basics](01-basics.ipynb#a-heading)." } }],
+    cell_type: "code",
+    id: "answer",
+    execution_count: 1,
+    metadata: { tags: ["book-index"] },
+    source: ["tslab.display.markdown(answer)"],
+    outputs: [
+      {
+        output_type: "display_data",
+        metadata: {},
+        data: { "text/markdown": "**Partly.** Layer $l$ is saturated; see [the basics](01-basics.ipynb#a-heading)." },
+      },
+    ],
   });
   fs.writeFileSync(path.join(dir, "02-figures.ipynb"), JSON.stringify(nb));
   return dir;
@@ -125,7 +156,8 @@ test("build: outputs of cells tagged book-index open the index page, with plotly
   const out = tempDir("book");
   const result = buildBook({ notebooksDir: src, outDir: out });
   const index = read(result.index);
-  const answerAt = index.indexOf("The short answer"), chaptersAt = index.indexOf('id="chapters"');
+  const answerAt = index.indexOf("The short answer"),
+    chaptersAt = index.indexOf('id="chapters"');
   assert.ok(answerAt > 0 && answerAt < chaptersAt, "the short answer comes before the table of contents");
   const highlights = index.slice(answerAt, chaptersAt);
   assert.ok(highlights.includes("<strong>Partly.</strong>"), "markdown output rendered");
@@ -144,11 +176,21 @@ test("build: outputs of cells tagged book-index open the index page, with plotly
 test("build: the teacher's guide becomes a page of the book, linked from the index", () => {
   const out = tempDir("book");
   const guide = path.join(out, "..", `guide-${path.basename(out)}.md`);
-  fs.writeFileSync(guide, "# Teacher's guide\n\n## Run order\n\nRun `01` first; saturation is $h < \\varepsilon$.\n\n| notebook | default |\n| --- | --- |\n| 01 | 3 min |\n");
+  fs.writeFileSync(
+    guide,
+    "# Teacher's guide\n\n## Run order\n\nRun `01` first; saturation is $h < \\varepsilon$.\n\n| notebook | default |\n| --- | --- |\n| 01 | 3 min |\n",
+  );
   const result = buildBook({ notebooksDir: FIXTURES, outDir: out, guide });
   const page = read(path.join(out, "guide.html"));
-  assert.ok(page.includes("<title>Teacher&#39;s guide · sigmoid-lab</title>") || page.includes("<title>Teacher's guide · sigmoid-lab</title>"), "its own title");
-  assert.ok(page.includes('id="run-order"') && page.includes("<table") && page.includes('class="katex"'), "headings, tables and math rendered");
+  assert.ok(
+    page.includes("<title>Teacher&#39;s guide · sigmoid-lab</title>") ||
+      page.includes("<title>Teacher's guide · sigmoid-lab</title>"),
+    "its own title",
+  );
+  assert.ok(
+    page.includes('id="run-order"') && page.includes("<table") && page.includes('class="katex"'),
+    "headings, tables and math rendered",
+  );
   assert.ok(read(result.index).includes('href="guide.html"'), "the index links to it");
   // Without a guide file there is no page and no link.
   const out2 = tempDir("book");
@@ -159,21 +201,40 @@ test("build: the teacher's guide becomes a page of the book, linked from the ind
 });
 
 test("the 60-minute path: the index marks it per chapter, and the teacher's guide gives the same path", () => {
-  const out = tempDir("book"), src = tempDir("book-src");
+  const out = tempDir("book"),
+    src = tempDir("book-src");
   // Chapters named like the book's: one on the path whole, one by sections, one optional.
-  for (const n of ["01-train", "02-activations", "05-fixes"]) fs.copyFileSync(path.join(FIXTURES, "01-basics.ipynb"), path.join(src, `${n}.ipynb`));
+  for (const n of ["01-train", "02-activations", "05-fixes"])
+    fs.copyFileSync(path.join(FIXTURES, "01-basics.ipynb"), path.join(src, `${n}.ipynb`));
   const index = read(buildBook({ notebooksDir: src, outDir: out }).index);
   assert.ok(index.includes(`${CORE_PATH_MINUTES}-minute path</th>`), "a column for the path");
-  assert.deepEqual([...index.matchAll(/<td class="core">([^<]*)<\/td>/g)].map((m) => m[1]), ["10 min", "§1–3 · 15 min", ""]);
+  assert.deepEqual(
+    [...index.matchAll(/<td class="core">([^<]*)<\/td>/g)].map((m) => m[1]),
+    ["10 min", "§1–3 · 15 min", ""],
+  );
   assert.deepEqual(["01-train", "02-activations", "05-fixes"].map(corePathCell), ["10 min", "§1–3 · 15 min", ""]);
   for (const d of [out, src]) fs.rmSync(d, { recursive: true });
   // The guide's table (minutes | notebook | what to show) lists the same notebooks, sections and minutes, in order.
   const guide = read(path.join(__dirname, "..", "notebooks", "README.md"));
-  const section = guide.slice(guide.indexOf("## A 60-minute core path"), guide.indexOf("\n## ", guide.indexOf("## A 60-minute core path") + 5));
-  const rows = [...section.matchAll(/^\| (\d+) \| `([0-9a-z-]+)`( §[^|]+)? \|/gm)].map((m) => ({ minutes: Number(m[1]), notebook: m[2], sections: m[3] ? m[3].trim() : "all" }));
-  assert.deepEqual(rows, CORE_PATH.map((s) => ({ ...s })));
+  const section = guide.slice(
+    guide.indexOf("## A 60-minute core path"),
+    guide.indexOf("\n## ", guide.indexOf("## A 60-minute core path") + 5),
+  );
+  const rows = [...section.matchAll(/^\| (\d+) \| `([0-9a-z-]+)`( §[^|]+)? \|/gm)].map((m) => ({
+    minutes: Number(m[1]),
+    notebook: m[2],
+    sections: m[3] ? m[3].trim() : "all",
+  }));
+  assert.deepEqual(
+    rows,
+    CORE_PATH.map((s) => ({ ...s })),
+  );
   assert.equal(CORE_PATH_MINUTES, 60);
-  for (const s of CORE_PATH) assert.ok(fs.existsSync(path.join(__dirname, "..", "notebooks", `${s.notebook}.ipynb`)), `${s.notebook} is a chapter`);
+  for (const s of CORE_PATH)
+    assert.ok(
+      fs.existsSync(path.join(__dirname, "..", "notebooks", `${s.notebook}.ipynb`)),
+      `${s.notebook} is a chapter`,
+    );
 });
 
 test("build: no notebooks gives an index that says so", () => {
@@ -190,7 +251,10 @@ test("build with sources: unexecuted and stale chapters are flagged, pages of re
   fs.mkdirSync(sources);
   fs.mkdirSync(executed);
   // The source differs from its executed copy (as a source without outputs would).
-  fs.writeFileSync(path.join(sources, "01-basics.ipynb"), read(path.join(FIXTURES, "01-basics.ipynb")).replace('"nbformat_minor"', '"x_source": true, "nbformat_minor"'));
+  fs.writeFileSync(
+    path.join(sources, "01-basics.ipynb"),
+    read(path.join(FIXTURES, "01-basics.ipynb")).replace('"nbformat_minor"', '"x_source": true, "nbformat_minor"'),
+  );
   fs.copyFileSync(path.join(FIXTURES, "01-basics.ipynb"), path.join(executed, "01-basics.ipynb"));
   fs.copyFileSync(path.join(FIXTURES, "02-figures.ipynb"), path.join(sources, "10-later.ipynb"));
   fs.copyFileSync(path.join(FIXTURES, "02-figures.ipynb"), path.join(sources, "2-early.ipynb"));
@@ -202,19 +266,25 @@ test("build with sources: unexecuted and stale chapters are flagged, pages of re
   fs.writeFileSync(path.join(out, "99-removed.html"), "old");
 
   const result = buildBook({ notebooksDir: executed, outDir: out, sourcesDir: sources });
-  assert.deepEqual(result.chapters.map((c) => [c.name, c.state]), [
-    ["01-basics", "executed"],
-    ["2-early", "stale"],
-    ["10-later", "unexecuted"],
-    ["30-broken", "unreadable"],
-  ]);
+  assert.deepEqual(
+    result.chapters.map((c) => [c.name, c.state]),
+    [
+      ["01-basics", "executed"],
+      ["2-early", "stale"],
+      ["10-later", "unexecuted"],
+      ["30-broken", "unreadable"],
+    ],
+  );
   assert.match(read(path.join(out, "30-broken.html")), /This notebook could not be read: .*30-broken\.ipynb/);
   assert.ok(read(path.join(out, "2-early.html")).includes('class="banner stale"'));
   assert.ok(read(path.join(out, "10-later.html")).includes('class="banner unexecuted"'));
   assert.ok(!fs.existsSync(path.join(out, "99-removed.html")));
   // Each chapter offers its executed notebook for download; one never executed offers its source.
   assert.equal(read(path.join(out, "download", "01-basics.ipynb")), read(path.join(executed, "01-basics.ipynb")));
-  assert.match(read(path.join(out, "01-basics.html")), /<a href="download\/01-basics\.ipynb" download>Download the notebook<\/a> \(executed, with its outputs\)/);
+  assert.match(
+    read(path.join(out, "01-basics.html")),
+    /<a href="download\/01-basics\.ipynb" download>Download the notebook<\/a> \(executed, with its outputs\)/,
+  );
   assert.equal(read(path.join(out, "download", "10-later.ipynb")), read(path.join(sources, "10-later.ipynb")));
   assert.doesNotMatch(read(path.join(out, "10-later.html")), /executed, with its outputs/);
   fs.rmSync(dir, { recursive: true });
@@ -225,8 +295,10 @@ test("plan: --render-only executes only missing, changed or failed notebooks; --
   const [sources, executed] = ["src", "exec"].map((d) => path.join(dir, d));
   fs.mkdirSync(sources);
   fs.mkdirSync(executed);
-  const nb = (status: string) => JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { sigmoid_lab: { run: { status } } }, cells: [] });
-  for (const name of ["01-fresh", "02-changed", "03-missing", "04-failed"]) fs.writeFileSync(path.join(sources, `${name}.ipynb`), nb("ok"));
+  const nb = (status: string) =>
+    JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { sigmoid_lab: { run: { status } } }, cells: [] });
+  for (const name of ["01-fresh", "02-changed", "03-missing", "04-failed"])
+    fs.writeFileSync(path.join(sources, `${name}.ipynb`), nb("ok"));
   const past = new Date(Date.now() - 120_000);
   const pastest = new Date(Date.now() - 240_000);
   for (const name of ["01-fresh", "02-changed", "04-failed"]) {
@@ -237,16 +309,33 @@ test("plan: --render-only executes only missing, changed or failed notebooks; --
   fs.utimesSync(path.join(executed, "02-changed.ipynb"), past, past);
 
   const plan = planRuns({ renderOnly: true, only: [], sourcesDir: sources, executedDir: executed });
-  assert.deepEqual(plan.map((p) => [p.name, p.execute]), [
-    ["01-fresh", false],
-    ["02-changed", true],
-    ["03-missing", true],
-    ["04-failed", true],
-  ]);
-  assert.equal(staleness(path.join(sources, "02-changed.ipynb"), path.join(executed, "02-changed.ipynb")), "source changed since it was executed");
-  assert.deepEqual(planRuns({ renderOnly: false, only: [], sourcesDir: sources, executedDir: executed }).map((p) => p.execute), [true, true, true, true]);
-  assert.deepEqual(planRuns({ renderOnly: false, only: ["01", "03"], sourcesDir: sources, executedDir: executed }).map((p) => p.execute), [true, false, true, false]);
-  assert.throws(() => planRuns({ renderOnly: false, only: ["07"], sourcesDir: sources, executedDir: executed }), /--only 07: no notebook/);
+  assert.deepEqual(
+    plan.map((p) => [p.name, p.execute]),
+    [
+      ["01-fresh", false],
+      ["02-changed", true],
+      ["03-missing", true],
+      ["04-failed", true],
+    ],
+  );
+  assert.equal(
+    staleness(path.join(sources, "02-changed.ipynb"), path.join(executed, "02-changed.ipynb")),
+    "source changed since it was executed",
+  );
+  assert.deepEqual(
+    planRuns({ renderOnly: false, only: [], sourcesDir: sources, executedDir: executed }).map((p) => p.execute),
+    [true, true, true, true],
+  );
+  assert.deepEqual(
+    planRuns({ renderOnly: false, only: ["01", "03"], sourcesDir: sources, executedDir: executed }).map(
+      (p) => p.execute,
+    ),
+    [true, false, true, false],
+  );
+  assert.throws(
+    () => planRuns({ renderOnly: false, only: ["07"], sourcesDir: sources, executedDir: executed }),
+    /--only 07: no notebook/,
+  );
   assert.deepEqual(listNotebooks(path.join(dir, "missing")), []);
   fs.rmSync(dir, { recursive: true });
 });
@@ -270,7 +359,10 @@ describe("the book in a real browser", () => {
   });
 
   /** Open a page and collect everything that went wrong while it loaded and drew. */
-  async function open(file: string, colorScheme: "light" | "dark" = "light"): Promise<{ page: Page; problems: string[] }> {
+  async function open(
+    file: string,
+    colorScheme: "light" | "dark" = "light",
+  ): Promise<{ page: Page; problems: string[] }> {
     assert.ok(browser, `no Chromium found: ${HOW_TO_GET_CHROMIUM}`);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme });
     const problems: string[] = [];
@@ -288,7 +380,8 @@ describe("the book in a real browser", () => {
 
   async function figuresDrawn(page: Page): Promise<{ figures: number; drawn: number }> {
     await page.waitForFunction(
-      () => Array.from(document.querySelectorAll('[data-sigmoid-lab="figure"]')).every((d) => d.querySelector(".main-svg")),
+      () =>
+        Array.from(document.querySelectorAll('[data-sigmoid-lab="figure"]')).every((d) => d.querySelector(".main-svg")),
       undefined,
       { timeout: 30_000 },
     );
@@ -298,70 +391,95 @@ describe("the book in a real browser", () => {
     });
   }
 
-  test("browser: every page loads from file:// with no errors, figures drawn, math rendered, code highlighted", { timeout: 180_000 }, async () => {
-    const expectedFigures: Record<string, number> = { "index.html": 0, "01-basics.html": 1, "02-figures.html": 3 };
-    for (const file of ["index.html", ...book.chapters.map((c) => c.page)]) {
-      const { page, problems } = await open(path.join(bookDir, file));
-      const { figures, drawn } = await figuresDrawn(page);
-      assert.equal(figures, expectedFigures[file], `${file}: figures`);
-      assert.equal(drawn, figures, `${file}: every figure has its SVG`);
-      const state = await page.evaluate(() => {
-        const article = document.querySelector("article") as HTMLElement;
-        const prose = Array.from(article.querySelectorAll("p, li, blockquote, h1, h2, h3")).map((e) => (e as HTMLElement).innerText).join("\n");
-        return {
-          katex: document.querySelectorAll(".katex").length,
-          katexErrors: document.querySelectorAll(".katex-error").length,
-          prose,
-          highlighted: document.querySelectorAll("pre code.hljs .hljs-keyword, pre code.hljs .hljs-title, pre code.hljs .hljs-string").length,
-          codeBlocks: document.querySelectorAll("pre code.hljs").length,
-          fontsOk: (document as Document & { fonts: FontFaceSet }).fonts.status,
-        };
-      });
-      assert.ok(state.katex > 0, `${file}: math rendered`);
-      assert.equal(state.katexErrors, 0, `${file}: no KaTeX errors`);
-      assert.ok(!state.prose.includes("$$") && !state.prose.includes("\\(") && !state.prose.includes("\\["), `${file}: no raw TeX delimiters`);
-      if (state.codeBlocks > 0) assert.ok(state.highlighted > 0, `${file}: code highlighted`);
-      await page.waitForTimeout(300); // late requests (fonts) fail after load
-      assert.deepEqual(problems, [], `${file}: problems while loading`);
-      if (file === "01-basics.html") await screenshot(page, "sigmoid-lab-book-01-basics.png");
-      await page.close();
-    }
-  });
-
-  test("browser: dark mode follows the system, the toggle switches and is remembered, figures follow, text reaches 4.5:1 in both", { timeout: 120_000 }, async () => {
-    const look = (page: Page) =>
-      page.evaluate(() => ({
-        theme: document.documentElement.getAttribute("data-theme"),
-        background: getComputedStyle(document.body).backgroundColor,
-        tick: getComputedStyle(document.querySelector(".xtick text") as Element).fill,
-        highlight: (document.getElementById("hl-dark") as HTMLLinkElement).media,
-        button: (document.querySelector(".theme-toggle") as HTMLElement).textContent,
-      }));
-    for (const scheme of ["light", "dark"] as const) {
+  test(
+    "browser: every page loads from file:// with no errors, figures drawn, math rendered, code highlighted",
+    { timeout: 180_000 },
+    async () => {
+      const expectedFigures: Record<string, number> = { "index.html": 0, "01-basics.html": 1, "02-figures.html": 3 };
       for (const file of ["index.html", ...book.chapters.map((c) => c.page)]) {
-        const { page, problems } = await open(path.join(bookDir, file), scheme);
-        await figuresDrawn(page);
-        const report = await measureContrast(page);
-        assert.ok(report.total > 20, `${file} ${scheme}: ${report.total} text elements`);
-        assert.equal(report.low.length, 0, `${file} (${scheme}): ${describeContrast(report)}`);
-        assert.deepEqual(problems, [], `${file} ${scheme}`);
+        const { page, problems } = await open(path.join(bookDir, file));
+        const { figures, drawn } = await figuresDrawn(page);
+        assert.equal(figures, expectedFigures[file], `${file}: figures`);
+        assert.equal(drawn, figures, `${file}: every figure has its SVG`);
+        const state = await page.evaluate(() => {
+          const article = document.querySelector("article") as HTMLElement;
+          const prose = Array.from(article.querySelectorAll("p, li, blockquote, h1, h2, h3"))
+            .map((e) => (e as HTMLElement).innerText)
+            .join("\n");
+          return {
+            katex: document.querySelectorAll(".katex").length,
+            katexErrors: document.querySelectorAll(".katex-error").length,
+            prose,
+            highlighted: document.querySelectorAll(
+              "pre code.hljs .hljs-keyword, pre code.hljs .hljs-title, pre code.hljs .hljs-string",
+            ).length,
+            codeBlocks: document.querySelectorAll("pre code.hljs").length,
+            fontsOk: (document as Document & { fonts: FontFaceSet }).fonts.status,
+          };
+        });
+        assert.ok(state.katex > 0, `${file}: math rendered`);
+        assert.equal(state.katexErrors, 0, `${file}: no KaTeX errors`);
+        assert.ok(
+          !state.prose.includes("$$") && !state.prose.includes("\\(") && !state.prose.includes("\\["),
+          `${file}: no raw TeX delimiters`,
+        );
+        if (state.codeBlocks > 0) assert.ok(state.highlighted > 0, `${file}: code highlighted`);
+        await page.waitForTimeout(300); // late requests (fonts) fail after load
+        assert.deepEqual(problems, [], `${file}: problems while loading`);
+        if (file === "01-basics.html") await screenshot(page, "sigmoid-lab-book-01-basics.png");
         await page.close();
       }
-    }
-    // System dark: the page is dark, plotly's text is the page's text colour.
-    const { page } = await open(path.join(bookDir, "02-figures.html"), "dark");
-    await figuresDrawn(page);
-    const dark = await look(page);
-    assert.deepEqual([dark.theme, dark.background, dark.tick.replace(/\s/g, ""), dark.button], [null, "rgb(23, 25, 28)", "rgb(217,220,224)", "◑ Light mode"]);
-    // The toggle overrides the system, redraws the figures, and is remembered on the next page.
-    await page.click(".theme-toggle");
-    await page.waitForFunction(() => getComputedStyle(document.querySelector(".xtick text") as Element).fill.replace(/\s/g, "") === "rgb(29,31,35)");
-    const light = await look(page);
-    assert.deepEqual([light.theme, light.background, light.highlight, light.button], ["light", "rgb(255, 255, 255)", "not all", "◐ Dark mode"]);
-    await page.goto(pathToFileURL(path.join(bookDir, "01-basics.html")).href);
-    assert.equal((await look(page)).theme, "light", "the choice is kept across pages");
-    await page.close();
-  });
+    },
+  );
+
+  test(
+    "browser: dark mode follows the system, the toggle switches and is remembered, figures follow, text reaches 4.5:1 in both",
+    { timeout: 120_000 },
+    async () => {
+      const look = (page: Page) =>
+        page.evaluate(() => ({
+          theme: document.documentElement.getAttribute("data-theme"),
+          background: getComputedStyle(document.body).backgroundColor,
+          tick: getComputedStyle(document.querySelector(".xtick text") as Element).fill,
+          highlight: (document.getElementById("hl-dark") as HTMLLinkElement).media,
+          button: (document.querySelector(".theme-toggle") as HTMLElement).textContent,
+        }));
+      for (const scheme of ["light", "dark"] as const) {
+        for (const file of ["index.html", ...book.chapters.map((c) => c.page)]) {
+          const { page, problems } = await open(path.join(bookDir, file), scheme);
+          await figuresDrawn(page);
+          const report = await measureContrast(page);
+          assert.ok(report.total > 20, `${file} ${scheme}: ${report.total} text elements`);
+          assert.equal(report.low.length, 0, `${file} (${scheme}): ${describeContrast(report)}`);
+          assert.deepEqual(problems, [], `${file} ${scheme}`);
+          await page.close();
+        }
+      }
+      // System dark: the page is dark, plotly's text is the page's text colour.
+      const { page } = await open(path.join(bookDir, "02-figures.html"), "dark");
+      await figuresDrawn(page);
+      const dark = await look(page);
+      assert.deepEqual(
+        [dark.theme, dark.background, dark.tick.replace(/\s/g, ""), dark.button],
+        [null, "rgb(23, 25, 28)", "rgb(217,220,224)", "◑ Light mode"],
+      );
+      // The toggle overrides the system, redraws the figures, and is remembered on the next page.
+      await page.click(".theme-toggle");
+      await page.waitForFunction(
+        () =>
+          getComputedStyle(document.querySelector(".xtick text") as Element).fill.replace(/\s/g, "") ===
+          "rgb(29,31,35)",
+      );
+      const light = await look(page);
+      assert.deepEqual(
+        [light.theme, light.background, light.highlight, light.button],
+        ["light", "rgb(255, 255, 255)", "not all", "◐ Dark mode"],
+      );
+      await page.goto(pathToFileURL(path.join(bookDir, "01-basics.html")).href);
+      assert.equal((await look(page)).theme, "light", "the choice is kept across pages");
+      await page.close();
+    },
+  );
 
   test("browser: the index page's short answer and key figure draw, with no errors", { timeout: 60_000 }, async () => {
     const src = fixturesWithIndexHighlights();
@@ -392,14 +510,30 @@ describe("the book in a real browser", () => {
     const { page, problems } = await open(path.join(bookDir, "02-figures.html"));
     await figuresDrawn(page);
     const result = await page.evaluate(async () => {
-      type Gd = HTMLElement & { data: { y: number[] }[]; _transitionData: { _frames: { name: string; data: { y: number[] }[] }[] } };
+      type Gd = HTMLElement & {
+        data: { y: number[] }[];
+        _transitionData: { _frames: { name: string; data: { y: number[] }[] }[] };
+      };
       const gd = document.querySelector('[data-sigmoid-lab="figure"]') as Gd;
       const frames = gd._transitionData._frames;
       const steps = gd.querySelectorAll(".slider-container .slider-step-label, .slider-container .slider-label").length;
-      const plotly = (window as unknown as { Plotly: { animate(gd: HTMLElement, f: string[], o: object): Promise<void> } }).Plotly;
-      await plotly.animate(gd, ["4"], { mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 } });
+      const plotly = (
+        window as unknown as { Plotly: { animate(gd: HTMLElement, f: string[], o: object): Promise<void> } }
+      ).Plotly;
+      await plotly.animate(gd, ["4"], {
+        mode: "immediate",
+        frame: { duration: 0, redraw: true },
+        transition: { duration: 0 },
+      });
       const label = (gd.querySelector(".slider-container .slider-label") as SVGTextElement | null)?.textContent ?? "";
-      return { frameNames: frames.map((f) => f.name), shownY: gd.data[0].y, lastY: frames[3].data[0].y, firstY: frames[0].data[0].y, steps, label };
+      return {
+        frameNames: frames.map((f) => f.name),
+        shownY: gd.data[0].y,
+        lastY: frames[3].data[0].y,
+        firstY: frames[0].data[0].y,
+        steps,
+        label,
+      };
     });
     assert.deepEqual(result.frameNames, ["1", "2", "3", "4"]);
     assert.notDeepEqual(result.firstY, result.lastY);
@@ -415,100 +549,159 @@ describe("the book in a real browser", () => {
     await Promise.all([page.waitForURL(href, { waitUntil: "load" }), page.click(`nav.pager a[rel="${rel}"]`)]);
   }
 
-  test("browser: the index reaches every chapter, prev/next walk the chapters in order", { timeout: 60_000 }, async () => {
-    const { page, problems } = await open(book.index);
-    const hrefs = await page.$$eval("table.toc a", (as) => as.map((a) => (a as HTMLAnchorElement).href));
-    assert.deepEqual(hrefs, book.chapters.map((c) => pathToFileURL(path.join(bookDir, c.page)).href));
-    // Following every link is what the walk below does; here: each target exists.
-    for (const href of hrefs) assert.ok(fs.existsSync(new URL(href)), href);
-    await follow(page, "next");
-    for (let i = 0; i < book.chapters.length; i++) {
-      assert.equal(path.basename(new URL(page.url()).pathname), book.chapters[i].page);
-      assert.equal(await page.title(), `${book.chapters[i].title} · sigmoid-lab`);
-      assert.equal(await page.$eval(".sidebar li.current > a", (a) => a.textContent), book.chapters[i].title);
-      if (i + 1 < book.chapters.length) await follow(page, "next");
-    }
-    for (let i = book.chapters.length - 1; i > 0; i--) {
-      await follow(page, "prev");
-      assert.equal(path.basename(new URL(page.url()).pathname), book.chapters[i - 1].page);
-    }
-    await follow(page, "prev");
-    assert.equal(path.basename(new URL(page.url()).pathname), "index.html", "before the first chapter comes the contents");
-    assert.deepEqual(problems, []);
-    await page.close();
-  });
-
-  test("browser: notebook outputs draw in a page with RequireJS, whichever comes first, figure or loader", { timeout: 60_000 }, async () => {
-    forgetPlotlyInjection();
-    const sink = memorySink();
-    const fig = (title: string) => plot.line({ title, x: { label: "Epoch", unit: "epochs" }, y: { label: "Loss", unit: "nats" }, series: [{ name: "a", x: [1, 2], y: [2, 1] }] });
-    plot.show(fig("first"), { sink });
-    forgetPlotlyInjection();
-    const [loader, first] = sink.outputs.map((o) => o.html);
-    const second = plot.figureHtml(fig("second"));
-    // Like classic Notebook: RequireJS' define is global while outputs run.
-    const requireJs = `<script>window.define = function () { throw new Error("plotly registered with RequireJS"); }; window.define.amd = {};</script>`;
-    const check = `<script>window.defineKept = typeof window.define === "function" && "amd" in window.define;</script>`;
-    const file = path.join(bookDir, "notebook-like.html");
-    fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>${requireJs}${second}${loader}${check}${first}</body></html>`);
-    const { page, problems } = await open(file);
-    const { figures, drawn } = await figuresDrawn(page);
-    assert.deepEqual([figures, drawn], [2, 2]);
-    assert.equal(await page.evaluate(() => (window as unknown as { defineKept: boolean }).defineKept), true, "define is restored after plotly loads");
-    assert.deepEqual(problems, []);
-    await page.close();
-  });
-  test("npm start end to end: real kernels, a failing notebook exits 1 with the runner's message, the book still shows both", { timeout: 240_000 }, async () => {
-    // Inside the repository (out/ is ignored) so that ./lib and node_modules resolve as for notebooks/.
-    fs.mkdirSync(path.join(__dirname, "..", "out"), { recursive: true });
-    const root = fs.mkdtempSync(path.join(__dirname, "..", "out", "test-book-e2e-"));
-    try {
-      const sources = path.join(root, "notebooks");
-      fs.mkdirSync(sources);
-      // Point ./lib where the real notebooks' lib points (the compiled out/lib).
-      const realLib = path.join(__dirname, "..", "notebooks", "lib");
-      fs.symlinkSync(path.resolve(path.dirname(realLib), fs.readlinkSync(realLib)), path.join(sources, "lib"));
-      const nb = (cells: [string, string][]) =>
-        JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: cells.map(([type, source]) => (type === "md" ? { cell_type: "markdown", metadata: {}, source } : { cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })) });
-      fs.writeFileSync(
-        path.join(sources, "01-ok.ipynb"),
-        nb([
-          ["md", "# A real run\n\nWith $\\sigma$."],
-          ["code", 'import * as plot from "./lib/display/plot";\nimport { progress } from "./lib/display/progress";\nconst p = progress({ title: "Fake training", total: 2 });\nfor (let e = 1; e <= 2; e++) p.update({ epoch: e, loss: 1 / e });\np.done();'],
-          ["code", 'plot.show(plot.bar({ title: "Units per layer", x: { label: "Layer", unit: "index" }, y: { label: "Units", unit: "count" }, categories: [1, 2], series: [{ name: "width", values: [16, 8] }] }), { takeaway: "Narrower with depth." });'],
-        ]),
+  test(
+    "browser: the index reaches every chapter, prev/next walk the chapters in order",
+    { timeout: 60_000 },
+    async () => {
+      const { page, problems } = await open(book.index);
+      const hrefs = await page.$$eval("table.toc a", (as) => as.map((a) => (a as HTMLAnchorElement).href));
+      assert.deepEqual(
+        hrefs,
+        book.chapters.map((c) => pathToFileURL(path.join(bookDir, c.page)).href),
       );
-      fs.writeFileSync(path.join(sources, "02-fail.ipynb"), nb([["md", "# Breaks"], ["code", 'throw new Error("deliberate failure");']]));
-      const executed = path.join(root, "executed");
-      const out = path.join(root, "book");
-      const stderr: string[] = [];
-      const write = process.stderr.write.bind(process.stderr);
-      process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
-      let code: number;
-      try {
-        code = await main(["--notebooks", sources, "--executed", executed, "--out", out, "--cell-timeout", "120"]);
-      } finally {
-        process.stderr.write = write;
+      // Following every link is what the walk below does; here: each target exists.
+      for (const href of hrefs) assert.ok(fs.existsSync(new URL(href)), href);
+      await follow(page, "next");
+      for (let i = 0; i < book.chapters.length; i++) {
+        assert.equal(path.basename(new URL(page.url()).pathname), book.chapters[i].page);
+        assert.equal(await page.title(), `${book.chapters[i].title} · sigmoid-lab`);
+        assert.equal(await page.$eval(".sidebar li.current > a", (a) => a.textContent), book.chapters[i].title);
+        if (i + 1 < book.chapters.length) await follow(page, "next");
       }
-      assert.equal(code, 1);
-      const message = stderr.join("");
-      assert.match(message, /02-fail\.ipynb: cell 1 of 1 .* failed: Error: deliberate failure/);
-      assert.ok(message.trimEnd().endsWith(path.join(executed, "02-fail.ipynb")), "the runner's message comes last");
-
-      const { page, problems } = await open(path.join(out, "01-ok.html"));
-      const { figures, drawn } = await figuresDrawn(page);
-      assert.deepEqual([figures, drawn], [1, 1]);
-      const text = await page.evaluate(() => (document.querySelector("article") as HTMLElement).innerText);
-      assert.match(text, /Fake training[\s\S]*done[\s\S]*epoch 2\/2/, "the progress display shows its final state");
-      assert.ok(text.includes("Takeaway: Narrower with depth."));
-      assert.ok(!read(path.join(out, "01-ok.html")).includes(PLOTLY_LOADER_ATTRIBUTE));
-      const htmlOutputs = readBookNotebook(path.join(executed, "01-ok.ipynb")).cells.flatMap((c) => c.outputs.map((o) => ("data" in o ? o.data["text/html"] ?? "" : "")));
-      assert.equal(htmlOutputs.filter((h) => h.includes(PLOTLY_LOADER_ATTRIBUTE)).length, 1, "the notebook itself carries plotly, once");
+      for (let i = book.chapters.length - 1; i > 0; i--) {
+        await follow(page, "prev");
+        assert.equal(path.basename(new URL(page.url()).pathname), book.chapters[i - 1].page);
+      }
+      await follow(page, "prev");
+      assert.equal(
+        path.basename(new URL(page.url()).pathname),
+        "index.html",
+        "before the first chapter comes the contents",
+      );
       assert.deepEqual(problems, []);
       await page.close();
-      assert.ok(read(path.join(out, "index.html")).includes("(last run failed)"));
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
+    },
+  );
+
+  test(
+    "browser: notebook outputs draw in a page with RequireJS, whichever comes first, figure or loader",
+    { timeout: 60_000 },
+    async () => {
+      forgetPlotlyInjection();
+      const sink = memorySink();
+      const fig = (title: string) =>
+        plot.line({
+          title,
+          x: { label: "Epoch", unit: "epochs" },
+          y: { label: "Loss", unit: "nats" },
+          series: [{ name: "a", x: [1, 2], y: [2, 1] }],
+        });
+      plot.show(fig("first"), { sink });
+      forgetPlotlyInjection();
+      const [loader, first] = sink.outputs.map((o) => o.html);
+      const second = plot.figureHtml(fig("second"));
+      // Like classic Notebook: RequireJS' define is global while outputs run.
+      const requireJs = `<script>window.define = function () { throw new Error("plotly registered with RequireJS"); }; window.define.amd = {};</script>`;
+      const check = `<script>window.defineKept = typeof window.define === "function" && "amd" in window.define;</script>`;
+      const file = path.join(bookDir, "notebook-like.html");
+      fs.writeFileSync(
+        file,
+        `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>${requireJs}${second}${loader}${check}${first}</body></html>`,
+      );
+      const { page, problems } = await open(file);
+      const { figures, drawn } = await figuresDrawn(page);
+      assert.deepEqual([figures, drawn], [2, 2]);
+      assert.equal(
+        await page.evaluate(() => (window as unknown as { defineKept: boolean }).defineKept),
+        true,
+        "define is restored after plotly loads",
+      );
+      assert.deepEqual(problems, []);
+      await page.close();
+    },
+  );
+  test(
+    "npm start end to end: real kernels, a failing notebook exits 1 with the runner's message, the book still shows both",
+    { timeout: 240_000 },
+    async () => {
+      // Inside the repository (out/ is ignored) so that ./lib and node_modules resolve as for notebooks/.
+      fs.mkdirSync(path.join(__dirname, "..", "out"), { recursive: true });
+      const root = fs.mkdtempSync(path.join(__dirname, "..", "out", "test-book-e2e-"));
+      try {
+        const sources = path.join(root, "notebooks");
+        fs.mkdirSync(sources);
+        // Point ./lib where the real notebooks' lib points (the compiled out/lib).
+        const realLib = path.join(__dirname, "..", "notebooks", "lib");
+        fs.symlinkSync(path.resolve(path.dirname(realLib), fs.readlinkSync(realLib)), path.join(sources, "lib"));
+        const nb = (cells: [string, string][]) =>
+          JSON.stringify({
+            nbformat: 4,
+            nbformat_minor: 5,
+            metadata: {},
+            cells: cells.map(([type, source]) =>
+              type === "md"
+                ? { cell_type: "markdown", metadata: {}, source }
+                : { cell_type: "code", metadata: {}, source, outputs: [], execution_count: null },
+            ),
+          });
+        fs.writeFileSync(
+          path.join(sources, "01-ok.ipynb"),
+          nb([
+            ["md", "# A real run\n\nWith $\\sigma$."],
+            [
+              "code",
+              'import * as plot from "./lib/display/plot";\nimport { progress } from "./lib/display/progress";\nconst p = progress({ title: "Fake training", total: 2 });\nfor (let e = 1; e <= 2; e++) p.update({ epoch: e, loss: 1 / e });\np.done();',
+            ],
+            [
+              "code",
+              'plot.show(plot.bar({ title: "Units per layer", x: { label: "Layer", unit: "index" }, y: { label: "Units", unit: "count" }, categories: [1, 2], series: [{ name: "width", values: [16, 8] }] }), { takeaway: "Narrower with depth." });',
+            ],
+          ]),
+        );
+        fs.writeFileSync(
+          path.join(sources, "02-fail.ipynb"),
+          nb([
+            ["md", "# Breaks"],
+            ["code", 'throw new Error("deliberate failure");'],
+          ]),
+        );
+        const executed = path.join(root, "executed");
+        const out = path.join(root, "book");
+        const stderr: string[] = [];
+        const write = process.stderr.write.bind(process.stderr);
+        process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
+        let code: number;
+        try {
+          code = await main(["--notebooks", sources, "--executed", executed, "--out", out, "--cell-timeout", "120"]);
+        } finally {
+          process.stderr.write = write;
+        }
+        assert.equal(code, 1);
+        const message = stderr.join("");
+        assert.match(message, /02-fail\.ipynb: cell 1 of 1 .* failed: Error: deliberate failure/);
+        assert.ok(message.trimEnd().endsWith(path.join(executed, "02-fail.ipynb")), "the runner's message comes last");
+
+        const { page, problems } = await open(path.join(out, "01-ok.html"));
+        const { figures, drawn } = await figuresDrawn(page);
+        assert.deepEqual([figures, drawn], [1, 1]);
+        const text = await page.evaluate(() => (document.querySelector("article") as HTMLElement).innerText);
+        assert.match(text, /Fake training[\s\S]*done[\s\S]*epoch 2\/2/, "the progress display shows its final state");
+        assert.ok(text.includes("Takeaway: Narrower with depth."));
+        assert.ok(!read(path.join(out, "01-ok.html")).includes(PLOTLY_LOADER_ATTRIBUTE));
+        const htmlOutputs = readBookNotebook(path.join(executed, "01-ok.ipynb")).cells.flatMap((c) =>
+          c.outputs.map((o) => ("data" in o ? (o.data["text/html"] ?? "") : "")),
+        );
+        assert.equal(
+          htmlOutputs.filter((h) => h.includes(PLOTLY_LOADER_ATTRIBUTE)).length,
+          1,
+          "the notebook itself carries plotly, once",
+        );
+        assert.deepEqual(problems, []);
+        await page.close();
+        assert.ok(read(path.join(out, "index.html")).includes("(last run failed)"));
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });

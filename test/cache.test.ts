@@ -45,7 +45,7 @@ test("an entry round-trips exactly; a corrupt or stale entry is rebuilt, never u
   fs.writeFileSync(json, fs.readFileSync(json, "utf8").replace('"y":3.14', '"y":2.14'));
   assert.equal((await cached("t", { k: 1 }, build, { dir })).status, "corrupt");
   // Truncated manifest.
-  fs.writeFileSync(json, "{\"version\":");
+  fs.writeFileSync(json, '{"version":');
   assert.equal((await cached("t", { k: 1 }, build, { dir })).status, "corrupt");
   // A manifest from an older format version is stale.
   const m = JSON.parse(fs.readFileSync(json, "utf8"));
@@ -101,6 +101,13 @@ test("two writers of the same entry at once (two kernels on a cold cache) leave 
   const { readEntry } = await import("../lib/run/cache");
   const r = readEntry<{ writer: number }>(path.join(dir, "race"), { k: 1 });
   assert.equal(r.status, "hit", JSON.stringify(r));
-  if (r.status === "hit") assert.ok(r.entry.arrays.w.every((v) => v === r.entry.value.writer), "the arrays belong to the manifest's writer");
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(".tmp")), []);
+  if (r.status === "hit")
+    assert.ok(
+      r.entry.arrays.w.every((v) => v === r.entry.value.writer),
+      "the arrays belong to the manifest's writer",
+    );
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes(".tmp")),
+    [],
+  );
 });

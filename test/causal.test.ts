@@ -14,9 +14,26 @@ import { ConfigError } from "../lib/core/errors";
 import { Rng } from "../lib/core/rng";
 import { Mlp } from "../lib/core/model";
 import type { Dataset } from "../lib/data/dataset";
-import { VisitGroupSpec, epochStream, groupPoints, planVisits, swapGroups, visitData, visitLabels, wrongLabel } from "../lib/data/visits";
+import {
+  VisitGroupSpec,
+  epochStream,
+  groupPoints,
+  planVisits,
+  swapGroups,
+  visitData,
+  visitLabels,
+  wrongLabel,
+} from "../lib/data/visits";
 import { compareManyMeans } from "../lib/measure/compare";
-import { groupsVersusControl, halfWidth, measurePoints, minimumDetectable, normalQuantile, pooledMeanDifferences, swapDifferences } from "../lib/measure/causal";
+import {
+  groupsVersusControl,
+  halfWidth,
+  measurePoints,
+  minimumDetectable,
+  normalQuantile,
+  pooledMeanDifferences,
+  swapDifferences,
+} from "../lib/measure/causal";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -25,7 +42,14 @@ before(async () => {
 /** A small labelled file: n rows of 4 features, labels cycling through `classes`. */
 function file(n: number, classes = 10): Dataset {
   const rng = new Rng(5);
-  return { name: "toy", n, inputDim: 4, numClasses: classes, x: Float32Array.from({ length: n * 4 }, () => rng.next()), y: Int32Array.from({ length: n }, (_, i) => i % classes) };
+  return {
+    name: "toy",
+    n,
+    inputDim: 4,
+    numClasses: classes,
+    x: Float32Array.from({ length: n * 4 }, () => rng.next()),
+    y: Int32Array.from({ length: n }, (_, i) => i % classes),
+  };
 }
 
 const GROUPS: VisitGroupSpec[] = [
@@ -42,26 +66,42 @@ test("visit plan: groups are disjoint random rows, each visited exactly k·n tim
   assert.ok(all.every((r) => r >= 0 && r < 100));
   assert.equal(plan.epochLength, 20 + 20 + 8);
   // Random, not the first rows of the file.
-  assert.notDeepEqual([...plan.groups[0].rows].sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
+  assert.notDeepEqual(
+    [...plan.groups[0].rows].sort((a, b) => a - b),
+    Array.from({ length: 30 }, (_, i) => i),
+  );
   const rng = new Rng(9);
   for (let epoch = 0; epoch < 3; epoch++) {
     const order = epochStream(plan, rng.fork(epoch));
     assert.equal(order.length, plan.epochLength);
     const visits = new Map<number, number>();
     for (const r of order) visits.set(r, (visits.get(r) ?? 0) + 1);
-    for (const g of plan.groups) for (const r of g.rows) assert.equal(visits.get(r) ?? 0, g.passesPerEpoch, `row ${r} of ${g.name}`);
+    for (const g of plan.groups)
+      for (const r of g.rows) assert.equal(visits.get(r) ?? 0, g.passesPerEpoch, `row ${r} of ${g.name}`);
     assert.equal([...visits.keys()].length, 20 + 5 + 8, "no other row is visited");
   }
   // The streams of two epochs differ (reshuffled), with the same multiset.
-  const a = epochStream(plan, rng.fork("a")), b = epochStream(plan, rng.fork("b"));
+  const a = epochStream(plan, rng.fork("a")),
+    b = epochStream(plan, rng.fork("b"));
   assert.notDeepEqual([...a], [...b]);
-  assert.deepEqual([...a].sort((x, y) => x - y), [...b].sort((x, y) => x - y));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    [...b].sort((x, y) => x - y),
+  );
 });
 
 test("visit plan: deterministic per seed, another seed another split", () => {
-  const a = planVisits(100, GROUPS, 3), b = planVisits(100, GROUPS, 3), c = planVisits(100, GROUPS, 4);
-  assert.deepEqual(a.groups.map((g) => [...g.rows]), b.groups.map((g) => [...g.rows]));
-  assert.notDeepEqual(a.groups.map((g) => [...g.rows]), c.groups.map((g) => [...g.rows]));
+  const a = planVisits(100, GROUPS, 3),
+    b = planVisits(100, GROUPS, 3),
+    c = planVisits(100, GROUPS, 4);
+  assert.deepEqual(
+    a.groups.map((g) => [...g.rows]),
+    b.groups.map((g) => [...g.rows]),
+  );
+  assert.notDeepEqual(
+    a.groups.map((g) => [...g.rows]),
+    c.groups.map((g) => [...g.rows]),
+  );
   const ds = file(100);
   assert.deepEqual([...visitLabels(ds, a)], [...visitLabels(ds, b)]);
   assert.deepEqual([...epochStream(a, new Rng(1))], [...epochStream(b, new Rng(1))]);
@@ -94,25 +134,58 @@ test("wrong labels: never the true class, every other class reachable, only in t
 });
 
 test("visit plan: bad parameters are refused with a ConfigError that names the field", () => {
-  const bad = (groups: VisitGroupSpec[], n = 100) => () => planVisits(n, groups, 1);
-  assert.throws(bad([{ name: "a", size: 10, passesPerEpoch: -1 }]), (e: unknown) => e instanceof ConfigError && /groups\[0\]\.passesPerEpoch/.test(e.message) && /k ≥ 0/.test(e.message));
+  const bad =
+    (groups: VisitGroupSpec[], n = 100) =>
+    () =>
+      planVisits(n, groups, 1);
+  assert.throws(
+    bad([{ name: "a", size: 10, passesPerEpoch: -1 }]),
+    (e: unknown) =>
+      e instanceof ConfigError && /groups\[0\]\.passesPerEpoch/.test(e.message) && /k ≥ 0/.test(e.message),
+  );
   assert.throws(bad([{ name: "a", size: 10, passesPerEpoch: 1.5 }]), ConfigError);
-  assert.throws(bad([{ name: "a", size: 60, passesPerEpoch: 1 }, { name: "b", size: 50, passesPerEpoch: 0 }]), (e: unknown) => e instanceof ConfigError && /sum to 110/.test(e.message) && /disjoint/.test(e.message));
+  assert.throws(
+    bad([
+      { name: "a", size: 60, passesPerEpoch: 1 },
+      { name: "b", size: 50, passesPerEpoch: 0 },
+    ]),
+    (e: unknown) => e instanceof ConfigError && /sum to 110/.test(e.message) && /disjoint/.test(e.message),
+  );
   assert.throws(bad([{ name: "a", size: 101, passesPerEpoch: 1 }]), ConfigError);
   assert.throws(bad([{ name: "a", size: 0, passesPerEpoch: 1 }]), /groups\[0\]\.size/);
-  assert.throws(bad([{ name: "a", size: 5, passesPerEpoch: 1 }, { name: "a", size: 5, passesPerEpoch: 1 }]), /groups\[1\]\.name/);
+  assert.throws(
+    bad([
+      { name: "a", size: 5, passesPerEpoch: 1 },
+      { name: "a", size: 5, passesPerEpoch: 1 },
+    ]),
+    /groups\[1\]\.name/,
+  );
   assert.throws(bad([{ name: "a", size: 5, passesPerEpoch: 0 }]), /at least one group with passesPerEpoch ≥ 1/);
-  assert.throws(bad([{ name: "a", size: 5, passesPerEpoch: 0, labels: "wrong" }, { name: "b", size: 5, passesPerEpoch: 1 }]), /wrong-label group/);
+  assert.throws(
+    bad([
+      { name: "a", size: 5, passesPerEpoch: 0, labels: "wrong" },
+      { name: "b", size: 5, passesPerEpoch: 1 },
+    ]),
+    /wrong-label group/,
+  );
   assert.throws(bad([]), ConfigError);
   // An epoch that batches cannot split exactly.
-  assert.throws(() => visitData(file(100), planVisits(100, GROUPS, 1), 32), (e: unknown) => e instanceof ConfigError && /multiple of the batch size 32/.test(e.message));
+  assert.throws(
+    () => visitData(file(100), planVisits(100, GROUPS, 1), 32),
+    (e: unknown) => e instanceof ConfigError && /multiple of the batch size 32/.test(e.message),
+  );
   assert.throws(() => visitData(file(99), planVisits(100, GROUPS, 1), 8), /dataset size/);
   assert.throws(() => swapGroups(planVisits(100, GROUPS, 1), "never", "once"), /two groups of the same size/);
 });
 
 test("swapGroups: the two groups trade rows, everything else stays", () => {
-  const groups: VisitGroupSpec[] = [{ name: "U", size: 10, passesPerEpoch: 0 }, { name: "V", size: 10, passesPerEpoch: 1 }, { name: "W", size: 6, passesPerEpoch: 2 }];
-  const p = planVisits(40, groups, 7), q = swapGroups(p, "U", "V");
+  const groups: VisitGroupSpec[] = [
+    { name: "U", size: 10, passesPerEpoch: 0 },
+    { name: "V", size: 10, passesPerEpoch: 1 },
+    { name: "W", size: 6, passesPerEpoch: 2 },
+  ];
+  const p = planVisits(40, groups, 7),
+    q = swapGroups(p, "U", "V");
   assert.deepEqual([...q.groups[0].rows], [...p.groups[1].rows]);
   assert.deepEqual([...q.groups[1].rows], [...p.groups[0].rows]);
   assert.deepEqual([...q.groups[2].rows], [...p.groups[2].rows]);
@@ -127,11 +200,15 @@ const normals = (n: number, mu: number, rng: Rng) => Float64Array.from({ length:
 
 test("pooled difference: one stratum is compareManyMeans's estimate, with an interval of the same width", () => {
   const rng = new Rng(11);
-  const a = normals(400, 0.3, rng), b = normals(500, 0, rng);
+  const a = normals(400, 0.3, rng),
+    b = normals(500, 0, rng);
   const [one] = pooledMeanDifferences([[{ a, b }]], { draws: 2000, seed: 2 });
   const [ref] = compareManyMeans([{ a, b }], { draws: 2000, seed: 2 });
   assert.ok(Math.abs(one.diff - ref.diff) < 1e-12);
-  assert.ok(Math.abs(halfWidth(one) - halfWidth(ref)) < 0.15 * halfWidth(ref), `${halfWidth(one)} vs ${halfWidth(ref)}`);
+  assert.ok(
+    Math.abs(halfWidth(one) - halfWidth(ref)) < 0.15 * halfWidth(ref),
+    `${halfWidth(one)} vs ${halfWidth(ref)}`,
+  );
   // The closed form: SE = sqrt(1/400 + 1/500) for unit variances, 95% half-width 1.96 SE.
   const se = Math.sqrt(1 / 400 + 1 / 500);
   assert.ok(Math.abs(halfWidth(one) - 1.96 * se) < 0.15 * 1.96 * se);
@@ -140,7 +217,8 @@ test("pooled difference: one stratum is compareManyMeans's estimate, with an int
 test("pooled difference over strata: the mean of per-stratum differences; covers the truth ~95% of the time, and 0 when there is no effect", () => {
   const rng = new Rng(12);
   // Strata with different levels (networks that saturate differently) and the same effect 0.2.
-  let covered = 0, zeroCovered = 0;
+  let covered = 0,
+    zeroCovered = 0;
   const reps = 60;
   for (let r = 0; r < reps; r++) {
     const strata = [0, 5].map((level) => [{ a: normals(150, level + 0.2, rng), b: normals(300, level, rng) }]);
@@ -163,10 +241,19 @@ test("pooled difference over strata: the mean of per-stratum differences; covers
 
 test("groups against one control: each group's estimate is its pooled difference, with an interval of the same width; shapes are checked", () => {
   const rng = new Rng(21);
-  const strata = [0, 3].map((level) => ({ control: [normals(300, level, rng)], groups: [[normals(200, level + 0.3, rng)], [normals(100, level, rng)]] }));
+  const strata = [0, 3].map((level) => ({
+    control: [normals(300, level, rng)],
+    groups: [[normals(200, level + 0.3, rng)], [normals(100, level, rng)]],
+  }));
   const [g1, g2] = groupsVersusControl(strata, { draws: 1500 }).map((rows) => rows[0]);
-  const [ref1] = pooledMeanDifferences(strata.map((s) => [{ a: s.groups[0][0], b: s.control[0] }]), { draws: 1500 });
-  const [ref2] = pooledMeanDifferences(strata.map((s) => [{ a: s.groups[1][0], b: s.control[0] }]), { draws: 1500 });
+  const [ref1] = pooledMeanDifferences(
+    strata.map((s) => [{ a: s.groups[0][0], b: s.control[0] }]),
+    { draws: 1500 },
+  );
+  const [ref2] = pooledMeanDifferences(
+    strata.map((s) => [{ a: s.groups[1][0], b: s.control[0] }]),
+    { draws: 1500 },
+  );
   assert.ok(Math.abs(g1.diff - ref1.diff) < 1e-12 && Math.abs(g2.diff - ref2.diff) < 1e-12);
   assert.ok(Math.abs(halfWidth(g1) - halfWidth(ref1)) < 0.15 * halfWidth(ref1));
   assert.ok(Math.abs(halfWidth(g2) - halfWidth(ref2)) < 0.15 * halfWidth(ref2));
@@ -179,12 +266,20 @@ test("swap: the difference-in-differences removes image and network effects and 
   const rng = new Rng(13);
   const n = 400;
   // s = network level + image effect + training effect (0.1 where the network was trained on the image) + noise.
-  const imageU = normals(n, 0, rng), imageV = normals(n, 1, rng); // V's images saturate more anyway
+  const imageU = normals(n, 0, rng),
+    imageV = normals(n, 1, rng); // V's images saturate more anyway
   const net = { A: 3, B: -2 };
-  const value = (level: number, image: number, trained: boolean) => level + image + (trained ? 0.1 : 0) + 0.05 * rng.normal();
+  const value = (level: number, image: number, trained: boolean) =>
+    level + image + (trained ? 0.1 : 0) + 0.05 * rng.normal();
   const build = (effect: number) => {
-    const v = { netA: Float64Array.from(imageV, (x) => value(net.A, x, true) + effect - 0.1), netB: Float64Array.from(imageV, (x) => value(net.B, x, false)) };
-    const u = { netA: Float64Array.from(imageU, (x) => value(net.A, x, false)), netB: Float64Array.from(imageU, (x) => value(net.B, x, true) + effect - 0.1) };
+    const v = {
+      netA: Float64Array.from(imageV, (x) => value(net.A, x, true) + effect - 0.1),
+      netB: Float64Array.from(imageV, (x) => value(net.B, x, false)),
+    };
+    const u = {
+      netA: Float64Array.from(imageU, (x) => value(net.A, x, false)),
+      netB: Float64Array.from(imageU, (x) => value(net.B, x, true) + effect - 0.1),
+    };
     return { u, v };
   };
   const [d] = swapDifferences([build(0.1)], { draws: 1000 });
@@ -209,10 +304,18 @@ test("normal quantiles and the detectable effect", () => {
 
 test("measurePoints: per-point saturation as perExampleStats, margins and losses from the logits, in any chunk size, no leaks", async () => {
   const { perExampleStats } = await import("../lib/measure/compare");
-  const model = new Mlp({ inputDim: 4, widths: [6, 5], outputDim: 3, activation: "sigmoid", init: { name: "standard", gain: 8 }, seed: 2 });
+  const model = new Mlp({
+    inputDim: 4,
+    widths: [6, 5],
+    outputDim: 3,
+    activation: "sigmoid",
+    init: { name: "standard", gain: 8 },
+    seed: 2,
+  });
   const pts = { ...file(23, 3), numClasses: 3 };
   const before = tf.memory().numTensors;
-  const whole = measurePoints(model, pts, 0.01), chunked = measurePoints(model, pts, 0.01, 4);
+  const whole = measurePoints(model, pts, 0.01),
+    chunked = measurePoints(model, pts, 0.01, 4);
   assert.equal(tf.memory().numTensors, before);
   const ref = perExampleStats(model, pts, [0.01]);
   ref.layers.forEach((L, l) => {
@@ -220,7 +323,10 @@ test("measurePoints: per-point saturation as perExampleStats, margins and losses
     assert.deepEqual([...chunked.saturated[l]], [...L.saturated[0]]);
     assert.deepEqual([...whole.flat[l]], [...L.flat]);
   });
-  assert.ok(ref.layers.some((L) => L.saturated[0].some((v) => v > 0)), "the large init saturates something to compare");
+  assert.ok(
+    ref.layers.some((L) => L.saturated[0].some((v) => v > 0)),
+    "the large init saturates something to compare",
+  );
   const logits = tf.tidy(() => model.forward(tf.tensor2d(pts.x, [pts.n, 4])).logits.arraySync() as number[][]);
   logits.forEach((row, i) => {
     const y = pts.y[i];
@@ -238,18 +344,51 @@ test("measurePoints: per-point saturation as perExampleStats, margins and losses
 test("the chapter's design: the swap pair shares one split, each network's own groups are never the other's, bad designs are refused", async () => {
   const causal = await import("../lib/chapters/causal");
   const p = causal.QUICK_DESIGN_FOR_TESTS;
-  const { networks: [a, b], mechanism } = causal.designJobs(p);
-  assert.deepEqual(a.groups.map((g) => [g.name, g.size]), b.groups.map((g) => [g.name, g.size]), "same positions, so the same rows");
+  const {
+    networks: [a, b],
+    mechanism,
+  } = causal.designJobs(p);
+  assert.deepEqual(
+    a.groups.map((g) => [g.name, g.size]),
+    b.groups.map((g) => [g.name, g.size]),
+    "same positions, so the same rows",
+  );
   assert.equal(a.splitSeed, b.splitSeed);
-  for (const [i, g] of a.groups.entries()) assert.ok(g.passesPerEpoch === 0 || b.groups[i].passesPerEpoch === 0, `${g.name} is visited by one network at most`);
-  assert.deepEqual([a.groups[0].passesPerEpoch, a.groups[1].passesPerEpoch, b.groups[0].passesPerEpoch, b.groups[1].passesPerEpoch], [0, 1, 1, 0]);
+  for (const [i, g] of a.groups.entries())
+    assert.ok(
+      g.passesPerEpoch === 0 || b.groups[i].passesPerEpoch === 0,
+      `${g.name} is visited by one network at most`,
+    );
+  assert.deepEqual(
+    [a.groups[0].passesPerEpoch, a.groups[1].passesPerEpoch, b.groups[0].passesPerEpoch, b.groups[1].passesPerEpoch],
+    [0, 1, 1, 0],
+  );
   assert.notEqual(a.config.model.seed, b.config.model.seed);
   // The mechanism trains on a group network A never visited.
   for (const m of mechanism) assert.equal(a.groups.find((g) => g.name === m.trainGroup)!.passesPerEpoch, 0);
   const bad = (patch: Partial<typeof p>) => () => causal.designJobs({ ...p, ...patch });
-  assert.throws(bad({ doses: [{ passesPerEpoch: 4, images: 24 }] }), (e: unknown) => e instanceof ConfigError && /k = 1 and unseenImages/.test(e.message));
-  assert.throws(bad({ doses: [{ passesPerEpoch: 1, images: 96 }, { passesPerEpoch: 0, images: 10 }] }), /doses\[1\]\.passesPerEpoch/);
-  assert.throws(bad({ doses: [{ passesPerEpoch: 1, images: 96 }, { passesPerEpoch: 1, images: 10 }] }), /distinct passesPerEpoch/);
+  assert.throws(
+    bad({ doses: [{ passesPerEpoch: 4, images: 24 }] }),
+    (e: unknown) => e instanceof ConfigError && /k = 1 and unseenImages/.test(e.message),
+  );
+  assert.throws(
+    bad({
+      doses: [
+        { passesPerEpoch: 1, images: 96 },
+        { passesPerEpoch: 0, images: 10 },
+      ],
+    }),
+    /doses\[1\]\.passesPerEpoch/,
+  );
+  assert.throws(
+    bad({
+      doses: [
+        { passesPerEpoch: 1, images: 96 },
+        { passesPerEpoch: 1, images: 10 },
+      ],
+    }),
+    /distinct passesPerEpoch/,
+  );
   assert.throws(bad({ mechanismImages: 25 }), /mechanismImages/);
   assert.throws(bad({ unseenImages: 40_000, doses: [{ passesPerEpoch: 1, images: 40_000 }] }), ConfigError);
   assert.throws(bad({ eps: 0.5 }), /eps/);

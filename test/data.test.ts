@@ -4,7 +4,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadMnist, mnistDataDir, parseIdx, readMnistPair } from "../lib/data/mnist";
-import { Dataset, checkDataset, classCounts, example, firstPerClass, shuffled, splitTrainValidation, subset } from "../lib/data/dataset";
+import {
+  Dataset,
+  checkDataset,
+  classCounts,
+  example,
+  firstPerClass,
+  shuffled,
+  splitTrainValidation,
+  subset,
+} from "../lib/data/dataset";
 import { ConfigError, DataFileError } from "../lib/core/errors";
 
 // ---------------------------------------------------------------- idx bytes
@@ -36,7 +45,8 @@ test("parseIdx refuses short, truncated, oversized and non-idx buffers, naming t
   for (const [buf, problem] of cases) {
     assert.throws(
       () => parseIdx(buf, "some/file-idx"),
-      (e: unknown) => e instanceof DataFileError && e.file === "some/file-idx" && problem.test(e.message) && /npm ci/.test(e.message),
+      (e: unknown) =>
+        e instanceof DataFileError && e.file === "some/file-idx" && problem.test(e.message) && /npm ci/.test(e.message),
     );
   }
 });
@@ -84,8 +94,14 @@ test("MNIST test: 10,000 images with known label counts", () => {
   const ds = loadMnist("test");
   assert.equal(ds.n, 10000);
   assert.deepEqual(classCounts(ds), TEST_COUNTS);
-  assert.equal(TEST_COUNTS.reduce((a, b) => a + b), 10000);
-  assert.equal(TRAIN_COUNTS.reduce((a, b) => a + b), 60000);
+  assert.equal(
+    TEST_COUNTS.reduce((a, b) => a + b),
+    10000,
+  );
+  assert.equal(
+    TRAIN_COUNTS.reduce((a, b) => a + b),
+    60000,
+  );
 });
 
 test("loadMnist is memoized and `limit` keeps the first examples", () => {
@@ -198,9 +214,15 @@ test("splitTrainValidation: disjoint, covering, sized, order-keeping, seeded", (
   const valIds = ids(a.validation);
   assert.equal(valIds.length, 12);
   assert.equal(trainIds.length, 38);
-  assert.deepEqual([...trainIds, ...valIds].sort((p, q) => p - q), [...Array(50).keys()]);
+  assert.deepEqual(
+    [...trainIds, ...valIds].sort((p, q) => p - q),
+    [...Array(50).keys()],
+  );
   assert.equal(new Set([...trainIds, ...valIds]).size, 50);
-  assert.deepEqual(trainIds, [...trainIds].sort((p, q) => p - q));
+  assert.deepEqual(
+    trainIds,
+    [...trainIds].sort((p, q) => p - q),
+  );
 
   const again = splitTrainValidation(ds, 12, 7);
   assert.deepEqual(ids(again.validation), valIds);
@@ -211,7 +233,10 @@ test("splitTrainValidation: disjoint, covering, sized, order-keeping, seeded", (
 test("splitTrainValidation refuses sizes that leave a part empty", () => {
   const ds = tiny(10);
   for (const bad of [0, 10, -1, 2.5, NaN]) {
-    assert.throws(() => splitTrainValidation(ds, bad, 1), (e: unknown) => e instanceof ConfigError && e.field === "validationSize");
+    assert.throws(
+      () => splitTrainValidation(ds, bad, 1),
+      (e: unknown) => e instanceof ConfigError && e.field === "validationSize",
+    );
   }
   assert.throws(() => splitTrainValidation(ds, 3, NaN), /seed/);
 });
@@ -239,7 +264,10 @@ test("shuffled is a seeded permutation", () => {
   const a = ids(shuffled(ds, 1));
   assert.deepEqual(ids(shuffled(ds, 1)), a);
   assert.notDeepEqual(ids(shuffled(ds, 2)), a);
-  assert.deepEqual([...a].sort((p, q) => p - q), [...Array(30).keys()]);
+  assert.deepEqual(
+    [...a].sort((p, q) => p - q),
+    [...Array(30).keys()],
+  );
 });
 
 test("firstPerClass takes the first k of each class in dataset order", () => {
@@ -278,13 +306,19 @@ test("MNIST's training file is split at random: held-out and training images are
   };
   const a = mnistSplit({ kind: "mnist", trainLimit: 5000, heldOut: 2000 });
   const b = mnistSplit({ kind: "mnist", trainLimit: 5000, heldOut: 2000 });
-  assert.ok(a.train.x.every((v, i) => v === b.train.x[i]), "the same split every time");
+  assert.ok(
+    a.train.x.every((v, i) => v === b.train.x[i]),
+    "the same split every time",
+  );
   assert.equal(a.train.n, 5000);
   assert.equal(a.heldOut!.n, 2000);
   // Disjoint: no held-out image appears among the training images.
   const trainKeys = new Set<number>(Array.from({ length: a.train.n }, (_, i) => key(a.train.x, i)));
   const overlap = Array.from({ length: a.heldOut!.n }, (_, i) => key(a.heldOut!.x, i)).filter((k) => trainKeys.has(k));
-  assert.ok(overlap.length <= 2, `${overlap.length} held-out images also in training (MNIST has a few exact duplicates)`);
+  assert.ok(
+    overlap.length <= 2,
+    `${overlap.length} held-out images also in training (MNIST has a few exact duplicates)`,
+  );
   // Random, not the first rows: the file's first 5,000 labels differ from the picked ones.
   assert.notDeepEqual(Array.from(a.train.y), Array.from(all.y.subarray(0, 5000)));
   // The held-out part keeps its images when fewer are trained on (a nested design).

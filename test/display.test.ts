@@ -35,7 +35,10 @@ test("line: title, labelled axes with units, one trace per series, plain numbers
   assert.equal(axis(fig, "yaxis").title.text, "Loss (nats)");
   assert.equal(axis(fig, "yaxis").type, "log");
   assert.deepEqual(axis(fig, "yaxis").range, [-2, 1], "log-axis range is given to plotly as log10");
-  assert.deepEqual(fig.data.map((t) => t.name), ["train", "test"]);
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ["train", "test"],
+  );
   // Float32Array becomes a JSON array, rounded past float32 noise.
   assert.deepEqual(fig.data[0].y, [0.9, 0.5, 0.1]);
   assert.ok(JSON.stringify(fig).includes('"y":[0.9,0.5,0.1]'));
@@ -60,13 +63,20 @@ test("line: an error band is one closed polygon in the series' group, hidden fro
 test("builders reject missing title, axis label or unit at runtime with a clear error", () => {
   const series = [{ name: "a", x: [1], y: [1] }];
   const untyped = plot.line as (o: unknown) => PlotlyFigure;
-  assert.throws(() => untyped({ x: X, y: Y, series }), (e: unknown) => e instanceof ConfigError && /line\.title/.test(e.message) && /title and axis labels/.test(e.message));
+  assert.throws(
+    () => untyped({ x: X, y: Y, series }),
+    (e: unknown) =>
+      e instanceof ConfigError && /line\.title/.test(e.message) && /title and axis labels/.test(e.message),
+  );
   assert.throws(() => untyped({ title: "  ", x: X, y: Y, series }), /line\.title/);
   assert.throws(() => untyped({ title: "t", y: Y, series }), /line\.x/);
   assert.throws(() => untyped({ title: "t", x: { label: "Epoch" }, y: Y, series }), /line\.x\.unit/);
   assert.throws(() => untyped({ title: "t", x: X, y: { unit: "nats" }, series }), /line\.y\.label/);
   const untypedHist = plot.histogram as (o: unknown) => PlotlyFigure;
-  assert.throws(() => untypedHist({ x: X, y: Y, series: [], bins: { start: 0, end: 1, count: 2 } }), /histogram\.title/);
+  assert.throws(
+    () => untypedHist({ x: X, y: Y, series: [], bins: { start: 0, end: 1, count: 2 } }),
+    /histogram\.title/,
+  );
 });
 
 test("builders: missing title or axes are also compile errors", () => {
@@ -88,20 +98,35 @@ test("builders: missing title or axes are also compile errors", () => {
 });
 
 test("line/scatter/bar reject series whose lengths disagree", () => {
-  assert.throws(() => plot.line({ title: "t", x: X, y: Y, series: [{ name: "a", x: [1, 2], y: [1] }] }), /line\.series\[0\]\.x\/y/);
-  assert.throws(() => plot.scatter({ title: "t", x: X, y: Y, series: [{ name: "a", x: [1], y: [1], text: ["a", "b"] }] }), /text/);
+  assert.throws(
+    () => plot.line({ title: "t", x: X, y: Y, series: [{ name: "a", x: [1, 2], y: [1] }] }),
+    /line\.series\[0\]\.x\/y/,
+  );
+  assert.throws(
+    () => plot.scatter({ title: "t", x: X, y: Y, series: [{ name: "a", x: [1], y: [1], text: ["a", "b"] }] }),
+    /text/,
+  );
   assert.throws(
     () => plot.bar({ title: "t", x: X, y: Y, categories: ["a", "b"], series: [{ name: "s", values: [1] }] }),
     /bar\.series\[0\]\.values/,
   );
-  const fig = plot.bar({ title: "Accuracy per layer", x: { label: "Layer", unit: "index" }, y: { label: "Accuracy", unit: "%" }, categories: [1, 2], series: [{ name: "s", values: [90, 95], error: [1, 2] }] });
+  const fig = plot.bar({
+    title: "Accuracy per layer",
+    x: { label: "Layer", unit: "index" },
+    y: { label: "Accuracy", unit: "%" },
+    categories: [1, 2],
+    series: [{ name: "s", values: [90, 95], error: [1, 2] }],
+  });
   assert.deepEqual(fig.data[0].x, ["1", "2"]);
   assert.equal(axis(fig, "xaxis").type, "category");
 });
 
 test("bar: an interval per category becomes an asymmetric error bar from low to high; a value outside its interval is refused", () => {
   const fig = plot.bar({
-    title: "Difference per layer", x: { label: "layer", unit: "index" }, y: { label: "difference", unit: "pp" }, categories: ["1", "2"],
+    title: "Difference per layer",
+    x: { label: "layer", unit: "index" },
+    y: { label: "difference", unit: "pp" },
+    categories: ["1", "2"],
     series: [{ name: "d", values: [0.3, -0.1], interval: { low: [-0.2, -0.5], high: [0.9, 0.2] } }],
   });
   const e = fig.data[0].error_y as { symmetric: boolean; array: number[]; arrayminus: number[] };
@@ -110,13 +135,26 @@ test("bar: an interval per category becomes an asymmetric error bar from low to 
   [0.9, 0.2].forEach((hi, k) => assert.ok(Math.abs(0.3 * (k === 0 ? 1 : 0) + -0.1 * k + e.array[k] - hi) < 1e-12));
   [-0.2, -0.5].forEach((lo, k) => assert.ok(Math.abs([0.3, -0.1][k] - e.arrayminus[k] - lo) < 1e-12));
   const bad = { title: "t", x: X, y: Y, categories: ["a"] };
-  assert.throws(() => plot.bar({ ...bad, series: [{ name: "s", values: [1], interval: { low: [1.5], high: [2] } }] }), (err: unknown) => err instanceof ConfigError && /interval at a/.test(err.message));
-  assert.throws(() => plot.bar({ ...bad, series: [{ name: "s", values: [1], interval: { low: [0], high: [2, 3] } }] }), /interval\.high/);
-  assert.throws(() => plot.bar({ ...bad, series: [{ name: "s", values: [1], error: [1], interval: { low: [0], high: [2] } }] }), /error \(symmetric\) or interval/);
+  assert.throws(
+    () => plot.bar({ ...bad, series: [{ name: "s", values: [1], interval: { low: [1.5], high: [2] } }] }),
+    (err: unknown) => err instanceof ConfigError && /interval at a/.test(err.message),
+  );
+  assert.throws(
+    () => plot.bar({ ...bad, series: [{ name: "s", values: [1], interval: { low: [0], high: [2, 3] } }] }),
+    /interval\.high/,
+  );
+  assert.throws(
+    () => plot.bar({ ...bad, series: [{ name: "s", values: [1], error: [1], interval: { low: [0], high: [2] } }] }),
+    /error \(symmetric\) or interval/,
+  );
 });
 
 test("binCounts: equal-width bins, right edge in the last bin, outside and NaN counted apart", () => {
-  const { counts, outside } = plot.binCounts([0, 0.1, 0.25, 0.5, 0.74, 0.75, 1, -0.1, 1.2, NaN], { start: 0, end: 1, count: 4 });
+  const { counts, outside } = plot.binCounts([0, 0.1, 0.25, 0.5, 0.74, 0.75, 1, -0.1, 1.2, NaN], {
+    start: 0,
+    end: 1,
+    count: 4,
+  });
   assert.deepEqual(counts, [2, 1, 2, 2]);
   assert.equal(outside, 3);
   assert.deepEqual(plot.binCenters({ start: 0, end: 1, count: 4 }), [0.125, 0.375, 0.625, 0.875]);
@@ -167,10 +205,18 @@ test("histogramsOverTime: one frame per step, slider steps = frames, fixed y ran
   });
   const frames = fig.frames ?? [];
   assert.equal(frames.length, 5);
-  const slider = (fig.layout.sliders as { steps: { label: string; args: [string[], unknown] }[]; currentvalue: { prefix: string } }[])[0];
+  const slider = (
+    fig.layout.sliders as { steps: { label: string; args: [string[], unknown] }[]; currentvalue: { prefix: string } }[]
+  )[0];
   assert.equal(slider.steps.length, frames.length);
-  assert.deepEqual(slider.steps.map((s) => s.label), frames.map((f) => f.name));
-  assert.deepEqual(slider.steps.map((s) => s.args[0][0]), frames.map((f) => f.name));
+  assert.deepEqual(
+    slider.steps.map((s) => s.label),
+    frames.map((f) => f.name),
+  );
+  assert.deepEqual(
+    slider.steps.map((s) => s.args[0][0]),
+    frames.map((f) => f.name),
+  );
   assert.equal(slider.currentvalue.prefix, "Epoch: ");
   assert.deepEqual(fig.data, frames[0].data, "the initial traces are the first frame");
   for (const f of frames) assert.equal(f.data.length, 2);
@@ -193,8 +239,20 @@ test("histogramsOverTime: rejects steps that change series or repeat a label", (
 });
 
 test("heatmap: continuous with colour bar title; discrete maps values to labelled steps", () => {
-  const base = { title: "Saturation per unit", x: { label: "Training point", unit: "index" }, y: { label: "Hidden unit", unit: "index" }, color: { label: "State", unit: "category" } };
-  const cont = plot.heatmap({ ...base, z: [[0.1, 0.9], [0.5, 0.2]], zRange: [0, 1] });
+  const base = {
+    title: "Saturation per unit",
+    x: { label: "Training point", unit: "index" },
+    y: { label: "Hidden unit", unit: "index" },
+    color: { label: "State", unit: "category" },
+  };
+  const cont = plot.heatmap({
+    ...base,
+    z: [
+      [0.1, 0.9],
+      [0.5, 0.2],
+    ],
+    zRange: [0, 1],
+  });
   assert.equal((cont.data[0].colorbar as { title: { text: string } }).title.text, "State (category)");
   assert.equal(cont.data[0].zmax, 1);
   const levels = [
@@ -202,14 +260,28 @@ test("heatmap: continuous with colour bar title; discrete maps values to labelle
     { value: 0, color: "#eeeeee", label: "middle" },
     { value: 1, color: "#D55E00", label: "near 1" },
   ];
-  const disc = plot.heatmap({ ...base, z: [[-1, 0, 1], [1, 1, -1]], discrete: levels, xValues: [10, 11, 12] });
+  const disc = plot.heatmap({
+    ...base,
+    z: [
+      [-1, 0, 1],
+      [1, 1, -1],
+    ],
+    discrete: levels,
+    xValues: [10, 11, 12],
+  });
   const t = disc.data[0];
-  assert.deepEqual(t.z, [[0, 1, 2], [2, 2, 0]]);
+  assert.deepEqual(t.z, [
+    [0, 1, 2],
+    [2, 2, 0],
+  ]);
   assert.deepEqual([t.zmin, t.zmax], [-0.5, 2.5]);
   const bar = t.colorbar as { tickvals: number[]; ticktext: string[] };
   assert.deepEqual(bar.tickvals, [0, 1, 2]);
   assert.deepEqual(bar.ticktext, ["near 0", "middle", "near 1"]);
-  assert.deepEqual((t.colorscale as [number, string][]).map((s) => s[1]), ["#0072B2", "#0072B2", "#eeeeee", "#eeeeee", "#D55E00", "#D55E00"]);
+  assert.deepEqual(
+    (t.colorscale as [number, string][]).map((s) => s[1]),
+    ["#0072B2", "#0072B2", "#eeeeee", "#eeeeee", "#D55E00", "#D55E00"],
+  );
   assert.throws(() => plot.heatmap({ ...base, z: [[5]], discrete: levels }), /heatmap\.z\[0\]\[0\]/);
   assert.throws(() => plot.heatmap({ ...base, z: [[1, 2], [3]] }), /heatmap\.z\[1\]/);
   assert.throws(() => plot.heatmap({ ...base, z: [[1, 2]], xValues: [1] }), /xValues/);
@@ -219,11 +291,33 @@ test("heatmap: continuous with colour bar title; discrete maps values to labelle
 
 test("smallMultiples: each panel gets its own labelled axes in a non-overlapping grid", () => {
   const panel = (i: number) =>
-    plot.line({ title: `Layer ${i}`, x: X, y: Y, series: [{ name: "train", x: [1, 2], y: [i, i + 1] }, { name: "test", x: [1, 2], y: [i, i] }] });
+    plot.line({
+      title: `Layer ${i}`,
+      x: X,
+      y: Y,
+      series: [
+        { name: "train", x: [1, 2], y: [i, i + 1] },
+        { name: "test", x: [1, 2], y: [i, i] },
+      ],
+    });
   const fig = plot.smallMultiples({ title: "Loss per layer", columns: 2, panels: [panel(1), panel(2), panel(3)] });
   assert.equal(fig.layout.title.text, "Loss per layer");
-  assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [["x", "y"], ["x", "y"], ["x2", "y2"], ["x2", "y2"], ["x3", "y3"], ["x3", "y3"]]);
-  assert.deepEqual(fig.data.map((t) => t.showlegend), [true, true, false, false, false, false], "one legend entry per series name");
+  assert.deepEqual(
+    fig.data.map((t) => [t.xaxis, t.yaxis]),
+    [
+      ["x", "y"],
+      ["x", "y"],
+      ["x2", "y2"],
+      ["x2", "y2"],
+      ["x3", "y3"],
+      ["x3", "y3"],
+    ],
+  );
+  assert.deepEqual(
+    fig.data.map((t) => t.showlegend),
+    [true, true, false, false, false, false],
+    "one legend entry per series name",
+  );
   for (const key of ["xaxis", "xaxis2", "xaxis3"]) assert.equal(axis(fig, key).title.text, "Epoch (epochs)");
   // Panels 1 and 2 share a row side by side; panel 3 is below panel 1.
   const [x1, x2, x3] = ["xaxis", "xaxis2", "xaxis3"].map((k) => axis(fig, k).domain as number[]);
@@ -238,7 +332,12 @@ test("smallMultiples: each panel gets its own labelled axes in a non-overlapping
 test("show: plotly injected once per process with marker and RequireJS guard, then figures only", () => {
   forgetPlotlyInjection();
   const sink = memorySink();
-  const fig = plot.line({ title: "A </script><b>title</b>", x: X, y: Y, series: [{ name: "a", x: [1, 2], y: [1, 2] }] });
+  const fig = plot.line({
+    title: "A </script><b>title</b>",
+    x: X,
+    y: Y,
+    series: [{ name: "a", x: [1, 2], y: [1, 2] }],
+  });
   plot.show(fig, { sink, takeaway: "Loss **falls** as `epochs` grow <fast>" });
   plot.show(fig, { sink });
   assert.equal(sink.outputs.length, 3, "loader, figure, figure");
@@ -246,7 +345,11 @@ test("show: plotly injected once per process with marker and RequireJS guard, th
   assert.ok(loader.startsWith(`<script ${PLOTLY_LOADER_ATTRIBUTE}>`));
   assert.ok(loader.includes("var savedDefine = window.define;") && loader.includes("window.define = savedDefine;"));
   assert.ok(loader.length > 1_000_000, "the whole plotly bundle is inline");
-  assert.equal(loader.indexOf("</script"), loader.length - "</script>".length, "nothing inside the bundle closes the script early");
+  assert.equal(
+    loader.indexOf("</script"),
+    loader.length - "</script>".length,
+    "nothing inside the bundle closes the script early",
+  );
   for (const html of [first, second]) assert.ok(!html.includes(PLOTLY_LOADER_ATTRIBUTE));
   const ids = [first, second].map((h) => /<div id="([^"]+)"/.exec(h)?.[1]);
   assert.ok(ids[0] && ids[1] && ids[0] !== ids[1], "each figure has its own div id");
@@ -259,7 +362,10 @@ test("show: plotly injected once per process with marker and RequireJS guard, th
 
 test("show: hand-built figures without a title or axis title are rejected", () => {
   const sink = memorySink();
-  const bare: PlotlyFigure = { data: [{ type: "scatter", x: [1], y: [1] }], layout: { title: { text: "t" }, xaxis: { title: { text: "x (m)" } } } };
+  const bare: PlotlyFigure = {
+    data: [{ type: "scatter", x: [1], y: [1] }],
+    layout: { title: { text: "t" }, xaxis: { title: { text: "x (m)" } } },
+  };
   assert.throws(() => plot.show(bare, { sink }), /figure\.layout\.yaxis\.title\.text/);
   assert.equal(sink.outputs.length, 0);
 });
@@ -348,10 +454,19 @@ test("progress: renders at most once per throttle interval, then a final render 
   });
   for (let step = 0; step < 20; step++) {
     now = step * 100;
-    p.update({ epoch: 1 + Math.floor(step / 2), step, loss: 1 / (step + 1), accuracy: step / 20, samplesPerSec: 1234.4 });
+    p.update({
+      epoch: 1 + Math.floor(step / 2),
+      step,
+      loss: 1 / (step + 1),
+      accuracy: step / 20,
+      samplesPerSec: 1234.4,
+    });
   }
   // Updates every 100 ms for 1.9 s with a 250 ms throttle: renders at 0, 300, 600, …, 1800.
-  assert.deepEqual(renders.map((r) => r.at), [0, 300, 600, 900, 1200, 1500, 1800]);
+  assert.deepEqual(
+    renders.map((r) => r.at),
+    [0, 300, 600, 900, 1200, 1500, 1800],
+  );
   assert.ok(renders.every((r) => !r.final));
   now = 2000;
   p.done("early stop");
@@ -360,7 +475,10 @@ test("progress: renders at most once per throttle interval, then a final render 
   assert.equal(renders.length, 8, "done renders once; later calls are ignored");
   const last = renders[renders.length - 1];
   assert.equal(last.final, true);
-  assert.match(last.text, /epoch 10\/10 · step 19 · loss 0\.05 · accuracy 95\.0% · 1,234 samples\/s · 2\.0 s — done: early stop/);
+  assert.match(
+    last.text,
+    /epoch 10\/10 · step 19 · loss 0\.05 · accuracy 95\.0% · 1,234 samples\/s · 2\.0 s — done: early stop/,
+  );
   assert.ok(last.html.includes("Training &lt;MLP&gt;") && !last.html.includes("<MLP>"));
   assert.ok(last.html.includes("<polyline"), "a loss sparkline");
   assert.equal((last.html.match(/<svg/g) ?? []).length, 2, "loss and accuracy curves");
@@ -370,14 +488,23 @@ test("progress: renders at most once per throttle interval, then a final render 
 test("progress: an ETA once the steps per epoch are known, and the status line carried on the HTML for the runner", () => {
   let now = 0;
   const renders: { html: string; text: string }[] = [];
-  const p = progress({ title: "Train <x>", total: 4, throttleMs: 0, now: () => now, sink: { render: (html, text) => renders.push({ html, text }) } });
+  const p = progress({
+    title: "Train <x>",
+    total: 4,
+    throttleMs: 0,
+    now: () => now,
+    sink: { render: (html, text) => renders.push({ html, text }) },
+  });
   // 10 steps per epoch, 100 ms per step; an epoch-end update repeats the epoch's last step, as lib/live.ts sends it.
   for (let step = 1; step <= 11; step++) {
     now = step * 100;
     p.update({ epoch: Math.ceil(step / 10), step, loss: 1 });
     if (step === 10) p.update({ epoch: 1, step: 10, loss: 1 });
   }
-  assert.ok(renders.slice(0, -1).every((r) => !r.text.includes("ETA")), "no ETA during epoch 1");
+  assert.ok(
+    renders.slice(0, -1).every((r) => !r.text.includes("ETA")),
+    "no ETA during epoch 1",
+  );
   // At step 11 of 40 after 1.1 s: 1.1 s × (29/40) / (11/40) = 2.9 s left.
   assert.match(renders[renders.length - 1].text, /epoch 2\/4 \(ETA 3 s\) · step 11 · loss 1 · 1\.1 s$/);
   const { html, text } = renders[renders.length - 1];
@@ -432,8 +559,11 @@ test("progress in a terminal: one rewritten line on a TTY, sparse lines in a log
 });
 
 test("plotly loader hides RequireJS' define (and module/exports) while plotly runs, then restores it", () => {
-  const fakeBundle = "window.seen = [typeof define, typeof module, typeof exports]; window.Plotly = { loaded: (window.Plotly ? 2 : 1) };";
-  const script = plotlyLoaderHtml(fakeBundle).replace(/^<script[^>]*>/, "").replace(/<\/script>$/, "");
+  const fakeBundle =
+    "window.seen = [typeof define, typeof module, typeof exports]; window.Plotly = { loaded: (window.Plotly ? 2 : 1) };";
+  const script = plotlyLoaderHtml(fakeBundle)
+    .replace(/^<script[^>]*>/, "")
+    .replace(/<\/script>$/, "");
   const define = Object.assign(() => undefined, { amd: {} });
   const page: Record<string, unknown> = { define, module: {}, exports: {} };
   page.window = page;

@@ -21,15 +21,36 @@ import * as path from "node:path";
 import { transformSync } from "esbuild";
 import * as tf from "@tensorflow/tfjs";
 import { prepareBackend } from "../lib/core/backend";
-import { EXERCISES, EXERCISE_NOTEBOOKS, Exercise, check, exercise, firstSaturation, kindLabel, measureFirstSaturation, showFeedback, verify } from "../lib/exercises";
-import { PlaygroundRun, momentEpochs, pointsOrPlane, runPlayground, toyDataset, withFix } from "../lib/chapters/playground";
+import {
+  EXERCISES,
+  EXERCISE_NOTEBOOKS,
+  Exercise,
+  check,
+  exercise,
+  firstSaturation,
+  kindLabel,
+  measureFirstSaturation,
+  showFeedback,
+  verify,
+} from "../lib/exercises";
+import {
+  PlaygroundRun,
+  momentEpochs,
+  pointsOrPlane,
+  runPlayground,
+  toyDataset,
+  withFix,
+} from "../lib/chapters/playground";
 import { memorySink, setDefaultSink } from "../lib/display/output";
 import { activation } from "../lib/core/activations";
 import type { ProbeRecord } from "../lib/core/train";
 import type { ProbeSnapshot } from "../lib/measure/probe";
 
 const ROOT = path.resolve(__dirname, "..");
-const NOTEBOOKS = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+const NOTEBOOKS = fs
+  .readdirSync(path.join(ROOT, "notebooks"))
+  .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+  .sort();
 
 let baseline: PlaygroundRun;
 let fixed: PlaygroundRun;
@@ -84,32 +105,39 @@ test("check: one checker per registered exercise, under its check name, and the 
 });
 
 for (const e of EXERCISES) {
-  test(`${e.id}: accepts the reference, nudges the placeholder, rejects typical mistakes with their hints`, { timeout: 60_000 }, async () => {
-    const ctx = contextFor(e);
-    const ref = await e.reference(ctx);
-    const ok = await e.check(ref, ctx);
-    assert.equal(ok.ok, true, `${e.id} rejects its reference: ${ok.message}`);
-    assert.match(ok.message, /^✓ Right: /);
-    assert.ok(!ok.message.includes("\n"), "one line");
+  test(
+    `${e.id}: accepts the reference, nudges the placeholder, rejects typical mistakes with their hints`,
+    { timeout: 60_000 },
+    async () => {
+      const ctx = contextFor(e);
+      const ref = await e.reference(ctx);
+      const ok = await e.check(ref, ctx);
+      assert.equal(ok.ok, true, `${e.id} rejects its reference: ${ok.message}`);
+      assert.match(ok.message, /^✓ Right: /);
+      assert.ok(!ok.message.includes("\n"), "one line");
 
-    const none = await e.check(undefined, ctx);
-    assert.equal(none.ok, false);
-    if (e.kind === "code") {
-      assert.match(none.message, /^✗ No answer yet: /);
-      assert.ok(none.message.includes(e.hint), "code exercises get the hint with the placeholder");
-    } else {
-      assert.match(none.message, /^✗ No prediction yet: /);
-      assert.ok(!none.message.includes("Hint"), "predictions get no hint before they are made");
-    }
+      const none = await e.check(undefined, ctx);
+      assert.equal(none.ok, false);
+      if (e.kind === "code") {
+        assert.match(none.message, /^✗ No answer yet: /);
+        assert.ok(none.message.includes(e.hint), "code exercises get the hint with the placeholder");
+      } else {
+        assert.match(none.message, /^✗ No prediction yet: /);
+        assert.ok(!none.message.includes("Hint"), "predictions get no hint before they are made");
+      }
 
-    for (const w of e.typicalWrong) {
-      const f = await e.check(w.answer, ctx);
-      assert.equal(f.ok, false, `${e.id} accepts the wrong answer ${String(w.answer)}`);
-      assert.match(f.message, /^✗ Not yet: /);
-      assert.ok(f.message.includes(w.hint), `${e.id}: for ${String(w.answer)} expected a hint containing ${JSON.stringify(w.hint)}, got: ${f.message}`);
-      assert.ok(!f.message.includes("\n"), "one line");
-    }
-  });
+      for (const w of e.typicalWrong) {
+        const f = await e.check(w.answer, ctx);
+        assert.equal(f.ok, false, `${e.id} accepts the wrong answer ${String(w.answer)}`);
+        assert.match(f.message, /^✗ Not yet: /);
+        assert.ok(
+          f.message.includes(w.hint),
+          `${e.id}: for ${String(w.answer)} expected a hint containing ${JSON.stringify(w.hint)}, got: ${f.message}`,
+        );
+        assert.ok(!f.message.includes("\n"), "one line");
+      }
+    },
+  );
 }
 
 test("numeric checkers: the specific hints of the brief", async () => {
@@ -153,18 +181,35 @@ test("code checkers run the student's function and report throws and wrong shape
 
 /** A probe record with the given saturated shares per layer at ε = 0.01 (low part: `low`), and a loss. */
 function record(step: number, totals: number[], loss: number, low = totals): ProbeRecord<ProbeSnapshot> {
-  const layers = totals.map((t, i) => ({ layer: i + 1, width: 10, saturation: [{ eps: 0.01, low: low[i], high: t - low[i], total: t }] }));
-  return { step, epoch: step / 10, updateToData: null, snapshots: [{ set: "hand-made", n: 10, loss, accuracy: 0, layers } as unknown as ProbeSnapshot] };
+  const layers = totals.map((t, i) => ({
+    layer: i + 1,
+    width: 10,
+    saturation: [{ eps: 0.01, low: low[i], high: t - low[i], total: t }],
+  }));
+  return {
+    step,
+    epoch: step / 10,
+    updateToData: null,
+    snapshots: [{ set: "hand-made", n: 10, loss, accuracy: 0, layers } as unknown as ProbeSnapshot],
+  };
 }
 
 test("firstSaturation reads probe records by the rule of 01.3: the first probe where a layer has ≥ 50% of its entries within 0.01 of 0 or 1", () => {
-  const records = [record(0, [0, 0, 0], 2.3), record(5, [0.1, 0.3, 0.49], 4.1), record(10, [0.2, 0.6, 0.55], 2.5, [0.2, 0.15, 0.55]), record(15, [0.9, 0.9, 0.9], 1)];
+  const records = [
+    record(0, [0, 0, 0], 2.3),
+    record(5, [0.1, 0.3, 0.49], 4.1),
+    record(10, [0.2, 0.6, 0.55], 2.5, [0.2, 0.15, 0.55]),
+    record(15, [0.9, 0.9, 0.9], 1),
+  ];
   const hit = firstSaturation(records, "a hand-made run");
   assert.equal(hit.layer, 2, "the most saturated layer at the first probe that meets the rule");
   assert.equal(hit.step, 10);
   assert.deepEqual(hit.saturation, [0.2, 0.6, 0.55]);
   assert.equal(hit.peakLoss, 4.1, "the highest loss up to that probe");
-  assert.match(hit.description, /^a hand-made run: layer 2 was the first with ≥ 50% of its entries within 0\.01 of 0 or 1, after 10 steps/);
+  assert.match(
+    hit.description,
+    /^a hand-made run: layer 2 was the first with ≥ 50% of its entries within 0\.01 of 0 or 1, after 10 steps/,
+  );
   assert.match(hit.description, /layer 2's 25\.0% near 0/);
   assert.ok(hit.description.includes("layers 1–3 had 20.0%, 60.0%, 55.0% of their entries there"), hit.description);
 
@@ -172,7 +217,10 @@ test("firstSaturation reads probe records by the rule of 01.3: the first probe w
   assert.equal(none.layer, null);
   assert.equal(none.step, null);
   assert.deepEqual(none.saturation, [0.1, 0.3, 0.49], "the last probe's shares");
-  assert.match(none.description, /^a slow run: no layer had ≥ 50% .* at any of its 2 probes; at the last, after 5 steps/);
+  assert.match(
+    none.description,
+    /^a slow run: no layer had ≥ 50% .* at any of its 2 probes; at the last, after 5 steps/,
+  );
 
   assert.throws(() => firstSaturation([], "an empty run"), /no probe records/);
   const other = record(0, [1], 2);
@@ -180,16 +228,20 @@ test("firstSaturation reads probe records by the rule of 01.3: the first probe w
   assert.throws(() => firstSaturation([other], "a run probed at 0.05"), /no saturation at ε = 0\.01 .*ε = 0\.05/);
 });
 
-test("01.3 is checked against a measurement: in the check's run the top layer saturates first, within its one epoch", { timeout: 60_000 }, async () => {
-  const m = await measureFirstSaturation();
-  assert.equal(m.layer, 5, `measured: ${m.description}`);
-  assert.ok(m.step !== null && m.step > 0 && m.step < m.records.length, `measured: ${m.description}`);
-  assert.ok(m.saturation[4] >= 0.5);
-  assert.ok(m.saturation.slice(0, 4).every((s) => s < m.saturation[4]));
-  // The reference is that measurement, and the ✓ line reports it.
-  assert.equal(await exercise("01.3").reference(), m.layer);
-  assert.ok((await verify("01.3", 5)).message.includes(m.description));
-});
+test(
+  "01.3 is checked against a measurement: in the check's run the top layer saturates first, within its one epoch",
+  { timeout: 60_000 },
+  async () => {
+    const m = await measureFirstSaturation();
+    assert.equal(m.layer, 5, `measured: ${m.description}`);
+    assert.ok(m.step !== null && m.step > 0 && m.step < m.records.length, `measured: ${m.description}`);
+    assert.ok(m.saturation[4] >= 0.5);
+    assert.ok(m.saturation.slice(0, 4).every((s) => s < m.saturation[4]));
+    // The reference is that measurement, and the ✓ line reports it.
+    assert.equal(await exercise("01.3").reference(), m.layer);
+    assert.ok((await verify("01.3", 5)).message.includes(m.description));
+  },
+);
 
 test("07 checks read the run they are given", async () => {
   const where = pointsOrPlane(fixed);
@@ -253,7 +305,12 @@ function cellsOf(file: string): Cell[] {
   const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", file), "utf8")) as {
     cells: { cell_type: string; source: string | string[]; metadata: { tags?: string[] } }[];
   };
-  return nb.cells.map((c, index) => ({ index, type: c.cell_type, source: Array.isArray(c.source) ? c.source.join("") : c.source, tags: c.metadata.tags ?? [] }));
+  return nb.cells.map((c, index) => ({
+    index,
+    type: c.cell_type,
+    source: Array.isArray(c.source) ? c.source.join("") : c.source,
+    tags: c.metadata.tags ?? [],
+  }));
 }
 
 const calls = (c: Cell, name: string) => c.type === "code" && c.source.includes(`check.${name}(`);
@@ -266,16 +323,32 @@ function exerciseCells(cells: Cell[], e: Exercise) {
   const prompts = cells.filter((c) => c.type === "markdown" && c.source.startsWith(heading));
   assert.equal(prompts.length, 1, `${where}: expected one markdown cell starting ${JSON.stringify(heading)}`);
   const prompt = prompts[0];
-  assert.ok(prompt.source.slice(heading.length).trim().length > 0, `${where}: the prompt says nothing after its heading`);
+  assert.ok(
+    prompt.source.slice(heading.length).trim().length > 0,
+    `${where}: the prompt says nothing after its heading`,
+  );
   const exerciseCell = cells.slice(prompt.index + 1).find((c) => c.type === "code");
   assert.ok(exerciseCell && !isSolution(exerciseCell), `${where}: the cell after the prompt must be the exercise cell`);
-  assert.match(exerciseCell.source, /\/\/ your answer/, `${where}: the exercise cell has no "// your answer" placeholder`);
+  assert.match(
+    exerciseCell.source,
+    /\/\/ your answer/,
+    `${where}: the exercise cell has no "// your answer" placeholder`,
+  );
   const solution = cells.slice(exerciseCell.index + 1).find((c) => isSolution(c) && calls(c, e.checkName));
   assert.ok(solution, `${where}: no cell tagged "solution" after the exercise cell calls check.${e.checkName}`);
-  const checkCell = calls(exerciseCell, e.checkName) ? null : cells.slice(exerciseCell.index + 1, solution.index).find((c) => !isSolution(c) && calls(c, e.checkName));
-  assert.ok(checkCell !== undefined, `${where}: neither the exercise cell nor a cell before the solution calls check.${e.checkName}`);
+  const checkCell = calls(exerciseCell, e.checkName)
+    ? null
+    : cells.slice(exerciseCell.index + 1, solution.index).find((c) => !isSolution(c) && calls(c, e.checkName));
+  assert.ok(
+    checkCell !== undefined,
+    `${where}: neither the exercise cell nor a cell before the solution calls check.${e.checkName}`,
+  );
   for (const c of [exerciseCell, checkCell, solution]) {
-    if (c && e.async) assert.ok(!new RegExp(`(?<!await )check\\.${e.checkName}\\(`).test(c.source), `${where}: cell ${c.index} must await check.${e.checkName}`);
+    if (c && e.async)
+      assert.ok(
+        !new RegExp(`(?<!await )check\\.${e.checkName}\\(`).test(c.source),
+        `${where}: cell ${c.index} must await check.${e.checkName}`,
+      );
   }
   return { exerciseCell, checkCell, solution };
 }
@@ -290,7 +363,10 @@ function importsOf(source: string): Map<string, unknown> {
     const named = /^\{([^}]*)\}$/.exec(m[1].trim());
     if (star) out.set(star[1], mod);
     else if (named) {
-      for (const part of named[1].split(",").map((s) => s.trim()).filter(Boolean)) {
+      for (const part of named[1]
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const [name, alias] = part.split(/\s+as\s+/);
         assert.ok(name in mod, `${m[2]} has no export ${name}`);
         out.set(alias ?? name, mod[name]);
@@ -305,13 +381,19 @@ function importsOf(source: string): Map<string, unknown> {
  * imports and the setup cell's, the notebook variables in `state`, TypeScript
  * types stripped. Returns the check lines they showed and what they logged.
  */
-async function runCells(setup: string, sources: string[], state: Record<string, unknown>): Promise<{ lines: string[]; logs: string[] }> {
+async function runCells(
+  setup: string,
+  sources: string[],
+  state: Record<string, unknown>,
+): Promise<{ lines: string[]; logs: string[] }> {
   const body = sources.join("\n");
   const scope = new Map([...Object.entries(state), ...importsOf(setup), ...importsOf(body)]);
   const logs: string[] = [];
   scope.set("console", { log: (...a: unknown[]) => logs.push(a.map(String).join(" ")) });
   const code = `async function __cells(${[...scope.keys()].join(", ")}) {\n${body.replace(/^import\s.*$/gm, "")}\n}`;
-  const run = new Function(`${transformSync(code, { loader: "ts" }).code}\nreturn __cells;`)() as (...a: unknown[]) => Promise<void>;
+  const run = new Function(`${transformSync(code, { loader: "ts" }).code}\nreturn __cells;`)() as (
+    ...a: unknown[]
+  ) => Promise<void>;
   const sink = memorySink();
   setDefaultSink(sink);
   try {
@@ -333,7 +415,8 @@ async function notebookState(): Promise<Record<string, unknown>> {
 
 test("every notebook has exactly the registered exercises, and calls only registered checks", () => {
   assert.ok(NOTEBOOKS.length >= 5, `notebooks found: ${NOTEBOOKS.join(", ")}`);
-  for (const [nb, file] of Object.entries(EXERCISE_NOTEBOOKS)) assert.ok(NOTEBOOKS.includes(file), `notebook ${nb}: ${file} is missing`);
+  for (const [nb, file] of Object.entries(EXERCISE_NOTEBOOKS))
+    assert.ok(NOTEBOOKS.includes(file), `notebook ${nb}: ${file} is missing`);
   const registered = new Set(Object.keys(check));
   for (const file of NOTEBOOKS) {
     const cells = cellsOf(file);
@@ -341,7 +424,10 @@ test("every notebook has exactly the registered exercises, and calls only regist
     for (const p of prompts) {
       const number = /^\*\*Exercise (\S+) /.exec(p.source)?.[1] ?? "?";
       const e = EXERCISES.find((x) => x.number === number);
-      assert.ok(e && EXERCISE_NOTEBOOKS[e.notebook] === file, `${file}, cell ${p.index}: exercise ${number} is not registered for this notebook`);
+      assert.ok(
+        e && EXERCISE_NOTEBOOKS[e.notebook] === file,
+        `${file}, cell ${p.index}: exercise ${number} is not registered for this notebook`,
+      );
     }
     const own = EXERCISES.filter((e) => EXERCISE_NOTEBOOKS[e.notebook] === file);
     assert.equal(prompts.length, own.length, `${file}: ${prompts.length} exercise prompts, ${own.length} registered`);
@@ -353,25 +439,47 @@ test("every notebook has exactly the registered exercises, and calls only regist
       }
     }
     if (code.some((c) => /\bcheck\./.test(c.source))) {
-      assert.ok(code.some((c) => c.source.includes('import { check } from "./lib/exercises";')), `${file}: calls check.* but does not import it`);
+      assert.ok(
+        code.some((c) => c.source.includes('import { check } from "./lib/exercises";')),
+        `${file}: calls check.* but does not import it`,
+      );
     }
   }
 });
 
 for (const [nb, file] of Object.entries(EXERCISE_NOTEBOOKS)) {
-  test(`${file}: every exercise's cells run — the placeholder fails gently, the solution passes`, { timeout: 120_000 }, async () => {
-    const cells = cellsOf(file);
-    const setup = cells.find((c) => c.type === "code" && c.source.includes('import { check } from "./lib/exercises";'));
-    assert.ok(setup, `${file}: no setup cell imports check`);
-    const state = await notebookState();
-    for (const e of EXERCISES.filter((x) => x.notebook === nb)) {
-      const { exerciseCell, checkCell, solution } = exerciseCells(cells, e);
-      const tried = await runCells(setup.source, [exerciseCell.source, checkCell?.source ?? ""], state);
-      assert.equal(tried.lines.length, 1, `${e.number}: the exercise cell${checkCell ? " and its check" : ""} should show one line, showed ${JSON.stringify(tried.lines)}`);
-      assert.match(tried.lines[0], /^✗ (No (answer|prediction) yet: |Not yet: .*placeholder)/, `${e.number}: the placeholder should fail gently`);
-      const solved = await runCells(setup.source, [solution.source], state);
-      assert.ok(solved.lines.length >= 1, `${e.number}: the solution shows no check line`);
-      for (const line of solved.lines) assert.match(line, /^✓ Right: /, `${e.number}: the solution fails its check (logged: ${solved.logs.join(" | ")})`);
-    }
-  });
+  test(
+    `${file}: every exercise's cells run — the placeholder fails gently, the solution passes`,
+    { timeout: 120_000 },
+    async () => {
+      const cells = cellsOf(file);
+      const setup = cells.find(
+        (c) => c.type === "code" && c.source.includes('import { check } from "./lib/exercises";'),
+      );
+      assert.ok(setup, `${file}: no setup cell imports check`);
+      const state = await notebookState();
+      for (const e of EXERCISES.filter((x) => x.notebook === nb)) {
+        const { exerciseCell, checkCell, solution } = exerciseCells(cells, e);
+        const tried = await runCells(setup.source, [exerciseCell.source, checkCell?.source ?? ""], state);
+        assert.equal(
+          tried.lines.length,
+          1,
+          `${e.number}: the exercise cell${checkCell ? " and its check" : ""} should show one line, showed ${JSON.stringify(tried.lines)}`,
+        );
+        assert.match(
+          tried.lines[0],
+          /^✗ (No (answer|prediction) yet: |Not yet: .*placeholder)/,
+          `${e.number}: the placeholder should fail gently`,
+        );
+        const solved = await runCells(setup.source, [solution.source], state);
+        assert.ok(solved.lines.length >= 1, `${e.number}: the solution shows no check line`);
+        for (const line of solved.lines)
+          assert.match(
+            line,
+            /^✓ Right: /,
+            `${e.number}: the solution fails its check (logged: ${solved.logs.join(" | ")})`,
+          );
+      }
+    },
+  );
 }

@@ -14,9 +14,14 @@ const EPS = 2 ** -24; // half an ulp at 1: float32's unit roundoff
 const MIN_NORMAL = 2 ** -126;
 
 /** Run one of the kernel's map functions over `xs`; returns its outputs. */
-function mapped(k: KernelExports, xs: Float32Array, run: (src: number, dst: number, count: number) => void): Float32Array {
+function mapped(
+  k: KernelExports,
+  xs: Float32Array,
+  run: (src: number, dst: number, count: number) => void,
+): Float32Array {
   const count = Math.ceil(xs.length / 4) * 4;
-  const src = k.heapBase(), dst = src + 4 * count;
+  const src = k.heapBase(),
+    dst = src + 4 * count;
   const need = dst + 4 * count - k.memory.buffer.byteLength;
   if (need > 0) k.memory.grow(Math.ceil(need / 65536));
   const f = new Float32Array(k.memory.buffer);
@@ -28,7 +33,9 @@ function mapped(k: KernelExports, xs: Float32Array, run: (src: number, dst: numb
 
 /** A dense grid over [lo, hi] plus values where implementations typically break. */
 function grid(lo: number, hi: number, n: number): Float32Array {
-  const special = [0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 1e-4, -1e-4, 0.5499, 0.55, 0.5501, -0.55, 88.72, 88.73, -87.33, -103.9, -104.1];
+  const special = [
+    0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 1e-4, -1e-4, 0.5499, 0.55, 0.5501, -0.55, 88.72, 88.73, -87.33, -103.9, -104.1,
+  ];
   return Float32Array.from([...Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1)), ...special]);
 }
 
@@ -36,10 +43,12 @@ test("exp4 is within 1 ulp of Math.exp on the normal range, exact at the edges, 
   const k = instantiate("simd").kernel;
   const xs = grid(-110, 100, 200_001);
   const got = mapped(k, xs, (s, d, c) => k.mapExp(s, d, c));
-  let worstUlp = 0, worstTiny = 0;
+  let worstUlp = 0,
+    worstTiny = 0;
   xs.forEach((x, i) => {
     const ref = Math.exp(x);
-    if (ref >= MIN_NORMAL && ref <= 3.4028234663852886e38) worstUlp = Math.max(worstUlp, Math.abs(got[i] - ref) / (ref * 2 * EPS));
+    if (ref >= MIN_NORMAL && ref <= 3.4028234663852886e38)
+      worstUlp = Math.max(worstUlp, Math.abs(got[i] - ref) / (ref * 2 * EPS));
     else if (ref < MIN_NORMAL) worstTiny = Math.max(worstTiny, Math.abs(got[i] - ref));
     else assert.equal(got[i], Infinity, `exp(${x}) overflows float32`);
   });
@@ -65,7 +74,9 @@ function tolerance(name: ActivationName, ref: number, derivative: boolean): numb
 
 for (const name of ACTIVATION_NAMES) {
   test(`${name}: f and f' (from the output) agree with lib/activations.ts, also saturated and at NaN/±inf`, () => {
-    const k = instantiate("simd").kernel, a = activation(name), code = ACTIVATION_CODES[name];
+    const k = instantiate("simd").kernel,
+      a = activation(name),
+      code = ACTIVATION_CODES[name];
     const zs = grid(-90, 90, 60_001);
     const f = mapped(k, zs, (s, d, c) => k.mapActivation(code, s, d, c, 0));
     zs.forEach((z, i) => {
@@ -76,7 +87,10 @@ for (const name of ACTIVATION_NAMES) {
     const df = mapped(k, f, (s, d, c) => k.mapActivation(code, s, d, c, 1));
     f.forEach((out, i) => {
       const ref = a.dfFromOutput(out);
-      assert.ok(Math.abs(df[i] - ref) <= tolerance(name, ref, true), `${name}' at output ${out} = ${df[i]}, float64 ${ref}`);
+      assert.ok(
+        Math.abs(df[i] - ref) <= tolerance(name, ref, true),
+        `${name}' at output ${out} = ${df[i]}, float64 ${ref}`,
+      );
     });
     const specials = Float32Array.from([NaN, Infinity, -Infinity]);
     const fs = mapped(k, specials, (s, d, c) => k.mapActivation(code, s, d, c, 0));

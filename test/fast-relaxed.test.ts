@@ -19,7 +19,16 @@ function run(kernel: KernelVariant) {
     weights[`W${l}`] = Float32Array.from({ length: dims[l - 1] * dims[l] }, () => (2 * r()) / Math.sqrt(dims[l - 1]));
     weights[`b${l}`] = new Float32Array(dims[l]);
   }
-  const t = new FastTrainer({ inputDim: 784, widths: dims.slice(1, -1), outputDim: 10, activation: "sigmoid", optimizer: { kind: "sgd", learningRate: 1, momentum: 0.5 }, batchSize: 16, weights, kernel });
+  const t = new FastTrainer({
+    inputDim: 784,
+    widths: dims.slice(1, -1),
+    outputDim: 10,
+    activation: "sigmoid",
+    optimizer: { kind: "sgd", learningRate: 1, momentum: 0.5 },
+    batchSize: 16,
+    weights,
+    kernel,
+  });
   const losses: number[] = [];
   for (let step = 0; step < 50; step++) {
     const x = Float32Array.from({ length: 16 * 784 }, () => r() + 0.5);
@@ -34,11 +43,14 @@ test("relaxed SIMD, where this engine can enable it, trains like plain SIMD and 
     ctx.skip("no relaxed SIMD in this engine");
     return;
   }
-  const plain = run("simd"), a = run("relaxed"), b = run("relaxed");
+  const plain = run("simd"),
+    a = run("relaxed"),
+    b = run("relaxed");
   assert.equal(a.variant, "relaxed");
   assert.deepEqual(a.w, b.w, "same build, same numbers");
   let worst = 0;
-  for (const k of Object.keys(plain.w)) plain.w[k].forEach((v, i) => (worst = Math.max(worst, Math.abs(v - a.w[k][i]))));
+  for (const k of Object.keys(plain.w))
+    plain.w[k].forEach((v, i) => (worst = Math.max(worst, Math.abs(v - a.w[k][i]))));
   // Fused vs separate rounding of the products: ulps per step, as between tfjs and the kernel.
   assert.ok(worst < 2e-6, `max |w_relaxed − w_simd| = ${worst}`);
   assert.ok(worst > 0, "the builds do round differently (else this test compares a build with itself)");

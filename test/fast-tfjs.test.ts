@@ -23,7 +23,9 @@ before(async () => {
   await prepareBackend({ quiet: true });
 });
 
-const STEPS = 100, BATCH = 32, SEED = 5;
+const STEPS = 100,
+  BATCH = 32,
+  SEED = 5;
 const WIDTHS = [50, 30, 20]; // not multiples of the kernel's tiles
 let mnist: Dataset | null = null;
 const data = () => (mnist ??= loadMnist("train", { limit: 1024 }));
@@ -66,20 +68,36 @@ async function withPath<T>(setting: string, run: () => Promise<T>): Promise<T> {
 }
 
 /** lib/core/train.ts's train() on the fast path against the same call forced onto tfjs: same seed, same batches, 100 steps. */
-async function compare(act: ActivationName, optimizer: OptimizerConfig, layerLearningRates?: number[]): Promise<Compared> {
+async function compare(
+  act: ActivationName,
+  optimizer: OptimizerConfig,
+  layerLearningRates?: number[],
+): Promise<Compared> {
   const ds = data();
-  const net = () => new Mlp({ inputDim: 784, widths: WIDTHS, outputDim: 10, activation: act, init: "standard", seed: SEED });
-  const config: TrainConfig = { epochs: 10, batchSize: BATCH, optimizer, layerLearningRates, seed: SEED, maxSteps: STEPS, evalTrainSize: 1 };
-  const tfjsModel = net(), fastModel = net();
+  const net = () =>
+    new Mlp({ inputDim: 784, widths: WIDTHS, outputDim: 10, activation: act, init: "standard", seed: SEED });
+  const config: TrainConfig = {
+    epochs: 10,
+    batchSize: BATCH,
+    optimizer,
+    layerLearningRates,
+    seed: SEED,
+    maxSteps: STEPS,
+    evalTrainSize: 1,
+  };
+  const tfjsModel = net(),
+    fastModel = net();
   const start = tfjsModel.getWeights();
   const tfjsRun = await withPath("0", () => train(tfjsModel, { train: ds }, config));
   const fastRun = await withPath("1", () => train(fastModel, { train: ds }, config));
   assert.equal(tfjsRun.path, "tfjs");
   assert.equal(fastRun.path, "wasm-simd");
-  const tfjsWeights = tfjsModel.getWeights(), fastWeights = fastModel.getWeights();
+  const tfjsWeights = tfjsModel.getWeights(),
+    fastWeights = fastModel.getWeights();
   tfjsModel.dispose();
   fastModel.dispose();
-  let maxWeightDiff = 0, maxWeightMove = 0;
+  let maxWeightDiff = 0,
+    maxWeightMove = 0;
   for (const k of Object.keys(tfjsWeights)) {
     for (let i = 0; i < tfjsWeights[k].length; i++) {
       maxWeightDiff = Math.max(maxWeightDiff, Math.abs(fastWeights[k][i] - tfjsWeights[k][i]));
@@ -102,11 +120,15 @@ async function compare(act: ActivationName, optimizer: OptimizerConfig, layerLea
  * below those moves: a wrong gradient, a missed layer rate or a skipped
  * momentum term (≥ 1e-3 after 100 steps) fails.
  */
-const WEIGHT_TOL = 2e-6, LOSS_TOL = 4e-6;
+const WEIGHT_TOL = 2e-6,
+  LOSS_TOL = 4e-6;
 
 function check(what: string, c: Compared): void {
   assert.ok(c.maxWeightMove > 1e-2, `${what}: training moved the weights (${c.maxWeightMove})`);
-  assert.ok(c.maxWeightDiff < WEIGHT_TOL, `${what}: max |w_fast − w_tfjs| = ${c.maxWeightDiff.toExponential(2)} after ${STEPS} steps (weights moved up to ${c.maxWeightMove.toFixed(3)})`);
+  assert.ok(
+    c.maxWeightDiff < WEIGHT_TOL,
+    `${what}: max |w_fast − w_tfjs| = ${c.maxWeightDiff.toExponential(2)} after ${STEPS} steps (weights moved up to ${c.maxWeightMove.toFixed(3)})`,
+  );
   assert.ok(c.maxLossDiff < LOSS_TOL, `${what}: max |loss_fast − loss_tfjs| = ${c.maxLossDiff.toExponential(2)}`);
 }
 
@@ -119,12 +141,25 @@ test("train(): 100 SGD steps on the fast path agree with the tfjs path for every
 });
 
 test("train(): 100 steps on the fast path agree with the tfjs path with momentum and per-layer rates, and with Adam", async () => {
-  check("momentum 0.9, rates [2, 1, 0.5, 1]", await compare("sigmoid", { kind: "sgd", learningRate: 0.2, momentum: 0.9 }, [2, 1, 0.5, 1]));
-  check("Adam, rates [1, 0.5, 0.25, 2]", await compare("relu", { kind: "adam", learningRate: 1e-3 }, [1, 0.5, 0.25, 2]));
+  check(
+    "momentum 0.9, rates [2, 1, 0.5, 1]",
+    await compare("sigmoid", { kind: "sgd", learningRate: 0.2, momentum: 0.9 }, [2, 1, 0.5, 1]),
+  );
+  check(
+    "Adam, rates [1, 0.5, 0.25, 2]",
+    await compare("relu", { kind: "adam", learningRate: 1e-3 }, [1, 0.5, 0.25, 2]),
+  );
 });
 
 test("syncTo/syncFrom keep an Mlp in step, and the fast path makes no tensors", () => {
-  const model = new Mlp({ inputDim: 784, widths: WIDTHS, outputDim: 10, activation: "sigmoid", init: "standard", seed: 2 });
+  const model = new Mlp({
+    inputDim: 784,
+    widths: WIDTHS,
+    outputDim: 10,
+    activation: "sigmoid",
+    init: "standard",
+    seed: 2,
+  });
   const fast = FastTrainer.fromModel(model, { optimizer: { kind: "sgd", learningRate: 1 }, batchSize: BATCH }, "simd");
   const tensors = tf.memory().numTensors;
   const it = batches(data(), 1, BATCH);
@@ -142,7 +177,14 @@ test("syncTo/syncFrom keep an Mlp in step, and the fast path makes no tensors", 
   const ours = fast.forward(x, 8).logits;
   logits.forEach((v, i) => assert.ok(Math.abs(v - ours[i]) < 1e-5, `logit ${i}: ${v} vs ${ours[i]}`));
   assert.equal(tf.memory().numTensors, tensors, "syncTo made no lasting tensors");
-  const other = new Mlp({ inputDim: 784, widths: WIDTHS, outputDim: 10, activation: "sigmoid", init: "standard", seed: 3 });
+  const other = new Mlp({
+    inputDim: 784,
+    widths: WIDTHS,
+    outputDim: 10,
+    activation: "sigmoid",
+    init: "standard",
+    seed: 3,
+  });
   fast.syncFrom(other);
   assert.deepEqual(fast.weights(), other.getWeights());
   other.dispose();

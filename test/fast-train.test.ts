@@ -22,8 +22,21 @@ before(async () => {
 });
 
 const data = loadMnist("train", { limit: 512 });
-const modelConfig: MlpConfig = { inputDim: 784, widths: [40, 24], outputDim: 10, activation: "sigmoid", init: "standard", seed: 3 };
-const trainConfig: TrainConfig = { epochs: 2, batchSize: 32, optimizer: { kind: "sgd", learningRate: 1, momentum: 0.5 }, seed: 4, evalTrainSize: 64 };
+const modelConfig: MlpConfig = {
+  inputDim: 784,
+  widths: [40, 24],
+  outputDim: 10,
+  activation: "sigmoid",
+  init: "standard",
+  seed: 3,
+};
+const trainConfig: TrainConfig = {
+  epochs: 2,
+  batchSize: 32,
+  optimizer: { kind: "sgd", learningRate: 1, momentum: 0.5 },
+  seed: 4,
+  evalTrainSize: 64,
+};
 
 async function withEnv<T>(value: string | undefined, run: () => T | Promise<T>): Promise<T> {
   const before = process.env[FAST_ENV];
@@ -44,19 +57,44 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
   const route = (model: object, train: object = trainConfig) => trainingPath({ model, train });
   await withEnv(undefined, () => {
     assert.deepEqual(route(modelConfig), { kind: "fast", variant: "simd" });
-    assert.deepEqual(route({ ...modelConfig, batchNorm: false }, { ...trainConfig, optimizer: { kind: "adam", learningRate: 1e-3 }, layerLearningRates: [1, 2, 3] }), { kind: "fast", variant: "simd" });
+    assert.deepEqual(
+      route(
+        { ...modelConfig, batchNorm: false },
+        { ...trainConfig, optimizer: { kind: "adam", learningRate: 1e-3 }, layerLearningRates: [1, 2, 3] },
+      ),
+      { kind: "fast", variant: "simd" },
+    );
     // Known options at their defaults: still the plain cross-entropy SGD the kernel computes.
-    assert.deepEqual(route(modelConfig, { ...trainConfig, loss: { kind: "crossEntropy" }, optimizer: { kind: "sgd", learningRate: 1, weightDecay: 0 } }), { kind: "fast", variant: "simd" });
+    assert.deepEqual(
+      route(modelConfig, {
+        ...trainConfig,
+        loss: { kind: "crossEntropy" },
+        optimizer: { kind: "sgd", learningRate: 1, weightDecay: 0 },
+      }),
+      { kind: "fast", variant: "simd" },
+    );
     const cases: [object, object, RegExp][] = [
       [{ ...modelConfig, batchNorm: true }, trainConfig, /batch normalization/],
       [{ ...modelConfig, residual: true }, trainConfig, /residual/],
       // A field the kernel does not know (e.g. a penalty added later) is never silently ignored.
       [modelConfig, { ...trainConfig, weightDecay: 1e-4 }, /train\.weightDecay is not in the fast kernel/],
       [{ ...modelConfig, block: "standard" }, trainConfig, /model\.block/],
-      [modelConfig, { ...trainConfig, optimizer: { kind: "sgd", learningRate: 1, nesterov: true } }, /train\.optimizer\.nesterov/],
-      [modelConfig, { ...trainConfig, optimizer: { kind: "sgd", learningRate: 1, weightDecay: 5e-4 } }, /train\.optimizer\.weightDecay \(0\.0005\) is not in the fast kernel/],
+      [
+        modelConfig,
+        { ...trainConfig, optimizer: { kind: "sgd", learningRate: 1, nesterov: true } },
+        /train\.optimizer\.nesterov/,
+      ],
+      [
+        modelConfig,
+        { ...trainConfig, optimizer: { kind: "sgd", learningRate: 1, weightDecay: 5e-4 } },
+        /train\.optimizer\.weightDecay \(0\.0005\) is not in the fast kernel/,
+      ],
       [modelConfig, { ...trainConfig, loss: { kind: "mse" } }, /train\.loss .*mse.* is not in the fast kernel/],
-      [modelConfig, { ...trainConfig, loss: { kind: "crossEntropy", labelSmoothing: 0.1 } }, /train\.loss .*labelSmoothing/],
+      [
+        modelConfig,
+        { ...trainConfig, loss: { kind: "crossEntropy", labelSmoothing: 0.1 } },
+        /train\.loss .*labelSmoothing/,
+      ],
     ];
     for (const [m, t, why] of cases) {
       const p = route(m, t);
@@ -65,11 +103,21 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
     }
   });
   await withEnv("0", () => assert.deepEqual(route(modelConfig), { kind: "tfjs", reason: `${FAST_ENV}=0` }));
-  await withEnv("yes", () => assert.throws(() => route(modelConfig), (e: unknown) => e instanceof ConfigError && /SIGMOID_LAB_FAST/.test((e as Error).message)));
+  await withEnv("yes", () =>
+    assert.throws(
+      () => route(modelConfig),
+      (e: unknown) => e instanceof ConfigError && /SIGMOID_LAB_FAST/.test((e as Error).message),
+    ),
+  );
 });
 
 test("the cache tells the paths apart: tfjs runs keep their key, fast runs get another", async () => {
-  const cfg: ExperimentConfig = { name: "t", data: { kind: "mnist", trainLimit: 100 }, model: { widths: [8], activation: "sigmoid", init: "standard", seed: 1 }, train: trainConfig };
+  const cfg: ExperimentConfig = {
+    name: "t",
+    data: { kind: "mnist", trainLimit: 100 },
+    model: { widths: [8], activation: "sigmoid", init: "standard", seed: 1 },
+    train: trainConfig,
+  };
   assert.equal(await withEnv("0", () => cacheKeyOf(cfg)), cfg);
   assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(cfg)), { ...cfg, trainer: "wasm-simd" });
   const bn = { ...cfg, model: { ...cfg.model, batchNorm: true } };
@@ -79,46 +127,77 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
 /** A run that records Σw² wherever a caller can look at the model. */
 async function observedRun(setting: string | undefined, seed = trainConfig.seed) {
   const model = new Mlp(modelConfig);
-  const atProbe: number[] = [], atStep: number[] = [], atEpoch: number[] = [];
+  const atProbe: number[] = [],
+    atStep: number[] = [],
+    atEpoch: number[] = [];
   const tensors = tf.memory().numTensors;
   const result = await withEnv(setting, () =>
-    train(model, { train: data, test: data, probeSets: [data], observe: (m) => weightSum(m) }, { ...trainConfig, seed, probeEverySteps: 5 }, {
-      onStep: (s) => s.step % 5 === 0 && atStep.push(weightSum(model)),
-      onProbe: (p) => atProbe.push(p.snapshots[0] as number),
-      onEpoch: () => atEpoch.push(weightSum(model)),
-    }),
+    train(
+      model,
+      { train: data, test: data, probeSets: [data], observe: (m) => weightSum(m) },
+      { ...trainConfig, seed, probeEverySteps: 5 },
+      {
+        onStep: (s) => s.step % 5 === 0 && atStep.push(weightSum(model)),
+        onProbe: (p) => atProbe.push(p.snapshots[0] as number),
+        onEpoch: () => atEpoch.push(weightSum(model)),
+      },
+    ),
   );
-  const final = model.getWeights(), leaked = tf.memory().numTensors - tensors;
+  const final = model.getWeights(),
+    leaked = tf.memory().numTensors - tensors;
   const tfjsEvaluation = evaluate(model, data);
   model.dispose();
   return { result, atProbe, atStep, atEpoch, final, leaked, tfjsEvaluation };
 }
 
 test("on the fast path the model callers see is the trained one (probes, onStep, onEpoch, the end), as on tfjs; no tensors leak", async () => {
-  const fast = await observedRun(undefined), slow = await observedRun("0");
+  const fast = await observedRun(undefined),
+    slow = await observedRun("0");
   assert.equal(fast.result.path, "wasm-simd");
   assert.equal(slow.result.path, "tfjs");
   assert.equal(fast.leaked, 0, "tensors left by a fast run with probes and evaluation");
   // Probe k (after step 5k) and onStep at step 5k look at the same weights.
   assert.deepEqual(fast.atProbe.slice(1), fast.atStep);
   assert.equal(new Set(fast.atProbe).size, fast.atProbe.length, "every probe saw other weights: the model moved");
-  for (const [what, a, b] of [["probe", fast.atProbe, slow.atProbe], ["onStep", fast.atStep, slow.atStep], ["onEpoch", fast.atEpoch, slow.atEpoch]] as const) {
+  for (const [what, a, b] of [
+    ["probe", fast.atProbe, slow.atProbe],
+    ["onStep", fast.atStep, slow.atStep],
+    ["onEpoch", fast.atEpoch, slow.atEpoch],
+  ] as const) {
     assert.equal(a.length, b.length, what);
-    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4 * Math.abs(b[i]), `${what} ${i}: Σw² fast ${v} vs tfjs ${b[i]}`));
+    a.forEach((v, i) =>
+      assert.ok(Math.abs(v - b[i]) < 1e-4 * Math.abs(b[i]), `${what} ${i}: Σw² fast ${v} vs tfjs ${b[i]}`),
+    );
   }
-  fast.result.epochs.forEach((e, i) => assert.ok(Math.abs(e.test!.loss - slow.result.epochs[i].test!.loss) < 1e-4, `epoch ${i + 1} test loss`));
+  fast.result.epochs.forEach((e, i) =>
+    assert.ok(Math.abs(e.test!.loss - slow.result.epochs[i].test!.loss) < 1e-4, `epoch ${i + 1} test loss`),
+  );
   // The fast path evaluates with the kernel's forward pass: the same numbers as tfjs's evaluate on the same weights.
   const last = fast.result.epochs[fast.result.epochs.length - 1].test!;
-  assert.ok(Math.abs(last.loss - fast.tfjsEvaluation.loss) < 1e-5, `kernel evaluation ${last.loss} vs tfjs ${fast.tfjsEvaluation.loss}`);
+  assert.ok(
+    Math.abs(last.loss - fast.tfjsEvaluation.loss) < 1e-5,
+    `kernel evaluation ${last.loss} vs tfjs ${fast.tfjsEvaluation.loss}`,
+  );
   assert.equal(last.accuracy, fast.tfjsEvaluation.accuracy);
   fast.result.probes.slice(1).forEach((p, i) => {
-    p.updateToData!.forEach((r, l) => assert.ok(Math.abs(r - slow.result.probes[i + 1].updateToData![l]) < 1e-3 * r, `update:data ratio, probe ${i + 1}, layer ${l + 1}`));
+    p.updateToData!.forEach((r, l) =>
+      assert.ok(
+        Math.abs(r - slow.result.probes[i + 1].updateToData![l]) < 1e-3 * r,
+        `update:data ratio, probe ${i + 1}, layer ${l + 1}`,
+      ),
+    );
   });
-  assert.equal(weightSum({ getWeights: () => fast.final } as Mlp), fast.atEpoch[fast.atEpoch.length - 1], "the model ends with the trained weights");
+  assert.equal(
+    weightSum({ getWeights: () => fast.final } as Mlp),
+    fast.atEpoch[fast.atEpoch.length - 1],
+    "the model ends with the trained weights",
+  );
 });
 
 test("the fast path reproduces a run bit for bit per seed; another seed gives other numbers", async () => {
-  const a = await observedRun(undefined), b = await observedRun(undefined), c = await observedRun(undefined, 99);
+  const a = await observedRun(undefined),
+    b = await observedRun(undefined),
+    c = await observedRun(undefined, 99);
   assert.deepEqual(a.final, b.final);
   assert.deepEqual(a.result.stepLosses, b.result.stepLosses);
   assert.deepEqual(a.atProbe, b.atProbe);
@@ -131,7 +210,9 @@ test("a configuration the kernel lacks trains on tfjs, with a one-line note", as
   console.info = (m: string) => notes.push(m);
   const model = new Mlp({ ...modelConfig, batchNorm: true });
   try {
-    const r = await withEnv(undefined, () => train(model, { train: data }, { ...trainConfig, maxSteps: 3, evalTrainSize: 8 }));
+    const r = await withEnv(undefined, () =>
+      train(model, { train: data }, { ...trainConfig, maxSteps: 3, evalTrainSize: 8 }),
+    );
     assert.equal(r.path, "tfjs");
     assert.equal(r.steps, 3);
   } finally {

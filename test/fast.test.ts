@@ -27,7 +27,8 @@ function stream(seed: number): () => number {
 }
 
 function initialWeights(dims: readonly number[], seed: number, scale = 1): Record<string, Float32Array> {
-  const r = stream(seed), w: Record<string, Float32Array> = {};
+  const r = stream(seed),
+    w: Record<string, Float32Array> = {};
   for (let l = 1; l < dims.length; l++) {
     const a = (2 * scale) / Math.sqrt(dims[l - 1]);
     w[`W${l}`] = Float32Array.from({ length: dims[l - 1] * dims[l] }, () => a * r());
@@ -38,11 +39,24 @@ function initialWeights(dims: readonly number[], seed: number, scale = 1): Recor
 
 function batch(seed: number, n = BATCH, inputDim = DIMS[0], classes = DIMS[DIMS.length - 1]) {
   const r = stream(seed);
-  return { x: Float32Array.from({ length: n * inputDim }, () => r() + 0.5), labels: Int32Array.from({ length: n }, () => Math.floor((r() + 0.5) * classes)) };
+  return {
+    x: Float32Array.from({ length: n * inputDim }, () => r() + 0.5),
+    labels: Int32Array.from({ length: n }, () => Math.floor((r() + 0.5) * classes)),
+  };
 }
 
 function trainer(act: ActivationName, optimizer: OptimizerConfig, patch: Partial<FastTrainerConfig> = {}): FastTrainer {
-  return new FastTrainer({ inputDim: DIMS[0], widths: DIMS.slice(1, -1), outputDim: DIMS[DIMS.length - 1], activation: act, optimizer, batchSize: 8, weights: initialWeights(DIMS, 7), kernel: "simd", ...patch });
+  return new FastTrainer({
+    inputDim: DIMS[0],
+    widths: DIMS.slice(1, -1),
+    outputDim: DIMS[DIMS.length - 1],
+    activation: act,
+    optimizer,
+    batchSize: 8,
+    weights: initialWeights(DIMS, 7),
+    kernel: "simd",
+    ...patch,
+  });
 }
 
 function refNet(w: Record<string, Float32Array>, act: ActivationName, dims = DIMS): RefNet {
@@ -57,25 +71,34 @@ function refNet(w: Record<string, Float32Array>, act: ActivationName, dims = DIM
 /** Largest |a − b| over every parameter. */
 function maxDiff(a: Record<string, ArrayLike<number>>, b: Record<string, ArrayLike<number>>): number {
   let worst = 0;
-  for (const k of Object.keys(b)) for (let i = 0; i < b[k].length; i++) worst = Math.max(worst, Math.abs(a[k][i] - b[k][i]));
+  for (const k of Object.keys(b))
+    for (let i = 0; i < b[k].length; i++) worst = Math.max(worst, Math.abs(a[k][i] - b[k][i]));
   return worst;
 }
 
 /** The float64 reference of `steps` optimizer steps, in lib/optim.ts's formulas. */
-function refTrain(net: RefNet, batches: { x: Float32Array; labels: Int32Array }[], o: OptimizerConfig, rates: number[]): Record<string, Float64Array> {
+function refTrain(
+  net: RefNet,
+  batches: { x: Float32Array; labels: Int32Array }[],
+  o: OptimizerConfig,
+  rates: number[],
+): Record<string, Float64Array> {
   const L1 = net.W.length;
   const state = [...net.W, ...net.b].map((p) => [new Float64Array(p.length), new Float64Array(p.length)]);
   batches.forEach(({ x, labels }, t) => {
     const g = refGradients(net, Float64Array.from(x), Array.from(labels), labels.length);
     [...g.dW, ...g.db].forEach((grad, p) => {
-      const theta = p < L1 ? net.W[p] : net.b[p - L1], lr = o.learningRate * rates[p % L1], [s1, s2] = state[p];
+      const theta = p < L1 ? net.W[p] : net.b[p - L1],
+        lr = o.learningRate * rates[p % L1],
+        [s1, s2] = state[p];
       for (let i = 0; i < grad.length; i++) {
         let delta: number;
         if (o.kind === "sgd") {
           s1[i] = (o.momentum ?? 0) * s1[i] + grad[i];
           delta = lr * s1[i];
         } else {
-          const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999;
+          const b1 = o.beta1 ?? 0.9,
+            b2 = o.beta2 ?? 0.999;
           s1[i] = b1 * s1[i] + (1 - b1) * grad[i];
           s2[i] = b2 * s2[i] + (1 - b2) * grad[i] ** 2;
           delta = (lr * (s1[i] / (1 - b1 ** (t + 1)))) / (Math.sqrt(s2[i] / (1 - b2 ** (t + 1))) + (o.epsilon ?? 1e-8));
@@ -98,13 +121,17 @@ test("forward: every layer's z and a, and the logits, match float64 (784-37-13-1
     const f = activation(act);
     let h = Float64Array.from(x);
     for (let l = 0; l < DIMS.length - 1; l++) {
-      const nIn = DIMS[l], nOut = DIMS[l + 1], W = w[`W${l + 1}`], b = w[`b${l + 1}`];
+      const nIn = DIMS[l],
+        nOut = DIMS[l + 1],
+        W = w[`W${l + 1}`],
+        b = w[`b${l + 1}`];
       const z = new Float64Array(9 * nOut);
-      for (let i = 0; i < 9; i++) for (let j = 0; j < nOut; j++) {
-        let s = b[j];
-        for (let k = 0; k < nIn; k++) s += h[i * nIn + k] * W[k * nOut + j];
-        z[i * nOut + j] = s;
-      }
+      for (let i = 0; i < 9; i++)
+        for (let j = 0; j < nOut; j++) {
+          let s = b[j];
+          for (let k = 0; k < nIn; k++) s += h[i * nIn + k] * W[k * nOut + j];
+          z[i * nOut + j] = s;
+        }
       const last = l === DIMS.length - 2;
       const a = last ? z : z.map((v) => f.f(v));
       // float32 sums of 784 products of size ~0.05: a few 1e-7 of rounding.
@@ -118,7 +145,8 @@ test("forward: every layer's z and a, and the logits, match float64 (784-37-13-1
 for (const act of ACTIVATION_NAMES) {
   test(`one SGD step with ${act} units equals float64 backprop (loss, weights, ‖ΔW‖²)`, () => {
     const t = trainer(act, { kind: "sgd", learningRate: 0.5 });
-    const before = t.weights(), b = batch(5);
+    const before = t.weights(),
+      b = batch(5);
     const net = refNet(before, act);
     const loss = t.step(b.x, b.labels, { measure: true });
     const g = refGradients(net, Float64Array.from(b.x), Array.from(b.labels), BATCH);
@@ -138,7 +166,8 @@ for (const act of ACTIVATION_NAMES) {
     const sq = t.updateSquares() as number[];
     sq.forEach((s, l) => {
       let e = 0;
-      for (const k of [`W${l + 1}`, `b${l + 1}`]) for (let i = 0; i < after[k].length; i++) e += (Number(after[k][i]) - before[k][i]) ** 2;
+      for (const k of [`W${l + 1}`, `b${l + 1}`])
+        for (let i = 0; i < after[k].length; i++) e += (Number(after[k][i]) - before[k][i]) ** 2;
       assert.ok(Math.abs(s - e) <= 1e-3 * e + 1e-12, `layer ${l + 1}: ${s} vs ${e}`);
     });
   });
@@ -150,7 +179,8 @@ function lossOf(net: RefNet, b: { x: Float32Array; labels: Int32Array }): number
 
 test("momentum with per-layer learning rates, 4 steps, tanh and sigmoid: as float64", () => {
   for (const act of ["tanh", "sigmoid"] as const) {
-    const o = { kind: "sgd" as const, learningRate: 0.3, momentum: 0.9 }, rates = [0.5, 2, 1.5];
+    const o = { kind: "sgd" as const, learningRate: 0.3, momentum: 0.9 },
+      rates = [0.5, 2, 1.5];
     const t = trainer(act, o, { layerLearningRates: rates });
     const batches = [1, 2, 3, 4].map((s) => batch(s));
     const ref = refTrain(refNet(t.weights(), act), batches, o, rates);
@@ -160,7 +190,8 @@ test("momentum with per-layer learning rates, 4 steps, tanh and sigmoid: as floa
 });
 
 test("Adam, 3 steps with per-layer rates: as float64", () => {
-  const o = { kind: "adam" as const, learningRate: 1e-3 }, rates = [1, 0.5, 2];
+  const o = { kind: "adam" as const, learningRate: 1e-3 },
+    rates = [1, 0.5, 2];
   const t = trainer("relu", o, { layerLearningRates: rates });
   const batches = [4, 5, 6].map((s) => batch(s));
   const ref = refTrain(refNet(t.weights(), "relu"), batches, o, rates);
@@ -171,11 +202,17 @@ test("Adam, 3 steps with per-layer rates: as float64", () => {
 });
 
 test("batches smaller than the buffers, then larger ones, give the same steps as fresh trainers", () => {
-  const small = batch(8, 3), big = batch(9, 8);
+  const small = batch(8, 3),
+    big = batch(9, 8);
   const a = trainer("sigmoid", { kind: "sgd", learningRate: 1 });
   a.step(small.x, small.labels);
   a.step(big.x, big.labels);
-  const ref = refTrain(refNet(initialWeights(DIMS, 7), "sigmoid"), [small, big], { kind: "sgd", learningRate: 1 }, [1, 1, 1]);
+  const ref = refTrain(
+    refNet(initialWeights(DIMS, 7), "sigmoid"),
+    [small, big],
+    { kind: "sgd", learningRate: 1 },
+    [1, 1, 1],
+  );
   assert.ok(maxDiff(a.weights(), ref) < 5e-7);
 });
 
@@ -189,7 +226,8 @@ test("same weights and batches, same numbers: bit-identical after 30 steps", () 
     }
     return { losses, w: t.weights() };
   };
-  const a = run(), b = run();
+  const a = run(),
+    b = run();
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(a.w, b.w);
 });
@@ -198,7 +236,8 @@ test("a non-finite loss is returned and changes neither the weights nor the opti
   const o = { kind: "sgd" as const, learningRate: 0.1, momentum: 0.9 };
   const t = trainer("linear", o);
   const fresh = trainer("linear", o);
-  const good = batch(1), next = batch(2);
+  const good = batch(1),
+    next = batch(2);
   t.step(good.x, good.labels);
   fresh.step(good.x, good.labels);
   const before = t.weights();
@@ -238,7 +277,11 @@ test("weights round-trip in Mlp.getWeights()'s names and shapes; resetOptimizer 
 test("bad configurations and batches are refused with a ConfigError naming the field", () => {
   const sgd = { kind: "sgd" as const, learningRate: 1 };
   const field = (f: () => unknown, name: string) =>
-    assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === name && e.message.includes(name), `expected a ConfigError on ${name}`);
+    assert.throws(
+      f,
+      (e: unknown) => e instanceof ConfigError && e.field === name && e.message.includes(name),
+      `expected a ConfigError on ${name}`,
+    );
   field(() => trainer("swish" as ActivationName, sgd), "activation");
   field(() => trainer("sigmoid", { kind: "sgd", learningRate: -1 }), "optimizer.learningRate");
   field(() => trainer("sigmoid", { kind: "sgd", learningRate: 1, momentum: 1 }), "optimizer.momentum");
@@ -250,7 +293,8 @@ test("bad configurations and batches are refused with a ConfigError naming the f
   field(() => trainer("sigmoid", sgd, { weights: { ...w, W2: new Float32Array(3) } }), "weights.W2");
   const { b3: _, ...noB3 } = w;
   field(() => trainer("sigmoid", sgd, { weights: noB3 }), "weights.b3");
-  const t = trainer("sigmoid", sgd), b = batch(1);
+  const t = trainer("sigmoid", sgd),
+    b = batch(1);
   field(() => t.step(b.x, Int32Array.from([0, 1, 10, 2, 3])), "labels[2]");
   field(() => t.step(b.x.subarray(1), b.labels), "x length");
   field(() => t.step(new Float32Array(9 * 784), new Int32Array(9)), "labels");
@@ -263,7 +307,10 @@ test("fastPathSupports says in one line why a configuration falls back to tfjs",
   // An experiment's own config goes in as it is: the notebooks' question is covered.
   const q = questionExperiment();
   assert.equal(fastPathSupports({ model: q.model, train: q.train }).ok, true);
-  assert.equal(fastPathSupports({ model, train: { ...train, optimizer: { kind: "adam", learningRate: 1e-3 } } }).ok, true);
+  assert.equal(
+    fastPathSupports({ model, train: { ...train, optimizer: { kind: "adam", learningRate: 1e-3 } } }).ok,
+    true,
+  );
   const reason = (q: Parameters<typeof fastPathSupports>[0]) => {
     const v = fastPathSupports(q);
     assert.equal(v.ok, false);
@@ -272,5 +319,8 @@ test("fastPathSupports says in one line why a configuration falls back to tfjs",
   assert.match(reason({ model: { ...model, batchNorm: true }, train }), /batch normalization/);
   assert.match(reason({ model: { ...model, residual: true }, train }), /residual/);
   assert.match(reason({ model: { ...model, activation: "swish" }, train }), /activation "swish"/);
-  assert.match(reason({ model, train: { ...train, optimizer: { kind: "rmsprop" } as unknown as OptimizerConfig } }), /optimizer "rmsprop"/);
+  assert.match(
+    reason({ model, train: { ...train, optimizer: { kind: "rmsprop" } as unknown as OptimizerConfig } }),
+    /optimizer "rmsprop"/,
+  );
 });

@@ -14,7 +14,8 @@ before(async () => {
 });
 
 function moments(w: Float32Array) {
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (const v of w) s += v;
   const m = s / w.length;
   for (const v of w) s2 += (v - m) ** 2;
@@ -22,7 +23,10 @@ function moments(w: Float32Array) {
 }
 
 for (const name of INIT_NAMES) {
-  for (const [nIn, nOut] of [[400, 300], [200, 500]] as const) {
+  for (const [nIn, nOut] of [
+    [400, 300],
+    [200, 500],
+  ] as const) {
     test(`${name} init ${nIn}x${nOut}: sample mean 0 and variance = formula`, () => {
       const w = initWeights(name, nIn, nOut, new Rng(1));
       const { mean, variance } = moments(w);
@@ -52,7 +56,11 @@ test("a gain multiplies the weights", () => {
   a.forEach((v, i) => assert.ok(Math.abs(b[i] - 3 * v) < 1e-6));
 });
 
-for (const [nIn, nOut] of [[50, 30], [30, 50], [40, 40]] as const) {
+for (const [nIn, nOut] of [
+  [50, 30],
+  [30, 50],
+  [40, 40],
+] as const) {
   test(`orthogonal ${nIn}x${nOut}: orthonormal columns or rows, scaled by the gain`, () => {
     const g = 1.7;
     const w = initWeights({ name: "orthogonal", gain: g }, nIn, nOut, new Rng(3));
@@ -77,7 +85,14 @@ test("inits are deterministic in the seed", () => {
 
 test("LSUV brings every layer's pre-activation variance to 1 within its tolerance (MNIST batch)", () => {
   const mnist = loadMnist("train", { limit: 500 });
-  const model = new Mlp({ inputDim: 784, widths: [256, 256, 256, 256, 256], outputDim: 10, activation: "sigmoid", init: "lsuv", seed: 3 });
+  const model = new Mlp({
+    inputDim: 784,
+    widths: [256, 256, 256, 256, 256],
+    outputDim: 10,
+    activation: "sigmoid",
+    init: "lsuv",
+    seed: 3,
+  });
   const x = tf.tensor2d(mnist.x, [mnist.n, 784]);
   const tol = 0.02;
   // Before: orthonormal weights do not give unit variance on MNIST pixels.
@@ -86,10 +101,12 @@ test("LSUV brings every layer's pre-activation variance to 1 within its toleranc
   const r = applyLsuv(model, x, { tolerance: tol });
   r.variances.forEach((v, i) => assert.ok(Math.abs(v - 1) < tol, `layer ${i + 1}: Var(z) = ${v}`));
   // The reported variances are what a fresh forward pass measures.
-  tf.tidy(() => model.forward(x).z.forEach((z, i) => {
-    const v = tf.moments(z).variance.dataSync()[0];
-    assert.ok(Math.abs(v - r.variances[i]) < 1e-4);
-  }));
+  tf.tidy(() =>
+    model.forward(x).z.forEach((z, i) => {
+      const v = tf.moments(z).variance.dataSync()[0];
+      assert.ok(Math.abs(v - r.variances[i]) < 1e-4);
+    }),
+  );
   x.dispose();
   model.dispose();
 });

@@ -35,17 +35,25 @@ after(async () => {
 });
 
 /** Run a cell; collect its stream text; resolve with the reply status and the text. */
-async function run(code: string, onText: (t: string) => void = () => undefined): Promise<{ status: string; text: string; stderr: string }> {
-  let text = "", stderr = "";
-  const { reply } = await kernel.execute(code, (m: KernelMessage) => {
-    if (m.header.msg_type !== "stream") return;
-    const c = m.content as { name: string; text: string };
-    if (c.name === "stderr") stderr += c.text;
-    else {
-      text += c.text;
-      onText(text);
-    }
-  }, 180_000);
+async function run(
+  code: string,
+  onText: (t: string) => void = () => undefined,
+): Promise<{ status: string; text: string; stderr: string }> {
+  let text = "",
+    stderr = "";
+  const { reply } = await kernel.execute(
+    code,
+    (m: KernelMessage) => {
+      if (m.header.msg_type !== "stream") return;
+      const c = m.content as { name: string; text: string };
+      if (c.name === "stderr") stderr += c.text;
+      else {
+        text += c.text;
+        onText(text);
+      }
+    },
+    180_000,
+  );
   return { status: (reply as { status: string }).status, text, stderr };
 }
 
@@ -53,8 +61,11 @@ async function run(code: string, onText: (t: string) => void = () => undefined):
  * Start a cell that prints "training" once its work runs, send SIGINT (as Jupyter does) a second
  * later, and time how long the cell takes to end after it.
  */
-async function interruptWhileTraining(code: string): Promise<{ secondsToStop: number; stderr: string; status: string }> {
-  let sentAt = 0, timer: NodeJS.Timeout | undefined;
+async function interruptWhileTraining(
+  code: string,
+): Promise<{ secondsToStop: number; stderr: string; status: string }> {
+  let sentAt = 0,
+    timer: NodeJS.Timeout | undefined;
   const r = await run(code, (t) => {
     if (timer || !t.includes("training")) return;
     timer = setTimeout(() => {
@@ -75,12 +86,16 @@ const entries = () => fs.readdirSync(cacheDir).filter((f) => f.startsWith("inter
 test("an interrupted training cell stops its training at a step, says where in one line, caches nothing; the next cell runs", async () => {
   await run(`import * as lab from "./lib"; await lab.prepareBackend({ quiet: true }); (globalThis as any).steps = 0;`);
   const cfg = `lab.questionExperiment({ width: 32, depth: 3, epochs: 200, trainLimit: 2000, heldOut: 500, probesPerEpoch: 1, probePoints: 50 }, "interrupt-main")`;
-  const r = await interruptWhileTraining(`await lab.runExperiment(${cfg}, { onStep: (s) => { if ((globalThis as any).steps === 0) console.log("training"); (globalThis as any).steps = s.step; } });`);
+  const r = await interruptWhileTraining(
+    `await lab.runExperiment(${cfg}, { onStep: (s) => { if ((globalThis as any).steps === 0) console.log("training"); (globalThis as any).steps = s.step; } });`,
+  );
   assert.ok(r.secondsToStop < 1, `the cell took ${r.secondsToStop} s to end after the interrupt`);
   assert.match(r.stderr, /Interrupted at step \d+ of interrupt-main/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, `a stack trace was printed: ${r.stderr}`);
   // The training itself stopped: the step counter does not move any more.
-  const still = await run(`const a = (globalThis as any).steps; await new Promise((r) => setTimeout(r, 1500)); console.log(a, (globalThis as any).steps);`);
+  const still = await run(
+    `const a = (globalThis as any).steps; await new Promise((r) => setTimeout(r, 1500)); console.log(a, (globalThis as any).steps);`,
+  );
   const [a, b] = still.text.trim().split(/\s+/).map(Number);
   assert.ok(a > 0, `training had started (step ${a})`);
   assert.equal(b, a, "steps went on after the interrupt");
@@ -88,12 +103,21 @@ test("an interrupted training cell stops its training at a step, says where in o
 });
 
 test("an interrupted cell running jobs on the worker pool terminates the workers; nothing is cached", async () => {
-  const cfgs = [1, 2].map((s) => `lab.questionExperiment({ width: 32, depth: 3, epochs: 200, trainLimit: 2000, heldOut: 500, probesPerEpoch: 1, probePoints: 50, seed: ${s} }, "interrupt-job-${s}")`);
-  await run(`(globalThis as any).before = process.getActiveResourcesInfo().filter((x) => x === "Worker" || x === "MessagePort").length;`);
-  const r = await interruptWhileTraining(`await lab.runJobs([${cfgs.map((c) => `lab.experimentJob(${c})`).join(", ")}], { workers: 2, sink: null, onEvent: (e) => { if (e.type === "progress" && !(globalThis as any).said) { (globalThis as any).said = true; console.log("training"); } } });`);
+  const cfgs = [1, 2].map(
+    (s) =>
+      `lab.questionExperiment({ width: 32, depth: 3, epochs: 200, trainLimit: 2000, heldOut: 500, probesPerEpoch: 1, probePoints: 50, seed: ${s} }, "interrupt-job-${s}")`,
+  );
+  await run(
+    `(globalThis as any).before = process.getActiveResourcesInfo().filter((x) => x === "Worker" || x === "MessagePort").length;`,
+  );
+  const r = await interruptWhileTraining(
+    `await lab.runJobs([${cfgs.map((c) => `lab.experimentJob(${c})`).join(", ")}], { workers: 2, sink: null, onEvent: (e) => { if (e.type === "progress" && !(globalThis as any).said) { (globalThis as any).said = true; console.log("training"); } } });`,
+  );
   assert.ok(r.secondsToStop < 1, `the cell took ${r.secondsToStop} s to end after the interrupt`);
   assert.doesNotMatch(r.stderr, /\n\s+at /, `a stack trace was printed: ${r.stderr}`);
-  const alive = await run(`await new Promise((r) => setTimeout(r, 1000)); console.log((globalThis as any).before, process.getActiveResourcesInfo().filter((x) => x === "Worker" || x === "MessagePort").length);`);
+  const alive = await run(
+    `await new Promise((r) => setTimeout(r, 1000)); console.log((globalThis as any).before, process.getActiveResourcesInfo().filter((x) => x === "Worker" || x === "MessagePort").length);`,
+  );
   const [before, now] = alive.text.trim().split(/\s+/).map(Number);
   assert.equal(now, before, `worker threads still alive after the interrupt (${JSON.stringify(alive)})`);
   assert.deepEqual(entries(), [], "nothing was cached");

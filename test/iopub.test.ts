@@ -15,11 +15,13 @@ class SlowSocket {
   send(message: number): Promise<void> {
     if (this.busy) throw new Error("Socket is busy writing; only one send operation may be in progress at any time");
     this.busy = true;
-    return new Promise((resolve) => setTimeout(() => {
-      this.busy = false;
-      this.sent.push(message);
-      resolve();
-    }, 2));
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        this.busy = false;
+        this.sent.push(message);
+        resolve();
+      }, 2),
+    );
   }
 }
 
@@ -32,7 +34,10 @@ test("unqueued, a second send while one is in progress throws; queued, every mes
   queueSends(Queued); // idempotent: no double wrapping
   const s = new Queued();
   await Promise.all(Array.from({ length: 20 }, (_, i) => s.send(i)));
-  assert.deepEqual(s.sent, Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    s.sent,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
 });
 
 test("a queued zeromq publisher still delivers every message in order", async () => {
@@ -49,7 +54,10 @@ test("a queued zeromq publisher still delivers every message in order", async ()
   const got: string[] = [];
   for (let i = 0; i < n; i++) got.push((await sub.receive())[0].toString());
   await Promise.all(sends);
-  assert.deepEqual(got, Array.from({ length: n }, (_, i) => String(i)));
+  assert.deepEqual(
+    got,
+    Array.from({ length: n }, (_, i) => String(i)),
+  );
   pub.close();
   sub.close();
 });

@@ -45,7 +45,8 @@ test("lib/: every import follows the rule of layers", () => {
       const to = folder(target.endsWith(".ts") ? target : `${target}.ts`) || folder(path.join(target, "index.ts"));
       if (!target.startsWith(LIB)) continue;
       const where = `${path.relative(LIB, f)} → ${path.relative(LIB, target)}`;
-      if (TOOLS.includes(from) && to in RANK && path.relative(LIB, target) !== path.join("core", "errors")) bad.push(`${where}: ${from}/ imports no science`);
+      if (TOOLS.includes(from) && to in RANK && path.relative(LIB, target) !== path.join("core", "errors"))
+        bad.push(`${where}: ${from}/ imports no science`);
       if (from in RANK && to in RANK) {
         const allowed = RANK[to] <= RANK[from] || (from === "exercises" && to === "chapters");
         if (!allowed) bad.push(`${where}: ${from} may not import ${to}`);
@@ -58,5 +59,6 @@ test("lib/: every import follows the rule of layers", () => {
 
 test("lib/: the checker sees the layers (a check that can fail)", () => {
   // The rule above only means something if every science folder exists and holds files.
-  for (const layer of Object.keys(RANK)) assert.ok(files(path.join(LIB, layer)).length > 0, `lib/${layer}/ has no .ts files`);
+  for (const layer of Object.keys(RANK))
+    assert.ok(files(path.join(LIB, layer)).length > 0, `lib/${layer}/ has no .ts files`);
 });

@@ -6,7 +6,11 @@ import { Rng } from "../lib/core/rng";
 
 function random(rows: number, cols: number, seed: number) {
   const r = new Rng(seed);
-  return matrix(rows, cols, Array.from({ length: rows * cols }, () => r.normal()));
+  return matrix(
+    rows,
+    cols,
+    Array.from({ length: rows * cols }, () => r.normal()),
+  );
 }
 
 test("singular values of U·diag(s)·Vᵀ are s", () => {
@@ -22,7 +26,12 @@ test("singular values of U·diag(s)·Vᵀ are s", () => {
 });
 
 test("spectral norm by power iteration equals the largest singular value (full SVD)", () => {
-  for (const [r, c, seed] of [[30, 20, 1], [20, 30, 2], [64, 64, 3], [1, 9, 4]] as const) {
+  for (const [r, c, seed] of [
+    [30, 20, 1],
+    [20, 30, 2],
+    [64, 64, 3],
+    [1, 9, 4],
+  ] as const) {
     const A = random(r, c, seed);
     const full = singularValues(A)[0];
     const power = spectralNorm(A, { iterations: 5000, tol: 1e-13 });

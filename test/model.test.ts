@@ -25,7 +25,9 @@ for (const name of ACTIVATION_NAMES) {
   test(`${name}: autodiff = closed form = finite differences`, () => {
     const a = activation(name);
     const x = tf.tensor1d(grid);
-    const autodiff = tf.grad((t: tf.Tensor) => tf.sum(a.apply(t)))(x).dataSync();
+    const autodiff = tf
+      .grad((t: tf.Tensor) => tf.sum(a.apply(t)))(x)
+      .dataSync();
     const closed = a.derivative(x).dataSync();
     const values = a.apply(x).dataSync();
     grid.forEach((z, i) => {
@@ -57,7 +59,9 @@ function toRef(model: Mlp, residual = false): RefNet {
     dims: [model.config.inputDim, ...model.config.widths, model.config.outputDim],
     act: model.config.activation,
     residual,
-    block: model.hidden.map((l) => (l.block ? { R: Float64Array.from(l.block.W.dataSync()), c: Float64Array.from(l.block.b.dataSync()) } : null)),
+    block: model.hidden.map((l) =>
+      l.block ? { R: Float64Array.from(l.block.W.dataSync()), c: Float64Array.from(l.block.b.dataSync()) } : null,
+    ),
   };
 }
 
@@ -81,7 +85,14 @@ function smallProblem(seed: number, inputDim: number, n: number, classes: number
 
 for (const name of ACTIVATION_NAMES) {
   test(`MLP gradients (${name}): tfjs = float64 backprop = finite differences`, () => {
-    const cfg: MlpConfig = { inputDim: 5, widths: [4, 3, 3], outputDim: 3, activation: name, init: { name: "normalized", gain: 1.5 }, seed: 7 };
+    const cfg: MlpConfig = {
+      inputDim: 5,
+      widths: [4, 3, 3],
+      outputDim: 3,
+      activation: name,
+      init: { name: "normalized", gain: 1.5 },
+      seed: 7,
+    };
     const model = new Mlp(cfg);
     // Nonzero biases, so their gradients are exercised off the symmetric point.
     model.layers.forEach((l, i) => (l.b as tf.Variable).assign(tf.linspace(-0.3, 0.3 + i * 0.1, l.nOut)));
@@ -106,8 +117,19 @@ for (const name of ACTIVATION_NAMES) {
 }
 
 test("residual blocks h + σ(z) R + c: tfjs gradients of W, b, R and c match finite differences of the float64 reference", () => {
-  const model = new Mlp({ inputDim: 4, widths: [4, 4, 4], outputDim: 3, activation: "sigmoid", init: "normalized", residual: true, seed: 2 });
-  assert.deepEqual(model.hidden.map((l) => l.residual), [true, true, true]);
+  const model = new Mlp({
+    inputDim: 4,
+    widths: [4, 4, 4],
+    outputDim: 3,
+    activation: "sigmoid",
+    init: "normalized",
+    residual: true,
+    seed: 2,
+  });
+  assert.deepEqual(
+    model.hidden.map((l) => l.residual),
+    [true, true, true],
+  );
   // Nonzero block biases, so their gradients are exercised off zero.
   model.hidden.forEach((l, i) => l.block!.b.assign(tf.linspace(-0.2, 0.2 + i * 0.1, l.nOut)));
   const { x, labels } = smallProblem(5, 4, 5, 3);
@@ -134,7 +156,9 @@ test("residual blocks h + σ(z) R + c: tfjs gradients of W, b, R and c match fin
     }
   });
   // The skip carries the block's input unchanged: with R = 0 and c = 0 each block is the identity.
-  model.hidden.forEach((l) => (l.block!.W.assign(tf.zerosLike(l.block!.W)), l.block!.b.assign(tf.zerosLike(l.block!.b))));
+  model.hidden.forEach(
+    (l) => (l.block!.W.assign(tf.zerosLike(l.block!.W)), l.block!.b.assign(tf.zerosLike(l.block!.b))),
+  );
   const [h0, h3] = tf.tidy(() => {
     const xt = tf.tensor2d([[0.1, -0.4, 0.7, 0.2]]);
     const tr = model.forward(xt);
@@ -147,17 +171,43 @@ test("residual blocks h + σ(z) R + c: tfjs gradients of W, b, R and c match fin
 });
 
 test("residual connections only join layers of equal width", () => {
-  const model = new Mlp({ inputDim: 6, widths: [4, 4, 3], outputDim: 2, activation: "tanh", init: "normalized", residual: true, seed: 1 });
-  assert.deepEqual(model.hidden.map((l) => l.residual), [false, true, false]);
+  const model = new Mlp({
+    inputDim: 6,
+    widths: [4, 4, 3],
+    outputDim: 2,
+    activation: "tanh",
+    init: "normalized",
+    residual: true,
+    seed: 1,
+  });
+  assert.deepEqual(
+    model.hidden.map((l) => l.residual),
+    [false, true, false],
+  );
   const out = tf.tidy(() => model.forward(tf.ones([2, 6])).a.map((a) => a.shape));
-  assert.deepEqual(out, [[2, 4], [2, 4], [2, 3]]);
+  assert.deepEqual(out, [
+    [2, 4],
+    [2, 4],
+    [2, 3],
+  ]);
   model.dispose();
 });
 
 test("batch norm: batch statistics when training, moving averages in eval", () => {
-  const model = new Mlp({ inputDim: 3, widths: [5], outputDim: 2, activation: "sigmoid", init: "normalized", batchNorm: true, seed: 4 });
+  const model = new Mlp({
+    inputDim: 3,
+    widths: [5],
+    outputDim: 2,
+    activation: "sigmoid",
+    init: "normalized",
+    batchNorm: true,
+    seed: 4,
+  });
   const rng = new Rng(9);
-  const x = tf.tensor2d(Array.from({ length: 64 * 3 }, () => rng.normal() * 3 + 1), [64, 3]);
+  const x = tf.tensor2d(
+    Array.from({ length: 64 * 3 }, () => rng.normal() * 3 + 1),
+    [64, 3],
+  );
   tf.tidy(() => {
     const tr = model.forward(x, { training: true });
     const { mean, variance } = tf.moments(tr.z[0], 0);
@@ -168,7 +218,8 @@ test("batch norm: batch statistics when training, moving averages in eval", () =
     const bm = tf.moments(u, 0);
     // One moving-average update: m ← 0.99 m + 0.01 μ_batch from m = 0, v = 1.
     model.updateMovingStats(tr.batchStats);
-    const mm = model.hidden[0].bn!.movingMean.dataSync(), mv = model.hidden[0].bn!.movingVariance.dataSync();
+    const mm = model.hidden[0].bn!.movingMean.dataSync(),
+      mv = model.hidden[0].bn!.movingVariance.dataSync();
     bm.mean.dataSync().forEach((m, j) => assert.ok(Math.abs(mm[j] - 0.01 * m) < 1e-6));
     bm.variance.dataSync().forEach((v, j) => assert.ok(Math.abs(mv[j] - (0.99 + 0.01 * v)) < 1e-5));
     // Eval mode uses the moving statistics: z = (u − m)/√(v + ε).
@@ -205,8 +256,24 @@ test("bad model configs are refused before any tensor is made", () => {
 });
 
 test("weights round-trip through getWeights/setWeights", () => {
-  const a = new Mlp({ inputDim: 4, widths: [3, 3], outputDim: 2, activation: "tanh", init: "he", batchNorm: true, seed: 1 });
-  const b = new Mlp({ inputDim: 4, widths: [3, 3], outputDim: 2, activation: "tanh", init: "he", batchNorm: true, seed: 2 });
+  const a = new Mlp({
+    inputDim: 4,
+    widths: [3, 3],
+    outputDim: 2,
+    activation: "tanh",
+    init: "he",
+    batchNorm: true,
+    seed: 1,
+  });
+  const b = new Mlp({
+    inputDim: 4,
+    widths: [3, 3],
+    outputDim: 2,
+    activation: "tanh",
+    init: "he",
+    batchNorm: true,
+    seed: 2,
+  });
   b.setWeights(a.getWeights());
   assert.deepEqual(b.getWeights(), a.getWeights());
   assert.throws(() => b.setWeights({ W1: new Float32Array(2) }), /W1 needs 12 values, got 2/);

@@ -28,7 +28,13 @@ import { BrowserBuffer } from "../lib/book/playground/browser/buffer";
 import { adler32, deflateSync } from "../lib/book/playground/browser/zlib";
 import { PlaygroundConfig, runPlayground } from "../lib/chapters/playground";
 import { PlaygroundSession } from "../lib/chapters/playground-page/session";
-import { DEFAULT_SETTINGS, PageSettings, playgroundConfigOf, readSettings, settingsText } from "../lib/chapters/playground-page/settings";
+import {
+  DEFAULT_SETTINGS,
+  PageSettings,
+  playgroundConfigOf,
+  readSettings,
+  settingsText,
+} from "../lib/chapters/playground-page/settings";
 import type { RunOptions, RunResult, PlaygroundStatus } from "../lib/chapters/playground-page";
 import { pct } from "../lib/display/text";
 import { HOW_TO_GET_CHROMIUM, launchChromium } from "./helpers/browser";
@@ -41,11 +47,18 @@ function configOf(over: Partial<PageSettings>): PlaygroundConfig {
 }
 
 /** runPlayground's numbers after the last epoch, in the page API's shape. */
-async function libraryRun(config: PlaygroundConfig): Promise<{ accuracy: number; saturation: number[]; freshSaturation: number[]; loss: number }> {
+async function libraryRun(
+  config: PlaygroundConfig,
+): Promise<{ accuracy: number; saturation: number[]; freshSaturation: number[]; loss: number }> {
   const run = await runPlayground({ ...config, moments: [config.epochs] });
   const m = run.moments[run.moments.length - 1];
   assert.equal(m.epoch, config.epochs);
-  return { accuracy: m.accuracy, saturation: m.pointSaturation.map((s) => s.total), freshSaturation: (m.freshSaturation ?? []).map((s) => s.total), loss: m.loss };
+  return {
+    accuracy: m.accuracy,
+    saturation: m.pointSaturation.map((s) => s.total),
+    freshSaturation: (m.freshSaturation ?? []).map((s) => s.total),
+    loss: m.loss,
+  };
 }
 
 function libraryError(f: () => void): string {
@@ -84,9 +97,17 @@ describe("the playground page's code in Node (cpu backend, the page's)", () => {
       assert.deepEqual(mine.pointSaturation, theirs.pointSaturation);
       assert.deepEqual(mine.freshSaturation, theirs.freshSaturation, "on 07's fresh points too");
       assert.equal(mine.accuracy, theirs.accuracy);
-      assert.ok(Math.abs(mine.loss - theirs.loss) <= 1e-6 * Math.max(1, theirs.loss), `loss ${mine.loss} vs ${theirs.loss}`);
-      mine.plane.layers.forEach((a, l) => assert.deepEqual(a, theirs.plane.layers[l], `hidden layer ${l + 1} over the plane`));
-      assert.deepEqual(session.history.map((h) => h.epoch), [0, 1, 2, 3, 4]);
+      assert.ok(
+        Math.abs(mine.loss - theirs.loss) <= 1e-6 * Math.max(1, theirs.loss),
+        `loss ${mine.loss} vs ${theirs.loss}`,
+      );
+      mine.plane.layers.forEach((a, l) =>
+        assert.deepEqual(a, theirs.plane.layers[l], `hidden layer ${l + 1} over the plane`),
+      );
+      assert.deepEqual(
+        session.history.map((h) => h.epoch),
+        [0, 1, 2, 3, 4],
+      );
       session.dispose();
       assert.equal(tf.memory().numTensors, before, "no tensor leaks");
     });
@@ -104,11 +125,24 @@ describe("the playground page's code in Node (cpu backend, the page's)", () => {
 
   test("settings: every bad value is refused with the library's own message, next to its control", () => {
     const text = settingsText(DEFAULT_SETTINGS);
-    const read = readSettings({ ...text, width: "0", learningRate: "-1", batchSize: "abc", eps: "0.7", dataset: "rings" });
+    const read = readSettings({
+      ...text,
+      width: "0",
+      learningRate: "-1",
+      batchSize: "abc",
+      eps: "0.7",
+      dataset: "rings",
+    });
     assert.ok(!read.ok);
     const base = { inputDim: 2, outputDim: 2, activation: "sigmoid" as const, init: "standard" as const, seed: 0 };
-    assert.equal(read.errors.width, libraryError(() => validateMlpConfig({ ...base, widths: [0] })));
-    assert.equal(read.errors.learningRate, libraryError(() => validateOptimizer({ kind: "sgd", learningRate: -1 })));
+    assert.equal(
+      read.errors.width,
+      libraryError(() => validateMlpConfig({ ...base, widths: [0] })),
+    );
+    assert.equal(
+      read.errors.learningRate,
+      libraryError(() => validateOptimizer({ kind: "sgd", learningRate: -1 })),
+    );
     assert.match(read.errors.batchSize ?? "", /batchSize.*NaN/);
     assert.match(read.errors.eps ?? "", /eps/);
     assert.match(read.errors.dataset ?? "", /rings.*spirals, circles, xor, moons/);
@@ -127,7 +161,8 @@ describe("the playground page's browser stand-ins against Node", () => {
     node.writeUInt32BE(0xdeadbeef, 70_000);
     mine.write("IHDR", 70_004, "ascii");
     node.write("IHDR", 70_004, "ascii");
-    for (const enc of ["base64", "hex", "ascii", "latin1"] as const) assert.equal(mine.toString(enc), node.toString(enc), enc);
+    for (const enc of ["base64", "hex", "ascii", "latin1"] as const)
+      assert.equal(mine.toString(enc), node.toString(enc), enc);
     assert.ok(mine instanceof BrowserBuffer);
   });
 
@@ -174,9 +209,12 @@ describe("the playground page in a real Chromium, from file://", () => {
     if (bookDir) fs.rmSync(bookDir, { recursive: true, force: true });
   });
 
-  const status = () => page.evaluate(() => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status());
-  const runInPage = (o: RunOptions) => page.evaluate((opts) => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.run(opts), o);
-  const stateIs = (state: string, timeout = 120_000) => page.waitForSelector(`#sigmoid-lab-playground[data-state="${state}"]`, { timeout });
+  const status = () =>
+    page.evaluate(() => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status());
+  const runInPage = (o: RunOptions) =>
+    page.evaluate((opts) => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.run(opts), o);
+  const stateIs = (state: string, timeout = 120_000) =>
+    page.waitForSelector(`#sigmoid-lab-playground[data-state="${state}"]`, { timeout });
 
   async function setField(name: string, value: string): Promise<void> {
     const input = page.locator(`#pg-${name}`);
@@ -196,120 +234,198 @@ describe("the playground page in a real Chromium, from file://", () => {
         curves: document.querySelectorAll(".pg-chart .main-svg").length,
         rows: document.querySelectorAll(".pg-numbers tbody tr").length,
       }));
-      assert.equal(drawn.tiles, DEFAULT_SETTINGS.depth * DEFAULT_SETTINGS.width + 1, "one tile per hidden unit, and the output p(class 1)");
+      assert.equal(
+        drawn.tiles,
+        DEFAULT_SETTINGS.depth * DEFAULT_SETTINGS.width + 1,
+        "one tile per hidden unit, and the output p(class 1)",
+      );
       assert.equal(drawn.rows, DEFAULT_SETTINGS.depth, "one row per hidden layer");
       assert.ok(drawn.curves >= 3, "three charts drawn by the book's plotly");
       assert.deepEqual(problems, []);
     }
   });
 
-  test("bad values are refused next to their control with the library's text; Train waits until they are fixed", { timeout: 120_000 }, async () => {
-    await setField("width", "0");
-    await setField("learningRate", "-1");
-    await setField("seed", "one");
-    await stateIs("invalid", 30_000);
-    const shown = await page.evaluate(() => ({
-      width: document.getElementById("pg-width-error")!.textContent,
-      learningRate: document.getElementById("pg-learningRate-error")!.textContent,
-      seed: document.getElementById("pg-seed-error")!.textContent,
-      depth: document.getElementById("pg-depth-error")!.textContent,
-      train: (document.querySelector(".pg-train") as HTMLButtonElement).disabled,
-    }));
-    const base = { inputDim: 2, outputDim: 2, activation: "sigmoid" as const, init: "standard" as const, seed: 0 };
-    assert.equal(shown.width, libraryError(() => validateMlpConfig({ ...base, widths: [0] })));
-    assert.equal(shown.learningRate, libraryError(() => validateOptimizer({ kind: "sgd", learningRate: -1 })));
-    assert.equal(shown.seed, libraryError(() => validateMlpConfig({ ...base, widths: [1], seed: NaN })));
-    assert.equal(shown.depth, "", "only the wrong controls say so");
-    assert.equal(shown.train, true);
-    await setField("width", "8");
-    await setField("learningRate", "6");
-    await setField("seed", "1");
-    await stateIs("ready", 60_000);
-    assert.equal(await page.locator("#pg-width-error").textContent(), "");
-  });
+  test(
+    "bad values are refused next to their control with the library's text; Train waits until they are fixed",
+    { timeout: 120_000 },
+    async () => {
+      await setField("width", "0");
+      await setField("learningRate", "-1");
+      await setField("seed", "one");
+      await stateIs("invalid", 30_000);
+      const shown = await page.evaluate(() => ({
+        width: document.getElementById("pg-width-error")!.textContent,
+        learningRate: document.getElementById("pg-learningRate-error")!.textContent,
+        seed: document.getElementById("pg-seed-error")!.textContent,
+        depth: document.getElementById("pg-depth-error")!.textContent,
+        train: (document.querySelector(".pg-train") as HTMLButtonElement).disabled,
+      }));
+      const base = { inputDim: 2, outputDim: 2, activation: "sigmoid" as const, init: "standard" as const, seed: 0 };
+      assert.equal(
+        shown.width,
+        libraryError(() => validateMlpConfig({ ...base, widths: [0] })),
+      );
+      assert.equal(
+        shown.learningRate,
+        libraryError(() => validateOptimizer({ kind: "sgd", learningRate: -1 })),
+      );
+      assert.equal(
+        shown.seed,
+        libraryError(() => validateMlpConfig({ ...base, widths: [1], seed: NaN })),
+      );
+      assert.equal(shown.depth, "", "only the wrong controls say so");
+      assert.equal(shown.train, true);
+      await setField("width", "8");
+      await setField("learningRate", "6");
+      await setField("seed", "1");
+      await stateIs("ready", 60_000);
+      assert.equal(await page.locator("#pg-width-error").textContent(), "");
+    },
+  );
 
-  test("controls, Train, Pause, Reset and leaving the page: training stops and goes on where it stopped", { timeout: 300_000 }, async () => {
-    await setField("dataset", "circles");
-    await setField("depth", "2");
-    await setField("width", "4");
-    await setField("epochs", "2000");
-    await stateIs("ready", 60_000);
-    await page.click(".pg-train");
-    await page.waitForFunction(() => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status().epoch >= 2, undefined, { timeout: 120_000 });
-    await page.click(".pg-pause");
-    await stateIs("paused", 60_000);
-    const paused = await status();
-    assert.equal(paused.running, false);
-    await page.waitForTimeout(700);
-    assert.equal((await status()).epoch, paused.epoch, "no epoch trained while paused");
-    const counter = await page.locator('.pg-status [data-stat="epoch"]').textContent();
-    assert.equal(counter, `Epoch ${paused.epoch}`);
+  test(
+    "controls, Train, Pause, Reset and leaving the page: training stops and goes on where it stopped",
+    { timeout: 300_000 },
+    async () => {
+      await setField("dataset", "circles");
+      await setField("depth", "2");
+      await setField("width", "4");
+      await setField("epochs", "2000");
+      await stateIs("ready", 60_000);
+      await page.click(".pg-train");
+      await page.waitForFunction(
+        () => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status().epoch >= 2,
+        undefined,
+        { timeout: 120_000 },
+      );
+      await page.click(".pg-pause");
+      await stateIs("paused", 60_000);
+      const paused = await status();
+      assert.equal(paused.running, false);
+      await page.waitForTimeout(700);
+      assert.equal((await status()).epoch, paused.epoch, "no epoch trained while paused");
+      const counter = await page.locator('.pg-status [data-stat="epoch"]').textContent();
+      assert.equal(counter, `Epoch ${paused.epoch}`);
 
-    // The reader leaves (another tab): training stops.
-    await page.click(".pg-train");
-    await page.waitForFunction((e) => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status().epoch > e, paused.epoch, { timeout: 120_000 });
-    // (A string, not a function: tsx would wrap the getter in a helper the page does not have.)
-    await page.evaluate(`Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" }); document.dispatchEvent(new Event("visibilitychange"));`);
-    await stateIs("paused", 60_000);
-    const left = await status();
-    await page.waitForTimeout(700);
-    assert.equal((await status()).epoch, left.epoch, "no epoch trained while the page is hidden");
-    await page.evaluate(`delete document.visibilityState`);
+      // The reader leaves (another tab): training stops.
+      await page.click(".pg-train");
+      await page.waitForFunction(
+        (e) => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status().epoch > e,
+        paused.epoch,
+        { timeout: 120_000 },
+      );
+      // (A string, not a function: tsx would wrap the getter in a helper the page does not have.)
+      await page.evaluate(
+        `Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" }); document.dispatchEvent(new Event("visibilitychange"));`,
+      );
+      await stateIs("paused", 60_000);
+      const left = await status();
+      await page.waitForTimeout(700);
+      assert.equal((await status()).epoch, left.epoch, "no epoch trained while the page is hidden");
+      await page.evaluate(`delete document.visibilityState`);
 
-    await page.click(".pg-reset");
-    await stateIs("ready", 60_000);
-    assert.equal((await status()).epoch, 0, "Reset starts the network again");
-    assert.deepEqual(problems, []);
-  });
+      await page.click(".pg-reset");
+      await stateIs("ready", 60_000);
+      assert.equal((await status()).epoch, 0, "Reset starts the network again");
+      assert.deepEqual(problems, []);
+    },
+  );
 
-  test("run(): deterministic per seed, and the same numbers as the library in Node (cpu exactly, the kernel's wasm within tolerance)", { timeout: 300_000 }, async () => {
-    // A configuration that learns something and saturates part of a layer in 6 epochs (on Node's cpu backend: accuracy 80%, layer 2 about half saturated).
-    const options: RunOptions = { dataset: "moons", depth: 2, width: 8, activation: "sigmoid", init: "he", learningRate: 6, epochs: 6, seed: 2 };
-    const first = await runInPage(options);
-    const tensors = (await status()).tensors;
-    const second = await runInPage(options);
-    assert.equal((await status()).tensors, tensors, "a second run leaves as many tensors as the first: no leak");
-    assert.equal(first.epoch, 6);
-    assert.deepEqual(second.saturation, first.saturation, "same seed, same numbers");
-    assert.equal(second.accuracy, first.accuracy);
-    // The page shows the numbers the API returns: the epoch counter, and per layer the saturated share on both point sets.
-    const shownEpoch = await page.locator('.pg-status [data-stat="epoch"]').textContent();
-    assert.equal(shownEpoch, "Epoch 6");
-    const table = await page.evaluate(() => Array.from(document.querySelectorAll(".pg-numbers tbody tr")).map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => td.textContent)));
-    assert.deepEqual(
-      table.map((row) => row.slice(0, 3)),
-      first.saturation.map((s, l) => [String(l + 1), pct(s), pct(first.freshSaturation[l])]),
-    );
+  test(
+    "run(): deterministic per seed, and the same numbers as the library in Node (cpu exactly, the kernel's wasm within tolerance)",
+    { timeout: 300_000 },
+    async () => {
+      // A configuration that learns something and saturates part of a layer in 6 epochs (on Node's cpu backend: accuracy 80%, layer 2 about half saturated).
+      const options: RunOptions = {
+        dataset: "moons",
+        depth: 2,
+        width: 8,
+        activation: "sigmoid",
+        init: "he",
+        learningRate: 6,
+        epochs: 6,
+        seed: 2,
+      };
+      const first = await runInPage(options);
+      const tensors = (await status()).tensors;
+      const second = await runInPage(options);
+      assert.equal((await status()).tensors, tensors, "a second run leaves as many tensors as the first: no leak");
+      assert.equal(first.epoch, 6);
+      assert.deepEqual(second.saturation, first.saturation, "same seed, same numbers");
+      assert.equal(second.accuracy, first.accuracy);
+      // The page shows the numbers the API returns: the epoch counter, and per layer the saturated share on both point sets.
+      const shownEpoch = await page.locator('.pg-status [data-stat="epoch"]').textContent();
+      assert.equal(shownEpoch, "Epoch 6");
+      const table = await page.evaluate(() =>
+        Array.from(document.querySelectorAll(".pg-numbers tbody tr")).map((tr) =>
+          Array.from(tr.querySelectorAll("td")).map((td) => td.textContent),
+        ),
+      );
+      assert.deepEqual(
+        table.map((row) => row.slice(0, 3)),
+        first.saturation.map((s, l) => [String(l + 1), pct(s), pct(first.freshSaturation[l])]),
+      );
 
-    const config = configOf({ dataset: "moons", depth: 2, width: 8, init: "he", learningRate: 6, epochs: 6, seed: 2 });
-    await prepareBackend({ backend: "cpu", quiet: true });
-    const cpu = await libraryRun(config);
-    await prepareBackend({ quiet: true });
-    const kernel = await libraryRun(config);
-    assert.equal(first.saturation.length, 2);
-    assert.ok(first.accuracy > 0.6 && first.saturation.some((x) => x > 0.1), `a run with something to compare: ${JSON.stringify(first)}`);
-    first.saturation.forEach((s, l) => {
-      assert.ok(Math.abs(s - cpu.saturation[l]) <= 1e-9, `layer ${l + 1}: page ${s} vs Node cpu ${cpu.saturation[l]}`);
-      assert.ok(Math.abs(first.freshSaturation[l] - cpu.freshSaturation[l]) <= 1e-9, `layer ${l + 1}, fresh points: page ${first.freshSaturation[l]} vs Node cpu ${cpu.freshSaturation[l]}`);
-      // Float details differ between tfjs backends: an entry near the ε boundary may land on the other side.
-      assert.ok(Math.abs(s - kernel.saturation[l]) <= 0.02, `layer ${l + 1}: page ${s} vs Node wasm ${kernel.saturation[l]}`);
-    });
-    assert.equal(first.accuracy, cpu.accuracy);
-    assert.ok(Math.abs(first.accuracy - kernel.accuracy) <= 4 / 256, `accuracy: page ${first.accuracy} vs Node wasm ${kernel.accuracy}`);
-    assert.deepEqual(problems, []);
-  });
+      const config = configOf({
+        dataset: "moons",
+        depth: 2,
+        width: 8,
+        init: "he",
+        learningRate: 6,
+        epochs: 6,
+        seed: 2,
+      });
+      await prepareBackend({ backend: "cpu", quiet: true });
+      const cpu = await libraryRun(config);
+      await prepareBackend({ quiet: true });
+      const kernel = await libraryRun(config);
+      assert.equal(first.saturation.length, 2);
+      assert.ok(
+        first.accuracy > 0.6 && first.saturation.some((x) => x > 0.1),
+        `a run with something to compare: ${JSON.stringify(first)}`,
+      );
+      first.saturation.forEach((s, l) => {
+        assert.ok(
+          Math.abs(s - cpu.saturation[l]) <= 1e-9,
+          `layer ${l + 1}: page ${s} vs Node cpu ${cpu.saturation[l]}`,
+        );
+        assert.ok(
+          Math.abs(first.freshSaturation[l] - cpu.freshSaturation[l]) <= 1e-9,
+          `layer ${l + 1}, fresh points: page ${first.freshSaturation[l]} vs Node cpu ${cpu.freshSaturation[l]}`,
+        );
+        // Float details differ between tfjs backends: an entry near the ε boundary may land on the other side.
+        assert.ok(
+          Math.abs(s - kernel.saturation[l]) <= 0.02,
+          `layer ${l + 1}: page ${s} vs Node wasm ${kernel.saturation[l]}`,
+        );
+      });
+      assert.equal(first.accuracy, cpu.accuracy);
+      assert.ok(
+        Math.abs(first.accuracy - kernel.accuracy) <= 4 / 256,
+        `accuracy: page ${first.accuracy} vs Node wasm ${kernel.accuracy}`,
+      );
+      assert.deepEqual(problems, []);
+    },
+  );
 
-  test("usable at 1280×800 and at phone width: nothing wider than the window; screenshots", { timeout: 60_000 }, async () => {
-    for (const [name, width, height] of [["desktop", 1280, 800], ["phone", 390, 844]] as const) {
-      await page.setViewportSize({ width, height });
-      await page.waitForTimeout(400);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the window`);
-      const shot = path.join(os.tmpdir(), `sigmoid-lab-playground-${name}.png`);
-      await page.screenshot({ path: shot, fullPage: true });
-      assert.ok(fs.statSync(shot).size > 10_000);
-      console.log(`screenshot: ${shot}`);
-    }
-    assert.deepEqual(problems, []);
-  });
+  test(
+    "usable at 1280×800 and at phone width: nothing wider than the window; screenshots",
+    { timeout: 60_000 },
+    async () => {
+      for (const [name, width, height] of [
+        ["desktop", 1280, 800],
+        ["phone", 390, 844],
+      ] as const) {
+        await page.setViewportSize({ width, height });
+        await page.waitForTimeout(400);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the window`);
+        const shot = path.join(os.tmpdir(), `sigmoid-lab-playground-${name}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+        assert.ok(fs.statSync(shot).size > 10_000);
+        console.log(`screenshot: ${shot}`);
+      }
+      assert.deepEqual(problems, []);
+    },
+  );
 });

@@ -36,7 +36,14 @@ import { perExampleStats, hiddenValues } from "../lib/measure/compare";
 import * as tf from "@tensorflow/tfjs";
 import { meanShares, playgroundTiles, tilesTakeaway, unitStates } from "../lib/chapters/playground-view";
 import { classifySaturation, saturatedShare, saturationRule } from "../lib/measure/saturation";
-import { crc32, encodePalettePng, tileGridHtml, tileIndices, DEFAULT_TILE_COLORS, tilePalette } from "../lib/display/tiles";
+import {
+  crc32,
+  encodePalettePng,
+  tileGridHtml,
+  tileIndices,
+  DEFAULT_TILE_COLORS,
+  tilePalette,
+} from "../lib/display/tiles";
 import { ConfigError } from "../lib/core/errors";
 
 before(async () => {
@@ -64,14 +71,21 @@ test("evaluatePlane: a linear network's planes equal x·W + b at every grid poin
     const b1 = [0.1, -0.2, 0.3];
     const W2 = [1, -1, 0.5, 2, -1.5, 0]; // 3 × 2
     const b2 = [0.05, -0.05];
-    model.setWeights({ W1: Float32Array.from(W1), b1: Float32Array.from(b1), W2: Float32Array.from(W2), b2: Float32Array.from(b2) });
+    model.setWeights({
+      W1: Float32Array.from(W1),
+      b1: Float32Array.from(b1),
+      W2: Float32Array.from(W2),
+      b2: Float32Array.from(b2),
+    });
     const g = planeGrid(7, [-1.2, 1.2]);
     const v = evaluatePlane(model, g);
     assert.deepEqual(v.widths, [3]);
     assert.equal(v.layers[0].length, 49 * 3);
     for (let r = 0; r < 7; r++) {
       for (let c = 0; c < 7; c++) {
-        const x1 = g.coords[c], x2 = g.coords[r], k = r * 7 + c;
+        const x1 = g.coords[c],
+          x2 = g.coords[r],
+          k = r * 7 + c;
         const h = [0, 1, 2].map((j) => x1 * W1[j] + x2 * W1[3 + j] + b1[j]);
         h.forEach((hj, j) => assert.ok(Math.abs(v.layers[0][k * 3 + j] - hj) < 1e-5, `h at (${x1}, ${x2}) unit ${j}`));
         const logits = [0, 1].map((o) => h.reduce((s, hj, j) => s + hj * W2[j * 2 + o], b2[o]));
@@ -100,7 +114,10 @@ test("saturation classes on a hand-made grid: strict ε for sigmoid and tanh, h 
   // Leaky ReLU's negative side passes 1% of the gradient: flat at δ = 4ε(1 − ε) = 0.0396, not at δ = 0.005.
   const leaky = saturationRule("leakyRelu", 0.01);
   assert.deepEqual(Array.from(classifySaturation([-2, -0.01, 0.5], leaky)), [-1, -1, 0]);
-  assert.deepEqual(Array.from(classifySaturation([-2, 0.5], { kind: "flat", activation: "leakyRelu", delta: 0.005 })), [0, 0]);
+  assert.deepEqual(
+    Array.from(classifySaturation([-2, 0.5], { kind: "flat", activation: "leakyRelu", delta: 0.005 })),
+    [0, 0],
+  );
   // A 3 × 3 "plane" of one unit: 2 low, 3 high.
   const grid = [0.001, 0.2, 0.999, 0.5, 0.995, 0.7, 0.004, 0.9999, 0.3];
   const share = saturatedShare(grid, sig);
@@ -113,7 +130,10 @@ test("momentEpochs: starts at 0, ends at the last epoch, roughly geometric, dist
   assert.equal(m[0], 0);
   assert.equal(m[m.length - 1], 100);
   assert.equal(m.length, 8);
-  assert.deepEqual(m, [...m].sort((a, b) => a - b));
+  assert.deepEqual(
+    m,
+    [...m].sort((a, b) => a - b),
+  );
   assert.equal(new Set(m).size, m.length);
   assert.ok(m[1] <= 2, "early moments are dense");
   assert.deepEqual(momentEpochs(3, 8), [0, 1, 2, 3]);
@@ -121,7 +141,18 @@ test("momentEpochs: starts at 0, ends at the last epoch, roughly geometric, dist
 });
 
 test("withFix changes exactly one thing", () => {
-  const base = { label: "b", data: toyDataset("xor", { n: 8, noise: 0, seed: 1 }), widths: [4], activation: "sigmoid" as const, init: "standard" as const, learningRate: 1, batchSize: 4, epochs: 1, seed: 1, moments: [0, 1] };
+  const base = {
+    label: "b",
+    data: toyDataset("xor", { n: 8, noise: 0, seed: 1 }),
+    widths: [4],
+    activation: "sigmoid" as const,
+    init: "standard" as const,
+    learningRate: 1,
+    batchSize: 4,
+    epochs: 1,
+    seed: 1,
+    moments: [0, 1],
+  };
   assert.equal(withFix(base, "normalized").init, "normalized");
   assert.equal(withFix(base, "batchnorm").batchNorm, true);
   assert.equal(withFix(base, "residual").residual, true);
@@ -133,10 +164,25 @@ test("withFix changes exactly one thing", () => {
 
 test("runPlayground: a picture at each chosen epoch; the plane shares are the grid's own classes", async () => {
   const data = toyDataset("spirals", { n: 64, noise: 0.05, seed: 1 });
-  const config: PlaygroundConfig = { label: "baseline", data, widths: [5, 5, 5], activation: "sigmoid", init: "standard", learningRate: 6, batchSize: 16, epochs: 6, seed: 1, moments: [0, 2, 6], resolution: 10 };
+  const config: PlaygroundConfig = {
+    label: "baseline",
+    data,
+    widths: [5, 5, 5],
+    activation: "sigmoid",
+    init: "standard",
+    learningRate: 6,
+    batchSize: 16,
+    epochs: 6,
+    seed: 1,
+    moments: [0, 2, 6],
+    resolution: 10,
+  };
   const seen: number[] = [];
   const run = await runPlayground(config, { onMoment: (m) => seen.push(m.epoch) });
-  assert.deepEqual(run.moments.map((m) => m.epoch), [0, 2, 6]);
+  assert.deepEqual(
+    run.moments.map((m) => m.epoch),
+    [0, 2, 6],
+  );
   assert.deepEqual(seen, [0, 2, 6]);
   assert.equal(run.result!.steps, 6 * 4);
   assert.equal(run.moments[1].step, 8);
@@ -156,24 +202,60 @@ test("runPlayground: a picture at each chosen epoch; the plane shares are the gr
 
 test("runPlayground: a diverging run keeps its frames (frozen) and says where it diverged", async () => {
   const data = toyDataset("circles", { n: 32, noise: 0.02, seed: 1 });
-  const run = await runPlayground({ label: "too fast", data, widths: [8, 8], activation: "linear", init: "standard", learningRate: 1e6, batchSize: 8, epochs: 4, seed: 1, moments: [0, 1, 4], resolution: 6 });
+  const run = await runPlayground({
+    label: "too fast",
+    data,
+    widths: [8, 8],
+    activation: "linear",
+    init: "standard",
+    learningRate: 1e6,
+    batchSize: 8,
+    epochs: 4,
+    seed: 1,
+    moments: [0, 1, 4],
+    resolution: 6,
+  });
   assert.ok(run.diverged, "diverged");
   assert.equal(run.result, null);
-  assert.deepEqual(run.moments.map((m) => m.epoch), [0, 1, 4]);
+  assert.deepEqual(
+    run.moments.map((m) => m.epoch),
+    [0, 1, 4],
+  );
 });
 
 test("playgroundTiles: one panel per run, output row then layers L..1, one tile per unit, one frame per moment", async () => {
   const data = toyDataset("moons", { n: 32, noise: 0.05, seed: 2 });
-  const base: PlaygroundConfig = { label: "baseline", data, widths: [3, 4], activation: "sigmoid", init: "standard", learningRate: 1, batchSize: 8, epochs: 2, seed: 1, moments: [0, 1, 2], resolution: 8 };
+  const base: PlaygroundConfig = {
+    label: "baseline",
+    data,
+    widths: [3, 4],
+    activation: "sigmoid",
+    init: "standard",
+    learningRate: 1,
+    batchSize: 8,
+    epochs: 2,
+    seed: 1,
+    moments: [0, 1, 2],
+    resolution: 8,
+  };
   const runs = [await runPlayground(base), await runPlayground(withFix(base, "relu-he"))];
   const t = playgroundTiles(runs);
   assert.equal(t.frames.length, 3);
-  assert.deepEqual(t.frames.map((f) => f.label), ["0", "1", "2"]);
+  assert.deepEqual(
+    t.frames.map((f) => f.label),
+    ["0", "1", "2"],
+  );
   for (const f of t.frames) {
     assert.equal(f.panels.length, 2);
     for (const rows of f.panels) {
-      assert.deepEqual(rows.map((r) => r.label), ["output", "layer 2", "layer 1"]);
-      assert.deepEqual(rows.map((r) => r.tiles.length), [1, 4, 3]);
+      assert.deepEqual(
+        rows.map((r) => r.label),
+        ["output", "layer 2", "layer 1"],
+      );
+      assert.deepEqual(
+        rows.map((r) => r.tiles.length),
+        [1, 4, 3],
+      );
     }
   }
   assert.match(t.frames[2].panels[1][1].note ?? "", /zero$/, "ReLU rows count h = 0");
@@ -208,12 +290,25 @@ test("tile PNGs: valid chunks and CRCs, palette indices in image order (row 0 of
     chunks.push({ type, data });
     o += 12 + len;
   }
-  assert.deepEqual(chunks.map((c) => c.type), ["IHDR", "PLTE", "IDAT", "IEND"]);
-  assert.deepEqual([chunks[0].data.readUInt32BE(0), chunks[0].data.readUInt32BE(4), chunks[0].data[8], chunks[0].data[9]], [3, 3, 8, 3]);
+  assert.deepEqual(
+    chunks.map((c) => c.type),
+    ["IHDR", "PLTE", "IDAT", "IEND"],
+  );
+  assert.deepEqual(
+    [chunks[0].data.readUInt32BE(0), chunks[0].data.readUInt32BE(4), chunks[0].data[8], chunks[0].data[9]],
+    [3, 3, 8, 3],
+  );
   const raw = inflateSync(chunks[2].data);
   const rows = [0, 1, 2].map((r) => Array.from(raw.subarray(r * 4, r * 4 + 4)));
-  assert.deepEqual(rows.map((r) => r[0]), [0, 0, 0], "filter byte 0 on every row");
-  assert.deepEqual(rows.flatMap((r) => r.slice(1)), Array.from(idx));
+  assert.deepEqual(
+    rows.map((r) => r[0]),
+    [0, 0, 0],
+    "filter byte 0 on every row",
+  );
+  assert.deepEqual(
+    rows.flatMap((r) => r.slice(1)),
+    Array.from(idx),
+  );
   assert.equal(crc32(Buffer.from("123456789")), 0xcbf43926, "the standard CRC-32 check value");
 });
 
@@ -233,8 +328,27 @@ test("tile grids refuse figures without title or axis labels, and frames of diff
   assert.match(tileGridHtml(ok), /sigmoid-lab-tiles/);
   assert.throws(() => tileGridHtml({ ...ok, title: "" }), ConfigError);
   assert.throws(() => tileGridHtml({ ...ok, x: { label: "x₁", unit: "" } }), ConfigError);
-  assert.throws(() => tileGridHtml({ ...ok, frames: [...ok.frames, { label: "1", panels: [[{ label: "layer 1", tiles: [tile, tile] }]] }] }), ConfigError);
-  assert.throws(() => tileGridHtml({ ...ok, frames: [{ label: "0", panels: [[{ label: "layer 1", tiles: [{ values: [0, 1], range: [0, 1] as [number, number] }] }]] }] }), /resolution² = 4/);
+  assert.throws(
+    () =>
+      tileGridHtml({
+        ...ok,
+        frames: [...ok.frames, { label: "1", panels: [[{ label: "layer 1", tiles: [tile, tile] }]] }],
+      }),
+    ConfigError,
+  );
+  assert.throws(
+    () =>
+      tileGridHtml({
+        ...ok,
+        frames: [
+          {
+            label: "0",
+            panels: [[{ label: "layer 1", tiles: [{ values: [0, 1], range: [0, 1] as [number, number] }] }]],
+          },
+        ],
+      }),
+    /resolution² = 4/,
+  );
   // Text placed into the page is escaped.
   assert.ok(!tileGridHtml({ ...ok, title: "<b>x</b>" }).includes("<b>x</b>"));
 });
@@ -251,18 +365,39 @@ test("unitStates: stuck (saturated on ≥ 99% of the plane), partly, never — o
 
 test("describeConfig and the tile takeaway are computed from the runs", async () => {
   const data = toyDataset("xor", { n: 32, noise: 0.02, seed: 1 });
-  const base: PlaygroundConfig = { label: "baseline", data, widths: [4, 4], activation: "sigmoid", init: "standard", learningRate: 2, batchSize: 8, epochs: 3, seed: 1, moments: [0, 3], resolution: 6 };
+  const base: PlaygroundConfig = {
+    label: "baseline",
+    data,
+    widths: [4, 4],
+    activation: "sigmoid",
+    init: "standard",
+    learningRate: 2,
+    batchSize: 8,
+    epochs: 3,
+    seed: 1,
+    moments: [0, 3],
+    resolution: 6,
+  };
   assert.equal(describeConfig(base), "2 × 4 sigmoid, standard init, SGD η = 2");
   assert.equal(describeConfig(withFix(base, "batchnorm")), "2 × 4 sigmoid, standard init + batch norm, SGD η = 2");
-  const a = await runPlayground(base), b = await runPlayground(withFix(base, "normalized"));
+  const a = await runPlayground(base),
+    b = await runPlayground(withFix(base, "normalized"));
   const t = tilesTakeaway(a, b);
-  assert.match(t, /^At epoch 3 the baseline network \(training accuracy \d+%\) is saturated on \d+%\/\d+% of the plane in layers 1–2, the normalized \(Xavier\) init network/);
+  assert.match(
+    t,
+    /^At epoch 3 the baseline network \(training accuracy \d+%\) is saturated on \d+%\/\d+% of the plane in layers 1–2, the normalized \(Xavier\) init network/,
+  );
   assert.match(t, /training points are (more saturated than|less saturated than|about as saturated as) the plane/);
   // The takeaway's words come from the one rule (pointsOrPlaneVerdict) applied to the mean shares over layers.
   const words = { points: "more saturated than", plane: "less saturated than", same: "about as saturated as" } as const;
   for (const r of [a, b]) {
     const { points, plane } = meanShares(r);
-    assert.ok(t.includes(`in the ${r.config.label} network the training points are ${words[pointsOrPlaneVerdict(points, plane)]} the plane`), `${r.config.label}: ${t}`);
+    assert.ok(
+      t.includes(
+        `in the ${r.config.label} network the training points are ${words[pointsOrPlaneVerdict(points, plane)]} the plane`,
+      ),
+      `${r.config.label}: ${t}`,
+    );
   }
 });
 
@@ -299,12 +434,18 @@ test("layer 1 is affine in x: over the square, |z| of every unit peaks at a corn
       const v = unitPlane(z, 1, j);
       const maxAbs = Math.max(...Array.from(v, Math.abs));
       const cornerMax = Math.max(...corners.map((k) => Math.abs(v[k])));
-      assert.ok(Math.abs(maxAbs - cornerMax) < 1e-5, `unit ${j}: max |z| ${maxAbs} over the grid, ${cornerMax} over the corners`);
+      assert.ok(
+        Math.abs(maxAbs - cornerMax) < 1e-5,
+        `unit ${j}: max |z| ${maxAbs} over the grid, ${cornerMax} over the corners`,
+      );
       const h = v.map((x) => 1 / (1 + Math.exp(-x)));
       const cls = classifySaturation(h, sigmoidRule);
       if (cls.some((c) => c !== 0)) {
         saturatedSomewhere++;
-        assert.ok(corners.some((k) => cls[k] !== 0), `unit ${j} is saturated somewhere but at no corner`);
+        assert.ok(
+          corners.some((k) => cls[k] !== 0),
+          `unit ${j} is saturated somewhere but at no corner`,
+        );
       }
     }
     assert.ok(saturatedSomewhere >= 4, `the test needs saturated units (got ${saturatedSomewhere})`);
@@ -322,12 +463,24 @@ test("pointShares: per point, the share of a layer's units saturated by the rule
     model.setWeights({ ...w, W1: w.W1.map((v) => 8 * v), W2: w.W2.map((v) => 8 * v) });
     const rule = saturationRule(act, 0.01);
     const shares = pointShares(model, data, rule);
-    assert.deepEqual(shares.map((s) => s.length), [40, 40]);
+    assert.deepEqual(
+      shares.map((s) => s.length),
+      [40, 40],
+    );
     const agg = pointSaturation(model, data, rule);
-    shares.forEach((s, l) => assert.ok(Math.abs(s.reduce((a, b) => a + b, 0) / 40 - agg[l].total) < 1e-12, "the mean over points is the layer's share"));
+    shares.forEach((s, l) =>
+      assert.ok(
+        Math.abs(s.reduce((a, b) => a + b, 0) / 40 - agg[l].total) < 1e-12,
+        "the mean over points is the layer's share",
+      ),
+    );
     if (act === "sigmoid") {
       const ref = perExampleStats(model, data, [0.01]);
-      shares.forEach((s, l) => s.forEach((x, i) => assert.ok(Math.abs(x - ref.layers[l].saturated[0][i]) < 1e-12, `layer ${l + 1}, point ${i}`)));
+      shares.forEach((s, l) =>
+        s.forEach((x, i) =>
+          assert.ok(Math.abs(x - ref.layers[l].saturated[0][i]) < 1e-12, `layer ${l + 1}, point ${i}`),
+        ),
+      );
       assert.ok(shares[0].some((x) => x > 0) && shares[0].some((x) => x < 1), "some but not all units saturated");
     } else {
       const hv = hiddenValues(model, data);
@@ -347,17 +500,36 @@ test("pointShares: per point, the share of a layer's units saturated by the rule
 
 test("freshDataset: the same generator, an independent draw; compareFresh on the training points themselves gives [0, 0]", async () => {
   const opts = { n: 48, noise: 0.05, seed: 1 };
-  const data = toyDataset("spirals", opts), fresh = freshDataset("spirals", opts);
+  const data = toyDataset("spirals", opts),
+    fresh = freshDataset("spirals", opts);
   assert.equal(fresh.n, 48);
   assert.deepEqual([fresh.inputDim, fresh.numClasses], [data.inputDim, data.numClasses]);
   assert.notDeepEqual(Array.from(fresh.x), Array.from(data.x));
   assert.deepEqual(Array.from(freshDataset("spirals", opts).x), Array.from(fresh.x), "same seed, same fresh points");
   // Same radius distribution (the generator draws r uniform in [0.05, 1], noise aside): means within sampling error.
-  const meanR = (d: typeof data) => Array.from({ length: d.n }, (_, i) => Math.hypot(d.x[2 * i], d.x[2 * i + 1])).reduce((a, b) => a + b, 0) / d.n;
+  const meanR = (d: typeof data) =>
+    Array.from({ length: d.n }, (_, i) => Math.hypot(d.x[2 * i], d.x[2 * i + 1])).reduce((a, b) => a + b, 0) / d.n;
   assert.ok(Math.abs(meanR(data) - meanR(fresh)) < 0.15);
-  const config: PlaygroundConfig = { label: "b", data, fresh: data, widths: [4, 4], activation: "sigmoid", init: "standard", learningRate: 6, batchSize: 16, epochs: 3, seed: 1, moments: [0, 3], resolution: 6 };
+  const config: PlaygroundConfig = {
+    label: "b",
+    data,
+    fresh: data,
+    widths: [4, 4],
+    activation: "sigmoid",
+    init: "standard",
+    learningRate: 6,
+    batchSize: 16,
+    epochs: 3,
+    seed: 1,
+    moments: [0, 3],
+    resolution: 6,
+  };
   const run = await runPlayground(config);
-  assert.deepEqual(run.moments.map((m) => m.freshSaturation), run.moments.map((m) => m.pointSaturation), "fresh = training points: equal shares");
+  assert.deepEqual(
+    run.moments.map((m) => m.freshSaturation),
+    run.moments.map((m) => m.pointSaturation),
+    "fresh = training points: equal shares",
+  );
   for (const c of compareFresh(run, { draws: 200 })) {
     assert.equal(c.difference.diff, 0);
     assert.equal(c.verdict === "the same on every resample" || (c.difference.low <= 0 && c.difference.high >= 0), true);
@@ -372,7 +544,11 @@ test("freshVerdict: an interval above 0, below 0, around 0, or [0, 0]", () => {
   assert.equal(freshVerdict({ low: 0.001, high: 0.02 }), "training points more saturated");
   assert.equal(freshVerdict({ low: -0.02, high: -0.001 }), "fresh points more saturated");
   assert.equal(freshVerdict({ low: -0.01, high: 0.01 }), "no difference resolved");
-  assert.equal(freshVerdict({ low: 0, high: 0.01 }), "no difference resolved", "an interval touching 0 does not exclude it");
+  assert.equal(
+    freshVerdict({ low: 0, high: 0.01 }),
+    "no difference resolved",
+    "an interval touching 0 does not exclude it",
+  );
   assert.equal(freshVerdict({ low: 0, high: 0 }), "the same on every resample");
 });
 
@@ -380,9 +556,25 @@ test("recipeNote: Glorot & Bengio's normalized init is ours to use on an activat
   assert.match(recipeNote({ activation: "sigmoid", init: "normalized" }) ?? "", /our extension.*f′\(0\) = 1/);
   assert.match(recipeNote({ activation: "sigmoid", init: "normalized" }) ?? "", /f′\(0\) = 0\.25, not symmetric/);
   assert.match(recipeNote({ activation: "relu", init: "normalized" }) ?? "", /our extension/);
-  for (const a of ["tanh", "softsign", "scaledSigmoid"] as const) assert.equal(recipeNote({ activation: a, init: "normalized" }), null, `${a}: odd, f'(0) = 1`);
+  for (const a of ["tanh", "softsign", "scaledSigmoid"] as const)
+    assert.equal(recipeNote({ activation: a, init: "normalized" }), null, `${a}: odd, f'(0) = 1`);
   assert.equal(recipeNote({ activation: "sigmoid", init: "standard" }), null);
-  const base = { label: "b", data: toyDataset("xor", { n: 8, noise: 0, seed: 1 }), widths: [4], activation: "sigmoid" as const, init: "standard" as const, learningRate: 1, batchSize: 4, epochs: 1, seed: 1, moments: [0, 1] };
-  assert.notEqual(recipeNote(withFix(base, "normalized")), null, "the catalogue's fix \"normalized\" is the sigmoid with normalized init");
+  const base = {
+    label: "b",
+    data: toyDataset("xor", { n: 8, noise: 0, seed: 1 }),
+    widths: [4],
+    activation: "sigmoid" as const,
+    init: "standard" as const,
+    learningRate: 1,
+    batchSize: 4,
+    epochs: 1,
+    seed: 1,
+    moments: [0, 1],
+  };
+  assert.notEqual(
+    recipeNote(withFix(base, "normalized")),
+    null,
+    'the catalogue\'s fix "normalized" is the sigmoid with normalized init',
+  );
   assert.equal(recipeNote(withFix(base, "tanh-n")), null);
 });

@@ -63,7 +63,12 @@ test("bootstrap interval of a mean covers it and narrows with n", () => {
   const r = new Rng(2);
   const xs = Array.from({ length: 400 }, () => r.normal());
   const mean = (idx: Int32Array) => idx.reduce((s, i) => s + xs[i], 0) / idx.length;
-  const ci = bootstrapInterval((res) => mean(res(xs.length)), 500, 0.95, () => r.next());
+  const ci = bootstrapInterval(
+    (res) => mean(res(xs.length)),
+    500,
+    0.95,
+    () => r.next(),
+  );
   const m = xs.reduce((a, b) => a + b) / xs.length;
   assert.ok(ci.low < m && m < ci.high);
   // Normal theory: half-width ≈ 1.96/√400 ≈ 0.098.
@@ -83,14 +88,25 @@ function points(n: number, d: number, classes: number, seed: number): ProbePoint
 }
 
 test("probe: δ of the output is p − y, δ_l follows the backprop recursion, stats are fractions of n × width", () => {
-  const model = new Mlp({ inputDim: 6, widths: [5, 4], outputDim: 3, activation: "sigmoid", init: { name: "normalized", gain: 2 }, seed: 3 });
+  const model = new Mlp({
+    inputDim: 6,
+    widths: [5, 4],
+    outputDim: 3,
+    activation: "sigmoid",
+    init: { name: "normalized", gain: 2 },
+    seed: 3,
+  });
   const pts = points(7, 6, 3, 4);
   const snap = probe(model, pts);
   // Recompute everything by hand from the weights.
   const W = model.layers.map((l) => l.W.dataSync());
   const { z, a, logits } = tf.tidy(() => {
     const tr = model.forward(tf.tensor2d(pts.x, [7, 6]));
-    return { z: tr.z.map((t) => t.dataSync() as Float32Array), a: tr.a.map((t) => t.dataSync() as Float32Array), logits: tr.logits.dataSync() as Float32Array };
+    return {
+      z: tr.z.map((t) => t.dataSync() as Float32Array),
+      a: tr.a.map((t) => t.dataSync() as Float32Array),
+      logits: tr.logits.dataSync() as Float32Array,
+    };
   });
   const dOut = new Float64Array(7 * 3);
   for (let i = 0; i < 7; i++) {
@@ -115,13 +131,19 @@ test("probe: δ of the output is p − y, δ_l follows the backprop recursion, s
     assert.ok(Math.abs(l.mean - m) < 1e-6);
     const dm = z[i].reduce((s, v) => s + activation("sigmoid").df(v), 0) / z[i].length;
     assert.ok(Math.abs(l.derivativeMean - dm) < 1e-6);
-    assert.equal(l.histogram.counts.reduce((x, y) => x + y, 0), 7 * l.width);
+    assert.equal(
+      l.histogram.counts.reduce((x, y) => x + y, 0),
+      7 * l.width,
+    );
     assert.ok(l.derivativeMean <= 0.25);
   });
   // Weight-gradient norms equal tfjs's gradient of the mean loss.
   const g = tf.tidy(() => {
     const y = tf.oneHot(tf.tensor1d(pts.y, "int32"), 3).toFloat() as tf.Tensor2D;
-    const { grads } = tf.variableGrads(() => crossEntropy(model.forward(tf.tensor2d(pts.x, [7, 6])).logits, y), model.layers.map((l) => l.W));
+    const { grads } = tf.variableGrads(
+      () => crossEntropy(model.forward(tf.tensor2d(pts.x, [7, 6])).logits, y),
+      model.layers.map((l) => l.W),
+    );
     return model.layers.map((l) => tf.norm(grads[l.W.name]).dataSync()[0]);
   });
   snap.layers.forEach((l, i) => assert.ok(Math.abs(l.weightGradNorm! - g[i]) < 1e-5 * Math.max(1, g[i])));
@@ -130,7 +152,15 @@ test("probe: δ of the output is p − y, δ_l follows the backprop recursion, s
 });
 
 test("probe leaks no tensors", () => {
-  const model = new Mlp({ inputDim: 6, widths: [5, 4], outputDim: 3, activation: "tanh", init: "normalized", batchNorm: true, seed: 3 });
+  const model = new Mlp({
+    inputDim: 6,
+    widths: [5, 4],
+    outputDim: 3,
+    activation: "tanh",
+    init: "normalized",
+    batchNorm: true,
+    seed: 3,
+  });
   const pts = points(20, 6, 3, 4);
   probe(model, pts);
   const n = tf.memory().numTensors;
@@ -140,7 +170,14 @@ test("probe leaks no tensors", () => {
 });
 
 test("input–output Jacobian matches finite differences of a float64 forward pass", () => {
-  const model = new Mlp({ inputDim: 5, widths: [4, 6, 3], outputDim: 2, activation: "tanh", init: { name: "orthogonal", gain: 1.3 }, seed: 8 });
+  const model = new Mlp({
+    inputDim: 5,
+    widths: [4, 6, 3],
+    outputDim: 2,
+    activation: "tanh",
+    init: { name: "orthogonal", gain: 1.3 },
+    seed: 8,
+  });
   const net: RefNet = {
     W: model.layers.map((l) => Float64Array.from(l.W.dataSync())),
     b: model.layers.map((l) => Float64Array.from((l.b as tf.Variable).dataSync())),
@@ -152,10 +189,12 @@ test("input–output Jacobian matches finite differences of a float64 forward pa
   const J = inputOutputJacobian(model, x);
   assert.deepEqual([J.rows, J.cols], [3, 5]);
   for (let k = 0; k < 5; k++) {
-    const up = Float64Array.from(x), dn = Float64Array.from(x);
+    const up = Float64Array.from(x),
+      dn = Float64Array.from(x);
     up[k] += 1e-6;
     dn[k] -= 1e-6;
-    const hu = refTopHidden(net, up), hd = refTopHidden(net, dn);
+    const hu = refTopHidden(net, up),
+      hd = refTopHidden(net, dn);
     for (let j = 0; j < 3; j++) {
       const fd = (hu[j] - hd[j]) / 2e-6;
       assert.ok(Math.abs(J.jacobian[j * 5 + k] - fd) < 1e-5, `J[${j},${k}] = ${J.jacobian[j * 5 + k]} vs ${fd}`);
@@ -169,7 +208,14 @@ test("input–output Jacobian matches finite differences of a float64 forward pa
 
 test("probe rows and the danfo DataFrame carry the snapshot's numbers", () => {
   const { probeRows, probeFrame } = require("../lib/measure/frames") as typeof import("../lib/measure/frames");
-  const model = new Mlp({ inputDim: 6, widths: [5, 4], outputDim: 3, activation: "sigmoid", init: "normalized", seed: 3 });
+  const model = new Mlp({
+    inputDim: 6,
+    widths: [5, 4],
+    outputDim: 3,
+    activation: "sigmoid",
+    init: "normalized",
+    seed: 3,
+  });
   const snap = probe(model, points(9, 6, 3, 4));
   const rows = probeRows(snap);
   assert.equal(rows.length, 2);

@@ -134,7 +134,10 @@ function assertValidNotebook(file: string): void {
 /** Run a tsx script asynchronously, so concurrent tests' kernels keep being served. */
 function runCli(args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+      cwd: REPO,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
     child.on("error", reject);
@@ -143,7 +146,12 @@ function runCli(args: string[]): Promise<{ status: number | null; stderr: string
 }
 
 /** Run the kernel launcher until `done(stderr)` holds (then kill it) or it exits; 20 s at most. */
-function launch(launcher: string, config: string, cwd: string, done: (stderr: string) => boolean): Promise<{ code: number | null; stderr: string }> {
+function launch(
+  launcher: string,
+  config: string,
+  cwd: string,
+  done: (stderr: string) => boolean,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [launcher, config], { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -181,7 +189,9 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
     const cells = codeCells(written(output));
     const [logs, displays, empty, last] = cells;
 
-    assert.deepEqual(logs.outputs, [{ output_type: "stream", name: "stdout", text: ["first line\n", "second line\n"] }]);
+    assert.deepEqual(logs.outputs, [
+      { output_type: "stream", name: "stdout", text: ["first line\n", "second line\n"] },
+    ]);
     // display.html, then the newDisplay() entry, which the NEXT cell updated in place.
     assert.deepEqual(
       displays.outputs.map((o) => (o as { data: Record<string, unknown> }).data),
@@ -205,7 +215,9 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
     const nb = written(output);
     assert.equal(nb.metadata.kernelspec?.name, "sigmoid-lab");
     assert.equal(nb.metadata.language_info?.name, "typescript");
-    assert.ok(typeof logs.metadata.execution === "object" && "iopub.status.idle" in (logs.metadata.execution as object));
+    assert.ok(
+      typeof logs.metadata.execution === "object" && "iopub.status.idle" in (logs.metadata.execution as object),
+    );
     assert.equal(result.cells.length, 3, "the empty cell is skipped");
     assert.ok(seen.events.some((e) => e.kind === "cell-finished" && e.cell === 4 && e.of === 4));
     assertValidNotebook(output);
@@ -233,7 +245,10 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
     assert.ok(error instanceof NotebookError, `expected NotebookError, got ${error}`);
     assert.equal(error.details.failure, "cell-error");
     assert.deepEqual(error.details.cell, { index: 2, of: 3, firstLine: 'const reason = "deliberate";' });
-    assert.match(error.message, /failing\.ipynb: cell 2 of 3 \("const reason = \\"deliberate\\";"\) failed: RangeError: deliberate failure/);
+    assert.match(
+      error.message,
+      /failing\.ipynb: cell 2 of 3 \("const reason = \\"deliberate\\";"\) failed: RangeError: deliberate failure/,
+    );
     assert.equal(error.details.output, output);
 
     const [before, failed, never] = codeCells(written(output));
@@ -283,10 +298,14 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
   });
 
   test("SIGTERM to the CLI mid-run kills its kernel too", async () => {
-    const cli = spawn(process.execPath, ["--import", "tsx", "lib/runner/cli.ts", fixture("slow"), "--out", path.join(OUT, "sig")], {
-      cwd: REPO,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const cli = spawn(
+      process.execPath,
+      ["--import", "tsx", "lib/runner/cli.ts", fixture("slow"), "--out", path.join(OUT, "sig")],
+      {
+        cwd: REPO,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     const closed = new Promise<NodeJS.Signals | null>((resolve) => cli.on("close", (_code, signal) => resolve(signal)));
     let stderr = "";
     const kernelPid = await new Promise<number>((resolve, reject) => {
@@ -335,8 +354,12 @@ describe("parameters", () => {
   };
 
   test("an undeclared name is refused, listing the declared ones", () =>
-    refused({ params: { m: 1 } }, /sets parameter "m", which its parameters cell does not declare\. Declared: n, label, fixed/));
-  test("a const parameter is refused", () => refused({ params: { fixed: 2 } }, /declared with const; declare it with let/));
+    refused(
+      { params: { m: 1 } },
+      /sets parameter "m", which its parameters cell does not declare\. Declared: n, label, fixed/,
+    ));
+  test("a const parameter is refused", () =>
+    refused({ params: { fixed: 2 } }, /declared with const; declare it with let/));
   test("a value of another kind than the default is refused", () =>
     refused({ params: { n: "five" } }, /defaults to 3 \(a number\) but was given "five" \(a string\)/));
   test("a notebook without a parameters cell refuses overrides", () =>
@@ -382,13 +405,22 @@ describe("wire protocol", () => {
 describe("output recording", () => {
   const session = new Session("k");
   const msg = (type: string, content: object) => session.message(type, content) as KernelMessage;
-  const cell = (): CodeCell => ({ id: "x", cell_type: "code", metadata: {}, source: "", outputs: [], execution_count: null });
+  const cell = (): CodeCell => ({
+    id: "x",
+    cell_type: "code",
+    metadata: {},
+    source: "",
+    outputs: [],
+    execution_count: null,
+  });
 
   test("streams merge, clear_output(wait) waits for the next output, displays update across cells", () => {
     const recorder = new OutputRecorder();
     const first = cell();
     recorder.startCell(first);
-    recorder.record(msg("display_data", { data: { "text/plain": "v1" }, metadata: {}, transient: { display_id: "d" } }));
+    recorder.record(
+      msg("display_data", { data: { "text/plain": "v1" }, metadata: {}, transient: { display_id: "d" } }),
+    );
     recorder.record(msg("stream", { name: "stdout", text: "a" }));
     recorder.record(msg("stream", { name: "stdout", text: "b\n" }));
     recorder.record(msg("clear_output", { wait: true }));
@@ -398,14 +430,20 @@ describe("output recording", () => {
 
     const second = cell();
     recorder.startCell(second);
-    recorder.record(msg("display_data", { data: { "text/plain": "v1" }, metadata: {}, transient: { display_id: "e" } }));
+    recorder.record(
+      msg("display_data", { data: { "text/plain": "v1" }, metadata: {}, transient: { display_id: "e" } }),
+    );
     const third = cell();
     recorder.startCell(third);
-    recorder.record(msg("update_display_data", { data: { "text/plain": "v2" }, metadata: {}, transient: { display_id: "e" } }));
+    recorder.record(
+      msg("update_display_data", { data: { "text/plain": "v2" }, metadata: {}, transient: { display_id: "e" } }),
+    );
     assert.deepEqual(second.outputs, [{ output_type: "display_data", data: { "text/plain": "v2" }, metadata: {} }]);
     assert.deepEqual(third.outputs, [], "an update adds no output where it is sent");
     recorder.record(msg("clear_output", { wait: false }));
-    recorder.record(msg("update_display_data", { data: { "text/plain": "v3" }, metadata: {}, transient: { display_id: "d" } }));
+    recorder.record(
+      msg("update_display_data", { data: { "text/plain": "v3" }, metadata: {}, transient: { display_id: "d" } }),
+    );
     assert.deepEqual(first.outputs.length, 1, "a cleared display is not resurrected by an update");
   });
 
@@ -418,13 +456,28 @@ describe("output recording", () => {
 
 describe("live progress in the terminal", () => {
   const msg = (msg_type: string, content: unknown): KernelMessage =>
-    ({ header: { msg_type, msg_id: "m", session: "s", username: "u", date: "", version: "5.3" }, parent_header: {}, metadata: {}, content }) as KernelMessage;
+    ({
+      header: { msg_type, msg_id: "m", session: "s", username: "u", date: "", version: "5.3" },
+      parent_header: {},
+      metadata: {},
+      content,
+    }) as KernelMessage;
 
   test("a cell's activity: a progress display's status line, else its last printed line; figures say nothing", () => {
-    const html = '<div class="sigmoid-lab-progress" data-sigmoid-lab-status="Train &lt;MLP&gt;: epoch 3/10 · loss 0.31 · ETA 40 s"><svg></svg></div>';
-    assert.equal(activityOf(msg("update_display_data", { data: { "text/html": html }, transient: { display_id: "d" } })), "Train <MLP>: epoch 3/10 · loss 0.31 · ETA 40 s");
-    assert.equal(activityOf(msg("display_data", { data: { "text/html": '<div data-sigmoid-lab="figure"></div>' } })), null);
-    assert.equal(activityOf(msg("stream", { name: "stdout", text: "epoch 1\nepoch 2 10%\repoch 2 50%\n\n" })), "epoch 2 50%");
+    const html =
+      '<div class="sigmoid-lab-progress" data-sigmoid-lab-status="Train &lt;MLP&gt;: epoch 3/10 · loss 0.31 · ETA 40 s"><svg></svg></div>';
+    assert.equal(
+      activityOf(msg("update_display_data", { data: { "text/html": html }, transient: { display_id: "d" } })),
+      "Train <MLP>: epoch 3/10 · loss 0.31 · ETA 40 s",
+    );
+    assert.equal(
+      activityOf(msg("display_data", { data: { "text/html": '<div data-sigmoid-lab="figure"></div>' } })),
+      null,
+    );
+    assert.equal(
+      activityOf(msg("stream", { name: "stdout", text: "epoch 1\nepoch 2 10%\repoch 2 50%\n\n" })),
+      "epoch 2 50%",
+    );
     assert.equal(activityOf(msg("stream", { name: "stdout", text: "\x1b[31mred\x1b[0m\tdone\n" })), "red done");
     assert.equal(activityOf(msg("status", { execution_state: "busy" })), null);
   });
@@ -435,8 +488,20 @@ describe("live progress in the terminal", () => {
     stream.on("data", (d: Buffer) => writes.push(d.toString("utf8")));
     return { stream, writes };
   }
-  const started = { kind: "cell-started", notebook: "01-train", cell: 2, of: 5, firstLine: "const run = lab.train(…)" } as const;
-  const activity = { kind: "cell-activity", notebook: "01-train", cell: 2, of: 5, text: "Training: epoch 1/3 · loss 0.7" } as const;
+  const started = {
+    kind: "cell-started",
+    notebook: "01-train",
+    cell: 2,
+    of: 5,
+    firstLine: "const run = lab.train(…)",
+  } as const;
+  const activity = {
+    kind: "cell-activity",
+    notebook: "01-train",
+    cell: 2,
+    of: 5,
+    text: "Training: epoch 1/3 · loss 0.7",
+  } as const;
   const finished = { ...started, kind: "cell-finished", elapsedMs: 1234, status: "ok" } as const;
 
   test("in a log: plain heartbeat lines with the cell's activity while it runs, none after it finished", async () => {
@@ -451,7 +516,10 @@ describe("live progress in the terminal", () => {
     assert.equal(writes.join(""), during, "the timer stopped with the cell");
     const lines = during.split("\n").filter(Boolean);
     assert.ok(lines.length >= 3, during);
-    assert.ok(lines.slice(0, -1).every((l) => /^01-train: cell 2\/5 · 0 s · Training: epoch 1\/3 · loss 0\.7$/.test(l)), during);
+    assert.ok(
+      lines.slice(0, -1).every((l) => /^01-train: cell 2\/5 · 0 s · Training: epoch 1\/3 · loss 0\.7$/.test(l)),
+      during,
+    );
     assert.equal(lines.at(-1), "01-train: cell 2/5 1.2 s  const run = lab.train(…)");
     assert.ok(!during.includes("\r"), "no carriage returns in a log");
   });
@@ -481,13 +549,17 @@ describe("live progress in the terminal", () => {
 describe("recovering errors from tslab's stderr", () => {
   const failed = { status: "error" as const, execution_count: 1 };
   test("a printed JS error keeps its name and full message", () => {
-    const printed = 'evalmachine.<anonymous>:8\nthrow new E("x");\n^\n\nMyError: bad thing\nsecond line\n    at evalmachine.<anonymous>:8:7\n';
+    const printed =
+      'evalmachine.<anonymous>:8\nthrow new E("x");\n^\n\nMyError: bad thing\nsecond line\n    at evalmachine.<anonymous>:8:7\n';
     const out = cellErrorOutput(failed, ["warning: something\n", printed]);
     assert.deepEqual([out.ename, out.evalue], ["MyError", "bad thing\nsecond line"]);
   });
   test("TypeScript diagnostics become a TypeScriptError with positions", () => {
     const out = cellErrorOutput(failed, ["1:5 - Type 'number' is not assignable to type 'string'.\n"]);
-    assert.deepEqual([out.ename, out.evalue], ["TypeScriptError", "line 1, column 5: Type 'number' is not assignable to type 'string'."]);
+    assert.deepEqual(
+      [out.ename, out.evalue],
+      ["TypeScriptError", "line 1, column 5: Type 'number' is not assignable to type 'string'."],
+    );
   });
   test("a thrown non-Error value is reported as it was printed", () => {
     assert.deepEqual(cellErrorOutput(failed, ["plain\n"]).evalue, "plain");
@@ -496,14 +568,22 @@ describe("recovering errors from tslab's stderr", () => {
 
 describe("CLI arguments", () => {
   test("flags are parsed, bad ones refused with a usage error", () => {
-    const o = parseCli(["a.ipynb", "b.ipynb", "--profile", "quick", "--param", "n=2", "--param", "s=x", "--cell-timeout", "1.5"]);
-    assert.deepEqual([o.notebooks, o.profile, o.params, o.cellTimeoutMs, o.outDir], [
-      ["a.ipynb", "b.ipynb"],
+    const o = parseCli([
+      "a.ipynb",
+      "b.ipynb",
+      "--profile",
       "quick",
-      { n: 2, s: "x" },
-      1500,
-      path.join("out", "notebooks"),
+      "--param",
+      "n=2",
+      "--param",
+      "s=x",
+      "--cell-timeout",
+      "1.5",
     ]);
+    assert.deepEqual(
+      [o.notebooks, o.profile, o.params, o.cellTimeoutMs, o.outDir],
+      [["a.ipynb", "b.ipynb"], "quick", { n: 2, s: "x" }, 1500, path.join("out", "notebooks")],
+    );
     assert.throws(() => parseCli([]), UsageError);
     assert.throws(() => parseCli(["a.ipynb", "--cell-timeout", "soon"]), /--cell-timeout needs a positive number/);
     assert.throws(() => parseCli(["a.ipynb", "--bogus"]), UsageError);
@@ -513,7 +593,10 @@ describe("CLI arguments", () => {
 
   test("npm run run / kernel / lab -- --help print their usage and exit 0", () => {
     for (const [script, expected] of [
-      ["lib/runner/cli.ts", /^Usage: npm run run -- <notebook\.ipynb\.\.\.> \[options\][\s\S]*--profile NAME[\s\S]*-h, --help/],
+      [
+        "lib/runner/cli.ts",
+        /^Usage: npm run run -- <notebook\.ipynb\.\.\.> \[options\][\s\S]*--profile NAME[\s\S]*-h, --help/,
+      ],
       ["lib/runner/kernelspec.ts", /^Usage: npm run kernel[\s\S]*--prefix DIR[\s\S]*--remove/],
       ["lib/runner/lab.ts", /^Usage: npm run lab\n/],
     ] as const) {
@@ -544,7 +627,17 @@ describe("kernel registration", () => {
     const dir = path.join(prefix, "share", "jupyter", "kernels", "sigmoid-lab");
     fs.mkdirSync(dir, { recursive: true });
     // What an older registration wrote, after the clone moved and node was upgraded.
-    const old = { argv: ["/gone/bin/node", "/gone/clone/node_modules/tslab/bin/tslab", "kernel", "--config-path", "{connection_file}"], display_name: "x", language: "typescript" };
+    const old = {
+      argv: [
+        "/gone/bin/node",
+        "/gone/clone/node_modules/tslab/bin/tslab",
+        "kernel",
+        "--config-path",
+        "{connection_file}",
+      ],
+      display_name: "x",
+      language: "typescript",
+    };
     fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(old));
     const problems = kernelspecProblems(dir);
     assert.equal(problems.length, 2, problems.join("; "));
@@ -560,7 +653,9 @@ describe("kernel registration", () => {
     fs.writeFileSync(launcher, launcherSource("/gone/clone"));
     const missingConfig = path.join(OUT, "no-such-connection.json");
     // tslab itself reports the connection file it was given: proof the launcher found and ran it.
-    const found = await launch(launcher, missingConfig, path.join(REPO, "notebooks"), (err) => err.includes(missingConfig));
+    const found = await launch(launcher, missingConfig, path.join(REPO, "notebooks"), (err) =>
+      err.includes(missingConfig),
+    );
     assert.match(found.stderr, /ENOENT/);
     const lost = await launch(launcher, missingConfig, os.tmpdir(), () => false);
     assert.equal(lost.code, 1);
@@ -578,7 +673,20 @@ describe("kernel registration", () => {
 describe("reading notebooks", () => {
   test("an old notebook without cell ids gets ids and is upgraded to nbformat 4.5", () => {
     const file = path.join(OUT, "old.ipynb");
-    const old = { nbformat: 4, nbformat_minor: 2, metadata: {}, cells: [{ cell_type: "code", metadata: {}, source: ["1\n", "2"], outputs: [{ output_type: "stream", name: "stdout", text: "stale" }], execution_count: 7 }] };
+    const old = {
+      nbformat: 4,
+      nbformat_minor: 2,
+      metadata: {},
+      cells: [
+        {
+          cell_type: "code",
+          metadata: {},
+          source: ["1\n", "2"],
+          outputs: [{ output_type: "stream", name: "stdout", text: "stale" }],
+          execution_count: 7,
+        },
+      ],
+    };
     fs.writeFileSync(file, JSON.stringify(old));
     const nb = readNotebook(file);
     const [c] = codeCells(nb);

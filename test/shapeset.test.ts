@@ -98,7 +98,8 @@ test("the image is the objects painted in order on a black background", () => {
       const covered = e.masks.map((m) => m[i]);
       if (covered.every((c) => c === 0)) assert.equal(e.image[i], 0);
       if (covered[top] === 1) assert.equal(e.image[i], Math.fround(e.objects[top].grey));
-      if (covered[0] === 1 && covered.slice(1).every((c) => c === 0)) assert.equal(e.image[i], Math.fround(e.objects[0].grey));
+      if (covered[0] === 1 && covered.slice(1).every((c) => c === 0))
+        assert.equal(e.image[i], Math.fround(e.objects[0].grey));
     }
     const greys = e.objects.map((o) => o.grey);
     for (const g of greys) assert.ok(g >= 0.3 && g <= 1);
@@ -149,7 +150,16 @@ test("rasterized areas match closed forms: pi*a*b, |cross| of sides, |cross|/2",
 });
 
 test("rasterize is exact on a grid-aligned rectangle and symmetric on a centred circle", () => {
-  const rect: ShapeObject = { kind: "parallelogram", vertices: [[4, 6], [14, 6], [14, 11], [4, 11]], grey: 1 };
+  const rect: ShapeObject = {
+    kind: "parallelogram",
+    vertices: [
+      [4, 6],
+      [14, 6],
+      [14, 11],
+      [4, 11],
+    ],
+    grey: 1,
+  };
   const m = rasterize(rect, 32);
   for (let r = 0; r < 32; r++)
     for (let c = 0; c < 32; c++) assert.equal(m[r * 32 + c], r >= 6 && r < 11 && c >= 4 && c < 14 ? 1 : 0);
@@ -194,7 +204,10 @@ test("a placement that can never satisfy the overlap limit fails clearly", () =>
 });
 
 test("bad arguments are refused with ConfigError", () => {
-  assert.throws(() => makeShapeset({ n: 0, seed: 1 }), (e: unknown) => e instanceof ConfigError && e.field === "n");
+  assert.throws(
+    () => makeShapeset({ n: 0, seed: 1 }),
+    (e: unknown) => e instanceof ConfigError && e.field === "n",
+  );
   assert.throws(() => makeShapeset({ n: 5, seed: NaN }), /seed/);
   assert.throws(() => makeShapeset({ n: 5, seed: 1, size: 8 }), /size/);
   assert.throws(() => renderShapesetExample(new Rng(1), { label: 9 }), /label/);

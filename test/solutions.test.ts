@@ -30,7 +30,9 @@ const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-solutions-"));
 after(() => fs.rmSync(OUT, { recursive: true, force: true }));
 
 const ajv = new Ajv({ strict: false, allErrors: true }); // strict: false: the official schema misspells a keyword
-const validNotebook = ajv.compile(JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "nbformat.v4.schema.json"), "utf8")));
+const validNotebook = ajv.compile(
+  JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "nbformat.v4.schema.json"), "utf8")),
+);
 
 function toy(): RawNotebook {
   const code = (source: string, tags?: string[], extra: Record<string, unknown> = {}) => ({
@@ -61,8 +63,15 @@ test("hideSolutions collapses exactly the solution cells, keeps their other meta
   assert.equal(hideSolutions(nb), 2);
   assert.deepEqual(uncollapsedSolutions(nb), []);
   assert.deepEqual(nb.cells[2].metadata, { collapsed: false, jupyter: { source_hidden: true }, tags: ["solution"] });
-  assert.deepEqual(nb.cells[3].metadata, { jupyter: { outputs_hidden: false, source_hidden: true }, tags: ["solution"] });
-  assert.deepEqual(Object.keys(nb.cells[2].metadata), ["collapsed", "jupyter", "tags"], "keys sorted as Jupyter writes them");
+  assert.deepEqual(nb.cells[3].metadata, {
+    jupyter: { outputs_hidden: false, source_hidden: true },
+    tags: ["solution"],
+  });
+  assert.deepEqual(
+    Object.keys(nb.cells[2].metadata),
+    ["collapsed", "jupyter", "tags"],
+    "keys sorted as Jupyter writes them",
+  );
   assert.equal(nb.cells[1].metadata.jupyter, undefined, "the exercise cell stays open");
   const once = serialiseRaw(nb);
   assert.equal(hideSolutions(nb), 0);
@@ -82,19 +91,27 @@ test("tidy rewrites a file only when something changed", () => {
 });
 
 test("a solution cell's name used by a later cell is reported (the student copy would break there)", () => {
-  assert.deepEqual(declaredNames("const a = 1;\nexport async function b() {}\nclass C {}\n  let inner = 2;\nlet [x] = y;"), ["a", "b", "C"]);
+  assert.deepEqual(
+    declaredNames("const a = 1;\nexport async function b() {}\nclass C {}\n  let inner = 2;\nlet [x] = y;"),
+    ["a", "b", "C"],
+  );
   assert.deepEqual(namesLeakingFromSolutions(toy()), [{ name: "helper", cell: 4, usedIn: 5 }]);
 });
 
 // Fails until `npm run tidy-notebooks` has been run on notebooks/ (and its result committed).
 test("every solution cell in notebooks/ is collapsed (npm run tidy-notebooks)", () => {
-  const open = NOTEBOOKS.map((f) => ({ f: path.basename(f), cells: uncollapsedSolutions(readRaw(f)) })).filter((x) => x.cells.length > 0);
+  const open = NOTEBOOKS.map((f) => ({ f: path.basename(f), cells: uncollapsedSolutions(readRaw(f)) })).filter(
+    (x) => x.cells.length > 0,
+  );
   assert.deepEqual(open, [], `solution cells without metadata.jupyter.source_hidden: run npm run tidy-notebooks`);
 });
 
 test("npm run student writes every chapter without solutions or outputs, valid, and runnable top to bottom", () => {
   const outDir = path.join(OUT, "student");
-  const r = spawnSync(process.execPath, ["--import", "tsx", "lib/runner/student.ts", "--out", outDir], { cwd: REPO, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "lib/runner/student.ts", "--out", outDir], {
+    cwd: REPO,
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.ok(NOTEBOOKS.length > 0);
   for (const source of NOTEBOOKS) {
@@ -104,13 +121,31 @@ test("npm run student writes every chapter without solutions or outputs, valid, 
     assert.ok(validNotebook(copy), `${name}: ${JSON.stringify(validNotebook.errors?.slice(0, 3))}`);
     assert.equal(copy.cells.filter(isSolution).length, 0, `${name}: no solution cell`);
     const kept = original.cells.filter((c) => !isSolution(c));
-    assert.deepEqual(copy.cells.map((c) => [c.id, sourceOf(c)]), kept.map((c) => [c.id, sourceOf(c)]), `${name}: every other cell, in order`);
-    assert.ok(copy.cells.every((c) => c.cell_type !== "code" || ((c.outputs ?? []).length === 0 && c.execution_count === null)), `${name}: no outputs`);
-    assert.deepEqual(namesLeakingFromSolutions(original), [], `${name}: a later cell uses a name only a solution cell defines`);
+    assert.deepEqual(
+      copy.cells.map((c) => [c.id, sourceOf(c)]),
+      kept.map((c) => [c.id, sourceOf(c)]),
+      `${name}: every other cell, in order`,
+    );
+    assert.ok(
+      copy.cells.every((c) => c.cell_type !== "code" || ((c.outputs ?? []).length === 0 && c.execution_count === null)),
+      `${name}: no outputs`,
+    );
+    assert.deepEqual(
+      namesLeakingFromSolutions(original),
+      [],
+      `${name}: a later cell uses a name only a solution cell defines`,
+    );
     assert.match(r.stdout, new RegExp(`${name}: ${original.cells.filter(isSolution).length} solution cells? removed`));
   }
-  assert.equal(fs.realpathSync(path.join(outDir, "lib")), fs.realpathSync(path.join(REPO, "out", "lib")), "lib links to the compiled library");
+  assert.equal(
+    fs.realpathSync(path.join(outDir, "lib")),
+    fs.realpathSync(path.join(REPO, "out", "lib")),
+    "lib links to the compiled library",
+  );
   // The student copy of a toy notebook drops the solutions and the outputs of the rest.
   const copy = studentCopy(toy());
-  assert.deepEqual(copy.cells.map((c) => sourceOf(c).split("\n")[0]), ["# Exercise\n".trimEnd(), "function answer() { return NaN; }", "console.log(helper + 1);"]);
+  assert.deepEqual(
+    copy.cells.map((c) => sourceOf(c).split("\n")[0]),
+    ["# Exercise\n".trimEnd(), "function answer() { return NaN; }", "console.log(helper + 1);"],
+  );
 });

@@ -76,7 +76,10 @@ test("moons: each class lies on its half circle (rescaled)", () => {
 });
 
 test("toy sets refuse bad arguments", () => {
-  assert.throws(() => makeSpirals({ n: 1, seed: 1 }), (e: unknown) => e instanceof ConfigError && e.field === "n");
+  assert.throws(
+    () => makeSpirals({ n: 1, seed: 1 }),
+    (e: unknown) => e instanceof ConfigError && e.field === "n",
+  );
   assert.throws(() => makeSpirals({ n: 10, seed: 1, turns: 0 }), /turns/);
   assert.throws(() => makeCircles({ n: 10, seed: 1, factor: 1 }), /factor/);
   assert.throws(() => makeXor({ n: 10, seed: 1, noise: -0.1 }), /noise/);

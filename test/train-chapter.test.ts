@@ -7,7 +7,16 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type { ProbeRecord } from "../lib/core/train";
 import type { ProbeSnapshot } from "../lib/measure/probe";
-import { CHANCE_ACCURACY, PLATEAU_RULES, describePlateau, learningCurvesTakeaway, plateauConclusion, plateauProbe, plateauRows, plateauVerdict } from "../lib/chapters/train";
+import {
+  CHANCE_ACCURACY,
+  PLATEAU_RULES,
+  describePlateau,
+  learningCurvesTakeaway,
+  plateauConclusion,
+  plateauProbe,
+  plateauRows,
+  plateauVerdict,
+} from "../lib/chapters/train";
 import { sigmoidDeltaForEps } from "../lib/measure/saturation";
 import { ConfigError } from "../lib/core/errors";
 
@@ -20,7 +29,10 @@ function record(step: number, accuracy: number, layers: [number, number, number]
     accuracy,
     layers: layers.map(([sat, d, m], l) => ({
       layer: l + 1,
-      saturation: [{ eps: 0.01, low: sat, high: 0, total: sat }, { eps: 0.05, low: Math.min(1, 2 * sat), high: 0, total: Math.min(1, 2 * sat) }],
+      saturation: [
+        { eps: 0.01, low: sat, high: 0, total: sat },
+        { eps: 0.05, low: Math.min(1, 2 * sat), high: 0, total: Math.min(1, 2 * sat) },
+      ],
       flat: { delta: sigmoidDeltaForEps(0.01), total: sat },
       derivativeMean: d,
       mean: m,
@@ -39,11 +51,31 @@ test("plateauVerdict: a layer at ≥ 50% within ε is saturated, every layer und
 
 test("plateauProbe: among the probes at chance, the one with the lowest top-layer σ′; probes past the escape are ignored", () => {
   const records = [
-    record(0, 0.1, [[0, 0.24, 0.5], [0, 0.24, 0.5], [0, 0.24, 0.5]]),
-    record(10, 0.11, [[0, 0.2, 0.6], [0, 0.2, 0.6], [0.3, 0.05, 0.1]]),
-    record(20, 0.12, [[0, 0.2, 0.6], [0.02, 0.2, 0.6], [0.9, 0.009, 0.01]]), // the worst at chance
-    record(30, 0.15, [[0, 0.2, 0.6], [0, 0.2, 0.6], [0.5, 0.03, 0.05]]),
-    record(40, 0.6, [[0, 0.2, 0.6], [0, 0.2, 0.6], [1, 0.001, 0.001]]), // lower σ′, but off the plateau
+    record(0, 0.1, [
+      [0, 0.24, 0.5],
+      [0, 0.24, 0.5],
+      [0, 0.24, 0.5],
+    ]),
+    record(10, 0.11, [
+      [0, 0.2, 0.6],
+      [0, 0.2, 0.6],
+      [0.3, 0.05, 0.1],
+    ]),
+    record(20, 0.12, [
+      [0, 0.2, 0.6],
+      [0.02, 0.2, 0.6],
+      [0.9, 0.009, 0.01],
+    ]), // the worst at chance
+    record(30, 0.15, [
+      [0, 0.2, 0.6],
+      [0, 0.2, 0.6],
+      [0.5, 0.03, 0.05],
+    ]),
+    record(40, 0.6, [
+      [0, 0.2, 0.6],
+      [0, 0.2, 0.6],
+      [1, 0.001, 0.001],
+    ]), // lower σ′, but off the plateau
   ];
   const p = plateauProbe(records, 1)!;
   assert.equal(p.step, 20);
@@ -65,9 +97,27 @@ test("plateauProbe: among the probes at chance, the one with the lowest top-laye
 });
 
 test("describePlateau, plateauConclusion and plateauRows say what the records hold", () => {
-  const flat = [record(0, 0.1, [[0, 0.24, 0.5], [0, 0.2, 0.4], [0, 0.093, 0.104]])];
-  const sat = [record(0, 0.1, [[0, 0.24, 0.5], [0, 0.2, 0.4], [0, 0.2, 0.4]]), record(10, 0.1, [[0.001, 0.2, 0.5], [0, 0.2, 0.4], [0.996, 0.002, 0.003]])];
-  const small = plateauProbe(flat, 0.1)!, main = plateauProbe(sat, 1)!;
+  const flat = [
+    record(0, 0.1, [
+      [0, 0.24, 0.5],
+      [0, 0.2, 0.4],
+      [0, 0.093, 0.104],
+    ]),
+  ];
+  const sat = [
+    record(0, 0.1, [
+      [0, 0.24, 0.5],
+      [0, 0.2, 0.4],
+      [0, 0.2, 0.4],
+    ]),
+    record(10, 0.1, [
+      [0.001, 0.2, 0.5],
+      [0, 0.2, 0.4],
+      [0.996, 0.002, 0.003],
+    ]),
+  ];
+  const small = plateauProbe(flat, 0.1)!,
+    main = plateauProbe(sat, 1)!;
   assert.equal(small.verdict, "not saturated");
   assert.equal(main.verdict, "saturated");
   const s = describePlateau("The plateau run", small);
@@ -75,10 +125,16 @@ test("describePlateau, plateauConclusion and plateauRows say what the records ho
   assert.match(s, /layers 1–3 had 0\.0%, 0\.0%, 0\.0% of their entries within ε = 0\.01/);
   assert.match(s, /0\.0930, against the sigmoid's largest 0\.25, with mean activation 0\.104/);
   assert.match(describePlateau("The main run", main), /a plateau with a saturated layer.*99\.6%.*100% of them near 0/);
-  assert.match(plateauConclusion(small, main), /only the one at η = 1 has a saturated layer there; at η = 0\.1 the loss stays at chance with no layer saturated/);
+  assert.match(
+    plateauConclusion(small, main),
+    /only the one at η = 1 has a saturated layer there; at η = 0\.1 the loss stays at chance with no layer saturated/,
+  );
   assert.match(plateauConclusion(small, small), /same verdict/);
   assert.match(describePlateau("A run", null), /no plateau to read/);
-  const rows = plateauRows([{ name: "a", p: small }, { name: "b", p: null }]);
+  const rows = plateauRows([
+    { name: "a", p: small },
+    { name: "b", p: null },
+  ]);
   assert.equal(rows.length, 3);
   assert.deepEqual([rows[2]["a: within ε"], rows[2]["a: mean σ′"], rows[2]["b: flat"]], ["0.0%", 0.093, "—"]);
 });
@@ -90,9 +146,19 @@ test("learningCurvesTakeaway: epochs at chance before the escape, no escape, or 
     learningCurvesTakeaway(run(0.1, c - 0.01, 0.9, 0.97)),
     "At chance (test accuracy under 20%) for 2 epochs, then the network leaves the plateau, and reaches 97.00% test accuracy after 4 epochs (test error 3.00%).",
   );
-  assert.match(learningCurvesTakeaway(run(0.1, 0.1135)), /^At chance \(test accuracy under 20%\) after every one of the 2 epochs: the network has not left the plateau by the end, 11\.35% test accuracy after 2 epochs/);
-  assert.match(learningCurvesTakeaway(run(c, 0.5)), /^Above chance from the first epoch on, and reaches 50\.00%/, "exactly CHANCE_ACCURACY is not at chance");
-  assert.match(learningCurvesTakeaway(run(0.1, 0.6, 0.1)), /then the network leaves the plateau, but falls back to chance: 10\.00% test accuracy after 3 epochs/);
+  assert.match(
+    learningCurvesTakeaway(run(0.1, 0.1135)),
+    /^At chance \(test accuracy under 20%\) after every one of the 2 epochs: the network has not left the plateau by the end, 11\.35% test accuracy after 2 epochs/,
+  );
+  assert.match(
+    learningCurvesTakeaway(run(c, 0.5)),
+    /^Above chance from the first epoch on, and reaches 50\.00%/,
+    "exactly CHANCE_ACCURACY is not at chance",
+  );
+  assert.match(
+    learningCurvesTakeaway(run(0.1, 0.6, 0.1)),
+    /then the network leaves the plateau, but falls back to chance: 10\.00% test accuracy after 3 epochs/,
+  );
   assert.throws(() => learningCurvesTakeaway([{ epoch: 1, test: null }]), ConfigError);
   assert.throws(() => learningCurvesTakeaway([]), ConfigError);
 });

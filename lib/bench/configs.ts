@@ -86,7 +86,12 @@ export function torchConfig(
     async run(steps) {
       if (worker === null) throw new Error(`bench: ${name} was not warmed up`);
       const r = await worker.run(steps);
-      return { steps, seconds: r.seconds, cpuSeconds: threads.torch === 1 && threads.blas === 1 ? r.cpuSeconds : null, loss: r.loss };
+      return {
+        steps,
+        seconds: r.seconds,
+        cpuSeconds: threads.torch === 1 && threads.blas === 1 ? r.cpuSeconds : null,
+        loss: r.loss,
+      };
     },
     dispose() {
       worker?.close();

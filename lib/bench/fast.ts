@@ -45,9 +45,12 @@ function question(batchSize: number) {
 
 /** lib/train.ts's batch order: epoch e visits permutation(n, Rng(seed).fork("shuffle").fork(e)). */
 function batchStream(data: ExperimentData, seed: number, batchSize: number) {
-  const ds = data.train, shuffles = new Rng(seed).fork("shuffle");
-  const x = new Float32Array(batchSize * ds.inputDim), labels = new Int32Array(batchSize);
-  let epoch = 0, at = ds.n;
+  const ds = data.train,
+    shuffles = new Rng(seed).fork("shuffle");
+  const x = new Float32Array(batchSize * ds.inputDim),
+    labels = new Int32Array(batchSize);
+  let epoch = 0,
+    at = ds.n;
   let order: Int32Array = new Int32Array(0);
   return (): { x: Float32Array; labels: Int32Array } => {
     if (at + batchSize > ds.n) {
@@ -88,13 +91,15 @@ function fastConfig(name: string, variant: KernelVariant, batchSize: number, dat
     },
     async run(steps) {
       const t = make();
-      const c0 = process.cpuUsage(), t0 = performance.now();
+      const c0 = process.cpuUsage(),
+        t0 = performance.now();
       let loss = NaN;
       for (let s = 0; s < steps; s++) {
         const b = next();
         loss = t.step(b.x, b.labels);
       }
-      const seconds = (performance.now() - t0) / 1000, c = process.cpuUsage(c0);
+      const seconds = (performance.now() - t0) / 1000,
+        c = process.cpuUsage(c0);
       return { steps, seconds, cpuSeconds: (c.user + c.system) / 1e6, loss };
     },
     dispose() {
@@ -117,7 +122,11 @@ function apiConfig(name: string, fast: "0" | "1", batchSize: number, cacheDir: s
     const before = process.env[FAST_ENV];
     process.env[FAST_ENV] = fast;
     try {
-      const e = await runExperiment({ ...cfg, name: `bench-${fast}-${batchSize}`, train: { ...cfg.train, epochs: 1, maxSteps: steps } }, {}, { refresh: true, cacheDir });
+      const e = await runExperiment(
+        { ...cfg, name: `bench-${fast}-${batchSize}`, train: { ...cfg.train, epochs: 1, maxSteps: steps } },
+        {},
+        { refresh: true, cacheDir },
+      );
       e.model.dispose();
       e.initialModel.dispose();
       const r = e.result;
@@ -153,7 +162,11 @@ const GOALS: Record<number, { today?: number; torch: number }> = { 32: { today: 
 
 export async function fastBench(opts: FastBenchOptions): Promise<string[]> {
   const relaxed = enableRelaxedSimd();
-  log(relaxed ? "fast path: relaxed SIMD enabled (V8 flag --experimental-wasm-relaxed-simd set in-process)" : "fast path: no relaxed SIMD in this engine");
+  log(
+    relaxed
+      ? "fast path: relaxed SIMD enabled (V8 flag --experimental-wasm-relaxed-simd set in-process)"
+      : "fast path: no relaxed SIMD in this engine",
+  );
   const data = loadData(questionExperiment().data, questionExperiment().probePoints);
   const lines: string[] = [];
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-bench-"));
@@ -173,7 +186,9 @@ export async function fastBench(opts: FastBenchOptions): Promise<string[]> {
     const segments = await runRounds(configs, steps, opts.rounds, B);
     configs.forEach((c) => c.dispose());
     const flops = flopsPerStep(spec);
-    const rows = configs.map((c) => summarize({ name: c.name, kind: c.kind, segments: segments.get(c) ?? [] }, B, flops));
+    const rows = configs.map((c) =>
+      summarize({ name: c.name, kind: c.kind, segments: segments.get(c) ?? [] }, B, flops),
+    );
     lines.push(...section(B, rows, opts, flops, relaxed));
   }
   fs.rmSync(cacheDir, { recursive: true, force: true });
@@ -185,7 +200,9 @@ function section(B: number, rows: Summary[], opts: FastBenchOptions, flops: numb
   const torchRows = rows.filter((r) => r.kind === "torch");
   const best = torchRows.length > 0 ? torchRows.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a)) : null;
   const find = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
-  const api = find("public API, fast"), today = find("public API, tfjs"), relaxedKernel = find("fast kernel alone (relaxed");
+  const api = find("public API, fast"),
+    today = find("public API, tfjs"),
+    relaxedKernel = find("fast kernel alone (relaxed");
   const goal = GOALS[B];
   const out = [
     "",
@@ -198,7 +215,15 @@ function section(B: number, rows: Summary[], opts: FastBenchOptions, flops: numb
   ];
   out.push(ratioLine("public API: fast path / tfjs path", api, today, goal?.today ?? null));
   out.push(ratioLine("public API, fast path / PyTorch best", api, best ?? undefined, goal?.torch ?? 0.45));
-  if (relaxed && relaxedKernel) out.push(ratioLine("fast kernel alone, relaxed SIMD (not used by train()) / PyTorch best", relaxedKernel, best ?? undefined, goal?.torch ?? 0.45));
+  if (relaxed && relaxedKernel)
+    out.push(
+      ratioLine(
+        "fast kernel alone, relaxed SIMD (not used by train()) / PyTorch best",
+        relaxedKernel,
+        best ?? undefined,
+        goal?.torch ?? 0.45,
+      ),
+    );
   if (best) out.push(`- PyTorch best configuration: ${best.name}`);
   return out;
 }
@@ -210,7 +235,8 @@ async function probeReadCost(data: ExperimentData): Promise<string[]> {
   const t = FastTrainer.fromModel(model, cfg.train);
   model.dispose();
   const next = batchStream(data, 1, 32);
-  const stepMs: number[] = [], readMs: number[] = [];
+  const stepMs: number[] = [],
+    readMs: number[] = [];
   for (let r = 0; r < 5; r++) {
     let t0 = performance.now();
     for (let s = 0; s < 100; s++) {

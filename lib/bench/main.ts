@@ -28,7 +28,16 @@ import { profileSteps, profileTable } from "./profile";
 import { markdownTable, ratioLine, summarize } from "./report";
 import { torchVersion } from "./torch";
 import { measureProbeCost, probeCostLines } from "./probes";
-import { LEAN, PLAIN, REFERENCE_SPEC, StepOptions, WorkloadData, createWorkload, flopsPerStep, randomData } from "./workload";
+import {
+  LEAN,
+  PLAIN,
+  REFERENCE_SPEC,
+  StepOptions,
+  WorkloadData,
+  createWorkload,
+  flopsPerStep,
+  randomData,
+} from "./workload";
 import { runRounds, warmUp } from "./rounds";
 import { fastBench } from "./fast";
 
@@ -85,8 +94,11 @@ function parseArgs(argv: string[]): Options {
 function batchList(argv: string[]): number[] {
   const i = argv.indexOf("--batch");
   if (i < 0) return [32, 128];
-  const sizes = String(argv[i + 1] ?? "").split(",").map(Number);
-  if (sizes.length === 0 || !sizes.every((b) => Number.isInteger(b) && b > 0)) throw new Error("--batch needs positive integers, e.g. --batch 32,128");
+  const sizes = String(argv[i + 1] ?? "")
+    .split(",")
+    .map(Number);
+  if (sizes.length === 0 || !sizes.every((b) => Number.isInteger(b) && b > 0))
+    throw new Error("--batch needs positive integers, e.g. --batch 32,128");
   return sizes;
 }
 
@@ -105,7 +117,13 @@ function loadData(opts: Options): { data: WorkloadData; label: string; mnistDir?
 }
 
 /** The configurations of the main table. */
-function mainConfigs(opts: Options, wasmFailed: boolean, torch: string | null, data: WorkloadData, mnistDir?: string): BenchConfig[] {
+function mainConfigs(
+  opts: Options,
+  wasmFailed: boolean,
+  torch: string | null,
+  data: WorkloadData,
+  mnistDir?: string,
+): BenchConfig[] {
   const spec = REFERENCE_SPEC;
   const configs: BenchConfig[] = [];
   if (!wasmFailed) {
@@ -136,7 +154,13 @@ async function main(): Promise<void> {
   if (opts.fastOnly) {
     await prepareBackend();
     const torch = opts.torch ? torchVersion() : null;
-    const lines = await fastBench({ rounds: opts.rounds, seconds: opts.seconds, torch, mnistDir: mnistDirOrUndefined(), batchSizes: opts.batchSizes });
+    const lines = await fastBench({
+      rounds: opts.rounds,
+      seconds: opts.seconds,
+      torch,
+      mnistDir: mnistDirOrUndefined(),
+      batchSizes: opts.batchSizes,
+    });
     process.stdout.write([...lines, "", machineLine(os.loadavg()[0])].join("\n") + "\n");
     return;
   }
@@ -157,7 +181,9 @@ async function main(): Promise<void> {
   await prepareBackend({ quiet: true });
 
   const flops = flopsPerStep(spec);
-  const summaries = configs.map((c) => summarize({ name: c.name, kind: c.kind, segments: segments.get(c) ?? [] }, spec.batchSize, flops));
+  const summaries = configs.map((c) =>
+    summarize({ name: c.name, kind: c.kind, segments: segments.get(c) ?? [] }, spec.batchSize, flops),
+  );
   const find = (name: string) => summaries.find((s) => s.name === name);
   const torchRows = summaries.filter((s) => s.kind === "torch");
   const best = torchRows.length > 0 ? torchRows.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a)) : null;
@@ -176,11 +202,23 @@ async function main(): Promise<void> {
     lines.push(
       markdownTable(summaries, best, "PyTorch best"),
       "",
-      ratioLine("fix speed-up (wasm + fix / wasm no fix, plain step)", fixedPlain, find("tfjs wasm, no fix, plain step"), 5),
+      ratioLine(
+        "fix speed-up (wasm + fix / wasm no fix, plain step)",
+        fixedPlain,
+        find("tfjs wasm, no fix, plain step"),
+        5,
+      ),
       ratioLine("tfjs vs PyTorch (wasm + fix, plain step / PyTorch best)", fixedPlain, best ?? undefined, 0.45),
-      ratioLine("tfjs vs PyTorch (wasm + fix, lean step / PyTorch best)", find("tfjs wasm + fix, lean step"), best ?? undefined, 0.45),
+      ratioLine(
+        "tfjs vs PyTorch (wasm + fix, lean step / PyTorch best)",
+        find("tfjs wasm + fix, lean step"),
+        best ?? undefined,
+        0.45,
+      ),
       best ? `- PyTorch best configuration: ${best.name} (torch ${torch})` : "- PyTorch: not measured",
-      ...agreement.map((a) => `- weights after 3 steps, max |Δ| vs wasm + fix: ${a.name} ${a.maxAbsDiff.toExponential(1)}`),
+      ...agreement.map(
+        (a) => `- weights after 3 steps, max |Δ| vs wasm + fix: ${a.name} ${a.maxAbsDiff.toExponential(1)}`,
+      ),
     );
     if (!info.fellBack) {
       log("measuring the probe cost...");
@@ -188,7 +226,15 @@ async function main(): Promise<void> {
     }
   }
   if (opts.fastSection && !opts.variants && !info.fellBack) {
-    lines.push(...(await fastBench({ rounds: opts.rounds, seconds: opts.seconds, torch, mnistDir, batchSizes: opts.batchSizes })));
+    lines.push(
+      ...(await fastBench({
+        rounds: opts.rounds,
+        seconds: opts.seconds,
+        torch,
+        mnistDir,
+        batchSizes: opts.batchSizes,
+      })),
+    );
   }
   lines.push("", machineLine(loadBefore));
   process.stdout.write(lines.join("\n") + profiles + "\n");

@@ -30,13 +30,19 @@ export async function measureProbeCost(rounds = 5, stepsPerRound = 150): Promise
   const cfg = questionExperiment();
   const data = loadData(cfg.data, cfg.probePoints);
   const model = new Mlp({ ...cfg.model, inputDim: 784, outputDim: 10 });
-  const stepMs: number[] = [], probeMs: number[] = [], evalMs: number[] = [];
+  const stepMs: number[] = [],
+    probeMs: number[] = [],
+    evalMs: number[] = [];
   const evalTrain = probeSubset(data.train, 10_000, "bench evaluation rows");
   let path = "";
   try {
     for (let r = 0; r < rounds; r++) {
       // Interleave training and probing so both see the same machine load.
-      const res = await train(model, { train: data.train }, { ...cfg.train, epochs: 1, maxSteps: stepsPerRound, evalTrainSize: 1, probeEverySteps: undefined });
+      const res = await train(
+        model,
+        { train: data.train },
+        { ...cfg.train, epochs: 1, maxSteps: stepsPerRound, evalTrainSize: 1, probeEverySteps: undefined },
+      );
       stepMs.push((1000 * res.trainSeconds) / res.steps);
       path = res.path ?? "";
       const t0 = performance.now();
@@ -53,7 +59,8 @@ export async function measureProbeCost(rounds = 5, stepsPerRound = 150): Promise
   } finally {
     model.dispose();
   }
-  const step = median(stepMs), pair = median(probeMs);
+  const step = median(stepMs),
+    pair = median(probeMs);
   const between = cfg.train.probeEverySteps ?? Math.floor(data.train.n / cfg.train.batchSize);
   return {
     stepMs: step,

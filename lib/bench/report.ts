@@ -53,7 +53,9 @@ export function summarize(r: ConfigResult, batchSize: number, flopsPerStep: numb
 }
 
 const fmt = (x: number, digits = 0): string =>
-  Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "—";
+  Number.isFinite(x)
+    ? x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "—";
 
 /** The table; the last column is each row's rate relative to `reference` (e.g. PyTorch's best). */
 export function markdownTable(rows: readonly Summary[], reference: Summary | null, referenceLabel: string): string {
@@ -75,7 +77,12 @@ export function markdownTable(rows: readonly Summary[], reference: Summary | nul
 }
 
 /** "- label: **r×** (target ≥ t×: meets; by CPU time …)"; without a target, just the ratios. */
-export function ratioLine(label: string, num: Summary | undefined, den: Summary | undefined, target: number | null): string {
+export function ratioLine(
+  label: string,
+  num: Summary | undefined,
+  den: Summary | undefined,
+  target: number | null,
+): string {
   if (!num || !den) return `- ${label}: not measured`;
   const r = num.samplesPerSec / den.samplesPerSec;
   const byCpu =

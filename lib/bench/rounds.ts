@@ -8,7 +8,11 @@ import { BenchConfig, Segment } from "./configs";
 const log = (msg: string): void => void process.stderr.write(msg + "\n");
 
 /** Warm each config up, then size its segment to about `seconds`. */
-export async function warmUp(configs: BenchConfig[], seconds: number, batchSize: number): Promise<Map<BenchConfig, number>> {
+export async function warmUp(
+  configs: BenchConfig[],
+  seconds: number,
+  batchSize: number,
+): Promise<Map<BenchConfig, number>> {
   const steps = new Map<BenchConfig, number>();
   for (const c of configs) {
     log(`warming up ${c.name} (batch ${batchSize})...`);
@@ -20,7 +24,12 @@ export async function warmUp(configs: BenchConfig[], seconds: number, batchSize:
 }
 
 /** Interleaved rounds; the starting config rotates so none is always first. */
-export async function runRounds(configs: BenchConfig[], steps: Map<BenchConfig, number>, rounds: number, batchSize: number): Promise<Map<BenchConfig, Segment[]>> {
+export async function runRounds(
+  configs: BenchConfig[],
+  steps: Map<BenchConfig, number>,
+  rounds: number,
+  batchSize: number,
+): Promise<Map<BenchConfig, Segment[]>> {
   const segments = new Map<BenchConfig, Segment[]>(configs.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < configs.length; i++) {

@@ -21,7 +21,10 @@ export interface TorchSegment {
 
 /** torch's version when `/usr/bin/python3 -c "import torch"` works, else null. */
 export function torchVersion(): string | null {
-  const r = spawnSync(SYSTEM_PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(SYSTEM_PYTHON, ["-c", "import torch; print(torch.__version__)"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 

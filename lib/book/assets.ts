@@ -18,7 +18,10 @@ export function copyAssets(outDir: string): void {
   fs.copyFileSync(plotlyMinJsPath(), path.join(assets, "plotly.min.js"));
   copyKatex(path.join(assets, "katex"));
   fs.copyFileSync(require.resolve(`highlight.js/styles/${HIGHLIGHT_THEME}`), path.join(assets, "highlight.css"));
-  fs.copyFileSync(require.resolve(`highlight.js/styles/${HIGHLIGHT_DARK_THEME}`), path.join(assets, "highlight-dark.css"));
+  fs.copyFileSync(
+    require.resolve(`highlight.js/styles/${HIGHLIGHT_DARK_THEME}`),
+    path.join(assets, "highlight-dark.css"),
+  );
   fs.writeFileSync(path.join(assets, "site.css"), SITE_CSS.trimStart());
 }
 

@@ -84,7 +84,16 @@ export function buildBook(opts: BuildOptions): BuildResult {
   const index = path.join(opts.outDir, "index.html");
   const highlights = indexHighlights(loaded, chapters);
   const guide = opts.guide && fs.existsSync(opts.guide) ? writeGuidePage(opts.guide, links, opts.outDir) : null;
-  fs.writeFileSync(index, renderPage({ title: "Contents", body: indexBody(chapters, highlights.html, guide), chapters: links, current: null, needsPlotly: highlights.needsPlotly }));
+  fs.writeFileSync(
+    index,
+    renderPage({
+      title: "Contents",
+      body: indexBody(chapters, highlights.html, guide),
+      chapters: links,
+      current: null,
+      needsPlotly: highlights.needsPlotly,
+    }),
+  );
   return { index, chapters, playground };
 }
 
@@ -108,13 +117,22 @@ function writeGuidePage(file: string, links: ChapterLink[], outDir: string): str
   const env = newMarkdownEnv();
   const body = `<section class="cell markdown-cell">${renderMarkdown(fs.readFileSync(file, "utf8"), env)}</section>`;
   const title = env.headings[0]?.text ?? "Guide";
-  fs.writeFileSync(path.join(outDir, GUIDE_PAGE), renderPage({ title, body, chapters: links, current: null, headings: env.headings }));
+  fs.writeFileSync(
+    path.join(outDir, GUIDE_PAGE),
+    renderPage({ title, body, chapters: links, current: null, headings: env.headings }),
+  );
   return GUIDE_PAGE;
 }
 
 export const GUIDE_PAGE = "guide.html";
 
-function writeChapterPage(loaded: LoadedChapter, chapter: Chapter, links: ChapterLink[], index: number, outDir: string): void {
+function writeChapterPage(
+  loaded: LoadedChapter,
+  chapter: Chapter,
+  links: ChapterLink[],
+  index: number,
+  outDir: string,
+): void {
   const rendered = renderNotebook(loaded.notebook, chapter.name);
   const download = downloadLink(loaded, outDir);
   const html = renderPage({
@@ -135,7 +153,10 @@ function findChapters(opts: BuildOptions): Source[] {
   return names.map((name) => ({
     name,
     executed: executed.includes(name) ? path.join(opts.notebooksDir, `${name}.ipynb`) : null,
-    source: opts.sourcesDir && fs.existsSync(path.join(opts.sourcesDir, `${name}.ipynb`)) ? path.join(opts.sourcesDir, `${name}.ipynb`) : null,
+    source:
+      opts.sourcesDir && fs.existsSync(path.join(opts.sourcesDir, `${name}.ipynb`))
+        ? path.join(opts.sourcesDir, `${name}.ipynb`)
+        : null,
   }));
 }
 
@@ -204,10 +225,13 @@ function downloadLink(loaded: LoadedChapter, outDir: string): Download | null {
 function chapterFooter(nb: BookNotebook, c: Chapter, download: Download | null): string {
   const parts: string[] = [];
   if (c.state !== "unexecuted") {
-    parts.push(`Executed${nb.profile ? ` with profile <code>${escapeHtml(nb.profile)}</code>` : " with default parameters"}`);
+    parts.push(
+      `Executed${nb.profile ? ` with profile <code>${escapeHtml(nb.profile)}</code>` : " with default parameters"}`,
+    );
     if (nb.elapsedSeconds !== null) parts.push(`wall time ${formatSeconds(nb.elapsedSeconds)}`);
   }
-  if (isPlaygroundChapter(c.name)) parts.push(`<a href="${PLAYGROUND_PAGE}">Train it in your browser: the playground</a>`);
+  if (isPlaygroundChapter(c.name))
+    parts.push(`<a href="${PLAYGROUND_PAGE}">Train it in your browser: the playground</a>`);
   if (download) {
     const what = download.executed ? " (executed, with its outputs)" : "";
     parts.push(`<a href="${escapeHtml(download.href)}" download>Download the notebook</a>${what}`);
@@ -262,7 +286,10 @@ function indexBody(chapters: Chapter[], highlights = "", guide: string | null = 
     `<p class="playground-link"><b><a href="${PLAYGROUND_PAGE}">The playground</a></b>: train a deep sigmoid network in your browser — no kernel, no install — and watch every hidden unit saturate, on the training points and off them.</p>\n` +
     `<h2 id="chapters">Chapters</h2>\n`;
   if (chapters.length === 0) {
-    return intro + `<p class="empty">No notebooks yet: add them to <code>notebooks/</code> and run <code>npm start</code>.</p>`;
+    return (
+      intro +
+      `<p class="empty">No notebooks yet: add them to <code>notebooks/</code> and run <code>npm start</code>.</p>`
+    );
   }
   const rows = chapters.map(
     (c, i) =>
@@ -275,7 +302,9 @@ function indexBody(chapters: Chapter[], highlights = "", guide: string | null = 
     `<table class="toc"><thead><tr><th class="num">#</th><th>Chapter</th><th class="core" id="core-path">${CORE_PATH_MINUTES}-minute path</th><th class="num">Run time</th></tr></thead>` +
     `<tbody>${rows.join("")}</tbody></table>` +
     `\n<p class="core-note">For one class hour, the chapters (and sections) marked in the ${CORE_PATH_MINUTES}-minute path column carry the argument; the others are optional depth.</p>` +
-    (guide ? `\n<p class="guide-link">Teaching with these notebooks? Read the <a href="${guide}">teacher's guide</a>: run order, run times, what to change live, exercises, discussion questions.</p>` : "")
+    (guide
+      ? `\n<p class="guide-link">Teaching with these notebooks? Read the <a href="${guide}">teacher's guide</a>: run order, run times, what to change live, exercises, discussion questions.</p>`
+      : "")
   );
 }
 

@@ -37,7 +37,12 @@ export async function main(argv: string[]): Promise<number> {
   printPlan(plan, args);
   const { times, failure } = await executeAll(plan, args);
   try {
-    const book = buildBook({ notebooksDir: args.executedDir, outDir: args.outDir, sourcesDir: args.sourcesDir, guide: path.join(args.sourcesDir, "README.md") });
+    const book = buildBook({
+      notebooksDir: args.executedDir,
+      outDir: args.outDir,
+      sourcesDir: args.sourcesDir,
+      guide: path.join(args.sourcesDir, "README.md"),
+    });
     printSummary(book, times, args.outDir);
   } catch (err) {
     // Still end with the notebook failure, if any: it is the first thing to fix.
@@ -52,7 +57,10 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function executeAll(plan: PlannedNotebook[], args: BookArgs): Promise<{ times: RunTimes; failure: string | null }> {
+async function executeAll(
+  plan: PlannedNotebook[],
+  args: BookArgs,
+): Promise<{ times: RunTimes; failure: string | null }> {
   const times: RunTimes = new Map();
   const toRun = plan.filter((x) => x.execute);
   if (toRun.length === 0) return { times, failure: null };
@@ -65,7 +73,12 @@ async function executeAll(plan: PlannedNotebook[], args: BookArgs): Promise<{ ti
   for (const p of toRun) {
     const started = Date.now();
     try {
-      await runNotebook({ input: p.source, output: p.executed, profile: args.profile, cellTimeoutMs: args.cellTimeoutMs });
+      await runNotebook({
+        input: p.source,
+        output: p.executed,
+        profile: args.profile,
+        cellTimeoutMs: args.cellTimeoutMs,
+      });
       times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: true });
     } catch (err) {
       times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: false });
@@ -108,7 +121,9 @@ function printSummary(book: BuildResult, times: RunTimes, outDir: string): void 
     }
   }
   const pg = book.playground;
-  console.log(`\nPlayground script: ${(pg.bytes / 1024).toFixed(0)} KiB, ${pg.rebuilt ? `bundled in ${pg.seconds.toFixed(1)} s` : "unchanged (cached)"}`);
+  console.log(
+    `\nPlayground script: ${(pg.bytes / 1024).toFixed(0)} KiB, ${pg.rebuilt ? `bundled in ${pg.seconds.toFixed(1)} s` : "unchanged (cached)"}`,
+  );
   const index = path.join(outDir, "index.html");
   console.log(`Book: ${path.relative(process.cwd(), index)}  (${pathToFileURL(index).href})`);
 }

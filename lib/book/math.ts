@@ -24,10 +24,13 @@ export function renderMath(tex: string, display: boolean): string {
 
 export function mathPlugin(md: MarkdownIt): void {
   md.inline.ruler.before("escape", "math_inline", mathInline);
-  md.block.ruler.before("paragraph", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
+  md.block.ruler.before("paragraph", "math_block", mathBlock, {
+    alt: ["paragraph", "reference", "blockquote", "list"],
+  });
   md.renderer.rules.math_inline = (tokens, i) => renderMath(tokens[i].content, false);
   md.renderer.rules.math_inline_display = (tokens, i) => renderMath(tokens[i].content, true);
-  md.renderer.rules.math_block = (tokens, i) => `<div class="math-display">${renderMath(tokens[i].content, true)}</div>\n`;
+  md.renderer.rules.math_block = (tokens, i) =>
+    `<div class="math-display">${renderMath(tokens[i].content, true)}</div>\n`;
 }
 
 interface Delimiters {

@@ -60,8 +60,15 @@ function toCell(raw: Json): BookCell {
     tags: Array.isArray(metadata.tags) ? metadata.tags.filter((t): t is string => typeof t === "string") : [],
     executionCount: numberOrNull(raw.execution_count),
     elapsedSeconds: numberOrNull(path(metadata, ["sigmoid_lab", "elapsed_s"])),
-    outputs: Array.isArray(raw.outputs) ? raw.outputs.filter(isObject).map(toOutput).filter((o): o is BookOutput => o !== null) : [],
-    attachments: isObject(raw.attachments) ? mapValues(raw.attachments, (b) => (isObject(b) ? mapValues(b, joinText) : {})) : {},
+    outputs: Array.isArray(raw.outputs)
+      ? raw.outputs
+          .filter(isObject)
+          .map(toOutput)
+          .filter((o): o is BookOutput => o !== null)
+      : [],
+    attachments: isObject(raw.attachments)
+      ? mapValues(raw.attachments, (b) => (isObject(b) ? mapValues(b, joinText) : {}))
+      : {},
   };
 }
 

@@ -31,7 +31,10 @@ const MIME_ORDER = [
 ] as const;
 
 export function renderOutputs(outputs: BookOutput[], needs: PageNeeds, env: MarkdownEnv): string {
-  return outputs.map((o) => renderOutput(o, needs, env)).filter((html) => html !== "").join("\n");
+  return outputs
+    .map((o) => renderOutput(o, needs, env))
+    .filter((html) => html !== "")
+    .join("\n");
 }
 
 function renderOutput(output: BookOutput, needs: PageNeeds, env: MarkdownEnv): string {

@@ -150,14 +150,18 @@ function sectionList(headings: Heading[]): string {
 function pager(p: PageOptions): string {
   if (p.current === null) {
     const first = p.chapters[0];
-    return first ? `<nav class="pager" aria-label="Chapters"><span></span><a rel="next" href="${escapeHtml(first.href)}">Start: ${escapeHtml(first.title)} →</a></nav>` : "";
+    return first
+      ? `<nav class="pager" aria-label="Chapters"><span></span><a rel="next" href="${escapeHtml(first.href)}">Start: ${escapeHtml(first.title)} →</a></nav>`
+      : "";
   }
   const prev = p.current > 0 ? p.chapters[p.current - 1] : { href: "index.html", title: "Contents" };
   const next = p.chapters[p.current + 1];
   return (
     `<nav class="pager" aria-label="Chapters">` +
     `<a rel="prev" href="${escapeHtml(prev.href)}">← ${escapeHtml(prev.title)}</a>` +
-    (next ? `<a rel="next" href="${escapeHtml(next.href)}">${escapeHtml(next.title)} →</a>` : `<a href="index.html">Contents ↑</a>`) +
+    (next
+      ? `<a rel="next" href="${escapeHtml(next.href)}">${escapeHtml(next.title)} →</a>`
+      : `<a href="index.html">Contents ↑</a>`) +
     `</nav>`
   );
 }

@@ -62,7 +62,10 @@ export function parseBookArgs(argv: string[], root: string): BookArgs {
   return {
     renderOnly: values["render-only"] ?? false,
     profile: values.profile,
-    only: (values.only ?? []).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== ""),
+    only: (values.only ?? [])
+      .flatMap((s) => s.split(","))
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
     cellTimeoutMs: seconds(values["cell-timeout"]),
     sourcesDir: path.resolve(root, values.notebooks ?? "notebooks"),
     executedDir: path.resolve(root, values.executed ?? path.join("out", "notebooks")),
@@ -73,7 +76,8 @@ export function parseBookArgs(argv: string[], root: string): BookArgs {
 function seconds(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const s = Number(text);
-  if (!(Number.isFinite(s) && s > 0)) throw new UsageError(`--cell-timeout needs a positive number of seconds; got ${JSON.stringify(text)}.`);
+  if (!(Number.isFinite(s) && s > 0))
+    throw new UsageError(`--cell-timeout needs a positive number of seconds; got ${JSON.stringify(text)}.`);
   return s * 1000;
 }
 
@@ -85,11 +89,15 @@ export interface PlannedNotebook {
   reason: string;
 }
 
-export function planRuns(args: Pick<BookArgs, "renderOnly" | "only" | "sourcesDir" | "executedDir">): PlannedNotebook[] {
+export function planRuns(
+  args: Pick<BookArgs, "renderOnly" | "only" | "sourcesDir" | "executedDir">,
+): PlannedNotebook[] {
   const names = listNotebooks(args.sourcesDir);
   for (const prefix of args.only) {
     if (!names.some((n) => n.startsWith(prefix))) {
-      throw new UsageError(`--only ${prefix}: no notebook in ${args.sourcesDir} starts with "${prefix}" (have: ${names.join(", ") || "none"}).`);
+      throw new UsageError(
+        `--only ${prefix}: no notebook in ${args.sourcesDir} starts with "${prefix}" (have: ${names.join(", ") || "none"}).`,
+      );
     }
   }
   return names.map((name) => {

@@ -39,13 +39,25 @@ export function renderNotebook(nb: BookNotebook, fallbackTitle: string): Rendere
   const env = newMarkdownEnv();
   const needs: PageNeeds = { plotly: false };
   const cells = nb.cells.map((cell, i) => renderCell(cell, i, needs, env)).filter((html) => html !== "");
-  const banner = nb.runStatus === "failed" ? `<p class="banner failed">The last run of this notebook failed: the error is shown at the failing cell, and later cells did not run.</p>` : "";
-  return { title: notebookTitle(nb, fallbackTitle), body: banner + cells.join("\n"), headings: env.headings, needsPlotly: needs.plotly };
+  const banner =
+    nb.runStatus === "failed"
+      ? `<p class="banner failed">The last run of this notebook failed: the error is shown at the failing cell, and later cells did not run.</p>`
+      : "";
+  return {
+    title: notebookTitle(nb, fallbackTitle),
+    body: banner + cells.join("\n"),
+    headings: env.headings,
+    needsPlotly: needs.plotly,
+  };
 }
 
 function renderCell(cell: BookCell, index: number, needs: PageNeeds, env: MarkdownEnv): string {
   const html =
-    cell.cell_type === "markdown" ? renderMarkdownCell(cell, env) : cell.cell_type === "code" ? renderCodeCell(cell, index, needs, env) : "";
+    cell.cell_type === "markdown"
+      ? renderMarkdownCell(cell, env)
+      : cell.cell_type === "code"
+        ? renderCodeCell(cell, index, needs, env)
+        : "";
   return html !== "" && cell.tags.includes("solution")
     ? `<details class="solution"><summary>Show solution</summary>${html}</details>`
     : html;
@@ -70,10 +82,19 @@ function renderCodeCell(cell: BookCell, index: number, needs: PageNeeds, env: Ma
 }
 
 function sourceBlock(cell: BookCell): string {
-  const label = cell.tags.includes("injected-parameters") ? "injected parameters" : cell.tags.includes("parameters") ? "parameters" : null;
+  const label = cell.tags.includes("injected-parameters")
+    ? "injected parameters"
+    : cell.tags.includes("parameters")
+      ? "parameters"
+      : null;
   const prompt = cell.executionCount === null ? "[ ]" : `[${cell.executionCount}]`;
   const time = cell.elapsedSeconds === null ? "" : `<span class="time">${formatSeconds(cell.elapsedSeconds)}</span>`;
-  const preview = escapeHtml(cell.source.split("\n").find((l) => l.trim() !== "")?.trim() ?? "");
+  const preview = escapeHtml(
+    cell.source
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "",
+  );
   return (
     `<details class="source"${cell.tags.includes("hide-input") ? "" : " open"}>` +
     `<summary><span class="prompt">${prompt}</span>` +

@@ -11,11 +11,11 @@
 
 /** The palette, light. */
 const LIGHT: Record<string, string> = {
-  "bg": "#ffffff",
-  "text": "#1d1f23",
-  "muted": "#5f6670",
-  "line": "#e3e6ea",
-  "accent": "#0b63a8",
+  bg: "#ffffff",
+  text: "#1d1f23",
+  muted: "#5f6670",
+  line: "#e3e6ea",
+  accent: "#0b63a8",
   "code-bg": "#f6f8fa",
   "sidebar-bg": "#f7f8fa",
   "quote-bg": "#f3f8fc",
@@ -33,11 +33,11 @@ const LIGHT: Record<string, string> = {
 
 /** The palette, dark: text ≥ 7:1 on the page and on code and quote backgrounds. */
 const DARK: Record<string, string> = {
-  "bg": "#17191c",
-  "text": "#d9dce0",
-  "muted": "#a1a8b1",
-  "line": "#343a42",
-  "accent": "#6cb6f0",
+  bg: "#17191c",
+  text: "#d9dce0",
+  muted: "#a1a8b1",
+  line: "#343a42",
+  accent: "#6cb6f0",
   "code-bg": "#22262b",
   "sidebar-bg": "#1d2024",
   "quote-bg": "#1b2a38",

@@ -16,7 +16,16 @@ import * as plot from "../display/plot";
 import type { PlotlyFigure } from "../display/plot";
 import type { Row } from "../display/table";
 import { count, intervalPp, layerList, pct, pp } from "../display/text";
-import { STUCK_FRACTION, SplitComparison, lowShare, maxRelativeGap, meanByClass, pearson, perLayer, stuckUnits } from "./activations";
+import {
+  STUCK_FRACTION,
+  SplitComparison,
+  lowShare,
+  maxRelativeGap,
+  meanByClass,
+  pearson,
+  perLayer,
+  stuckUnits,
+} from "./activations";
 
 /** A figure and its one-line takeaway: `plot.show(s.figure, s)`. */
 export interface Shown {
@@ -30,9 +39,18 @@ const argmin = (xs: readonly number[]) => xs.reduce((best, x, i) => (x < xs[best
 const layersOf = (n: number) => range(n).map((l) => l + 1);
 
 /** Percentile intervals need not be symmetric: draw each bar's interval as it is. */
-function withIntervals(fig: PlotlyFigure, rowsPerTrace: readonly (readonly { diff: number; low: number; high: number }[])[]): PlotlyFigure {
+function withIntervals(
+  fig: PlotlyFigure,
+  rowsPerTrace: readonly (readonly { diff: number; low: number; high: number }[])[],
+): PlotlyFigure {
   rowsPerTrace.forEach((rows, i) => {
-    fig.data[i].error_y = { type: "data", symmetric: false, visible: true, array: rows.map((r) => 100 * (r.high - r.diff)), arrayminus: rows.map((r) => 100 * (r.diff - r.low)) };
+    fig.data[i].error_y = {
+      type: "data",
+      symmetric: false,
+      visible: true,
+      array: rows.map((r) => 100 * (r.high - r.diff)),
+      arrayminus: rows.map((r) => 100 * (r.diff - r.low)),
+    };
   });
   return fig;
 }
@@ -45,7 +63,7 @@ export function thresholdRows(eps: readonly number[]): Row[] {
   return eps.map((e) => {
     const edge = Math.log(1 / e - 1);
     return {
-      "ε": e,
+      ε: e,
       "saturated low: h <": e,
       "saturated high: h >": 1 - e,
       "same as |z| >": Number(edge.toFixed(3)),
@@ -60,13 +78,25 @@ export function networkRows(q: Experiment): Row[] {
   const widths = q.config.model.widths;
   return [
     { quantity: "hidden layers × units", value: `${widths.length} × ${widths[0]}` },
-    { quantity: "training images (drawn at random from MNIST's training file; each used once per epoch)", value: count(q.data.train.n) },
-    { quantity: "unseen training-file images held out (never trained on)", value: q.data.heldOut ? count(q.data.heldOut.n) : "none" },
+    {
+      quantity: "training images (drawn at random from MNIST's training file; each used once per epoch)",
+      value: count(q.data.train.n),
+    },
+    {
+      quantity: "unseen training-file images held out (never trained on)",
+      value: q.data.heldOut ? count(q.data.heldOut.n) : "none",
+    },
     { quantity: "epochs = passes of SGD over each training image", value: last.epoch },
     { quantity: "SGD steps", value: count(q.result.steps) },
-    { quantity: `training accuracy (${count(Math.min(q.config.train.evalTrainSize ?? 10_000, q.data.train.n))} random training images)`, value: pct(last.train.accuracy, 2) },
+    {
+      quantity: `training accuracy (${count(Math.min(q.config.train.evalTrainSize ?? 10_000, q.data.train.n))} random training images)`,
+      value: pct(last.train.accuracy, 2),
+    },
     { quantity: `test accuracy (${count(q.data.test.n)} test-file images)`, value: pct(last.test!.accuracy, 2) },
-    { quantity: "probe sets", value: `${count(q.data.probeTrain.n)} training points, ${count(q.data.probeHeldOut.n)} unseen training-file points` },
+    {
+      quantity: "probe sets",
+      value: `${count(q.data.probeTrain.n)} training points, ${count(q.data.probeHeldOut.n)} unseen training-file points`,
+    },
     { quantity: "cache", value: q.cache },
   ];
 }
@@ -89,26 +119,31 @@ export function layerRows(p: ProbeSnapshot, maxDerivative: number): Row[] {
 
 export function hiddenHistograms(hv: HiddenValues, p: ProbeSnapshot): Shown {
   const sat = p.layers.map((L) => L.saturation[0]);
-  const most = argmax(sat.map((s) => s.total)), least = argmin(sat.map((s) => s.total));
+  const most = argmax(sat.map((s) => s.total)),
+    least = argmin(sat.map((s) => s.total));
   const e = sat[0].eps;
   const figure = plot.smallMultiples({
     title: `Distribution of the hidden entries h on ${count(hv.n)} training probe points (log scale)`,
     columns: Math.min(hv.a.length, 3),
     rowHeight: 260,
-    panels: hv.a.map((a, l) => plot.histogram({
-      title: `layer ${l + 1}`,
-      x: { label: "h", unit: "0–1" },
-      y: { label: "share of entries", unit: "fraction", log: true },
-      series: [{ name: "training points", values: a }],
-      bins: { start: 0, end: 1, count: 50 },
-      normalize: "fraction",
-    })),
+    panels: hv.a.map((a, l) =>
+      plot.histogram({
+        title: `layer ${l + 1}`,
+        x: { label: "h", unit: "0–1" },
+        y: { label: "share of entries", unit: "fraction", log: true },
+        series: [{ name: "training points", values: a }],
+        bins: { start: 0, end: 1, count: 50 },
+        normalize: "fraction",
+      }),
+    ),
   });
-  if (sat[most].total === 0) return { figure, takeaway: `At ε = ${e}, no entry of any layer is saturated on these points.` };
+  if (sat[most].total === 0)
+    return { figure, takeaway: `At ε = ${e}, no entry of any layer is saturated on these points.` };
   const low = lowShare(p);
   return {
     figure,
-    takeaway: `At ε = ${e}, layer ${most + 1} is the most saturated (${pct(sat[most].total)} of its entries: ${pct(sat[most].low)} below ε, ${pct(sat[most].high)} above 1 − ε) and layer ${least + 1} the least (${pct(sat[least].total)}); ` +
+    takeaway:
+      `At ε = ${e}, layer ${most + 1} is the most saturated (${pct(sat[most].total)} of its entries: ${pct(sat[most].low)} below ε, ${pct(sat[most].high)} above 1 − ε) and layer ${least + 1} the least (${pct(sat[least].total)}); ` +
       `of all saturated entries, ${pct(low, 0)} are near 0 and ${pct(1 - low, 0)} near 1.`,
   };
 }
@@ -127,9 +162,25 @@ export function distanceFigure(hv: HiddenValues, p: ProbeSnapshot, eps: readonly
     bins: { start: -7, end: Math.log10(0.5), count: 60 },
     normalize: "fraction",
   });
-  figure.layout.shapes = eps.map((e) => ({ type: "line", x0: Math.log10(e), x1: Math.log10(e), yref: "paper", y0: 0, y1: 1, line: { dash: "dash", color: "#444", width: 1 } }));
-  figure.layout.annotations = eps.map((e) => ({ x: Math.log10(e), yref: "paper", y: 1, text: `ε = ${e}`, showarrow: false, yanchor: "bottom" }));
-  if (eps.length < 2) return { figure, takeaway: `Everything left of the dashed line counts as saturated at ε = ${eps[0]}.` };
+  figure.layout.shapes = eps.map((e) => ({
+    type: "line",
+    x0: Math.log10(e),
+    x1: Math.log10(e),
+    yref: "paper",
+    y0: 0,
+    y1: 1,
+    line: { dash: "dash", color: "#444", width: 1 },
+  }));
+  figure.layout.annotations = eps.map((e) => ({
+    x: Math.log10(e),
+    yref: "paper",
+    y: 1,
+    text: `ε = ${e}`,
+    showarrow: false,
+    yanchor: "bottom",
+  }));
+  if (eps.length < 2)
+    return { figure, takeaway: `Everything left of the dashed line counts as saturated at ε = ${eps[0]}.` };
   const k = eps.length - 1;
   const shift = p.layers.map((L) => L.saturation[k].total - L.saturation[0].total);
   const l = argmax(shift);
@@ -178,12 +229,19 @@ const verdictWords = (r: SetComparison) => {
 
 export function comparisonRows(cmp: SplitComparison): Row[] {
   const e0 = cmp.eps[0];
-  const find = (rows: readonly SetComparison[], r: SetComparison) => rows.find((c) => c.layer === r.layer && c.statistic === r.statistic && c.eps === r.eps);
+  const find = (rows: readonly SetComparison[], r: SetComparison) =>
+    rows.find((c) => c.layer === r.layer && c.statistic === r.statistic && c.eps === r.eps);
   return cmp.main.map((r) => {
-    const t = find(cmp.trainMinusTest, r), h = find(cmp.heldOutMinusTest, r);
+    const t = find(cmp.trainMinusTest, r),
+      h = find(cmp.heldOutMinusTest, r);
     return {
       layer: r.layer,
-      statistic: r.statistic === "saturation" ? `saturated, ε = ${r.eps} (%)` : r.statistic === "flat" ? `flat: f′/max f′ < ${Number((4 * e0 * (1 - e0)).toFixed(4))} (%)` : "mean σ′(z) (×100)",
+      statistic:
+        r.statistic === "saturation"
+          ? `saturated, ε = ${r.eps} (%)`
+          : r.statistic === "flat"
+            ? `flat: f′/max f′ < ${Number((4 * e0 * (1 - e0)).toFixed(4))} (%)`
+            : "mean σ′(z) (×100)",
       "training points": 100 * r.meanA,
       "unseen training-file points": 100 * r.meanB,
       "training − unseen, 95% CI (pp; ×100 for σ′)": intervalPp(r, 2),
@@ -195,25 +253,43 @@ export function comparisonRows(cmp: SplitComparison): Row[] {
 }
 
 export function comparisonFigure(cmp: SplitComparison): Shown {
-  const e0 = cmp.eps[0], n = cmp.sets.train.n;
+  const e0 = cmp.eps[0],
+    n = cmp.sets.train.n;
   const categories = layersOf(cmp.stats.train.layers.length);
   const mainRows = [...cmp.eps.map((e) => perLayer(cmp.main, "saturation", e)), perLayer(cmp.main, "flat")];
-  const main = withIntervals(plot.bar({
-    title: `training − unseen training-file points (${count(n)} each)`,
-    x: { label: "hidden layer", unit: "index" },
-    y: { label: "difference of saturation", unit: "percentage points" },
-    categories,
-    series: [...cmp.eps.map((e, k) => ({ name: `ε = ${e}`, values: mainRows[k].map((r) => 100 * r.diff) })), { name: "flat measure", values: mainRows[cmp.eps.length].map((r) => 100 * r.diff) }],
-  }), mainRows);
+  const main = withIntervals(
+    plot.bar({
+      title: `training − unseen training-file points (${count(n)} each)`,
+      x: { label: "hidden layer", unit: "index" },
+      y: { label: "difference of saturation", unit: "percentage points" },
+      categories,
+      series: [
+        ...cmp.eps.map((e, k) => ({ name: `ε = ${e}`, values: mainRows[k].map((r) => 100 * r.diff) })),
+        { name: "flat measure", values: mainRows[cmp.eps.length].map((r) => 100 * r.diff) },
+      ],
+    }),
+    mainRows,
+  );
   const checks = [perLayer(cmp.trainMinusTest, "saturation", e0), perLayer(cmp.heldOutMinusTest, "saturation", e0)];
-  const check = withIntervals(plot.bar({
-    title: `the test-file check, ε = ${e0}`,
-    x: { label: "hidden layer", unit: "index" },
-    y: { label: "difference of saturation", unit: "percentage points" },
-    categories,
-    series: [{ name: "training − test file", values: checks[0].map((r) => 100 * r.diff) }, { name: "unseen training file − test file", values: checks[1].map((r) => 100 * r.diff) }],
-  }), checks);
-  const figure = plot.smallMultiples({ title: "Per-point saturation: differences of means with 95% bootstrap intervals", columns: 2, rowHeight: 340, panels: [main, check] });
+  const check = withIntervals(
+    plot.bar({
+      title: `the test-file check, ε = ${e0}`,
+      x: { label: "hidden layer", unit: "index" },
+      y: { label: "difference of saturation", unit: "percentage points" },
+      categories,
+      series: [
+        { name: "training − test file", values: checks[0].map((r) => 100 * r.diff) },
+        { name: "unseen training file − test file", values: checks[1].map((r) => 100 * r.diff) },
+      ],
+    }),
+    checks,
+  );
+  const figure = plot.smallMultiples({
+    title: "Per-point saturation: differences of means with 95% bootstrap intervals",
+    columns: 2,
+    rowHeight: 340,
+    panels: [main, check],
+  });
   const rows = mainRows[0];
   const higher = rows.filter((r) => differenceVerdict(r) === "higher").map((r) => r.layer);
   const lower = rows.filter((r) => differenceVerdict(r) === "lower").map((r) => r.layer);
@@ -221,7 +297,8 @@ export function comparisonFigure(cmp: SplitComparison): Shown {
   const fileRows = checks[1].filter((r) => differenceVerdict(r) !== "no detectable difference");
   return {
     figure,
-    takeaway: `At ε = ${e0}, with ${count(n)} points per set: ${higher.length + lower.length === 0 ? "no layer's interval excludes 0" : `training points are more saturated in ${higher.length ? layerList(higher) : "no layer"} and less in ${lower.length ? layerList(lower) : "no layer"}`}; the largest gap is ${intervalPp(big, 2)} (layer ${big.layer}), ${pct(maxRelativeGap([big]), 0)} of that layer's level (${pct(Math.max(big.meanA, big.meanB))}). ` +
+    takeaway:
+      `At ε = ${e0}, with ${count(n)} points per set: ${higher.length + lower.length === 0 ? "no layer's interval excludes 0" : `training points are more saturated in ${higher.length ? layerList(higher) : "no layer"} and less in ${lower.length ? layerList(lower) : "no layer"}`}; the largest gap is ${intervalPp(big, 2)} (layer ${big.layer}), ${pct(maxRelativeGap([big]), 0)} of that layer's level (${pct(Math.max(big.meanA, big.meanB))}). ` +
       (fileRows.length === 0
         ? "Unseen training-file and test-file points differ in no layer (right)."
         : `The test file differs from unseen images of the training file by itself: ${fileRows.map((r) => `layer ${r.layer} ${intervalPp(r, 2)}`).join(", ")} (unseen − test file, right) — a difference no training was involved in.`),
@@ -230,19 +307,25 @@ export function comparisonFigure(cmp: SplitComparison): Shown {
 
 export function perPointFigure(cmp: SplitComparison): Shown {
   const n = cmp.sets.train.n;
-  const tr = cmp.stats.train.layers, ho = cmp.stats.heldOut.layers;
+  const tr = cmp.stats.train.layers,
+    ho = cmp.stats.heldOut.layers;
   const figure = plot.smallMultiples({
     title: `Per-point saturation s_i at ε = ${cmp.eps[0]}, ${count(n)} points per set`,
     columns: Math.min(tr.length, 3),
     rowHeight: 260,
-    panels: tr.map((L, l) => plot.histogram({
-      title: `layer ${l + 1}`,
-      x: { label: "s_i", unit: "fraction of units" },
-      y: { label: "points", unit: "fraction" },
-      series: [{ name: "training points", values: L.saturated[0] }, { name: "unseen training-file points", values: ho[l].saturated[0] }],
-      bins: { start: 0, end: 1, count: 40 },
-      normalize: "fraction",
-    })),
+    panels: tr.map((L, l) =>
+      plot.histogram({
+        title: `layer ${l + 1}`,
+        x: { label: "s_i", unit: "fraction of units" },
+        y: { label: "points", unit: "fraction" },
+        series: [
+          { name: "training points", values: L.saturated[0] },
+          { name: "unseen training-file points", values: ho[l].saturated[0] },
+        ],
+        bins: { start: 0, end: 1, count: 40 },
+        normalize: "fraction",
+      }),
+    ),
   });
   const spread = tr.map((L) => meanStd(L.saturated[0]).std);
   const gaps = perLayer(cmp.main, "saturation", cmp.eps[0]);
@@ -250,29 +333,38 @@ export function perPointFigure(cmp: SplitComparison): Shown {
   const median = (x: Float64Array) => percentiles(x, [50], Infinity)[0];
   return {
     figure,
-    takeaway: `Medians of s_i, training vs unseen, layers 1–${tr.length}: ${tr.map((L, l) => `${pct(median(L.saturated[0]), 0)} vs ${pct(median(ho[l].saturated[0]), 0)}`).join("; ")}. ` +
+    takeaway:
+      `Medians of s_i, training vs unseen, layers 1–${tr.length}: ${tr.map((L, l) => `${pct(median(L.saturated[0]), 0)} vs ${pct(median(ho[l].saturated[0]), 0)}`).join("; ")}. ` +
       `The standard deviation of s_i over training points is ${spread.map((v) => (100 * v).toFixed(1)).join(", ")} pp; the largest gap between the set means is ${pct(ratio, 0)} of its layer's standard deviation.`,
   };
 }
 
 /** What the comparison measured, one line per layer (no verdict beyond what each interval says). */
 export function comparisonProse(cmp: SplitComparison, passes: number): string[] {
-  const e0 = cmp.eps[0], n = cmp.sets.train.n;
-  const rows = perLayer(cmp.main, "saturation", e0), tests = perLayer(cmp.heldOutMinusTest, "saturation", e0);
+  const e0 = cmp.eps[0],
+    n = cmp.sets.train.n;
+  const rows = perLayer(cmp.main, "saturation", e0),
+    tests = perLayer(cmp.heldOutMinusTest, "saturation", e0);
   return [
     `**What the comparison measured** (ε = ${e0}, ${count(n)} random training points against ${count(cmp.sets.heldOut.n)} unseen training-file points, after ${passes} passes over each training image):`,
-    ...rows.map((r, l) => `Layer ${r.layer}: ${pct(r.meanA)} of entries saturated on training points, ${pct(r.meanB)} on unseen points — ${intervalPp(r, 2)}, ${verdictWords(r)}; unseen training-file − test-file points: ${intervalPp(tests[l], 2)}.`),
+    ...rows.map(
+      (r, l) =>
+        `Layer ${r.layer}: ${pct(r.meanA)} of entries saturated on training points, ${pct(r.meanB)} on unseen points — ${intervalPp(r, 2)}, ${verdictWords(r)}; unseen training-file − test-file points: ${intervalPp(tests[l], 2)}.`,
+    ),
     `The largest training − unseen gap is ${pct(maxRelativeGap(rows), 0)} of its layer's saturation level.`,
   ];
 }
 
 /** The gap of the probe records over training (the fixed probe sets), with the interval of those sets at the end. */
 export function gapOverTraining(q: Experiment, probeCmp: readonly SetComparison[]): Shown {
-  const probes = q.result.probes, depth = q.config.model.widths.length;
+  const probes = q.result.probes,
+    depth = q.config.model.widths.length;
   const t = probes.map((p) => p.epoch);
-  const gap = (l: number) => probes.map((p) => p.snapshots[0].layers[l].saturation[0].total - p.snapshots[1].layers[l].saturation[0].total);
+  const gap = (l: number) =>
+    probes.map((p) => p.snapshots[0].layers[l].saturation[0].total - p.snapshots[1].layers[l].saturation[0].total);
   const series = range(depth).map((l) => ({ name: `layer ${l + 1}`, x: t, y: gap(l).map((g) => 100 * g) }));
-  const mid = Math.round((t.length - 1) / 2), end = t.length - 1;
+  const mid = Math.round((t.length - 1) / 2),
+    end = t.length - 1;
   const half = Math.max(...probeCmp.map((r) => (r.high - r.low) / 2));
   const e = probes[0].snapshots[0].layers[0].saturation[0].eps;
   return {
@@ -282,7 +374,8 @@ export function gapOverTraining(q: Experiment, probeCmp: readonly SetComparison[
       y: { label: "training − unseen", unit: "pp" },
       series,
     }),
-    takeaway: `Layers 1–${depth}: ${series.map((s) => pp(s.y[mid] / 100)).join(", ")} at epoch ${t[mid].toFixed(1)}; ${series.map((s) => pp(s.y[end] / 100)).join(", ")} at epoch ${t[end].toFixed(1)}. ` +
+    takeaway:
+      `Layers 1–${depth}: ${series.map((s) => pp(s.y[mid] / 100)).join(", ")} at epoch ${t[mid].toFixed(1)}; ${series.map((s) => pp(s.y[end] / 100)).join(", ")} at epoch ${t[end].toFixed(1)}. ` +
       `At the end, the 95% intervals of these ${count(q.data.probeTrain.n)}-point sets are up to ±${(100 * half).toFixed(1)} pp wide: two fixed samples carry their own offset through all of training, so a steady curve here is not by itself a trend.`,
   };
 }
@@ -290,7 +383,14 @@ export function gapOverTraining(q: Experiment, probeCmp: readonly SetComparison[
 // ------------------------------------------------------------------ §6 per unit, per class
 
 /** Examples × units, per layer, entries coloured by the saturation rule of the network's activation. */
-export function unitImage(model: Mlp, hv: HiddenValues, p: ProbeSnapshot, labels: ArrayLike<number>, eps: number, rows: number): Shown {
+export function unitImage(
+  model: Mlp,
+  hv: HiddenValues,
+  p: ProbeSnapshot,
+  labels: ArrayLike<number>,
+  eps: number,
+  rows: number,
+): Shown {
   const nImg = Math.min(rows, hv.n);
   const order = range(nImg).sort((a, b) => labels[a] - labels[b] || a - b);
   const rule = saturationRule(model.act.name, eps);
@@ -300,7 +400,8 @@ export function unitImage(model: Mlp, hv: HiddenValues, p: ProbeSnapshot, labels
     { value: 1, color: "#D55E00", label: "saturated high" },
   ];
   const panels = p.layers.map((L, l) => {
-    const w = L.width, cls = classifySaturation(hv.a[l], rule);
+    const w = L.width,
+      cls = classifySaturation(hv.a[l], rule);
     const cols = range(w).sort((a, b) => L.units!.perUnit[b] - L.units!.perUnit[a]);
     return plot.heatmap({
       title: `layer ${l + 1}`,
@@ -311,7 +412,12 @@ export function unitImage(model: Mlp, hv: HiddenValues, p: ProbeSnapshot, labels
       discrete: levels,
     });
   });
-  const figure = plot.smallMultiples({ title: `Saturated entries: ${nImg} training points × units, per layer`, columns: Math.min(p.layers.length, 3), rowHeight: 300, panels });
+  const figure = plot.smallMultiples({
+    title: `Saturated entries: ${nImg} training points × units, per layer`,
+    columns: Math.min(p.layers.length, 3),
+    rowHeight: 300,
+    panels,
+  });
   // Per-cell hover labels would multiply the page size; the colour bar names the categories.
   figure.data.forEach((d, i) => {
     delete d.text;
@@ -332,7 +438,8 @@ const corrCell = (r: number) => (Number.isFinite(r) ? Number(r.toFixed(4)) : "un
 
 export function unitRows(pT: ProbeSnapshot, pH: ProbeSnapshot): Row[] {
   return pT.layers.map((L, l) => {
-    const u = L.units!, uh = pH.layers[l].units!;
+    const u = L.units!,
+      uh = pH.layers[l].units!;
     return {
       layer: L.layer,
       units: L.width,
@@ -342,13 +449,17 @@ export function unitRows(pT: ProbeSnapshot, pH: ProbeSnapshot): Row[] {
       "never saturated": u.neverSaturated,
       "saturated on > half the points": u.perUnit.filter((f) => f > 0.5).length,
       "per-unit saturation: corr(training, unseen)": corrCell(pearson(u.perUnit, uh.perUnit)),
-      "largest per-unit |training − unseen| (pp)": Number((100 * Math.max(...u.perUnit.map((f, j) => Math.abs(f - uh.perUnit[j])))).toFixed(1)),
+      "largest per-unit |training − unseen| (pp)": Number(
+        (100 * Math.max(...u.perUnit.map((f, j) => Math.abs(f - uh.perUnit[j])))).toFixed(1),
+      ),
     };
   });
 }
 
 export function classFigure(cmp: SplitComparison, classes: number): Shown {
-  const tr = cmp.stats.train.layers, ho = cmp.stats.heldOut.layers, top = tr.length - 1;
+  const tr = cmp.stats.train.layers,
+    ho = cmp.stats.heldOut.layers,
+    top = tr.length - 1;
   const byClass = (l: number) => ({
     train: meanByClass(tr[l].saturated[0], cmp.sets.train.y, classes),
     heldOut: meanByClass(ho[l].saturated[0], cmp.sets.heldOut.y, classes),
@@ -360,13 +471,21 @@ export function classFigure(cmp: SplitComparison, classes: number): Shown {
       x: { label: "digit", unit: "class" },
       y: { label: "mean s_i", unit: "% of units" },
       categories: range(classes),
-      series: [{ name: "training points", values: c.train.map((v) => 100 * v) }, { name: "unseen training-file points", values: c.heldOut.map((v) => 100 * v) }],
+      series: [
+        { name: "training points", values: c.train.map((v) => 100 * v) },
+        { name: "unseen training-file points", values: c.heldOut.map((v) => 100 * v) },
+      ],
     });
   };
   const c = byClass(top);
   const gap = Math.max(...c.train.map((v, k) => Math.abs(v - c.heldOut[k])));
   return {
-    figure: plot.smallMultiples({ title: `Mean s_i per digit (ε = ${cmp.eps[0]}, ${count(cmp.sets.train.n)} points per set)`, columns: 2, rowHeight: 300, panels: [panel(0), panel(top)] }),
+    figure: plot.smallMultiples({
+      title: `Mean s_i per digit (ε = ${cmp.eps[0]}, ${count(cmp.sets.train.n)} points per set)`,
+      columns: 2,
+      rowHeight: 300,
+      panels: [panel(0), panel(top)],
+    }),
     takeaway: `In layer ${top + 1}, the mean share of saturated units ranges from ${pct(Math.min(...c.train), 0)} (digit ${argmin(c.train)}) to ${pct(Math.max(...c.train), 0)} (digit ${argmax(c.train)}) on training points; for every digit, training and unseen points differ by at most ${(100 * gap).toFixed(1)} pp.`,
   };
 }

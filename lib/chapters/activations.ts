@@ -19,7 +19,15 @@ import type { Mlp } from "../core/model";
 import type { ProbeRecord } from "../core/train";
 import { ConfigError } from "../core/errors";
 import type { ProbeSnapshot } from "../measure/probe";
-import { BootstrapOptions, MeanDifference, PerExampleStats, SetComparison, compareMeans, compareSets, perExampleStats } from "../measure/compare";
+import {
+  BootstrapOptions,
+  MeanDifference,
+  PerExampleStats,
+  SetComparison,
+  compareMeans,
+  compareSets,
+  perExampleStats,
+} from "../measure/compare";
 import { mean } from "../measure/stats";
 import { Experiment, ExperimentConfig, ExperimentData, probeSubset, runExperiment } from "../run/experiment";
 import type { JobOutcome } from "../run/job";
@@ -48,7 +56,11 @@ export interface ComparisonSets {
 /** n points of each set (at most as many as the smallest set has), at random. */
 export function comparisonSets(data: ExperimentData, n: number): ComparisonSets {
   if (!data.heldOut) {
-    throw new ConfigError("experiment data.heldOut", null, "an MNIST split with unseen training-file images (data.heldOut > 0, as questionExperiment holds 10,000 out)");
+    throw new ConfigError(
+      "experiment data.heldOut",
+      null,
+      "an MNIST split with unseen training-file images (data.heldOut > 0, as questionExperiment holds 10,000 out)",
+    );
   }
   if (!(Number.isInteger(n) && n >= 10)) throw new ConfigError("comparePoints", n, "an integer ≥ 10 (points per set)");
   const m = Math.min(n, data.train.n, data.heldOut.n, data.test.n);
@@ -63,7 +75,11 @@ export interface SplitComparison {
   readonly eps: readonly number[];
   readonly sets: ComparisonSets;
   /** Per point and layer: saturated shares at each ε (the test-file set at the first ε only), the flat share, mean f′(z). */
-  readonly stats: { readonly train: PerExampleStats; readonly heldOut: PerExampleStats; readonly test: PerExampleStats };
+  readonly stats: {
+    readonly train: PerExampleStats;
+    readonly heldOut: PerExampleStats;
+    readonly test: PerExampleStats;
+  };
   /** Training − unseen training-file points, per layer: saturation at each ε, the flat measure, mean f′(z). */
   readonly main: readonly SetComparison[];
   /** The test-file checks at the first ε and flat: training − test file, unseen training file − test file. */
@@ -72,10 +88,18 @@ export interface SplitComparison {
 }
 
 /** Bootstrap labels: each comparison draws its own resamples (a reader can redo one by hand with this label). */
-export const COMPARISON_LABELS = { main: "02 train vs unseen", trainTest: "02 train vs test file", heldOutTest: "02 unseen vs test file" } as const;
+export const COMPARISON_LABELS = {
+  main: "02 train vs unseen",
+  trainTest: "02 train vs test file",
+  heldOutTest: "02 unseen vs test file",
+} as const;
 
 /** The per-point statistics of the three sets and the three differences of means, each with a 95% bootstrap interval. */
-export function compareSplit(model: Mlp, sets: ComparisonSets, opts: { readonly eps: readonly number[]; readonly draws: number; readonly seed: number }): SplitComparison {
+export function compareSplit(
+  model: Mlp,
+  sets: ComparisonSets,
+  opts: { readonly eps: readonly number[]; readonly draws: number; readonly seed: number },
+): SplitComparison {
   const first = [opts.eps[0]];
   const stats = {
     train: perExampleStats(model, sets.train, opts.eps),
@@ -89,36 +113,81 @@ export function compareSplit(model: Mlp, sets: ComparisonSets, opts: { readonly 
     eps: [...opts.eps],
     sets,
     stats,
-    main: compareSets(stats.train, stats.heldOut, { ...boot, label: COMPARISON_LABELS.main, statistics: ["saturation", "flat", "derivative"] }),
-    trainMinusTest: compareSets(firstEps(stats.train), stats.test, { ...boot, label: COMPARISON_LABELS.trainTest, statistics: checks }),
-    heldOutMinusTest: compareSets(firstEps(stats.heldOut), stats.test, { ...boot, label: COMPARISON_LABELS.heldOutTest, statistics: checks }),
+    main: compareSets(stats.train, stats.heldOut, {
+      ...boot,
+      label: COMPARISON_LABELS.main,
+      statistics: ["saturation", "flat", "derivative"],
+    }),
+    trainMinusTest: compareSets(firstEps(stats.train), stats.test, {
+      ...boot,
+      label: COMPARISON_LABELS.trainTest,
+      statistics: checks,
+    }),
+    heldOutMinusTest: compareSets(firstEps(stats.heldOut), stats.test, {
+      ...boot,
+      label: COMPARISON_LABELS.heldOutTest,
+      statistics: checks,
+    }),
   };
 }
 
 /** The same per-point statistics restricted to the first ε (no copy). */
 function firstEps(s: PerExampleStats): PerExampleStats {
-  return { ...s, eps: s.eps.slice(0, 1), layers: s.layers.map((L) => ({ ...L, saturated: L.saturated.slice(0, 1), low: L.low.slice(0, 1), high: L.high.slice(0, 1) })) };
+  return {
+    ...s,
+    eps: s.eps.slice(0, 1),
+    layers: s.layers.map((L) => ({
+      ...L,
+      saturated: L.saturated.slice(0, 1),
+      low: L.low.slice(0, 1),
+      high: L.high.slice(0, 1),
+    })),
+  };
 }
 
 /** The rows of one statistic, one per layer in order (saturation at ε; flat and derivative have no ε). */
-export function perLayer(rows: readonly SetComparison[], statistic: SetComparison["statistic"], eps: number | null = null): SetComparison[] {
-  const out = rows.filter((r) => r.statistic === statistic && r.eps === (statistic === "saturation" || statistic === "low" || statistic === "high" ? eps : null));
-  if (out.length === 0) throw new ConfigError(`comparison rows (${statistic}${eps === null ? "" : ` at ε = ${eps}`})`, rows.length, "a comparison that measured this statistic");
+export function perLayer(
+  rows: readonly SetComparison[],
+  statistic: SetComparison["statistic"],
+  eps: number | null = null,
+): SetComparison[] {
+  const out = rows.filter(
+    (r) =>
+      r.statistic === statistic &&
+      r.eps === (statistic === "saturation" || statistic === "low" || statistic === "high" ? eps : null),
+  );
+  if (out.length === 0)
+    throw new ConfigError(
+      `comparison rows (${statistic}${eps === null ? "" : ` at ε = ${eps}`})`,
+      rows.length,
+      "a comparison that measured this statistic",
+    );
   return out;
 }
 
 /** Per layer at the first ε, training − held-out probe points (the fixed sets the probe records follow over training). */
-export function compareProbeSets(q: Experiment, opts: { readonly eps: readonly number[]; readonly draws: number; readonly seed: number }): SetComparison[] {
-  const a = perExampleStats(q.model, q.data.probeTrain, opts.eps), b = perExampleStats(q.model, q.data.probeHeldOut, opts.eps);
-  return perLayer(compareSets(a, b, { draws: opts.draws, seed: opts.seed, label: "02 probe sets", statistics: ["saturation"] }), "saturation", opts.eps[0]);
+export function compareProbeSets(
+  q: Experiment,
+  opts: { readonly eps: readonly number[]; readonly draws: number; readonly seed: number },
+): SetComparison[] {
+  const a = perExampleStats(q.model, q.data.probeTrain, opts.eps),
+    b = perExampleStats(q.model, q.data.probeHeldOut, opts.eps);
+  return perLayer(
+    compareSets(a, b, { draws: opts.draws, seed: opts.seed, label: "02 probe sets", statistics: ["saturation"] }),
+    "saturation",
+    opts.eps[0],
+  );
 }
 
 /** |difference| relative to the layer's level (the larger of the two means), the largest over layers; 0 where a layer never saturates. */
 export function maxRelativeGap(rows: readonly MeanDifference[]): number {
-  return Math.max(0, ...rows.map((r) => {
-    const level = Math.max(r.meanA, r.meanB);
-    return level > 0 ? Math.abs(r.diff) / level : 0;
-  }));
+  return Math.max(
+    0,
+    ...rows.map((r) => {
+      const level = Math.max(r.meanA, r.meanB);
+      return level > 0 ? Math.abs(r.diff) / level : 0;
+    }),
+  );
 }
 
 // ------------------------------------------------------------------ §4 saturation over training, per layer
@@ -137,15 +206,26 @@ export const BUILD_UP_RULES: BuildUpRules = { windowEpochs: 1, minChange: 0.01 }
 export function saturationSeries(probes: Probes, set: number, layer: number): number[] {
   return probes.map((p) => {
     const L = p.snapshots[set]?.layers[layer - 1];
-    if (!L || L.saturation.length === 0) throw new ConfigError(`probe set ${set}, layer ${layer}`, "missing", "probe records of an activation with two asymptotes");
+    if (!L || L.saturation.length === 0)
+      throw new ConfigError(
+        `probe set ${set}, layer ${layer}`,
+        "missing",
+        "probe records of an activation with two asymptotes",
+      );
     return L.saturation[0].total;
   });
 }
 
 /** The change over the last `windowEpochs` (from the latest record at least that long before the end) and its name. */
-export function trendOf(epochs: readonly number[], values: readonly number[], rules: BuildUpRules = BUILD_UP_RULES): { change: number; trend: Trend } {
-  if (epochs.length !== values.length || epochs.length === 0) throw new ConfigError("trend series", `${epochs.length} times, ${values.length} values`, "equal, non-empty series");
-  if (!(rules.windowEpochs > 0 && rules.minChange > 0)) throw new ConfigError("BuildUpRules", rules, "a positive window and a positive minimum change");
+export function trendOf(
+  epochs: readonly number[],
+  values: readonly number[],
+  rules: BuildUpRules = BUILD_UP_RULES,
+): { change: number; trend: Trend } {
+  if (epochs.length !== values.length || epochs.length === 0)
+    throw new ConfigError("trend series", `${epochs.length} times, ${values.length} values`, "equal, non-empty series");
+  if (!(rules.windowEpochs > 0 && rules.minChange > 0))
+    throw new ConfigError("BuildUpRules", rules, "a positive window and a positive minimum change");
   const last = epochs.length - 1;
   let k = last;
   while (k > 0 && epochs[k] > epochs[last] - rules.windowEpochs + 1e-9) k--;
@@ -165,7 +245,12 @@ export function topLayerPeak(probes: Probes): TopPeak {
   const depth = probes[0].snapshots[0].layers.length;
   const sat = saturationSeries(probes, 0, depth);
   const index = argmax(sat);
-  return { index, epoch: probes[index].epoch, saturation: sat[index], heldOutAccuracy: probes[index].snapshots[1].accuracy };
+  return {
+    index,
+    epoch: probes[index].epoch,
+    saturation: sat[index],
+    heldOutAccuracy: probes[index].snapshots[1].accuracy,
+  };
 }
 
 /** Every hidden layer's saturation over the run: start, at the top layer's peak, its own peak, end, and the trend. */
@@ -173,8 +258,11 @@ export function layerBuildUp(probes: Probes, rules: BuildUpRules = BUILD_UP_RULE
   const epochs = probes.map((p) => p.epoch);
   const top = topLayerPeak(probes);
   return probes[0].snapshots[0].layers.map((_, l) => {
-    const s = saturationSeries(probes, 0, l + 1), h = saturationSeries(probes, 1, l + 1);
-    const own = argmax(s), t = trendOf(epochs, s, rules), th = trendOf(epochs, h, rules);
+    const s = saturationSeries(probes, 0, l + 1),
+      h = saturationSeries(probes, 1, l + 1);
+    const own = argmax(s),
+      t = trendOf(epochs, s, rules),
+      th = trendOf(epochs, h, rules);
     return {
       layer: l + 1,
       start: s[0],
@@ -216,10 +304,12 @@ export interface GradientSeries {
 export function gradientSeries(probes: Probes, set = 0): GradientSeries {
   const layers = probes[0].snapshots[set].layers;
   const need = (v: number | null, what: string): number => {
-    if (v === null || !Number.isFinite(v)) throw new ConfigError(`probe ${what}`, v, "probe records taken with gradients (lab.probe's default)");
+    if (v === null || !Number.isFinite(v))
+      throw new ConfigError(`probe ${what}`, v, "probe records taken with gradients (lab.probe's default)");
     return v;
   };
-  const rows = (f: (p: ProbeSnapshot["layers"][number]) => number) => layers.map((_, l) => probes.map((p) => f(p.snapshots[set].layers[l])));
+  const rows = (f: (p: ProbeSnapshot["layers"][number]) => number) =>
+    layers.map((_, l) => probes.map((p) => f(p.snapshots[set].layers[l])));
   const updates = probes.filter((p) => p.updateToData !== null);
   return {
     epochs: probes.map((p) => p.epoch),
@@ -228,7 +318,8 @@ export function gradientSeries(probes: Probes, set = 0): GradientSeries {
     gradToData: rows((L) => need(L.gradToData, "gradToData")),
     rhoB: rows((L) => need(L.rhoB, "rhoB")),
     updateEpochs: updates.map((p) => p.epoch),
-    updateToData: updates.length === 0 ? [] : updates[0].updateToData!.map((_, l) => updates.map((p) => p.updateToData![l])),
+    updateToData:
+      updates.length === 0 ? [] : updates[0].updateToData!.map((_, l) => updates.map((p) => p.updateToData![l])),
   };
 }
 
@@ -237,14 +328,26 @@ export function gradientSeries(probes: Probes, set = 0): GradientSeries {
  * the activations below (n × dIn) and the errors of the layer (n × dOut):
  * what learning uses, written as the formula.
  */
-export function weightGradientNorm(hPrev: ArrayLike<number>, delta: ArrayLike<number>, n: number, dIn: number, dOut: number): number {
-  if (hPrev.length !== n * dIn || delta.length !== n * dOut) throw new ConfigError("weightGradientNorm sizes", `${hPrev.length} and ${delta.length}`, `n × dIn = ${n * dIn} and n × dOut = ${n * dOut}`);
+export function weightGradientNorm(
+  hPrev: ArrayLike<number>,
+  delta: ArrayLike<number>,
+  n: number,
+  dIn: number,
+  dOut: number,
+): number {
+  if (hPrev.length !== n * dIn || delta.length !== n * dOut)
+    throw new ConfigError(
+      "weightGradientNorm sizes",
+      `${hPrev.length} and ${delta.length}`,
+      `n × dIn = ${n * dIn} and n × dOut = ${n * dOut}`,
+    );
   const g = new Float64Array(dIn * dOut);
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < dIn; a++) {
       const h = hPrev[i * dIn + a];
       if (h === 0) continue;
-      const row = a * dOut, o = i * dOut;
+      const row = a * dOut,
+        o = i * dOut;
       for (let b = 0; b < dOut; b++) g[row + b] += h * delta[o + b];
     }
   }
@@ -255,7 +358,9 @@ export function weightGradientNorm(hPrev: ArrayLike<number>, delta: ArrayLike<nu
 
 /** Layer 1 over the top hidden layer of a per-layer series, at the start, at record `peak` and at the end. */
 export function firstOverTop(rows: readonly number[][], peak: number): TimesOfRun {
-  const top = rows[rows.length - 1], first = rows[0], last = first.length - 1;
+  const top = rows[rows.length - 1],
+    first = rows[0],
+    last = first.length - 1;
   const r = (t: number) => first[t] / top[t];
   return { start: r(0), atTopPeak: r(peak), end: r(last) };
 }
@@ -263,13 +368,19 @@ export function firstOverTop(rows: readonly number[][], peak: number): TimesOfRu
 // ------------------------------------------------------------------ §5 the replay is the run
 
 /** Where replay and cached run both recorded the network: how many such moments, and the largest difference of a layer mean. */
-export function replayCheck(probes: Probes, trace: { readonly steps: readonly number[]; readonly layers: readonly { readonly mean: readonly number[] }[] }): { moments: number; maxDiff: number } {
-  let moments = 0, maxDiff = 0;
+export function replayCheck(
+  probes: Probes,
+  trace: { readonly steps: readonly number[]; readonly layers: readonly { readonly mean: readonly number[] }[] },
+): { moments: number; maxDiff: number } {
+  let moments = 0,
+    maxDiff = 0;
   for (const p of probes) {
     const t = trace.steps.indexOf(p.step);
     if (t < 0) continue;
     moments++;
-    p.snapshots[0].layers.forEach((L, l) => { maxDiff = Math.max(maxDiff, Math.abs(L.mean - trace.layers[l].mean[t])); });
+    p.snapshots[0].layers.forEach((L, l) => {
+      maxDiff = Math.max(maxDiff, Math.abs(L.mean - trace.layers[l].mean[t]));
+    });
   }
   return { moments, maxDiff };
 }
@@ -299,9 +410,13 @@ export function lowShare(p: ProbeSnapshot): number {
 
 /** Pearson's correlation; NaN when either sample is constant. */
 export function pearson(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length || a.length < 2) throw new ConfigError("pearson samples", `${a.length} and ${b.length} values`, "two samples of equal length ≥ 2");
-  const ma = mean(a), mb = mean(b);
-  let sab = 0, saa = 0, sbb = 0;
+  if (a.length !== b.length || a.length < 2)
+    throw new ConfigError("pearson samples", `${a.length} and ${b.length} values`, "two samples of equal length ≥ 2");
+  const ma = mean(a),
+    mb = mean(b);
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   a.forEach((v, i) => {
     sab += (v - ma) * (b[i] - mb);
     saa += (v - ma) ** 2;
@@ -312,8 +427,10 @@ export function pearson(a: readonly number[], b: readonly number[]): number {
 
 /** Mean of a per-point value for each class 0..classes−1 (NaN for a class without points). */
 export function meanByClass(values: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number[] {
-  if (values.length !== labels.length) throw new ConfigError("meanByClass", `${values.length} values, ${labels.length} labels`, "one label per value");
-  const sum = new Float64Array(classes), n = new Float64Array(classes);
+  if (values.length !== labels.length)
+    throw new ConfigError("meanByClass", `${values.length} values, ${labels.length} labels`, "one label per value");
+  const sum = new Float64Array(classes),
+    n = new Float64Array(classes);
   for (let i = 0; i < values.length; i++) {
     sum[labels[i]] += values[i];
     n[labels[i]]++;
@@ -351,16 +468,30 @@ export interface SweepRow {
 
 export function sweepRows(s: SweepSettings): SweepRow[] {
   return [
-    { key: "question", label: `question recipe: ${s.depth} × ${s.width}, standard init, η = ${s.learningRate}, sigmoid, ${s.epochs} epochs`, params: {} },
     {
-      key: "normalized", label: "init: normalized (Glorot & Bengio eq. 16)", params: { init: "normalized" },
+      key: "question",
+      label: `question recipe: ${s.depth} × ${s.width}, standard init, η = ${s.learningRate}, sigmoid, ${s.epochs} epochs`,
+      params: {},
+    },
+    {
+      key: "normalized",
+      label: "init: normalized (Glorot & Bengio eq. 16)",
+      params: { init: "normalized" },
       ours: "eq. 16 is derived for a symmetric activation with f′(0) = 1 and Table 1 has no sigmoid row with it: on the sigmoid it is our extension",
     },
-    { key: "small-lr", label: `learning rate η = ${s.learningRate / 10}`, params: { learningRate: s.learningRate / 10 } },
+    {
+      key: "small-lr",
+      label: `learning rate η = ${s.learningRate / 10}`,
+      params: { learningRate: s.learningRate / 10 },
+    },
     { key: "depth3", label: "depth 3", params: { depth: 3 } },
     { key: "depth8", label: "depth 8", params: { depth: 8 } },
     { key: "tanh", label: `tanh (saturated: |h| > 1 − ε), η = ${s.learningRate}`, params: { activation: "tanh" } },
-    { key: "tanh-small-lr", label: `tanh, η = ${s.learningRate / 4}`, params: { activation: "tanh", learningRate: s.learningRate / 4 } },
+    {
+      key: "tanh-small-lr",
+      label: `tanh, η = ${s.learningRate / 4}`,
+      params: { activation: "tanh", learningRate: s.learningRate / 4 },
+    },
     { key: "length", label: `length: ${s.longEpochs} epochs`, params: { epochs: s.longEpochs } },
   ];
 }
@@ -368,7 +499,17 @@ export function sweepRows(s: SweepSettings): SweepRow[] {
 /** A sweep run: the question recipe with a row's changes, on a random subset of the split's training images. */
 export function sweepConfig(row: SweepRow, seed: number, s: SweepSettings): ExperimentConfig {
   const probePoints = Math.min(s.probePoints, Math.floor(s.trainLimit / 10), s.heldOut);
-  const base: Partial<QuestionParams> = { width: s.width, depth: s.depth, learningRate: s.learningRate, batchSize: s.batchSize, epochs: s.epochs, trainLimit: s.trainLimit, heldOut: s.heldOut, probesPerEpoch: 1, probePoints };
+  const base: Partial<QuestionParams> = {
+    width: s.width,
+    depth: s.depth,
+    learningRate: s.learningRate,
+    batchSize: s.batchSize,
+    epochs: s.epochs,
+    trainLimit: s.trainLimit,
+    heldOut: s.heldOut,
+    probesPerEpoch: 1,
+    probePoints,
+  };
   const cfg = questionExperiment({ ...base, ...row.params, seed }, `02-sweep-${row.key}-seed${seed}`);
   return {
     ...cfg,
@@ -405,9 +546,20 @@ export function summarizeSweepRun(exp: Experiment, eps: number, boot: BootstrapO
     perLayer: a.layers.map((L) => mean(L.saturated[0])),
     flatPerLayer: a.layers.map((L) => mean(L.flat)),
     derivative: a.layers.map((L) => mean(L.derivative) / exp.model.act.maxDerivative),
-    gap: compareMeans(avg(a, (L) => L.saturated[0]), avg(b, (L) => L.saturated[0]), { ...boot, label: `${exp.config.name} all layers` }),
-    gapTop: compareMeans(a.layers[top].saturated[0], b.layers[top].saturated[0], { ...boot, label: `${exp.config.name} top layer` }),
-    gapFlat: compareMeans(avg(a, (L) => L.flat), avg(b, (L) => L.flat), { ...boot, label: `${exp.config.name} flat` }),
+    gap: compareMeans(
+      avg(a, (L) => L.saturated[0]),
+      avg(b, (L) => L.saturated[0]),
+      { ...boot, label: `${exp.config.name} all layers` },
+    ),
+    gapTop: compareMeans(a.layers[top].saturated[0], b.layers[top].saturated[0], {
+      ...boot,
+      label: `${exp.config.name} top layer`,
+    }),
+    gapFlat: compareMeans(
+      avg(a, (L) => L.flat),
+      avg(b, (L) => L.flat),
+      { ...boot, label: `${exp.config.name} flat` },
+    ),
     stuck: units.stuck,
     units: units.units,
     steps: exp.result.steps,
@@ -432,7 +584,8 @@ export async function summarizeSweep(
   eps: number,
   boot: BootstrapOptions,
 ): Promise<SweepResult[]> {
-  if (runs.length !== outcomes.length) throw new ConfigError("sweep outcomes", outcomes.length, `one per run (${runs.length})`);
+  if (runs.length !== outcomes.length)
+    throw new ConfigError("sweep outcomes", outcomes.length, `one per run (${runs.length})`);
   const out: SweepResult[] = [];
   for (const [i, r] of runs.entries()) {
     const o = outcomes[i];
@@ -454,8 +607,15 @@ export async function summarizeSweep(
 /** Across the sweep: the most saturated layer's share, min and max over runs; the all-layer gap, min and max. */
 export function sweepFindings(runs: readonly SweepSummary[]): ActivationFindings["sweep"] {
   if (runs.length === 0) return { runs: 0, maxLayerMin: NaN, maxLayerMax: NaN, gapMin: NaN, gapMax: NaN };
-  const most = runs.map((r) => Math.max(...r.perLayer)), gaps = runs.map((r) => r.gap.diff);
-  return { runs: runs.length, maxLayerMin: Math.min(...most), maxLayerMax: Math.max(...most), gapMin: Math.min(...gaps), gapMax: Math.max(...gaps) };
+  const most = runs.map((r) => Math.max(...r.perLayer)),
+    gaps = runs.map((r) => r.gap.diff);
+  return {
+    runs: runs.length,
+    maxLayerMin: Math.min(...most),
+    maxLayerMax: Math.max(...most),
+    gapMin: Math.min(...gaps),
+    gapMax: Math.max(...gaps),
+  };
 }
 
 // ------------------------------------------------------------------ findings for 06
@@ -472,7 +632,8 @@ export interface FindingsInputs {
 
 /** What 06 states the answer from: every field computed from this run. */
 export function activationFindings(x: FindingsInputs): ActivationFindings {
-  const probes = x.q.result.probes, last = x.q.result.epochs[x.q.result.epochs.length - 1];
+  const probes = x.q.result.probes,
+    last = x.q.result.epochs[x.q.result.epochs.length - 1];
   const eps = x.cmp.eps[0];
   const main = perLayer(x.cmp.main, "saturation", eps);
   const peak = topLayerPeak(probes);

@@ -6,7 +6,21 @@
  */
 import { intervalPp, layerList, num, pct } from "../display/text";
 import type { FixRow } from "../run/findings";
-import { ANSWER_RULES, AnswerInputs, AnswerRules, WHERE, Where, buildUpPattern, clause, errText, fixRow, ivp, link, saturationPattern, validateRules } from "./answer";
+import {
+  ANSWER_RULES,
+  AnswerInputs,
+  AnswerRules,
+  WHERE,
+  Where,
+  buildUpPattern,
+  clause,
+  errText,
+  fixRow,
+  ivp,
+  link,
+  saturationPattern,
+  validateRules,
+} from "./answer";
 
 export type ClaimVerdict = "holds" | "partly holds" | "does not hold" | "not detected" | "not measured";
 
@@ -22,13 +36,19 @@ const perLayer = (xs: readonly number[], digits = 1) => xs.map((x) => pct(x, dig
 
 export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Claim[] {
   validateRules(rules);
-  const a = x.activations, t = x.train, b = x.bound, f = x.fixes, c = x.causal;
+  const a = x.activations,
+    t = x.train,
+    b = x.bound,
+    f = x.fixes,
+    c = x.causal;
   const { heavy } = saturationPattern(a, rules);
   const v = clause(c);
   const L = a.saturationTrain.length;
   const D = f.deep;
-  const base = fixRow(f, "baseline", D), baseS = fixRow(f, "baseline", f.shallow);
-  const better = (r: FixRow | null, than: FixRow | null) => r !== null && than !== null && r.diverged < r.runs && than.testErrorPercent - r.testErrorPercent >= rules.helpsBy;
+  const base = fixRow(f, "baseline", D),
+    baseS = fixRow(f, "baseline", f.shallow);
+  const better = (r: FixRow | null, than: FixRow | null) =>
+    r !== null && than !== null && r.diverged < r.runs && than.testErrorPercent - r.testErrorPercent >= rules.helpsBy;
   const out: Claim[] = [];
 
   out.push({
@@ -39,20 +59,35 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
   });
   out.push({
     claim: "…because gradient descent passed over $x_i$ many times.",
-    measured: `Visited ${v.most.passes} times − never visited, same file, same networks: ${v.most.minusNeverSeen.map((d, l) => `layer ${l + 1} ${ivp(d)}`).join("; ")}; ${v.up.length} of ${v.cells.length} group × layer differences exclude zero upward; detectable (80%) per visit per epoch: ${c.detectable.minimumDetectable80.map((m) => (100 * m).toFixed(2)).join(", ")} pp. ` +
+    measured:
+      `Visited ${v.most.passes} times − never visited, same file, same networks: ${v.most.minusNeverSeen.map((d, l) => `layer ${l + 1} ${ivp(d)}`).join("; ")}; ${v.up.length} of ${v.cells.length} group × layer differences exclude zero upward; detectable (80%) per visit per epoch: ${c.detectable.minimumDetectable80.map((m) => (100 * m).toFixed(2)).join(", ")} pp. ` +
       `Swap: ${c.swap.map((d, l) => `layer ${l + 1} ${ivp(d)}`).join("; ")}. 02, training − unseen (${a.comparePoints.toLocaleString("en")} each): ${a.trainMinusHeldOut.map((d) => intervalPp(d)).join("; ")}.`,
-    verdict: v.answer === "Yes." ? "holds" : v.answer === "Partly." ? "partly holds" : v.answer === "No." ? "does not hold" : "not detected",
+    verdict:
+      v.answer === "Yes."
+        ? "holds"
+        : v.answer === "Partly."
+          ? "partly holds"
+          : v.answer === "No."
+            ? "does not hold"
+            : "not detected",
     where: [WHERE.dose, WHERE.swap, WHERE.trainVsHeldOut],
   });
   const { rising, peakedEarly } = buildUpPattern(a, rules);
   out.push({
     claim: "Saturation builds up as training goes on.",
-    measured: `Per layer, start → end of the question run (training points; unseen at the end): ${a.buildUp.map((u) => `layer ${u.layer} ${pct(u.start, 0)} → ${pct(u.end, 0)} (${pct(u.endHeldOut, 0)}), ${u.trend}`).join("; ")}. ` +
+    measured:
+      `Per layer, start → end of the question run (training points; unseen at the end): ${a.buildUp.map((u) => `layer ${u.layer} ${pct(u.start, 0)} → ${pct(u.end, 0)} (${pct(u.endHeldOut, 0)}), ${u.trend}`).join("; ")}. ` +
       `The top layer peaked at ${pct(a.topPeak.saturation, 0)} at epoch ${a.topPeak.epoch.toFixed(2)} (held-out accuracy ${pct(a.topPeak.heldOutAccuracy, 0)}); its mean activation fell to ${num(t.topLayerMinMean)} on the plateau.`,
     verdict: rising.length === L ? "holds" : rising.length > 0 ? "partly holds" : "does not hold",
     where: [WHERE.overTraining, WHERE.plateau],
   });
-  if (peakedEarly.length > 0 && rising.length > 0) out[out.length - 1] = { ...out[out.length - 1], measured: out[out.length - 1].measured + ` Builds up: ${layerList(rising.map((r) => r.layer))}; peaked earlier and fell: ${layerList(peakedEarly.map((p) => p.layer))}.` };
+  if (peakedEarly.length > 0 && rising.length > 0)
+    out[out.length - 1] = {
+      ...out[out.length - 1],
+      measured:
+        out[out.length - 1].measured +
+        ` Builds up: ${layerList(rising.map((r) => r.layer))}; peaked earlier and fell: ${layerList(peakedEarly.map((p) => p.layer))}.`,
+    };
   out.push({
     claim: "σ′(z) = σ(z)(1−σ(z)) ≤ 1/4.",
     measured: `Checked on ${b.derivativeCheck.points.toLocaleString("en")} points; autodiff agrees with σ(1−σ) to ${num(b.derivativeCheck.maxError)}.`,
@@ -62,30 +97,55 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
   out.push({
     claim: "So the error shrinks at least 4× per layer while the weights are below 4, and gradients vanish with depth.",
     measured: `The bound $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point and layer" : "failed somewhere (see 04)"}. At init: ×${num(b.init.perLayer)} per layer, ‖δ₁‖/‖δ_out‖ = ${num(b.init.firstOverOutput)} (depth ${b.depth}), ${num(b.init.deepFirstOverOutput)} (depth ${b.init.deepDepth}). Trained: ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}, the chained bound ${num(b.trained.boundOverMeasured[0])}× too high at layer 1; ‖W‖₂ ${num(b.trained.spectralNormMin)}–${num(b.trained.spectralNormMax)}, no entry above ${num(b.trained.maxEntry)}.`,
-    verdict: b.boundHeld && b.init.perLayer < 1 && b.trained.firstOverTop < 0.1 ? "holds" : b.boundHeld && b.init.perLayer < 1 ? "partly holds" : "does not hold",
+    verdict:
+      b.boundHeld && b.init.perLayer < 1 && b.trained.firstOverTop < 0.1
+        ? "holds"
+        : b.boundHeld && b.init.perLayer < 1
+          ? "partly holds"
+          : "does not hold",
     where: [WHERE.measuredBound],
   });
   const lw = b.largeWeights;
   out.push({
     claim: "Weights larger than 4 are no way out: the units saturate and the gradient vanishes anyway.",
-    measured: `Measured at initialisation only (${lw.setting}): with ‖W‖₂ = ${lw.gain}, depth ${lw.depth}, ${pct(lw.saturation, 0)} of entries saturated, mean σ′ ${num(lw.meanDerivative)}, yet ‖δ₁‖/‖δ_L‖ = ${num(lw.firstOverTop)}` +
+    measured:
+      `Measured at initialisation only (${lw.setting}): with ‖W‖₂ = ${lw.gain}, depth ${lw.depth}, ${pct(lw.saturation, 0)} of entries saturated, mean σ′ ${num(lw.meanDerivative)}, yet ‖δ₁‖/‖δ_L‖ = ${num(lw.firstOverTop)}` +
       `${Number.isFinite(lw.crossOverGain) ? `; the shrinking stops near ‖W‖₂ ≈ ${num(lw.crossOverGain)}` : ""}${Number.isFinite(lw.chiCrossGain) ? `, where the mean-field χ₁ = g²·E[σ′(z)²] crosses 1 near g ≈ ${num(lw.chiCrossGain)} (the order-to-chaos transition of Poole et al. 2016)` : ""}. Trained networks were not tested this way.`,
-    verdict: lw.saturation >= 0.5 && lw.firstOverTop < 1 ? "holds" : lw.saturation >= 0.5 ? "partly holds" : "does not hold",
+    verdict:
+      lw.saturation >= 0.5 && lw.firstOverTop < 1 ? "holds" : lw.saturation >= 0.5 ? "partly holds" : "does not hold",
     where: [WHERE.largeWeights],
   });
-  const lsuv = fixRow(f, "lsuv", D), lsuvS = fixRow(f, "lsuv", f.shallow);
+  const lsuv = fixRow(f, "lsuv", D),
+    lsuvS = fixRow(f, "lsuv", f.shallow);
   out.push({
     claim: "Better initialisation such as LSUV (Mishkin & Matas 2016) does not rescue the deep sigmoid net.",
     measured: `LSUV at depth ${D}: ${errText(lsuv)}; at depth ${f.shallow}: ${errText(lsuvS)} (baseline ${errText(base)} and ${errText(baseS)}). Normalized init (on the sigmoid: our extension of Glorot & Bengio's eq. 16) at depth ${D}: ${errText(fixRow(f, "normalized", D))}; orthogonal at the isometry gain with centred biases (our construction): ${errText(fixRow(f, "orthogonal-isometry", D))}.`,
-    verdict: lsuv === null ? "not measured" : f.failsDeep.includes("lsuv") ? (f.trainsDeep.some((id) => ["normalized", "orthogonal-isometry"].includes(id)) ? "partly holds" : "holds") : f.trainsDeep.includes("lsuv") ? "does not hold" : "partly holds",
+    verdict:
+      lsuv === null
+        ? "not measured"
+        : f.failsDeep.includes("lsuv")
+          ? f.trainsDeep.some((id) => ["normalized", "orthogonal-isometry"].includes(id))
+            ? "partly holds"
+            : "holds"
+          : f.trainsDeep.includes("lsuv")
+            ? "does not hold"
+            : "partly holds",
     where: [WHERE.fixesTable],
   });
-  const r4 = fixRow(f, "layer-rates-4x", D), rEq = fixRow(f, "layer-rates-eq", D);
+  const r4 = fixRow(f, "layer-rates-4x", D),
+    rEq = fixRow(f, "layer-rates-eq", D);
   const helps = [r4, rEq].filter((r) => better(r, base));
   out.push({
     claim: "Per-layer learning rates (after Xu et al. 2016) help.",
     measured: `At depth ${D}: rates 4^(L−l) ${errText(r4)}, rates equalising update:data ${errText(rEq)}, baseline ${errText(base)}.`,
-    verdict: r4 === null && rEq === null ? "not measured" : helps.length === 2 ? "holds" : helps.length === 1 ? "partly holds" : "does not hold",
+    verdict:
+      r4 === null && rEq === null
+        ? "not measured"
+        : helps.length === 2
+          ? "holds"
+          : helps.length === 1
+            ? "partly holds"
+            : "does not hold",
     where: [WHERE.fixesTable, WHERE.gradientFlow],
   });
   const relu = fixRow(f, "relu-he", D);
@@ -93,7 +153,14 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
   out.push({
     claim: "In the end ReLU solved it.",
     measured: `ReLU with He init at depth ${D}: ${errText(relu)}. Recipes that also train at depth ${D} and keep the sigmoid: ${sigmoidDeep.length > 0 ? sigmoidDeep.map((id) => `${f.rows.find((r) => r.id === id)!.label} (${errText(fixRow(f, id, D))})`).join("; ") : "none"}.`,
-    verdict: relu === null ? "not measured" : !f.trainsDeep.includes("relu-he") ? "does not hold" : sigmoidDeep.length > 0 ? "partly holds" : "holds",
+    verdict:
+      relu === null
+        ? "not measured"
+        : !f.trainsDeep.includes("relu-he")
+          ? "does not hold"
+          : sigmoidDeep.length > 0
+            ? "partly holds"
+            : "holds",
     where: [WHERE.fixesTable, WHERE.fixesSaturation],
   });
   return out;

@@ -5,26 +5,50 @@
  * exact words matter); every number here comes from the findings.
  */
 import { layerList, num, pct } from "../display/text";
-import { ANSWER_RULES, AnswerInputs, AnswerRules, WHERE, buildUpPattern, clause, errText, fixRow, ivp, link, relevantGaps, validateRules } from "./answer";
+import {
+  ANSWER_RULES,
+  AnswerInputs,
+  AnswerRules,
+  WHERE,
+  buildUpPattern,
+  clause,
+  errText,
+  fixRow,
+  ivp,
+  link,
+  relevantGaps,
+  validateRules,
+} from "./answer";
 
 const norm = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
 
 /** Per loss of 03's mechanism run: how much the weights grew and how the top layer's saturation on unseen images moved. */
-export function weightsAndSaturation(x: AnswerInputs): { loss: string; growth: number; unseenChange: number; gapChange: number }[] {
+export function weightsAndSaturation(
+  x: AnswerInputs,
+): { loss: string; growth: number; unseenChange: number; gapChange: number }[] {
   const top = x.causal.depth - 1;
   return x.causal.mechanism.map((m) => ({
     loss: m.loss,
     growth: norm(m.weightNormsEnd) / norm(m.weightNormsStart),
     unseenChange: m.saturationUnseen[top] - m.saturationUnseenStart[top],
-    gapChange: (m.saturationTrained[top] - m.saturationUnseen[top]) - (m.saturationTrainedStart[top] - m.saturationUnseenStart[top]),
+    gapChange:
+      m.saturationTrained[top] -
+      m.saturationUnseen[top] -
+      (m.saturationTrainedStart[top] - m.saturationUnseenStart[top]),
   }));
 }
 
 /** One bullet per line of work: what it predicts for the question, and what this run measured. */
 export function literatureNotes(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): string[] {
   validateRules(rules);
-  const a = x.activations, t = x.train, b = x.bound, f = x.fixes, c = x.causal;
-  const D = f.deep, top = c.depth - 1, L = c.depth;
+  const a = x.activations,
+    t = x.train,
+    b = x.bound,
+    f = x.fixes,
+    c = x.causal;
+  const D = f.deep,
+    top = c.depth - 1,
+    L = c.depth;
   const plateau = a.topPeak.saturation >= rules.heavy && a.topPeak.heldOutAccuracy < 0.2;
   const gaps = relevantGaps(a, rules);
   const v = clause(c);
@@ -32,7 +56,9 @@ export function literatureNotes(x: AnswerInputs, rules: AnswerRules = ANSWER_RUL
   const { rising } = buildUpPattern(a, rules);
   const late = a.buildUp.filter((u) => u.trend === "rising");
   const mech = weightsAndSaturation(x);
-  const follows = mech.filter((m) => Math.sign(Math.log(m.growth)) === Math.sign(m.unseenChange) || Math.abs(m.unseenChange) < 0.005);
+  const follows = mech.filter(
+    (m) => Math.sign(Math.log(m.growth)) === Math.sign(m.unseenChange) || Math.abs(m.unseenChange) < 0.005,
+  );
   const at = (id: string) => fixRow(f, id, D);
   const ratio = (id: string) => (at(id) ? num(at(id)!.gradRatioInit) : "—");
   const iso = b.isometry;

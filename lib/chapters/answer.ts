@@ -11,7 +11,16 @@
  * facts both of them read, the headline and the short answer.
  */
 import { andList, capitalize, count, intervalPp, layerList, num, pct, pp } from "../display/text";
-import type { ActivationFindings, BoundFindings, CausalFindings, FixRow, FixesFindings, Interval, LayerBuildUp, TrainFindings } from "../run/findings";
+import type {
+  ActivationFindings,
+  BoundFindings,
+  CausalFindings,
+  FixRow,
+  FixesFindings,
+  Interval,
+  LayerBuildUp,
+  TrainFindings,
+} from "../run/findings";
 import { ConfigError } from "../core/errors";
 import { Cell, VerdictRow, causalVerdict, groupLabel, roleOf } from "./causal-report";
 
@@ -44,14 +53,16 @@ export const ANSWER_RULES: AnswerRules = { heavy: 0.2, light: 0.05, relevantGap:
 
 export function validateRules(r: AnswerRules): void {
   const frac = (k: keyof AnswerRules) => {
-    if (!(typeof r[k] === "number" && r[k] > 0 && r[k] < 1)) throw new ConfigError(k, r[k], "a fraction between 0 and 1");
+    if (!(typeof r[k] === "number" && r[k] > 0 && r[k] < 1))
+      throw new ConfigError(k, r[k], "a fraction between 0 and 1");
   };
   frac("heavy");
   frac("light");
   frac("relevantGap");
   frac("buildUp");
   if (!(r.light < r.heavy)) throw new ConfigError("light", r.light, `a fraction below heavy (${r.heavy})`);
-  if (!(typeof r.helpsBy === "number" && r.helpsBy > 0 && r.helpsBy < 100)) throw new ConfigError("helpsBy", r.helpsBy, "percentage points between 0 and 100");
+  if (!(typeof r.helpsBy === "number" && r.helpsBy > 0 && r.helpsBy < 100))
+    throw new ConfigError("helpsBy", r.helpsBy, "percentage points between 0 and 100");
 }
 
 // ------------------------------------------------------------------ links into the chapters
@@ -61,7 +72,10 @@ export const WHERE = {
   plateau: { label: "01, the plateau", href: "01-train.ipynb#a-first-run-with-a-small-learning-rate-the-plateau" },
   perLayer: { label: "02 §2", href: "02-activations.ipynb#2-per-layer-on-the-training-points" },
   trainVsHeldOut: { label: "02 §3", href: "02-activations.ipynb#3-training-points-against-held-out-points" },
-  overTraining: { label: "02 §4", href: "02-activations.ipynb#4-over-training-the-question-network-and-glorot-bengio-2010-figure-2" },
+  overTraining: {
+    label: "02 §4",
+    href: "02-activations.ipynb#4-over-training-the-question-network-and-glorot-bengio-2010-figure-2",
+  },
   perUnit: { label: "02 §6", href: "02-activations.ipynb#6-per-unit-stuck-or-input-dependent" },
   sensitivity: { label: "02 §8", href: "02-activations.ipynb#8-sensitivity-how-the-answer-moves-with-the-recipe" },
   dose: { label: "03 §1", href: "03-causal.ipynb#1-dose-response-inside-one-network" },
@@ -70,11 +84,17 @@ export const WHERE = {
   mechanism: { label: "03 §4", href: "03-causal.ipynb#4-mechanism" },
   derivation: { label: "04 §1–2", href: "04-bound.ipynb#1-the-derivation" },
   measuredBound: { label: "04 §4", href: "04-bound.ipynb#4-measured-errors-against-the-bound" },
-  largeWeights: { label: "04 §5", href: "04-bound.ipynb#5-weights-larger-than-4-networks-with-prescribed-spectral-norms" },
+  largeWeights: {
+    label: "04 §5",
+    href: "04-bound.ipynb#5-weights-larger-than-4-networks-with-prescribed-spectral-norms",
+  },
   jacobian: { label: "04 §6", href: "04-bound.ipynb#6-the-jacobian-view-all-singular-values-not-just-the-largest" },
   fixesTable: { label: "05, the comparison table", href: "05-fixes.ipynb#the-comparison-table" },
   gradientFlow: { label: "05, gradient flow", href: "05-fixes.ipynb#gradient-flow-layer-by-layer" },
-  fixesSaturation: { label: "05, saturation per layer", href: "05-fixes.ipynb#saturation-and-per-layer-at-the-end-of-training" },
+  fixesSaturation: {
+    label: "05, saturation per layer",
+    href: "05-fixes.ipynb#saturation-and-per-layer-at-the-end-of-training",
+  },
 } as const;
 export type Where = (typeof WHERE)[keyof typeof WHERE];
 export const link = (w: Where) => `[${w.label}](${w.href})`;
@@ -82,7 +102,10 @@ export const link = (w: Where) => `[${w.label}](${w.href})`;
 // ------------------------------------------------------------------ the measured facts, named
 
 /** Layers (1-based) heavily saturated, and almost free of saturation, on training points. */
-export function saturationPattern(a: ActivationFindings, rules: AnswerRules = ANSWER_RULES): { heavy: number[]; light: number[] } {
+export function saturationPattern(
+  a: ActivationFindings,
+  rules: AnswerRules = ANSWER_RULES,
+): { heavy: number[]; light: number[] } {
   const idx = (f: (s: number) => boolean) => a.saturationTrain.map((s, l) => (f(s) ? l + 1 : 0)).filter((l) => l > 0);
   return { heavy: idx((s) => s >= rules.heavy), light: idx((s) => s < rules.light) };
 }
@@ -100,13 +123,24 @@ export function fixRow(f: FixesFindings, id: string, depth: number): FixRow | nu
 }
 
 export const errText = (r: FixRow | null) =>
-  r === null ? "not run" : r.diverged === r.runs ? `diverged (${r.runs} runs)` : `${r.testErrorPercent.toFixed(1)}${r.runs > 1 ? ` ± ${r.testErrorStd.toFixed(1)}` : ""}% test error`;
+  r === null
+    ? "not run"
+    : r.diverged === r.runs
+      ? `diverged (${r.runs} runs)`
+      : `${r.testErrorPercent.toFixed(1)}${r.runs > 1 ? ` ± ${r.testErrorStd.toFixed(1)}` : ""}% test error`;
 
 /** 03's groups as its verdict rule reads them, the never-visited group first. */
 export function doseRows(c: CausalFindings): (VerdictRow & CausalFindings["doseResponse"]["groups"][number])[] {
   const rank = (g: { passesPerEpoch: number; labels: string }) => (g.labels === "wrong" ? 1e9 : g.passesPerEpoch);
-  const rows = [...c.doseResponse.groups].sort((a, b) => rank(a) - rank(b)).map((g) => ({ ...g, role: roleOf(g), label: groupLabel(g) }));
-  if (rows.length === 0 || rows[0].role !== "never") throw new ConfigError("03-causal findings: doseResponse.groups", rows.map((r) => r.label), "a never-visited group (k = 0) among the groups: re-run notebooks/03-causal.ipynb");
+  const rows = [...c.doseResponse.groups]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((g) => ({ ...g, role: roleOf(g), label: groupLabel(g) }));
+  if (rows.length === 0 || rows[0].role !== "never")
+    throw new ConfigError(
+      "03-causal findings: doseResponse.groups",
+      rows.map((r) => r.label),
+      "a never-visited group (k = 0) among the groups: re-run notebooks/03-causal.ipynb",
+    );
   return rows;
 }
 
@@ -128,12 +162,25 @@ export function clause(c: CausalFindings): Clause {
   const rows = doseRows(c);
   const v = causalVerdict({ rows, online: c.onlineControl.online });
   const visited = rows.filter((r) => r.role !== "never" && r.role !== "wrong");
-  if (visited.length === 0) throw new ConfigError("03-causal findings: doseResponse.groups", rows.map((r) => r.label), "at least one group visited k ≥ 1 times per epoch");
-  return { ...v, never: rows[0], most: visited[visited.length - 1], wrong: rows.find((r) => r.role === "wrong") ?? null };
+  if (visited.length === 0)
+    throw new ConfigError(
+      "03-causal findings: doseResponse.groups",
+      rows.map((r) => r.label),
+      "at least one group visited k ≥ 1 times per epoch",
+    );
+  return {
+    ...v,
+    never: rows[0],
+    most: visited[visited.length - 1],
+    wrong: rows.find((r) => r.role === "wrong") ?? null,
+  };
 }
 
 /** Per layer over training (02's buildUp): the layers that build up, and those that peaked earlier and fell. */
-export function buildUpPattern(a: ActivationFindings, rules: AnswerRules = ANSWER_RULES): { rising: LayerBuildUp[]; peakedEarly: LayerBuildUp[] } {
+export function buildUpPattern(
+  a: ActivationFindings,
+  rules: AnswerRules = ANSWER_RULES,
+): { rising: LayerBuildUp[]; peakedEarly: LayerBuildUp[] } {
   const rising = a.buildUp.filter((b) => b.end - b.start >= rules.buildUp && b.trend !== "falling");
   const peakedEarly = a.buildUp.filter((b) => b.peak - b.end >= rules.buildUp);
   return { rising, peakedEarly };
@@ -173,10 +220,16 @@ const ivs = (xs: readonly Interval[]) => xs.map((d, l) => `layer ${l + 1} ${ivp(
 
 /** The clause, in sentences: the dose-response, what the design could detect, the swap, memorisation, 02's check. */
 export function clauseSentences(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): string {
-  const c = x.causal, a = x.activations, L = c.depth, top = L - 1;
+  const c = x.causal,
+    a = x.activations,
+    L = c.depth,
+    top = L - 1;
   const v = clause(c);
   const gaps = relevantGaps(a, rules);
-  const largest02 = a.trainMinusHeldOut.reduce((m, g) => (Math.abs(g.diff) > Math.abs(m.diff) ? g : m), a.trainMinusHeldOut[0]);
+  const largest02 = a.trainMinusHeldOut.reduce(
+    (m, g) => (Math.abs(g.diff) > Math.abs(m.diff) ? g : m),
+    a.trainMinusHeldOut[0],
+  );
   const mde = c.detectable.minimumDetectable80;
   const swapHits = c.swap.filter((d) => d.low > 0 || d.high < 0).length;
   const out: string[] = [];
@@ -202,8 +255,13 @@ export function clauseSentences(x: AnswerInputs, rules: AnswerRules = ANSWER_RUL
 /** The short answer, in markdown: a headline and five points. */
 export function shortAnswer(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): string {
   validateRules(rules);
-  const a = x.activations, t = x.train, b = x.bound, f = x.fixes, c = x.causal;
-  const L = a.saturationTrain.length, top = L - 1;
+  const a = x.activations,
+    t = x.train,
+    b = x.bound,
+    f = x.fixes,
+    c = x.causal;
+  const L = a.saturationTrain.length,
+    top = L - 1;
   const { heavy, light } = saturationPattern(a, rules);
   const v = clause(c);
   const { rising, peakedEarly } = buildUpPattern(a, rules);
@@ -214,15 +272,26 @@ export function shortAnswer(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES):
   const parts: string[] = [];
   const warn = shortRunWarning(x);
   if (warn) parts.push(warn, "");
-  parts.push(`**${headline(x, rules)}** In the trained ${t.depth}-layer sigmoid network of the question (${t.depth} × ${t.width}, standard init, plain SGD, ${pct(a.testAccuracy)} test accuracy after ${a.passes} passes over each of its training images):`);
+  parts.push(
+    `**${headline(x, rules)}** In the trained ${t.depth}-layer sigmoid network of the question (${t.depth} × ${t.width}, standard init, plain SGD, ${pct(a.testAccuracy)} test accuracy after ${a.passes} passes over each of its training images):`,
+  );
   parts.push("");
   parts.push(
     `- **Near 0 or 1: ${heavy.length === 0 ? "in no layer" : heavy.length === L ? "in every layer" : "in some layers"}.** ${heavy.length > 0 ? `${capitalize(layerList(heavy))} ${heavy.length > 1 ? "have" : "has"} ${andList(heavy.map((l) => pct(a.saturationTrain[l - 1], 0)))} of ${heavy.length > 1 ? "their" : "its"} entries within ε = ${a.eps} of 0 or 1` : `No layer has ${pct(rules.heavy, 0)} of its entries within ε = ${a.eps} of 0 or 1`}` +
       `${light.length > 0 ? `; ${layerList(light)} ${light.length > 1 ? "have" : "has"} under ${pct(rules.light, 0)} (${andList(light.map((l) => pct(a.saturationTrain[l - 1])))})` : ""}. ` +
       `${a.saturationTrain.some((s) => s > 0) ? `${pct(a.lowShare, 0)} of the saturated entries sit near ${a.lowShare >= 0.5 ? "0" : "1"}. ` : ""}${link(WHERE.perLayer)}`,
   );
-  const clauseTitle = v.answer === "Yes." ? "Because" : v.answer === "Partly." ? "Only in part because" : v.answer === "No." ? "Not because" : "No measurable effect of";
-  parts.push(`- **${clauseTitle} gradient descent passed over $x_i$ (03's rule: ${v.answer.replace(".", "").toLowerCase()}).** ${clauseSentences(x, rules)}`);
+  const clauseTitle =
+    v.answer === "Yes."
+      ? "Because"
+      : v.answer === "Partly."
+        ? "Only in part because"
+        : v.answer === "No."
+          ? "Not because"
+          : "No measurable effect of";
+  parts.push(
+    `- **${clauseTitle} gradient descent passed over $x_i$ (03's rule: ${v.answer.replace(".", "").toLowerCase()}).** ${clauseSentences(x, rules)}`,
+  );
   parts.push(
     `- **Saturation without a single repeated pass${on.online.saturationPeak[top] >= rules.heavy ? "" : "? Not in this run"}.** Trained online on Shapeset-3×2 with a fresh image at every step (none seen twice, as in Glorot & Bengio's Figure 2), the top layer reached ${pct(on.online.saturationPeak[top])} saturated at its peak and ${pct(on.online.saturationEnd[top])} at the end; over ${count(on.fixedImages)} images repeated for the same ${count(on.steps)} steps, ${pct(on.repeated.saturationPeak[top])} and ${pct(on.repeated.saturationEnd[top])}. ${link(WHERE.online)}`,
   );
@@ -250,11 +319,21 @@ export interface KeyFigure {
 
 /** The dose-response at the end of training: the numbers the figure draws are the numbers its takeaway quotes. */
 export function keyFigure(x: AnswerInputs): KeyFigure {
-  const c = x.causal, L = c.depth, top = L - 1;
+  const c = x.causal,
+    L = c.depth,
+    top = L - 1;
   const rows = doseRows(c);
   const v = clause(c);
   return {
-    groups: rows.map((r) => ({ label: r.role === "never" ? "never visited (k = 0)" : r.role === "wrong" ? `wrong labels, visited ${r.passes}×` : `visited ${r.passes}× (k = ${r.passesPerEpoch})`, saturation: r.saturation })),
+    groups: rows.map((r) => ({
+      label:
+        r.role === "never"
+          ? "never visited (k = 0)"
+          : r.role === "wrong"
+            ? `wrong labels, visited ${r.passes}×`
+            : `visited ${r.passes}× (k = ${r.passesPerEpoch})`,
+      saturation: r.saturation,
+    })),
     layers: Array.from({ length: L }, (_, l) => `layer ${l + 1}`),
     title: `Saturated entries per layer (ε = ${c.doseResponse.eps}) on images visited 0 to ${v.most.passes} times: ${c.networks} networks of the question, ${c.epochs} epochs`,
     takeaway:

@@ -41,12 +41,21 @@ export interface SweepPoint {
 export function sweepPoint(net: Mlp, points: LabelledData, gain: number): SweepPoint {
   const L = net.depth;
   const rep = measureBound(net, points.x, points.y, points.n);
-  rep.spectralNorms.slice(0, L).forEach((v, k) => verify(Math.abs(v - gain) < 1e-4 * gain, `gain ${gain}: ‖W_${k + 1}‖₂ = ${v}`));
-  const steps = rep.rows.slice(0, L - 1), hidden = rep.rows.slice(0, L);
-  steps.forEach((r) => verify(Math.abs(r.alignmentGeo! - 1) < 1e-3, `gain ${gain}: alignment ${r.alignmentGeo} should be 1 for orthogonal × g`));
+  rep.spectralNorms
+    .slice(0, L)
+    .forEach((v, k) => verify(Math.abs(v - gain) < 1e-4 * gain, `gain ${gain}: ‖W_${k + 1}‖₂ = ${v}`));
+  const steps = rep.rows.slice(0, L - 1),
+    hidden = rep.rows.slice(0, L);
+  steps.forEach((r) =>
+    verify(
+      Math.abs(r.alignmentGeo! - 1) < 1e-3,
+      `gain ${gain}: alignment ${r.alignmentGeo} should be 1 for orthogonal × g`,
+    ),
+  );
   const boundRatio = (gain / 4) ** (L - 1);
   let maxOverBound = 0;
-  for (let i = 0; i < points.n; i++) maxOverBound = Math.max(maxOverBound, rep.deltaNorms[0][i] / rep.deltaNorms[L - 1][i] / boundRatio);
+  for (let i = 0; i < points.n; i++)
+    maxOverBound = Math.max(maxOverBound, rep.deltaNorms[0][i] / rep.deltaNorms[L - 1][i] / boundRatio);
   verify(maxOverBound <= 1 + 1e-5, `gain ${gain}: ‖δ_1‖/‖δ_L‖ exceeds (g/4)^(L−1) on some point by ×${maxOverBound}`);
   const chis = meanFieldChi(net, points).slice(0, L - 1);
   const geo = (xs: number[]) => Math.exp(xs.reduce((s, v) => s + Math.log(v), 0) / xs.length);
@@ -65,7 +74,8 @@ export function sweepPoint(net: Mlp, points: LabelledData, gain: number): SweepP
 /** The gain at which value(p) crosses 1 upward, interpolated in log–log between grid points (NaN if it never does). */
 export function crossingGain(ps: readonly SweepPoint[], value: (p: SweepPoint) => number): number {
   for (let k = 0; k + 1 < ps.length; k++) {
-    const a = value(ps[k]), b = value(ps[k + 1]);
+    const a = value(ps[k]),
+      b = value(ps[k + 1]);
     if (a < 1 && b >= 1) {
       const t = -Math.log(a) / (Math.log(b) - Math.log(a));
       return Math.exp(Math.log(ps[k].gain) + t * (Math.log(ps[k + 1].gain) - Math.log(ps[k].gain)));
@@ -93,7 +103,9 @@ export function summarizeSweep(sweep: Sweep, depth: number): SweepSummary {
   // The fit of σ'_eff ∝ g^slope: over g ≥ 8 (well past the story's 4), or the last three gains if none is that large.
   const big = z.findIndex((p) => p.gain >= 8);
   const from = big >= 0 ? big : Math.max(0, z.length - 3);
-  const fit = z.slice(from), a = fit[0], b = fit[fit.length - 1];
+  const fit = z.slice(from),
+    a = fit[0],
+    b = fit[fit.length - 1];
   return {
     depth,
     smallest: z[0],
@@ -110,7 +122,8 @@ const over4 = (v: number) => (Number.isFinite(v) ? num(v / 4) : "—");
 
 /** The ratio against g, with the bound and the mean-field prediction χ₁^((L−1)/2). */
 export function sweepFigure(sweep: Sweep, s: SweepSummary, width: number): Shown {
-  const gains = sweep.zero.map((p) => p.gain), L = s.depth;
+  const gains = sweep.zero.map((p) => p.gain),
+    L = s.depth;
   const predicted = (ps: readonly SweepPoint[]) => ps.map((p) => p.chi ** ((L - 1) / 2));
   return {
     figure: plot.line({
@@ -123,7 +136,13 @@ export function sweepFigure(sweep: Sweep, s: SweepSummary, width: number): Shown
         { name: "χ₁^((L−1)/2), biases 0", x: gains, y: predicted(sweep.zero), dash: "dot", color: "#0072B2" },
         { name: "measured, centred biases", x: gains, y: sweep.centred.map((p) => p.ratio), color: "#D55E00" },
         { name: "χ₁^((L−1)/2), centred", x: gains, y: predicted(sweep.centred), dash: "dot", color: "#D55E00" },
-        { name: "bound (g/4)^(L−1)", x: gains, y: gains.map((v) => (v / 4) ** (L - 1)), dash: "dash", color: "#000000" },
+        {
+          name: "bound (g/4)^(L−1)",
+          x: gains,
+          y: gains.map((v) => (v / 4) ** (L - 1)),
+          dash: "dash",
+          color: "#000000",
+        },
         { name: "no change (1)", x: [gains[0], gains[gains.length - 1]], y: [1, 1], dash: "dot", color: "#777777" },
       ],
     }),
@@ -135,18 +154,33 @@ export function sweepFigure(sweep: Sweep, s: SweepSummary, width: number): Shown
 }
 
 export function saturationFigure(sweep: Sweep, s: SweepSummary): Shown {
-  const gains = sweep.zero.map((p) => p.gain), big = s.largest;
-  const panel = (title: string, y: { label: string; unit: string; log?: boolean; range?: [number, number] }, series: { name: string; y: number[]; dash?: "dash" | "dot"; color?: string; x?: number[] }[]) =>
-    plot.line({ title, x: { label: "‖W_l‖₂ = g", unit: "g", log: true }, y, markers: true, series: series.map((t) => ({ x: gains, ...t })) });
+  const gains = sweep.zero.map((p) => p.gain),
+    big = s.largest;
+  const panel = (
+    title: string,
+    y: { label: string; unit: string; log?: boolean; range?: [number, number] },
+    series: { name: string; y: number[]; dash?: "dash" | "dot"; color?: string; x?: number[] }[],
+  ) =>
+    plot.line({
+      title,
+      x: { label: "‖W_l‖₂ = g", unit: "g", log: true },
+      y,
+      markers: true,
+      series: series.map((t) => ({ x: gains, ...t })),
+    });
   return {
     figure: plot.smallMultiples({
       title: "Big weights: saturation rises, σ′ falls more slowly than g grows",
       columns: 2,
       panels: [
-        panel("Saturated entries (mean over layers)", { label: "fraction of entries", unit: "fraction", range: [0, 1] }, [
-          { name: "biases 0", y: sweep.zero.map((p) => p.saturation) },
-          { name: "centred biases", y: sweep.centred.map((p) => p.saturation) },
-        ]),
+        panel(
+          "Saturated entries (mean over layers)",
+          { label: "fraction of entries", unit: "fraction", range: [0, 1] },
+          [
+            { name: "biases 0", y: sweep.zero.map((p) => p.saturation) },
+            { name: "centred biases", y: sweep.centred.map((p) => p.saturation) },
+          ],
+        ),
         panel("Mean σ′ and σ′_eff", { label: "derivative", unit: "dimensionless", log: true }, [
           { name: "mean σ′, biases 0", y: sweep.zero.map((p) => p.meanDerivative), color: "#0072B2" },
           { name: "σ′_eff, biases 0", y: sweep.zero.map((p) => p.effDerivative), dash: "dash", color: "#0072B2" },
@@ -176,7 +210,10 @@ export function sweepRows(sweep: Sweep): Row[] {
   });
 }
 
-const agreement = (ok: boolean) => (ok ? `agree within ×${SUMMARY_RULES.crossingAgreement}` : `differ by more than ×${SUMMARY_RULES.crossingAgreement} (or one is outside the gains swept)`);
+const agreement = (ok: boolean) =>
+  ok
+    ? `agree within ×${SUMMARY_RULES.crossingAgreement}`
+    : `differ by more than ×${SUMMARY_RULES.crossingAgreement} (or one is outside the gains swept)`;
 
 /** Two crossing gains agree when both exist and are within SUMMARY_RULES.crossingAgreement of each other. */
 export function crossingsAgree(a: number, b: number): boolean {
@@ -185,7 +222,9 @@ export function crossingsAgree(a: number, b: number): boolean {
 
 /** The dilemma of large and small weights, as this sweep measured it (at initialisation, orthogonal W only). */
 export function dilemmaProse(s: SweepSummary, width: number, points: number): string[] {
-  const lo = s.smallest, hi = s.largest, L = s.depth;
+  const lo = s.smallest,
+    hi = s.largest,
+    L = s.depth;
   const agree = (k: "zero" | "centred") => crossingsAgree(s.ratioCross[k], s.chiCross[k]);
   return [
     `**What was measured.** Random orthogonal W × g in ${L} × ${width} sigmoid networks **at initialisation**, on ${points} random MNIST training points. Nothing here was trained: what follows is about the gain a network starts from, not about weights that grew large by training (section 4's trained network is that case).`,
@@ -195,10 +234,14 @@ export function dilemmaProse(s: SweepSummary, width: number, points: number): st
         ? `yet ‖δ_1‖/‖δ_${L}‖ = ${num(hi.ratio)}: at initialisation the error **grows** on its way down instead of vanishing. What multiplies ‖δ‖ is σ′_eff, a δ-weighted root-mean-square of σ′ (${num(hi.effDerivative)} here, ${num(hi.effDerivative / hi.meanDerivative)}× the mean), and it falls like g^${num(s.slope)}, so g·σ′_eff = ${num(hi.gain * hi.effDerivative)} ${hi.gain * hi.effDerivative > 1 ? ">" : "≤"} 1 per layer.`
         : `and ‖δ_1‖/‖δ_${L}‖ = ${num(hi.ratio)}: here saturation does keep the error from reaching layer 1.`),
     `**Order and chaos.** The mean-field χ₁ = g²·E[σ′(z)²], on the measured pre-activations, crosses 1 at ${g(s.chiCross.zero)} with biases 0 and ${g(s.chiCross.centred)} with centred biases; ‖δ₁‖/‖δ_L‖ reaches 1 at ${g(s.ratioCross.zero)} and ${g(s.ratioCross.centred)}. ` +
-      (agree("zero") === agree("centred") ? `The two crossings ${agreement(agree("zero"))} for both bias choices: ` : `The two crossings ${agreement(agree("zero"))} with biases 0 and ${agreement(agree("centred"))} with centred biases: `) +
+      (agree("zero") === agree("centred")
+        ? `The two crossings ${agreement(agree("zero"))} for both bias choices: `
+        : `The two crossings ${agreement(agree("zero"))} with biases 0 and ${agreement(agree("centred"))} with centred biases: `) +
       `${agree("zero") && agree("centred") ? "here χ₁ < 1 (their ordered phase) is where the error vanished and χ₁ > 1 (chaotic) where it grew" : "χ₁ weighs every unit's σ′ alike while the error weighs the units δ flows through, and where those differ so do the crossings"}. ` +
       `The story's 4 would be exact only if every z were 0 (σ′ = 1/4 everywhere, α = 1); the centred crossing is ${over4(s.ratioCross.centred)} times 4` +
-      (s.ratioCross.zero > s.ratioCross.centred ? `, the one with biases 0 ${over4(s.ratioCross.zero)} times: without centring, σ's mean of 1/2 shifts the pre-activations away from 0 and costs σ′.` : `.`),
+      (s.ratioCross.zero > s.ratioCross.centred
+        ? `, the one with biases 0 ${over4(s.ratioCross.zero)} times: without centring, σ's mean of 1/2 shifts the pre-activations away from 0 and costs σ′.`
+        : `.`),
   ];
 }
 
@@ -217,13 +260,69 @@ export interface JacobianCase {
 }
 
 export const JACOBIAN_CASES: readonly JacobianCase[] = [
-  { key: "standard", label: "sigmoid, standard U[±1/√n]", short: "sigmoid, standard", act: "sigmoid", init: "standard", centre: false, grid: null },
-  { key: "normalized", label: "sigmoid, normalized (Glorot)", short: "sigmoid, normalized", act: "sigmoid", init: "normalized", centre: false, grid: null },
-  { key: "gauss-c", label: "sigmoid, Gaussian × g*, centred biases (ours)", short: "σ, Gaussian, centred", act: "sigmoid", init: "lecun", centre: true, grid: [2, 4, 8] },
-  { key: "orth", label: "sigmoid, orthogonal × g*, biases 0", short: "σ, orthogonal, b = 0", act: "sigmoid", init: "orthogonal", centre: false, grid: [4, 8, 16, 32, 64] },
-  { key: "orth-c", label: "sigmoid, orthogonal × g*, centred biases (ours)", short: "σ, orthogonal, centred", act: "sigmoid", init: "orthogonal", centre: true, grid: [2, 4, 8] },
-  { key: "tanh", label: "tanh, orthogonal × g*", short: "tanh, orthogonal", act: "tanh", init: "orthogonal", centre: false, grid: [0.5, 1, 2] },
-  { key: "relu", label: "ReLU, orthogonal × g*", short: "ReLU, orthogonal", act: "relu", init: "orthogonal", centre: false, grid: [1, 2, 4] },
+  {
+    key: "standard",
+    label: "sigmoid, standard U[±1/√n]",
+    short: "sigmoid, standard",
+    act: "sigmoid",
+    init: "standard",
+    centre: false,
+    grid: null,
+  },
+  {
+    key: "normalized",
+    label: "sigmoid, normalized (Glorot)",
+    short: "sigmoid, normalized",
+    act: "sigmoid",
+    init: "normalized",
+    centre: false,
+    grid: null,
+  },
+  {
+    key: "gauss-c",
+    label: "sigmoid, Gaussian × g*, centred biases (ours)",
+    short: "σ, Gaussian, centred",
+    act: "sigmoid",
+    init: "lecun",
+    centre: true,
+    grid: [2, 4, 8],
+  },
+  {
+    key: "orth",
+    label: "sigmoid, orthogonal × g*, biases 0",
+    short: "σ, orthogonal, b = 0",
+    act: "sigmoid",
+    init: "orthogonal",
+    centre: false,
+    grid: [4, 8, 16, 32, 64],
+  },
+  {
+    key: "orth-c",
+    label: "sigmoid, orthogonal × g*, centred biases (ours)",
+    short: "σ, orthogonal, centred",
+    act: "sigmoid",
+    init: "orthogonal",
+    centre: true,
+    grid: [2, 4, 8],
+  },
+  {
+    key: "tanh",
+    label: "tanh, orthogonal × g*",
+    short: "tanh, orthogonal",
+    act: "tanh",
+    init: "orthogonal",
+    centre: false,
+    grid: [0.5, 1, 2],
+  },
+  {
+    key: "relu",
+    label: "ReLU, orthogonal × g*",
+    short: "ReLU, orthogonal",
+    act: "relu",
+    init: "orthogonal",
+    centre: false,
+    grid: [1, 2, 4],
+  },
 ];
 
 export interface JacobianResult {
@@ -235,10 +334,21 @@ export interface JacobianResult {
 }
 
 /** One case at one depth, with the search's claims checked: it bracketed mean σ² = 1, and the spectrum is critical by ISOMETRY_RULES. */
-export function jacobianResult(c: JacobianCase, depth: number, iso: IsometryGain | null, spectra: JacobianSpectra): JacobianResult {
+export function jacobianResult(
+  c: JacobianCase,
+  depth: number,
+  iso: IsometryGain | null,
+  spectra: JacobianSpectra,
+): JacobianResult {
   if (iso) {
-    verify(iso.bracketed, `${c.label}, depth ${depth}: the mean squared singular value never crosses 1 for gains ${c.grid!.join(", ")} (values ${iso.scanned.map((s) => num(s.value)).join(", ")})`);
-    verify(withinFactor(spectra.stats.meanSquared, 1, ISOMETRY_RULES.critical), `${c.label}, depth ${depth}: mean σ² = ${spectra.stats.meanSquared} at the searched gain ${iso.gain}, not within ×${ISOMETRY_RULES.critical} of 1`);
+    verify(
+      iso.bracketed,
+      `${c.label}, depth ${depth}: the mean squared singular value never crosses 1 for gains ${c.grid!.join(", ")} (values ${iso.scanned.map((s) => num(s.value)).join(", ")})`,
+    );
+    verify(
+      withinFactor(spectra.stats.meanSquared, 1, ISOMETRY_RULES.critical),
+      `${c.label}, depth ${depth}: mean σ² = ${spectra.stats.meanSquared} at the searched gain ${iso.gain}, not within ×${ISOMETRY_RULES.critical} of 1`,
+    );
   }
   return { case: c, depth, gain: iso ? iso.gain : null, spectra };
 }
@@ -263,10 +373,12 @@ export function spectraTakeaway(rs: readonly JacobianResult[], depth: number): s
     const r = isometryOf(rs, k, depth);
     return `${num(r.spreadOverTanh)}× tanh's: ${r.nearIsometry ? "near isometry" : "not near isometry"}`;
   };
-  return `At L = ${depth}: mean σ² is ${num(at("standard").spectra.stats.meanSquared)} (standard) and ${num(at("normalized").spectra.stats.meanSquared)} (normalized). ` +
+  return (
+    `At L = ${depth}: mean σ² is ${num(at("standard").spectra.stats.meanSquared)} (standard) and ${num(at("normalized").spectra.stats.meanSquared)} (normalized). ` +
     `At mean σ² = 1 the spread (std of log₁₀ σ) is ${spread("tanh")} for tanh (orthogonal), ${spread("orth-c")} for σ orthogonal with our centred biases (g* = ${num(at("orth-c").gain!)}; ${near("orth-c")}), ${spread("gauss-c")} for Gaussian + centred (${near("gauss-c")}), ` +
     `and ${spread("orth")} for σ orthogonal with biases 0 (g* = ${num(at("orth").gain!)}; ${near("orth")}). ` +
-    `ReLU has ${pct(at("relu").spectra.stats.zeroFraction)} zero singular values (values below 10⁻¹² × the largest are left out of the histograms; the table counts them). ${isometryRulesText()}`;
+    `ReLU has ${pct(at("relu").spectra.stats.zeroFraction)} zero singular values (values below 10⁻¹² × the largest are left out of the histograms; the table counts them). ${isometryRulesText()}`
+  );
 }
 
 export function spectraFigure(rs: readonly JacobianResult[], width: number, points: number): Shown {
@@ -277,17 +389,23 @@ export function spectraFigure(rs: readonly JacobianResult[], width: number, poin
       title: `Singular values of J = ∂h_L/∂h_1 at init (width ${width}, ${points} points)`,
       columns: 3,
       rowHeight: 260,
-      panels: JACOBIAN_CASES.map((c) => plot.histogram({
-        title: c.short,
-        x: { label: "log₁₀ σ", unit: "decades" },
-        y: { label: "share of singular values", unit: "fraction" },
-        bins: { start: logLo, end: logHi, count: Math.min(120, Math.round((logHi - logLo) * 2)) },
-        normalize: "fraction",
-        series: rs.filter((r) => r.case.key === c.key).map((r) => ({
-          name: `L = ${r.depth}`,
-          values: Array.from(r.spectra.pooled).filter((v) => v > 1e-12 * r.spectra.stats.max).map(Math.log10),
-        })),
-      })),
+      panels: JACOBIAN_CASES.map((c) =>
+        plot.histogram({
+          title: c.short,
+          x: { label: "log₁₀ σ", unit: "decades" },
+          y: { label: "share of singular values", unit: "fraction" },
+          bins: { start: logLo, end: logHi, count: Math.min(120, Math.round((logHi - logLo) * 2)) },
+          normalize: "fraction",
+          series: rs
+            .filter((r) => r.case.key === c.key)
+            .map((r) => ({
+              name: `L = ${r.depth}`,
+              values: Array.from(r.spectra.pooled)
+                .filter((v) => v > 1e-12 * r.spectra.stats.max)
+                .map(Math.log10),
+            })),
+        }),
+      ),
     }),
     takeaway: spectraTakeaway(rs, Math.max(...rs.map((r) => r.depth))),
   };
@@ -311,7 +429,8 @@ export function spectraRows(rs: readonly JacobianResult[]): Row[] {
 export function gainRatioRows(rs: readonly JacobianResult[]): Row[] {
   const depths = [...new Set(rs.map((r) => r.depth))];
   return depths.map((L) => {
-    const s = resultOf(rs, "orth-c", L).gain!, t = resultOf(rs, "tanh", L).gain!;
+    const s = resultOf(rs, "orth-c", L).gain!,
+      t = resultOf(rs, "tanh", L).gain!;
     return { L, "g* sigmoid (orthogonal, centred)": num(s), "g* tanh (orthogonal)": num(t), ratio: num(s / t) };
   });
 }
@@ -331,11 +450,22 @@ export interface GlorotBengioResult {
 }
 
 /** Averages of one network's layer Jacobians, with σ_k(DWᵀ) ≤ max|D|·σ_k(W) checked (on the means). */
-export function glorotBengioResult(activation: "tanh" | "sigmoid", init: "standard" | "normalized", rows: readonly LayerJacobianRow[], width: number): GlorotBengioResult {
-  for (const r of rows) verify(r.meanSingularValue <= r.maxDerivative * r.weightMeanSingularValue * (1 + 1e-9), `${activation}/${init} layer ${r.layer}: mean σ(J) ${r.meanSingularValue} > max f' × mean σ(W)`);
+export function glorotBengioResult(
+  activation: "tanh" | "sigmoid",
+  init: "standard" | "normalized",
+  rows: readonly LayerJacobianRow[],
+  width: number,
+): GlorotBengioResult {
+  for (const r of rows)
+    verify(
+      r.meanSingularValue <= r.maxDerivative * r.weightMeanSingularValue * (1 + 1e-9),
+      `${activation}/${init} layer ${r.layer}: mean σ(J) ${r.meanSingularValue} > max f' × mean σ(W)`,
+    );
   const avg = (f: (r: LayerJacobianRow) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
   return {
-    activation, init, rows,
+    activation,
+    init,
+    rows,
     mean: avg((r) => r.meanSingularValue),
     meanDerivative: avg((r) => r.meanDerivative),
     weightMean: avg((r) => r.weightMeanSingularValue),
@@ -363,8 +493,14 @@ export function glorotBengioRows(rs: readonly GlorotBengioResult[]): Row[] {
 
 export function glorotBengioTakeaway(rs: readonly GlorotBengioResult[]): string {
   const at = (a: string, i: string) => rs.find((r) => r.activation === a && r.init === i)!.mean;
-  const [ts, tn, ss, sn] = [at("tanh", "standard"), at("tanh", "normalized"), at("sigmoid", "standard"), at("sigmoid", "normalized")];
-  const pub = (i: string) => glorotBengioJacobian().rows.find((p) => p.activation === "tanh" && p.init === i)?.meanSingularValue ?? NaN;
+  const [ts, tn, ss, sn] = [
+    at("tanh", "standard"),
+    at("tanh", "normalized"),
+    at("sigmoid", "standard"),
+    at("sigmoid", "normalized"),
+  ];
+  const pub = (i: string) =>
+    glorotBengioJacobian().rows.find((p) => p.activation === "tanh" && p.init === i)?.meanSingularValue ?? NaN;
   const f = (a: string, i: string) => rs.find((r) => r.activation === a && r.init === i)!;
   return `tanh: ${num(ts)} (standard) and ${num(tn)} (normalized), against Glorot & Bengio's ${pub("standard")} and ${pub("normalized")}; sigmoid: ${num(ss)} and ${num(sn)}, ${num(ss / ts)} and ${num(sn / tn)} of tanh's — the ratio of their mean f′ (${num(f("sigmoid", "standard").meanDerivative / f("tanh", "standard").meanDerivative)} and ${num(f("sigmoid", "normalized").meanDerivative / f("tanh", "normalized").meanDerivative)}: σ′ ≤ 1/4 against tanh′ ≤ 1), on weight matrices of mean singular value ${num(f("tanh", "standard").weightMean)} and ${num(f("tanh", "normalized").weightMean)}.`;
 }

@@ -59,13 +59,23 @@ export interface Shown {
 
 /** Wall-clock and CPU seconds per section (the machine may be shared: CPU time is the steadier number). */
 export function sectionClock(): { lap(name: string): void; rows(): Row[] } {
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   const start = { wall: Date.now(), cpu: cpu() };
   let last = { ...start };
   const laps: Row[] = [];
-  const row = (section: string, from: { wall: number; cpu: number }) => ({ section, "wall-clock s": ((Date.now() - from.wall) / 1000).toFixed(1), "CPU s (this kernel)": (cpu() - from.cpu).toFixed(1) });
+  const row = (section: string, from: { wall: number; cpu: number }) => ({
+    section,
+    "wall-clock s": ((Date.now() - from.wall) / 1000).toFixed(1),
+    "CPU s (this kernel)": (cpu() - from.cpu).toFixed(1),
+  });
   return {
-    lap(name) { laps.push(row(name, last)); last = { wall: Date.now(), cpu: cpu() }; },
+    lap(name) {
+      laps.push(row(name, last));
+      last = { wall: Date.now(), cpu: cpu() };
+    },
     rows: () => [...laps, row("total after the imports", start)],
   };
 }
@@ -79,14 +89,20 @@ export function sectionClock(): { lap(name: string): void; rows(): Row[] } {
 export function sigmoidDerivativeLevel(level: number): { hLow: number; hHigh: number; z: number } {
   if (!(level > 0 && level <= 0.25)) throw new ConfigError("level", level, "a number in (0, 1/4]");
   const r = Math.sqrt(1 - 4 * level);
-  const hHigh = (1 + r) / 2, hLow = (1 - r) / 2;
+  const hHigh = (1 + r) / 2,
+    hLow = (1 - r) / 2;
   return { hLow, hHigh, z: Math.log(hHigh / hLow) };
 }
 
 /** f'(z) by tfjs autodiff of the activation's op, in float32 (to check against the closed form). */
 export function activationGradient(name: ActivationName, z: ArrayLike<number>): Float32Array {
   const act = activation(name);
-  return scoped(() => tf.grad((t: tf.Tensor) => tf.sum(act.apply(t)))(tf.tensor1d(Float32Array.from(z))).dataSync() as Float32Array);
+  return scoped(
+    () =>
+      tf
+        .grad((t: tf.Tensor) => tf.sum(act.apply(t)))(tf.tensor1d(Float32Array.from(z)))
+        .dataSync() as Float32Array,
+  );
 }
 
 export interface DerivationCheck {
@@ -108,8 +124,14 @@ export function checkDerivation(zMax = 30, perUnit = 1000): DerivationCheck {
   const half = zMax * perUnit;
   const grid = Float64Array.from({ length: 2 * half + 1 }, (_, k) => (k - half) / perUnit);
   const closed = grid.map(sigmoidDerivative);
-  const autoSig = activationGradient("sigmoid", grid), autoTanh = activationGradient("tanh", grid);
-  let maxAutodiffError = 0, maxTanhError = 0, maxIdentityError = 0, argmax = 0, maxAutodiffSlope = 0, maxTanhSlope = 0;
+  const autoSig = activationGradient("sigmoid", grid),
+    autoTanh = activationGradient("tanh", grid);
+  let maxAutodiffError = 0,
+    maxTanhError = 0,
+    maxIdentityError = 0,
+    argmax = 0,
+    maxAutodiffSlope = 0,
+    maxTanhSlope = 0;
   const level = sigmoidDerivativeLevel(0.01);
   grid.forEach((z, k) => {
     maxAutodiffError = Math.max(maxAutodiffError, Math.abs(autoSig[k] - closed[k]));
@@ -121,18 +143,36 @@ export function checkDerivation(zMax = 30, perUnit = 1000): DerivationCheck {
     const s = sigmoid(z);
     // (Messages are built only when a claim fails: 60,001 points.)
     if (closed[k] > ((s + 1 - s) / 2) ** 2 + 1e-17) verify(false, `AM–GM: σ(1−σ) ≤ ((σ + 1 − σ)/2)² fails at z = ${z}`);
-    if ((Math.abs(z) > level.z) !== (closed[k] < 0.01) && Math.abs(Math.abs(z) - level.z) >= 1e-3) verify(false, `σ' < 0.01 ⇔ |z| > ${level.z} fails at z = ${z}`);
-    if ((s < 0.01 || s > 0.99) && closed[k] >= 0.01) verify(false, `an entry with h within 0.01 of 0 or 1 has σ' = ${closed[k]} ≥ 0.01 (z = ${z})`);
+    if (Math.abs(z) > level.z !== closed[k] < 0.01 && Math.abs(Math.abs(z) - level.z) >= 1e-3)
+      verify(false, `σ' < 0.01 ⇔ |z| > ${level.z} fails at z = ${z}`);
+    if ((s < 0.01 || s > 0.99) && closed[k] >= 0.01)
+      verify(false, `an entry with h within 0.01 of 0 or 1 has σ' = ${closed[k]} ≥ 0.01 (z = ${z})`);
   });
   const maxSlope = closed[argmax];
   verify(maxAutodiffError < 1e-7, `tfjs autodiff of sigmoid differs from σ(1−σ) by ${maxAutodiffError} on the grid`);
   verify(maxTanhError < 1e-6, `tfjs autodiff of tanh differs from 1 − tanh² by ${maxTanhError}`);
-  verify(maxSlope === 0.25 && grid[argmax] === 0, `max σ' on the grid is ${maxSlope} at z = ${grid[argmax]}, expected exactly 0.25 at 0`);
+  verify(
+    maxSlope === 0.25 && grid[argmax] === 0,
+    `max σ' on the grid is ${maxSlope} at z = ${grid[argmax]}, expected exactly 0.25 at 0`,
+  );
   verify(maxAutodiffSlope === 0.25, `max of the autodiff σ' is ${maxAutodiffSlope}, expected 0.25`);
   verify(maxTanhSlope === 1 && tanhDerivative(0) === 1, `max tanh' = ${maxTanhSlope}, expected 1 at 0`);
   verify(maxIdentityError < 1e-15, `tanh(x) = 2σ(2x) − 1 fails by ${maxIdentityError}`);
-  verify(Math.abs(level.z - 4.585) < 5e-4 && Math.abs(sigmoidDerivative(level.z) - 0.01) < 1e-12, `σ' = 0.01 at z = ${level.z}`);
-  return { grid, maxAutodiffError, maxTanhError, maxIdentityError, maxSlope, maxAutodiffSlope, argmaxZ: grid[argmax], maxTanhSlope, level };
+  verify(
+    Math.abs(level.z - 4.585) < 5e-4 && Math.abs(sigmoidDerivative(level.z) - 0.01) < 1e-12,
+    `σ' = 0.01 at z = ${level.z}`,
+  );
+  return {
+    grid,
+    maxAutodiffError,
+    maxTanhError,
+    maxIdentityError,
+    maxSlope,
+    maxAutodiffSlope,
+    argmaxZ: grid[argmax],
+    maxTanhSlope,
+    level,
+  };
 }
 
 export function derivationRows(d: DerivationCheck): Row[] {
@@ -140,9 +180,18 @@ export function derivationRows(d: DerivationCheck): Row[] {
   return [
     { check: "max |autodiff − σ(1−σ)| on the grid", value: num(d.maxAutodiffError) },
     { check: "max |autodiff − (1 − tanh²)|", value: num(d.maxTanhError) },
-    { check: "max σ′ (closed form / autodiff) and where", value: `${d.maxSlope} / ${d.maxAutodiffSlope} at z = ${d.argmaxZ}` },
-    { check: "σ′ = 0.01 at |z| =", value: `${d.level.z.toFixed(4)} (σ = ${d.level.hLow.toFixed(4)} or ${d.level.hHigh.toFixed(4)})` },
-    { check: "h within 0.01 of 0 or 1 at |z| ≥ ln 99 =", value: `${sat.toFixed(4)}, where σ′ = ${sigmoidDerivative(sat).toFixed(5)}` },
+    {
+      check: "max σ′ (closed form / autodiff) and where",
+      value: `${d.maxSlope} / ${d.maxAutodiffSlope} at z = ${d.argmaxZ}`,
+    },
+    {
+      check: "σ′ = 0.01 at |z| =",
+      value: `${d.level.z.toFixed(4)} (σ = ${d.level.hLow.toFixed(4)} or ${d.level.hHigh.toFixed(4)})`,
+    },
+    {
+      check: "h within 0.01 of 0 or 1 at |z| ≥ ln 99 =",
+      value: `${sat.toFixed(4)}, where σ′ = ${sigmoidDerivative(sat).toFixed(5)}`,
+    },
     { check: "max tanh′", value: d.maxTanhSlope },
     { check: "max |tanh(x) − (2σ(2x) − 1)|", value: num(d.maxIdentityError) },
   ];
@@ -160,7 +209,13 @@ export function logSlopeFigure(d: DerivationCheck): Shown {
       series: [
         { name: "σ′(z)", x: zl, y: zl.map(sigmoidDerivative) },
         { name: "0.01", x: [-15, 15], y: [0.01, 0.01], dash: "dash", color: "#000000" },
-        { name: `|z| = ${z0.toFixed(3)}`, x: [-z0, -z0, NaN, z0, z0], y: [1e-7, 0.3, NaN, 1e-7, 0.3], dash: "dot", color: "#D55E00" },
+        {
+          name: `|z| = ${z0.toFixed(3)}`,
+          x: [-z0, -z0, NaN, z0, z0],
+          y: [1e-7, 0.3, NaN, 1e-7, 0.3],
+          dash: "dot",
+          color: "#D55E00",
+        },
       ],
     }),
     takeaway: `σ′ falls like e^(−|z|): ${num(sigmoidDerivative(5))} at |z| = 5, ${num(sigmoidDerivative(10))} at |z| = 10; saturation (h within 0.01 of 0 or 1) starts at |z| = ${Math.log(99).toFixed(3)}.`,
@@ -179,15 +234,27 @@ export interface NetworkParams extends Omit<QuestionParams, "heldOut" | "activat
  * The question's run, the same run stopped after plateauEpochs, and the deeper net; `toTrain` (with a label each
  * for the live board) holds the runs to train, the deeper net only if deepEpochs > 0.
  */
-export function networkConfigs(p: NetworkParams): { question: ExperimentConfig; plateau: ExperimentConfig; deep: ExperimentConfig; toTrain: ExperimentConfig[]; labels: string[] } {
+export function networkConfigs(p: NetworkParams): {
+  question: ExperimentConfig;
+  plateau: ExperimentConfig;
+  deep: ExperimentConfig;
+  toTrain: ExperimentConfig[];
+  labels: string[];
+} {
   const { plateauEpochs, deepDepth, deepEpochs, ...q } = p;
-  for (const [k, v] of Object.entries({ plateauEpochs, deepEpochs })) if (!(Number.isInteger(v) && v >= 0)) throw new ConfigError(k, v, "a whole number of epochs ≥ 0");
-  if (!(plateauEpochs >= 1)) throw new ConfigError("plateauEpochs", plateauEpochs, "at least 1 (the run stopped after that many epochs)");
+  for (const [k, v] of Object.entries({ plateauEpochs, deepEpochs }))
+    if (!(Number.isInteger(v) && v >= 0)) throw new ConfigError(k, v, "a whole number of epochs ≥ 0");
+  if (!(plateauEpochs >= 1))
+    throw new ConfigError("plateauEpochs", plateauEpochs, "at least 1 (the run stopped after that many epochs)");
   const question = questionExperiment(q);
   const plateau = questionExperiment({ ...q, epochs: plateauEpochs });
   const deep = questionExperiment({ ...q, depth: deepDepth, epochs: Math.max(1, deepEpochs) });
   const net = (d: number, e: number) => `${d} × ${q.width} sigmoid, ${e} epoch${e === 1 ? "" : "s"}`;
-  const labels = [net(q.depth, q.epochs), net(q.depth, plateauEpochs), ...(deepEpochs > 0 ? [net(deepDepth, deepEpochs)] : [])];
+  const labels = [
+    net(q.depth, q.epochs),
+    net(q.depth, plateauEpochs),
+    ...(deepEpochs > 0 ? [net(deepDepth, deepEpochs)] : []),
+  ];
   return { question, plateau, deep, toTrain: [question, plateau, ...(deepEpochs > 0 ? [deep] : [])], labels };
 }
 
@@ -210,7 +277,8 @@ export interface WeightSizes {
  * SVD (lib/measure/svd: one-sided Jacobi, accurate) on the first `svdLayers` hidden layers and the output layer.
  */
 export function weightSizes(trained: Mlp, initial: Mlp, svdLayers: number): WeightSizes {
-  const trainedNorms = layerSpectralNorms(trained), initNorms = layerSpectralNorms(initial);
+  const trainedNorms = layerSpectralNorms(trained),
+    initNorms = layerSpectralNorms(initial);
   const L = trained.depth;
   const checked: number[] = [];
   let maxEntry = 0;
@@ -219,8 +287,12 @@ export function weightSizes(trained: Mlp, initial: Mlp, svdLayers: number): Weig
     let maxAbs = 0;
     for (const v of W.data) maxAbs = Math.max(maxAbs, Math.abs(v));
     maxEntry = Math.max(maxEntry, maxAbs);
-    const fro = frobeniusNorm(W.data), norm = trainedNorms[k];
-    verify(maxAbs <= norm * (1 + 1e-9) && norm <= fro * (1 + 1e-9), `layer ${layer.index}: max|w| ≤ ‖W‖₂ ≤ ‖W‖_F fails (${maxAbs}, ${norm}, ${fro})`);
+    const fro = frobeniusNorm(W.data),
+      norm = trainedNorms[k];
+    verify(
+      maxAbs <= norm * (1 + 1e-9) && norm <= fro * (1 + 1e-9),
+      `layer ${layer.index}: max|w| ≤ ‖W‖₂ ≤ ‖W‖_F fails (${maxAbs}, ${norm}, ${fro})`,
+    );
     let svd: number | null = null;
     if (k < svdLayers || k === L) {
       svd = spectralNormBySvd(W);
@@ -238,10 +310,18 @@ export function weightSizes(trained: Mlp, initial: Mlp, svdLayers: number): Weig
       "¼‖W‖₂ trained": num(norm / 4),
     };
   });
-  const lo = (xs: number[]) => num(Math.min(...xs)), hi = (xs: number[]) => num(Math.max(...xs));
+  const lo = (xs: number[]) => num(Math.min(...xs)),
+    hi = (xs: number[]) => num(Math.max(...xs));
   return {
-    rows, trainedNorms, initNorms, maxEntry, svdLayers: checked,
-    known: new Map([[trained, trainedNorms], [initial, initNorms]]),
+    rows,
+    trainedNorms,
+    initNorms,
+    maxEntry,
+    svdLayers: checked,
+    known: new Map([
+      [trained, trainedNorms],
+      [initial, initNorms],
+    ]),
     takeaway: `After training every weight entry is below ${num(maxEntry)}, yet ‖W‖₂ ranges from ${lo(trainedNorms)} to ${hi(trainedNorms)}: "each weight below 4" and "‖W‖₂ below 4" are different statements (at init ‖W‖₂ = ${lo(initNorms)}–${hi(initNorms)}).`,
   };
 }
@@ -273,13 +353,26 @@ const range = (xs: number[]) => `${num(Math.min(...xs))}–${num(Math.max(...xs)
 /** The claims of sections 3–4 on every network: the bound holds per point, the recursion is autodiff's δ, σ' ≤ 1/4, slack ≥ 1 ≥ alignment. */
 export function checkBound(cases: readonly MeasuredCase[]): void {
   for (const { name, rep } of cases) {
-    verify(rep.used === rep.n, `${name}: ${rep.n - rep.used} points have an exactly-zero error somewhere (float32 underflow); the ratios would skip them`);
+    verify(
+      rep.used === rep.n,
+      `${name}: ${rep.n - rep.used} points have an exactly-zero error somewhere (float32 underflow); the ratios would skip them`,
+    );
     for (const r of rep.rows) {
-      verify(r.minRatio >= 1 - 1e-5, `${name}, layer ${r.layer}: the bound is below the measured ‖δ‖ on some point (min ratio ${r.minRatio})`);
-      if (r.recursionError !== null) verify(r.recursionError < 1e-3, `${name}, layer ${r.layer}: δ_l = σ'(z_l) ⊙ δ_{l+1}W_{l+1}ᵀ misses autodiff by ${r.recursionError}`);
+      verify(
+        r.minRatio >= 1 - 1e-5,
+        `${name}, layer ${r.layer}: the bound is below the measured ‖δ‖ on some point (min ratio ${r.minRatio})`,
+      );
+      if (r.recursionError !== null)
+        verify(
+          r.recursionError < 1e-3,
+          `${name}, layer ${r.layer}: δ_l = σ'(z_l) ⊙ δ_{l+1}W_{l+1}ᵀ misses autodiff by ${r.recursionError}`,
+        );
       if (r.slackGeo === null) continue;
       verify(r.derivativeMax! <= 0.25, `${name}, layer ${r.layer}: max σ' = ${r.derivativeMax}`);
-      verify(r.slackGeo >= 1 - 1e-6 && r.alignmentGeo! <= 1 + 1e-6, `${name}, layer ${r.layer}: slack ${r.slackGeo} < 1 or alignment ${r.alignmentGeo} > 1`);
+      verify(
+        r.slackGeo >= 1 - 1e-6 && r.alignmentGeo! <= 1 + 1e-6,
+        `${name}, layer ${r.layer}: slack ${r.slackGeo} < 1 or alignment ${r.alignmentGeo} > 1`,
+      );
     }
   }
 }
@@ -293,7 +386,10 @@ export function networkRows(cases: readonly MeasuredCase[]): Row[] {
       "training accuracy": pct(rep.accuracy),
       "top layer: h < 0.01 or > 0.99": pct(top.saturation!),
       "top layer: mean σ′": num(top.derivativeMean!),
-      "‖W‖₂, layers 2..L+1": rep.spectralNorms.slice(1).map((v) => v.toFixed(2)).join(", "),
+      "‖W‖₂, layers 2..L+1": rep.spectralNorms
+        .slice(1)
+        .map((v) => v.toFixed(2))
+        .join(", "),
     };
   });
 }
@@ -303,27 +399,45 @@ export function boundFigure(cases: readonly MeasuredCase[]): Shown {
     figure: plot.smallMultiples({
       title: "Mean ‖δ_l‖: autodiff vs the chained ¼-bound (L+1 = logits)",
       columns: 3,
-      panels: cases.map(({ name, rep }) => plot.line({
-        title: name,
-        x: { label: "layer l", unit: "index" },
-        y: { label: "mean ‖δ_l‖", unit: "nats per unit of z", log: true },
-        markers: true,
-        series: [
-          { name: "measured", x: rep.rows.map((r) => r.layer), y: rep.rows.map((r) => r.measured), color: "#0072B2" },
-          { name: "bound", x: rep.rows.map((r) => r.layer), y: rep.rows.map((r) => r.bound), dash: "dash", color: "#D55E00" },
-        ],
-      })),
+      panels: cases.map(({ name, rep }) =>
+        plot.line({
+          title: name,
+          x: { label: "layer l", unit: "index" },
+          y: { label: "mean ‖δ_l‖", unit: "nats per unit of z", log: true },
+          markers: true,
+          series: [
+            { name: "measured", x: rep.rows.map((r) => r.layer), y: rep.rows.map((r) => r.measured), color: "#0072B2" },
+            {
+              name: "bound",
+              x: rep.rows.map((r) => r.layer),
+              y: rep.rows.map((r) => r.bound),
+              dash: "dash",
+              color: "#D55E00",
+            },
+          ],
+        }),
+      ),
     }),
-    takeaway: cases.map(({ key, rep }) => `${key}: bound/measured at layer 1 = ${num(rep.rows[0].ratio)}`).join("; ") + ".",
+    takeaway:
+      cases.map(({ key, rep }) => `${key}: bound/measured at layer 1 = ${num(rep.rows[0].ratio)}`).join("; ") + ".",
   };
 }
 
 /** Measured against the chained bound, and one step down with its two factors, per network and layer. */
 export function boundTables(cases: readonly MeasuredCase[]): { bound: Row[]; steps: Row[] } {
-  const bound: Row[] = [], steps: Row[] = [];
+  const bound: Row[] = [],
+    steps: Row[] = [];
   for (const { key, rep } of cases) {
     for (const r of hiddenRows(rep)) {
-      bound.push({ network: key, layer: r.layer, "‖W_{l+1}‖₂": r.normAbove!.toFixed(2), "mean ‖δ_l‖": num(r.measured), "mean bound": num(r.bound), "bound / measured": num(r.ratio), "smallest per point": num(r.minRatio) });
+      bound.push({
+        network: key,
+        layer: r.layer,
+        "‖W_{l+1}‖₂": r.normAbove!.toFixed(2),
+        "mean ‖δ_l‖": num(r.measured),
+        "mean bound": num(r.bound),
+        "bound / measured": num(r.ratio),
+        "smallest per point": num(r.minRatio),
+      });
       steps.push({
         network: key,
         layer: r.layer,
@@ -351,23 +465,29 @@ export function mainLooseness(rep: BoundReport): "σ′ slack" | "misalignment" 
 }
 
 export function loosenessFigure(cases: readonly MeasuredCase[], top: TopLayerState): Shown {
-  const ini = caseOf(cases, "init").rep, pla = caseOf(cases, "plateau").rep, tr = caseOf(cases, "trained").rep;
+  const ini = caseOf(cases, "init").rep,
+    pla = caseOf(cases, "plateau").rep,
+    tr = caseOf(cases, "trained").rep;
   const L = ini.rows.length - 1;
-  const plaBelow = hiddenRows(pla).slice(0, L - 1).map((r) => r.slackGeo!);
+  const plaBelow = hiddenRows(pla)
+    .slice(0, L - 1)
+    .map((r) => r.slackGeo!);
   return {
     figure: plot.smallMultiples({
       title: "Looseness per step: σ′ slack ¼/σ′_eff × misalignment 1/α",
       columns: 3,
-      panels: cases.map(({ name, rep }) => plot.bar({
-        title: name,
-        x: { label: "layer l", unit: "index" },
-        y: { label: "looseness factor", unit: "×", log: true },
-        categories: hiddenRows(rep).map((r) => r.layer),
-        series: [
-          { name: "σ′ slack ¼/σ′_eff", values: hiddenRows(rep).map((r) => r.slackGeo!), color: "#E69F00" },
-          { name: "misalignment 1/α", values: hiddenRows(rep).map((r) => 1 / r.alignmentGeo!), color: "#56B4E9" },
-        ],
-      })),
+      panels: cases.map(({ name, rep }) =>
+        plot.bar({
+          title: name,
+          x: { label: "layer l", unit: "index" },
+          y: { label: "looseness factor", unit: "×", log: true },
+          categories: hiddenRows(rep).map((r) => r.layer),
+          series: [
+            { name: "σ′ slack ¼/σ′_eff", values: hiddenRows(rep).map((r) => r.slackGeo!), color: "#E69F00" },
+            { name: "misalignment 1/α", values: hiddenRows(rep).map((r) => 1 / r.alignmentGeo!), color: "#56B4E9" },
+          ],
+        }),
+      ),
     }),
     takeaway:
       `At init σ′_eff is ${range(hiddenRows(ini).map((r) => 0.25 / r.slackGeo!))} and α ${range(hiddenRows(ini).map((r) => r.alignmentGeo!))}: the larger factor is ${mainLooseness(ini)}; ` +
@@ -393,10 +513,15 @@ export interface TopLayerState {
 }
 
 export function topLayerState(model: Mlp, points: LabelledData, label: string): TopLayerState {
-  if (model.config.activation !== "sigmoid") throw new ConfigError("activation", model.config.activation, '"sigmoid" (the ε = 0.01 sides are 0 and 1)');
+  if (model.config.activation !== "sigmoid")
+    throw new ConfigError("activation", model.config.activation, '"sigmoid" (the ε = 0.01 sides are 0 and 1)');
   const fv = forwardValues(model, points);
-  const a = fv.a[model.depth - 1], z = fv.z[model.depth - 1];
-  let sum = 0, low = 0, high = 0, d = 0;
+  const a = fv.a[model.depth - 1],
+    z = fv.z[model.depth - 1];
+  let sum = 0,
+    low = 0,
+    high = 0,
+    d = 0;
   for (let k = 0; k < a.length; k++) {
     sum += a[k];
     if (a[k] < 0.01) low++;
@@ -404,7 +529,15 @@ export function topLayerState(model: Mlp, points: LabelledData, label: string): 
     d += sigmoidDerivative(z[k]);
   }
   const n = a.length;
-  return { label, accuracy: fv.accuracy, meanActivation: sum / n, lowFraction: low / n, highFraction: high / n, saturation: (low + high) / n, meanDerivative: d / n };
+  return {
+    label,
+    accuracy: fv.accuracy,
+    meanActivation: sum / n,
+    lowFraction: low / n,
+    highFraction: high / n,
+    saturation: (low + high) / n,
+    meanDerivative: d / n,
+  };
 }
 
 /** The thresholds that turn the top layer's numbers into words (one place, tested). */
@@ -439,8 +572,10 @@ export function topLayerSentence(s: TopLayerState, shrink: number): string {
   const acc = `${r.atChance ? "still at chance" : "past chance"} (training accuracy ${pct(s.accuracy)})`;
   const where = `${pct(s.lowFraction)} of its entries below 0.01 and ${pct(s.highFraction)} above 0.99, mean h = ${num(s.meanActivation)}, mean σ′ = ${num(s.meanDerivative)}`;
   const cut = `δ_L is ${num(shrink)}× smaller than the output error`;
-  if (r.pinnedAt !== null && r.flat) return `${capital(s.label)} the network is ${acc} and its top layer is pinned at h ≈ ${r.pinnedAt} with σ′ ≈ 0 (${where}): one-sided saturation that does stop the error, ${cut}.`;
-  if (r.pinnedAt !== null) return `${capital(s.label)} the network is ${acc}; its top layer leans on h ≈ ${r.pinnedAt} (${where}), but its mean σ′ is not ≈ 0 (the rule: below ${PLATEAU_RULES.flat}); ${cut}.`;
+  if (r.pinnedAt !== null && r.flat)
+    return `${capital(s.label)} the network is ${acc} and its top layer is pinned at h ≈ ${r.pinnedAt} with σ′ ≈ 0 (${where}): one-sided saturation that does stop the error, ${cut}.`;
+  if (r.pinnedAt !== null)
+    return `${capital(s.label)} the network is ${acc}; its top layer leans on h ≈ ${r.pinnedAt} (${where}), but its mean σ′ is not ≈ 0 (the rule: below ${PLATEAU_RULES.flat}); ${cut}.`;
   return `${capital(s.label)} the network is ${acc} and its top layer is not pinned at either side (${where}), so this run does not show saturation stopping the error there; ${cut}.`;
 }
 
@@ -490,11 +625,26 @@ export interface IsometryReading {
   readonly spreadOverTanh: number;
 }
 
-export function readIsometry(meanSquared: number, spread: number, tanhSpread: number, rules: typeof ISOMETRY_RULES = ISOMETRY_RULES): IsometryReading {
-  if (!(Number.isFinite(tanhSpread) && tanhSpread > 0)) throw new ConfigError("tanhSpread", tanhSpread, "the orthogonal tanh net's spread, a positive number (std of log₁₀ σ)");
-  if (!(Number.isFinite(spread) && spread >= 0)) throw new ConfigError("spread", spread, "a spread ≥ 0 (std of log₁₀ σ)");
+export function readIsometry(
+  meanSquared: number,
+  spread: number,
+  tanhSpread: number,
+  rules: typeof ISOMETRY_RULES = ISOMETRY_RULES,
+): IsometryReading {
+  if (!(Number.isFinite(tanhSpread) && tanhSpread > 0))
+    throw new ConfigError(
+      "tanhSpread",
+      tanhSpread,
+      "the orthogonal tanh net's spread, a positive number (std of log₁₀ σ)",
+    );
+  if (!(Number.isFinite(spread) && spread >= 0))
+    throw new ConfigError("spread", spread, "a spread ≥ 0 (std of log₁₀ σ)");
   const spreadOverTanh = spread / tanhSpread;
-  return { critical: withinFactor(meanSquared, 1, rules.critical), nearIsometry: spreadOverTanh <= rules.spreadVsTanh, spreadOverTanh };
+  return {
+    critical: withinFactor(meanSquared, 1, rules.critical),
+    nearIsometry: spreadOverTanh <= rules.spreadVsTanh,
+    spreadOverTanh,
+  };
 }
 
 /** The rule in words, printed under the sentences it produced. */
@@ -527,9 +677,12 @@ export interface SummaryInputs {
 
 /** Every number the closing prose and the findings use, computed once. */
 function closing(x: SummaryInputs) {
-  const ini = caseOf(x.cases, "init").rep, tr = caseOf(x.cases, "trained").rep, pla = caseOf(x.cases, "plateau").rep;
+  const ini = caseOf(x.cases, "init").rep,
+    tr = caseOf(x.cases, "trained").rep,
+    pla = caseOf(x.cases, "plateau").rep;
   const deepIni = caseOf(x.cases, "deep init").rep;
-  const L = ini.rows.length - 1, Ld = deepIni.rows.length - 1;
+  const L = ini.rows.length - 1,
+    Ld = deepIni.rows.length - 1;
   const jd = Math.max(...x.jacobian.map((r) => r.depth));
   const jac = (k: JacobianResult["case"]["key"]) => {
     const r = x.jacobian.find((j) => j.case.key === k && j.depth === jd);
@@ -537,7 +690,13 @@ function closing(x: SummaryInputs) {
     return { gain: r.gain ?? NaN, spread: r.spectra.stats.log10Std, meanSquared: r.spectra.stats.meanSquared };
   };
   return {
-    ini, tr, pla, L, Ld, jd, jac,
+    ini,
+    tr,
+    pla,
+    L,
+    Ld,
+    jd,
+    jac,
     initPerLayer: deltaRatio(ini, 1, L + 1) ** (1 / L),
     initFirstOverOutput: deltaRatio(ini, 1, L + 1),
     deepFirstOverOutput: deltaRatio(deepIni, 1, Ld + 1),
@@ -550,7 +709,9 @@ function closing(x: SummaryInputs) {
 
 /** The closing paragraphs, every number from this run. */
 export function summary(x: SummaryInputs): string[] {
-  const c = closing(x), s = x.sweep, d = x.derivation;
+  const c = closing(x),
+    s = x.sweep,
+    d = x.derivation;
   const agree = (k: "zero" | "centred") => Number.isFinite(s.ratioCross[k]) && Number.isFinite(s.chiCross[k]);
   return [
     "**Right.**",
@@ -558,10 +719,18 @@ export function summary(x: SummaryInputs): string[] {
     `‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ ${c.boundHeld ? "held on every point, layer and network measured here" : "failed somewhere (see the tables of section 4)"}.`,
     `At initialisation the question's network (‖W‖₂ ≈ ${num(x.sizes.initNorms[1])}) ${c.initPerLayer < 1 ? "does lose the error geometrically" : "does not lose the error"}: ×${num(c.initPerLayer)} per layer on average from the logits down, ‖δ_1‖/‖δ_${c.L + 1}‖ = ${num(c.initFirstOverOutput)}; at ${c.Ld} layers ${num(c.deepFirstOverOutput)}. ` +
       `Mean σ′ is ${range(c.initSlopes)} per layer there` +
-      (slopesNearMax(c.initSlopes) ? `, near its maximum 1/4: the loss comes from ‖W‖₂ and misalignment, not from saturation.` : `.`),
+      (slopesNearMax(c.initSlopes)
+        ? `, near its maximum 1/4: the loss comes from ‖W‖₂ and misalignment, not from saturation.`
+        : `.`),
     "**Missed.**",
     `"Weight less than 4" must be read as ‖W‖₂ < 4, a statement about a whole matrix; after training ‖W‖₂ = ${range(x.sizes.trainedNorms)} while no entry exceeds ${num(x.sizes.maxEntry)}.`,
-    `After ${x.epochs} epochs of training (training accuracy ${pct(c.tr.accuracy)}${c.tr.accuracy < PLATEAU_RULES.chance ? ", still at chance" : ""}) the error ${errorVanished(c.trainedFirstOverTop) ? "still vanishes" : "does not vanish"} between the top hidden layer and the first: ‖δ_1‖/‖δ_${c.L}‖ = ${num(c.trainedFirstOverTop)}, and the chained bound overestimates ‖δ_1‖ ${num(c.tr.rows[0].ratio)}-fold (mean σ′ per layer ${hiddenRows(c.tr).map((r) => num(r.derivativeMean!)).join(", ")}; alignment ${hiddenRows(c.tr).map((r) => num(r.alignmentGeo!)).join(", ")}).`,
+    `After ${x.epochs} epochs of training (training accuracy ${pct(c.tr.accuracy)}${c.tr.accuracy < PLATEAU_RULES.chance ? ", still at chance" : ""}) the error ${errorVanished(c.trainedFirstOverTop) ? "still vanishes" : "does not vanish"} between the top hidden layer and the first: ‖δ_1‖/‖δ_${c.L}‖ = ${num(c.trainedFirstOverTop)}, and the chained bound overestimates ‖δ_1‖ ${num(c.tr.rows[0].ratio)}-fold (mean σ′ per layer ${hiddenRows(
+      c.tr,
+    )
+      .map((r) => num(r.derivativeMean!))
+      .join(", ")}; alignment ${hiddenRows(c.tr)
+      .map((r) => num(r.alignmentGeo!))
+      .join(", ")}).`,
     `At init the bound is ${num(c.ini.rows[0].localRatioGeo!)}× loose per step at layer 1 (σ′ slack ${num(c.ini.rows[0].slackGeo!)}, α = ${num(c.ini.rows[0].alignmentGeo!)}); over all hidden layers the larger factor is ${mainLooseness(c.ini)}.`,
     `At initialisation with random orthogonal W × g (${x.sweepSetting}), ${s.largest.ratio > 1 ? `large gains do not make the error vanish: at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and yet ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)} (growth)` : `at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)}`}. ` +
       `The shrinking stops at ${g3(s.ratioCross.zero)} (biases 0) or ${g3(s.ratioCross.centred)} (centred), where the mean-field χ₁ = g²·E[σ′²] crosses 1 at ${g3(s.chiCross.zero)} and ${g3(s.chiCross.centred)}${agree("zero") && agree("centred") ? "" : " (one of the crossings is outside the gains swept)"}. This is measured at initialisation only.`,
@@ -572,10 +741,15 @@ export function summary(x: SummaryInputs): string[] {
 
 /** §6 in the closing: how the centred and the zero-bias σ compare with tanh, read by SUMMARY_RULES.nearFour and ISOMETRY_RULES. */
 function jacobianParagraphs(c: ReturnType<typeof closing>): string[] {
-  const oc = c.jac("orth-c"), o = c.jac("orth"), t = c.jac("tanh"), st = c.jac("standard");
-  const rc = readIsometry(oc.meanSquared, oc.spread, t.spread), r0 = readIsometry(o.meanSquared, o.spread, t.spread);
+  const oc = c.jac("orth-c"),
+    o = c.jac("orth"),
+    t = c.jac("tanh"),
+    st = c.jac("standard");
+  const rc = readIsometry(oc.meanSquared, oc.spread, t.spread),
+    r0 = readIsometry(o.meanSquared, o.spread, t.spread);
   const ratio = oc.gain / t.gain;
-  const reads = (r: IsometryReading) => `${r.critical ? "critical" : "not critical"} and ${r.nearIsometry ? "near isometry" : "not near isometry"} by the rule`;
+  const reads = (r: IsometryReading) =>
+    `${r.critical ? "critical" : "not critical"} and ${r.nearIsometry ? "near isometry" : "not near isometry"} by the rule`;
   return [
     `${gainRatioNearFour(ratio) ? "Four is a conversion factor more than a wall" : "The searched gains are not 4 apart here"}: at ${c.jd} layers a sigmoid net with our centred biases and orthogonal weights reaches mean σ² of J = ${num(oc.meanSquared)} at g* ≈ ${num(oc.gain)}, ` +
       `${num(ratio)}× the tanh net's g* ≈ ${num(t.gain)} (section 1's identity says 4 where every z is near 0), and its singular values spread over ${num(oc.spread)} decades (std of log₁₀ σ), ${num(rc.spreadOverTanh)}× the tanh net's ${num(t.spread)}: ${reads(rc)}.`,
@@ -585,15 +759,27 @@ function jacobianParagraphs(c: ReturnType<typeof closing>): string[] {
 }
 
 /** What notebook 06 reads from this run (lib/run/findings BoundFindings). */
-export function findings(x: SummaryInputs, p: { readonly plateauEpochs: number; readonly deepDepth: number }): BoundFindings {
-  const c = closing(x), s = x.sweep, r = readTopLayer(x.top);
-  const read = (k: JacobianResult["case"]["key"]) => readIsometry(c.jac(k).meanSquared, c.jac(k).spread, c.jac("tanh").spread);
+export function findings(
+  x: SummaryInputs,
+  p: { readonly plateauEpochs: number; readonly deepDepth: number },
+): BoundFindings {
+  const c = closing(x),
+    s = x.sweep,
+    r = readTopLayer(x.top);
+  const read = (k: JacobianResult["case"]["key"]) =>
+    readIsometry(c.jac(k).meanSquared, c.jac(k).spread, c.jac("tanh").spread);
   const iso = { centred: read("orth-c"), zero: read("orth") };
   return {
     depth: c.L,
     derivativeCheck: { points: x.derivation.grid.length, maxError: x.derivation.maxAutodiffError },
     boundHeld: c.boundHeld,
-    init: { perLayer: c.initPerLayer, firstOverOutput: c.initFirstOverOutput, deepDepth: p.deepDepth, deepFirstOverOutput: c.deepFirstOverOutput, spectralNorm: x.sizes.initNorms[1] },
+    init: {
+      perLayer: c.initPerLayer,
+      firstOverOutput: c.initFirstOverOutput,
+      deepDepth: p.deepDepth,
+      deepFirstOverOutput: c.deepFirstOverOutput,
+      spectralNorm: x.sizes.initNorms[1],
+    },
     trained: {
       firstOverTop: c.trainedFirstOverTop,
       boundOverMeasured: hiddenRows(c.tr).map((row) => row.ratio),

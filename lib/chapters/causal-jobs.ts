@@ -161,7 +161,8 @@ export function summarize(model: Mlp, points: Dataset, eps: number): SetSummary 
 
 function pointsOf(model: Mlp, points: Dataset, eps: number) {
   const pm = measurePoints(model, points, eps);
-  let correct = 0, loss = 0;
+  let correct = 0,
+    loss = 0;
   for (let i = 0; i < points.n; i++) {
     if (pm.fit.margin[i] > 0) correct++;
     loss += pm.fit.loss[i];
@@ -179,7 +180,8 @@ function pointsOf(model: Mlp, points: Dataset, eps: number) {
 }
 
 function meanVar(x: Float64Array): { mean: number; variance: number } {
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (let i = 0; i < x.length; i++) s += x[i];
   const m = s / x.length;
   for (let i = 0; i < x.length; i++) s2 += (x[i] - m) ** 2;
@@ -188,7 +190,10 @@ function meanVar(x: Float64Array): { mean: number; variance: number } {
 
 const weightNorms = (model: Mlp) => model.layers.map((l) => frobeniusNorm(l.W.dataSync()));
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
-const wallClock = () => { const t0 = Date.now(); return () => (Date.now() - t0) / 1000; };
+const wallClock = () => {
+  const t0 = Date.now();
+  return () => (Date.now() - t0) / 1000;
+};
 
 // ------------------------------------------------------------------ "visits"
 
@@ -198,11 +203,15 @@ function modelFor(cfg: ExperimentConfig, ds: Pick<Dataset, "inputDim" | "numClas
 
 function measuredGroups(job: VisitsJob) {
   const names = job.groups.map((g) => g.name);
-  for (const m of job.measured ?? []) if (!names.includes(m)) throw new ConfigError("measured", m, `a group name of the plan (${names.join(", ")})`);
-  return (job.measured ?? names);
+  for (const m of job.measured ?? [])
+    if (!names.includes(m)) throw new ConfigError("measured", m, `a group name of the plan (${names.join(", ")})`);
+  return job.measured ?? names;
 }
 
-async function trainVisits(job: VisitsJob, onProgress: (p: JobProgress) => void): Promise<{ result: VisitsResult; weights: Record<string, Float32Array> }> {
+async function trainVisits(
+  job: VisitsJob,
+  onProgress: (p: JobProgress) => void,
+): Promise<{ result: VisitsResult; weights: Record<string, Float32Array> }> {
   const clock = wallClock();
   const file = loadMnist("train");
   const plan = planVisits(file.n, job.groups, job.splitSeed);
@@ -216,16 +225,34 @@ async function trainVisits(job: VisitsJob, onProgress: (p: JobProgress) => void)
   const unseen = groups.findIndex((g) => g.passesPerEpoch === 0);
   let heldOutAccuracy: number | undefined;
   try {
-    const r = await train(model, { train: data.train, epochOrder: data.epochOrder, probeSets, observe: (m, p) => summarize(m, p, job.eps) }, { ...job.config.train, evalTrainSize: 64 }, {
-      onProbe: (p) => {
-        timeline.push({ step: p.step, epoch: p.epoch, sets: p.snapshots, weightNorms: weightNorms(model) });
-        if (unseen >= 0) heldOutAccuracy = p.snapshots[unseen].accuracy;
+    const r = await train(
+      model,
+      { train: data.train, epochOrder: data.epochOrder, probeSets, observe: (m, p) => summarize(m, p, job.eps) },
+      { ...job.config.train, evalTrainSize: 64 },
+      {
+        onProbe: (p) => {
+          timeline.push({ step: p.step, epoch: p.epoch, sets: p.snapshots, weightNorms: weightNorms(model) });
+          if (unseen >= 0) heldOutAccuracy = p.snapshots[unseen].accuracy;
+        },
+        onStep: (s) =>
+          onProgress({
+            epoch: s.epoch,
+            epochs,
+            step: s.step,
+            loss: s.loss,
+            accuracy: heldOutAccuracy,
+            samplesPerSec: s.samplesPerSec,
+          }),
       },
-      onStep: (s) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: heldOutAccuracy, samplesPerSec: s.samplesPerSec }),
-    });
+    );
     // The timeline ends where training ends, whatever the probe cadence.
     if (timeline[timeline.length - 1].step !== r.steps) {
-      timeline.push({ step: r.steps, epoch: r.steps / (plan.epochLength / job.config.train.batchSize), sets: probeSets.map((p) => summarize(model, p, job.eps)), weightNorms: weightNorms(model) });
+      timeline.push({
+        step: r.steps,
+        epoch: r.steps / (plan.epochLength / job.config.train.batchSize),
+        sets: probeSets.map((p) => summarize(model, p, job.eps)),
+        weightNorms: weightNorms(model),
+      });
     }
     const final = groups.map((g) => finalPoints(model, file, g, data.train.y, job.eps));
     const result: VisitsResult = {
@@ -250,10 +277,14 @@ function finalPoints(model: Mlp, file: Dataset, g: VisitGroup, labels: Int32Arra
   const pts = groupPoints(file, g, labels);
   const { summary, pm } = pointsOf(model, pts, eps);
   // Against the true labels: the same points with the file's labels (only a wrong-label group differs).
-  const accuracyTrueLabels = g.labels === "wrong" ? fractionPositive(pointFit(model, groupPoints(file, g)).margin) : summary.accuracy;
+  const accuracyTrueLabels =
+    g.labels === "wrong" ? fractionPositive(pointFit(model, groupPoints(file, g)).margin) : summary.accuracy;
   const counts = (x: Float64Array, width: number) => Array.from(x, (v) => Math.round(v * width));
   return {
-    name: g.name, passesPerEpoch: g.passesPerEpoch, labels: g.labels, n: g.size,
+    name: g.name,
+    passesPerEpoch: g.passesPerEpoch,
+    labels: g.labels,
+    n: g.size,
     summary,
     accuracyTrueLabels,
     saturated: pm.saturated.map((x, l) => counts(x, pm.widths[l])),
@@ -282,9 +313,15 @@ async function visitsRun(job: VisitsJob, onProgress: (p: JobProgress) => void): 
 }
 
 /** A visits job's trained weights: from the cache, or trained again (the same seed gives the same weights). */
-async function trainedWeights(job: VisitsJob, onProgress: (p: JobProgress) => void): Promise<Record<string, Float32Array>> {
+async function trainedWeights(
+  job: VisitsJob,
+  onProgress: (p: JobProgress) => void,
+): Promise<Record<string, Float32Array>> {
   const id = weightsId(job);
-  const entry = await cached(id.name, id.key, async () => ({ value: {}, arrays: (await trainVisits(job, onProgress)).weights }));
+  const entry = await cached(id.name, id.key, async () => ({
+    value: {},
+    arrays: (await trainVisits(job, onProgress)).weights,
+  }));
   return entry.arrays;
 }
 
@@ -298,13 +335,24 @@ async function continueRun(job: ContinueJob, onProgress: (p: JobProgress) => voi
   const plan = planVisits(file.n, base.groups, base.splitSeed);
   const group = (name: string) => {
     const g = plan.groups.find((x) => x.name === name);
-    if (!g) throw new ConfigError("group", name, `a group of the base plan (${plan.groups.map((x) => x.name).join(", ")})`);
-    if (g.passesPerEpoch !== 0) throw new ConfigError(`group "${name}"`, g.passesPerEpoch, "a group the base network never visited (passesPerEpoch 0)");
+    if (!g)
+      throw new ConfigError("group", name, `a group of the base plan (${plan.groups.map((x) => x.name).join(", ")})`);
+    if (g.passesPerEpoch !== 0)
+      throw new ConfigError(
+        `group "${name}"`,
+        g.passesPerEpoch,
+        "a group the base network never visited (passesPerEpoch 0)",
+      );
     return g;
   };
   const trainSet = groupPoints(file, group(job.trainGroup), file.y, job.trainPoints);
   const unseenSet = groupPoints(file, group(job.unseenGroup), file.y, job.unseenPoints);
-  if (trainSet.n < job.trainPoints || unseenSet.n < job.unseenPoints) throw new ConfigError("trainPoints / unseenPoints", [job.trainPoints, job.unseenPoints], `at most the group sizes (${trainSet.n}, ${unseenSet.n})`);
+  if (trainSet.n < job.trainPoints || unseenSet.n < job.unseenPoints)
+    throw new ConfigError(
+      "trainPoints / unseenPoints",
+      [job.trainPoints, job.unseenPoints],
+      `at most the group sizes (${trainSet.n}, ${unseenSet.n})`,
+    );
   const model = modelFor(base.config, file);
   model.setWeights(weights);
   const epochs = job.config.train.epochs;
@@ -312,19 +360,42 @@ async function continueRun(job: ContinueJob, onProgress: (p: JobProgress) => voi
   const timeline: ContinueResult["timeline"] = [];
   let unseenAccuracy: number | undefined;
   try {
-    const r = await train(model, { train: trainSet, probeSets: [trainSet, unseenSet], observe: (m, p) => summarize(m, p, job.eps) }, {
-      ...job.config.train,
-      probeEverySteps: stepsPerEpoch * job.probeEveryEpochs,
-      evalTrainSize: 64,
-    }, {
-      onProbe: (p) => {
-        timeline.push({ step: p.step, epoch: p.epoch, sets: { trained: p.snapshots[0], unseen: p.snapshots[1] }, weightNorms: weightNorms(model) });
-        unseenAccuracy = p.snapshots[1].accuracy;
+    const r = await train(
+      model,
+      { train: trainSet, probeSets: [trainSet, unseenSet], observe: (m, p) => summarize(m, p, job.eps) },
+      {
+        ...job.config.train,
+        probeEverySteps: stepsPerEpoch * job.probeEveryEpochs,
+        evalTrainSize: 64,
       },
-      onStep: (s) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: unseenAccuracy, samplesPerSec: s.samplesPerSec }),
-    });
+      {
+        onProbe: (p) => {
+          timeline.push({
+            step: p.step,
+            epoch: p.epoch,
+            sets: { trained: p.snapshots[0], unseen: p.snapshots[1] },
+            weightNorms: weightNorms(model),
+          });
+          unseenAccuracy = p.snapshots[1].accuracy;
+        },
+        onStep: (s) =>
+          onProgress({
+            epoch: s.epoch,
+            epochs,
+            step: s.step,
+            loss: s.loss,
+            accuracy: unseenAccuracy,
+            samplesPerSec: s.samplesPerSec,
+          }),
+      },
+    );
     if (timeline[timeline.length - 1].step !== r.steps) {
-      timeline.push({ step: r.steps, epoch: r.steps / stepsPerEpoch, sets: { trained: summarize(model, trainSet, job.eps), unseen: summarize(model, unseenSet, job.eps) }, weightNorms: weightNorms(model) });
+      timeline.push({
+        step: r.steps,
+        epoch: r.steps / stepsPerEpoch,
+        sets: { trained: summarize(model, trainSet, job.eps), unseen: summarize(model, unseenSet, job.eps) },
+        weightNorms: weightNorms(model),
+      });
     }
     return { timeline, steps: r.steps, samples: r.steps * job.config.train.batchSize, seconds: clock() };
   } finally {
@@ -335,7 +406,11 @@ async function continueRun(job: ContinueJob, onProgress: (p: JobProgress) => voi
 // ------------------------------------------------------------------ "stream"
 
 /** Seeds of the Shapeset images: the probe set and every online segment draw from their own streams. */
-const shapesetSeeds = (seed: number) => ({ probe: seed * 7919 + 1, fixed: seed * 7919 + 2, segment: (s: number) => seed * 7919 + 100 + s });
+const shapesetSeeds = (seed: number) => ({
+  probe: seed * 7919 + 1,
+  fixed: seed * 7919 + 2,
+  segment: (s: number) => seed * 7919 + 100 + s,
+});
 
 async function streamRun(job: StreamJob, onProgress: (p: JobProgress) => void): Promise<StreamResult> {
   const clock = wallClock();
@@ -346,18 +421,34 @@ async function streamRun(job: StreamJob, onProgress: (p: JobProgress) => void): 
     throw new ConfigError("everySteps", job.everySteps, `a positive divisor of steps (${job.steps})`);
   }
   if (job.arm === "repeated" && (job.everySteps * batch) % job.fixedImages !== 0) {
-    throw new ConfigError("fixedImages", job.fixedImages, `a divisor of everySteps × batchSize (${job.everySteps * batch}), so every image of the fixed set is visited equally often between measurements`);
+    throw new ConfigError(
+      "fixedImages",
+      job.fixedImages,
+      `a divisor of everySteps × batchSize (${job.everySteps * batch}), so every image of the fixed set is visited equally often between measurements`,
+    );
   }
   const seeds = shapesetSeeds(spec.seed);
   const fresh = makeShapeset({ n: job.probePoints, seed: seeds.probe });
   const fixed = job.arm === "repeated" ? makeShapeset({ n: job.fixedImages, seed: seeds.fixed }) : null;
-  const fixedProbe = fixed ? { ...fixed, n: Math.min(job.probePoints, fixed.n), x: fixed.x.subarray(0, Math.min(job.probePoints, fixed.n) * fixed.inputDim), y: fixed.y.subarray(0, Math.min(job.probePoints, fixed.n)) } : null;
+  const fixedProbe = fixed
+    ? {
+        ...fixed,
+        n: Math.min(job.probePoints, fixed.n),
+        x: fixed.x.subarray(0, Math.min(job.probePoints, fixed.n) * fixed.inputDim),
+        y: fixed.y.subarray(0, Math.min(job.probePoints, fixed.n)),
+      }
+    : null;
   const model = modelFor(job.config, fresh);
   const timeline: StreamResult["timeline"] = [];
   const record = (step: number) => {
     const f = summarize(model, fresh, job.eps);
     // epoch: passes over each trained image (online: every image is trained on once).
-    timeline.push({ step, epoch: fixed ? (step * batch) / fixed.n : Math.min(step, 1), sets: { fresh: f, trained: fixedProbe ? summarize(model, fixedProbe, job.eps) : null }, weightNorms: weightNorms(model) });
+    timeline.push({
+      step,
+      epoch: fixed ? (step * batch) / fixed.n : Math.min(step, 1),
+      sets: { fresh: f, trained: fixedProbe ? summarize(model, fixedProbe, job.eps) : null },
+      weightNorms: weightNorms(model),
+    });
   };
   const segments = job.steps / job.everySteps;
   let step = 0;
@@ -367,13 +458,40 @@ async function streamRun(job: StreamJob, onProgress: (p: JobProgress) => void): 
       // Online: a new set of images for every segment, each visited once; repeated: the fixed set, reshuffled every pass.
       const data = fixed ?? makeShapeset({ n: job.everySteps * batch, seed: seeds.segment(s) });
       const epochs = Math.ceil((job.everySteps * batch) / data.n);
-      await train(model, { train: data }, { ...job.config.train, epochs, maxSteps: job.everySteps, seed: job.config.train.seed * 1000 + s, probeEverySteps: undefined, evalTrainSize: 32 }, {
-        onStep: (p) => onProgress({ epoch: s + 1, epochs: segments, step: step + p.step, loss: p.loss, accuracy: timeline[timeline.length - 1].sets.fresh.accuracy, samplesPerSec: p.samplesPerSec }),
-      });
+      await train(
+        model,
+        { train: data },
+        {
+          ...job.config.train,
+          epochs,
+          maxSteps: job.everySteps,
+          seed: job.config.train.seed * 1000 + s,
+          probeEverySteps: undefined,
+          evalTrainSize: 32,
+        },
+        {
+          onStep: (p) =>
+            onProgress({
+              epoch: s + 1,
+              epochs: segments,
+              step: step + p.step,
+              loss: p.loss,
+              accuracy: timeline[timeline.length - 1].sets.fresh.accuracy,
+              samplesPerSec: p.samplesPerSec,
+            }),
+        },
+      );
       step += job.everySteps;
       record(step);
     }
-    return { arm: job.arm, distinctImages: fixed ? fixed.n : job.steps * batch, timeline, steps: step, samples: step * batch, seconds: clock() };
+    return {
+      arm: job.arm,
+      distinctImages: fixed ? fixed.n : job.steps * batch,
+      timeline,
+      steps: step,
+      samples: step * batch,
+      seconds: clock(),
+    };
   } finally {
     model.dispose();
   }

@@ -21,7 +21,8 @@ const layerNames = (L: number) => Array.from({ length: L }, (_, l) => `layer ${l
 /** The role of a measured group in its network: never seen, k times per epoch, or wrong labels. */
 export type Role = "never" | `k${number}` | "wrong";
 
-export const roleOf = (g: { passesPerEpoch: number; labels: string }): Role => (g.labels === "wrong" ? "wrong" : g.passesPerEpoch === 0 ? "never" : `k${g.passesPerEpoch}`);
+export const roleOf = (g: { passesPerEpoch: number; labels: string }): Role =>
+  g.labels === "wrong" ? "wrong" : g.passesPerEpoch === 0 ? "never" : `k${g.passesPerEpoch}`;
 
 /** A short name for axis ticks: "k=0", "k=4", "wrong, k=1". */
 export function shortLabel(g: { passesPerEpoch: number; labels: string }): string {
@@ -40,7 +41,8 @@ export function designTable(design: Design, p: CausalParams): Record<string, str
   const [a, b] = design.networks;
   return a.groups.map((g, i) => {
     const gb = b.groups[i];
-    const visits = (k: number, labels?: string) => (k === 0 ? "never" : `${k}× per epoch${labels === "wrong" ? ", wrong labels" : ""}`);
+    const visits = (k: number, labels?: string) =>
+      k === 0 ? "never" : `${k}× per epoch${labels === "wrong" ? ", wrong labels" : ""}`;
     return {
       "group (rows of one random split)": g.name,
       images: g.size,
@@ -64,7 +66,8 @@ export function doseTable(rows: readonly DoseRow[], depth: number): Record<strin
     "saturated per layer (%)": r.saturation.map((s) => (100 * s).toFixed(1)).join(" · "),
     "layer 1 − never visited": r.role === "never" ? "—" : intervalPp(r.minusNeverSeen[0]),
     [`layer ${depth} − never visited`]: r.role === "never" ? "—" : intervalPp(r.minusNeverSeen[top]),
-    [`layer ${depth}, each network (pp)`]: r.role === "never" ? "—" : r.minusNeverSeen[top].perStratum.map((d) => pp(d)).join(" / "),
+    [`layer ${depth}, each network (pp)`]:
+      r.role === "never" ? "—" : r.minusNeverSeen[top].perStratum.map((d) => pp(d)).join(" / "),
   }));
 }
 
@@ -72,7 +75,15 @@ export function doseTable(rows: readonly DoseRow[], depth: number): Record<strin
 function withBars(fig: PlotlyFigure, bars: { plus: number[]; minus: number[] }[]): PlotlyFigure {
   fig.data.forEach((t, i) => {
     if (!bars[i]) return;
-    t.error_y = { type: "data", symmetric: false, array: bars[i].plus, arrayminus: bars[i].minus, visible: true, thickness: 1.2, width: 4 };
+    t.error_y = {
+      type: "data",
+      symmetric: false,
+      array: bars[i].plus,
+      arrayminus: bars[i].minus,
+      visible: true,
+      thickness: 1.2,
+      width: 4,
+    };
     t.mode = "markers";
   });
   return fig;
@@ -86,12 +97,24 @@ export function doseFigure(rows: readonly DoseRow[], depth: number): PlotlyFigur
     x: { label: "group", unit: "visits per epoch" },
     y: { label: "difference in saturated share", unit: "pp" },
     markers: true,
-    series: layerNames(depth).map((name, l) => ({ name, x: dosed.map((_, i) => i + (l - (depth - 1) / 2) * 0.07), y: dosed.map((r) => 100 * r.minusNeverSeen[l].diff) })),
+    series: layerNames(depth).map((name, l) => ({
+      name,
+      x: dosed.map((_, i) => i + (l - (depth - 1) / 2) * 0.07),
+      y: dosed.map((r) => 100 * r.minusNeverSeen[l].diff),
+    })),
   });
-  withBars(diff, layerNames(depth).map((_, l) => ({ plus: dosed.map((r) => 100 * (r.minusNeverSeen[l].high - r.minusNeverSeen[l].diff)), minus: dosed.map((r) => 100 * (r.minusNeverSeen[l].diff - r.minusNeverSeen[l].low)) })));
+  withBars(
+    diff,
+    layerNames(depth).map((_, l) => ({
+      plus: dosed.map((r) => 100 * (r.minusNeverSeen[l].high - r.minusNeverSeen[l].diff)),
+      minus: dosed.map((r) => 100 * (r.minusNeverSeen[l].diff - r.minusNeverSeen[l].low)),
+    })),
+  );
   diff.layout.xaxis!.tickvals = dosed.map((_, i) => i);
   diff.layout.xaxis!.ticktext = ticks;
-  diff.layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#888", dash: "dot", width: 1 } }];
+  diff.layout.shapes = [
+    { type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#888", dash: "dot", width: 1 } },
+  ];
   const acc = plot.bar({
     title: "accuracy on each group",
     x: { label: "group", unit: "visits per epoch" },
@@ -102,45 +125,67 @@ export function doseFigure(rows: readonly DoseRow[], depth: number): PlotlyFigur
       { name: "accuracy, true labels", values: rows.map((r) => 100 * r.accuracyTrueLabels), color: "#333333" },
     ],
   });
-  return plot.smallMultiples({ title: "Dose-response: saturation and accuracy against visits per epoch", columns: 2, rowHeight: 400, panels: [diff, acc] });
+  return plot.smallMultiples({
+    title: "Dose-response: saturation and accuracy against visits per epoch",
+    columns: 2,
+    rowHeight: 400,
+    panels: [diff, acc],
+  });
 }
 
 export function doseTakeaway(rows: readonly DoseRow[], depth: number): string {
   const top = depth - 1;
   const k = rows.filter((r) => r.role !== "never" && r.role !== "wrong");
-  const most = k[k.length - 1], wrong = rows.find((r) => r.role === "wrong");
-  const detected = rows.flatMap((r) => (r.role === "never" ? [] : r.minusNeverSeen.filter(excludesZero).map((_, i) => i))).length;
+  const most = k[k.length - 1],
+    wrong = rows.find((r) => r.role === "wrong");
+  const detected = rows.flatMap((r) =>
+    r.role === "never" ? [] : r.minusNeverSeen.filter(excludesZero).map((_, i) => i),
+  ).length;
   const total = rows.filter((r) => r.role !== "never").length * depth;
-  return `Visited ${most.passesPerEpoch}× per epoch vs never: layer 1 ${intervalPp(most.minusNeverSeen[0])}, layer ${depth} ${intervalPp(most.minusNeverSeen[top])}, with accuracy ${pct(most.accuracy)} vs ${pct(rows[0].accuracy)}` +
-    (wrong ? `; wrong labels: ${pct(wrong.accuracy)} of them fitted, top layer ${intervalPp(wrong.minusNeverSeen[top])}` : "") +
-    `. ${detected} of ${total} group × layer intervals exclude zero.`;
+  return (
+    `Visited ${most.passesPerEpoch}× per epoch vs never: layer 1 ${intervalPp(most.minusNeverSeen[0])}, layer ${depth} ${intervalPp(most.minusNeverSeen[top])}, with accuracy ${pct(most.accuracy)} vs ${pct(rows[0].accuracy)}` +
+    (wrong
+      ? `; wrong labels: ${pct(wrong.accuracy)} of them fitted, top layer ${intervalPp(wrong.minusNeverSeen[top])}`
+      : "") +
+    `. ${detected} of ${total} group × layer intervals exclude zero.`
+  );
 }
 
 export function doseTimeFigure(t: DoseTimeline, depth: number): PlotlyFigure {
-  const panel = (l: number) => plot.line({
-    title: `layer ${l + 1}`,
-    x: { label: "epoch", unit: "k=1 passes" },
-    y: { label: "sat. − never", unit: "pp" },
-    series: t.rows.map((r) => ({
-      name: r.label,
-      x: t.epoch,
-      y: r.diff[l].map((v) => 100 * v),
-      band: { lower: r.diff[l].map((v, i) => 100 * (v - 1.96 * r.se[l][i])), upper: r.diff[l].map((v, i) => 100 * (v + 1.96 * r.se[l][i])) },
-    })),
-  });
+  const panel = (l: number) =>
+    plot.line({
+      title: `layer ${l + 1}`,
+      x: { label: "epoch", unit: "k=1 passes" },
+      y: { label: "sat. − never", unit: "pp" },
+      series: t.rows.map((r) => ({
+        name: r.label,
+        x: t.epoch,
+        y: r.diff[l].map((v) => 100 * v),
+        band: {
+          lower: r.diff[l].map((v, i) => 100 * (v - 1.96 * r.se[l][i])),
+          upper: r.diff[l].map((v, i) => 100 * (v + 1.96 * r.se[l][i])),
+        },
+      })),
+    });
   const acc = plot.line({
     title: "accuracy on each group",
     x: { label: "epoch", unit: "k=1 passes" },
     y: { label: "accuracy", unit: "%" },
     series: t.rows.map((r) => ({ name: r.label, x: t.epoch, y: r.accuracy.map((v) => 100 * v) })),
   });
-  return plot.smallMultiples({ title: "The dose-response over training (mean of the networks, ±1.96 SE bands)", columns: 2, rowHeight: 250, panels: [...Array.from({ length: depth }, (_, l) => panel(l)), acc] });
+  return plot.smallMultiples({
+    title: "The dose-response over training (mean of the networks, ±1.96 SE bands)",
+    columns: 2,
+    rowHeight: 250,
+    panels: [...Array.from({ length: depth }, (_, l) => panel(l)), acc],
+  });
 }
 
 export function doseTimeTakeaway(t: DoseTimeline, depth: number): string {
   const last = t.epoch.length - 1;
   const most = t.rows.filter((r) => r.role !== "wrong").slice(-1)[0];
-  const peak = (l: number) => most.diff[l].reduce((best, v, i) => (Math.abs(v) > Math.abs(most.diff[l][best]) ? i : best), 0);
+  const peak = (l: number) =>
+    most.diff[l].reduce((best, v, i) => (Math.abs(v) > Math.abs(most.diff[l][best]) ? i : best), 0);
   const top = depth - 1;
   return `On the images measured during training, for ${most.label} the top-layer difference is ${pp(most.diff[top][last])} at the end (largest ${pp(most.diff[top][peak(top)])} at epoch ${t.epoch[peak(top)].toFixed(1)}); layer 1 ends at ${pp(most.diff[0][last])}.`;
 }
@@ -169,20 +214,41 @@ export function swapTakeaway(s: readonly SwapDifference[]): string {
 
 export function streamFigure(online: StreamResult, repeated: StreamResult): PlotlyFigure {
   const L = online.timeline[0].sets.fresh.saturation.length;
-  const panel = (r: StreamResult, title: string) => plot.line({
-    title,
-    x: { label: "SGD step", unit: "batches" },
-    y: { label: "saturated, fresh images", unit: "%", range: [0, 100] },
-    series: [
-      ...layerNames(L).map((name, l) => ({ name, x: r.timeline.map((t) => t.step), y: r.timeline.map((t) => 100 * t.sets.fresh.saturation[l]) })),
-      ...(r.timeline[0].sets.trained ? [{ name: `layer ${L}, on its own training images`, x: r.timeline.map((t) => t.step), y: r.timeline.map((t) => 100 * t.sets.trained!.saturation[L - 1]), dash: "dot" as const, color: "#000000" }] : []),
-    ],
-  });
+  const panel = (r: StreamResult, title: string) =>
+    plot.line({
+      title,
+      x: { label: "SGD step", unit: "batches" },
+      y: { label: "saturated, fresh images", unit: "%", range: [0, 100] },
+      series: [
+        ...layerNames(L).map((name, l) => ({
+          name,
+          x: r.timeline.map((t) => t.step),
+          y: r.timeline.map((t) => 100 * t.sets.fresh.saturation[l]),
+        })),
+        ...(r.timeline[0].sets.trained
+          ? [
+              {
+                name: `layer ${L}, on its own training images`,
+                x: r.timeline.map((t) => t.step),
+                y: r.timeline.map((t) => 100 * t.sets.trained!.saturation[L - 1]),
+                dash: "dot" as const,
+                color: "#000000",
+              },
+            ]
+          : []),
+      ],
+    });
   return plot.smallMultiples({
     title: "Shapeset-3×2: saturation online and over a repeated set",
     columns: 2,
     rowHeight: 340,
-    panels: [panel(online, `online (${online.distinctImages.toLocaleString("en-US")} images, none twice)`), panel(repeated, `repeated (${repeated.distinctImages} images × ${Math.round(repeated.samples / repeated.distinctImages)})`)],
+    panels: [
+      panel(online, `online (${online.distinctImages.toLocaleString("en-US")} images, none twice)`),
+      panel(
+        repeated,
+        `repeated (${repeated.distinctImages} images × ${Math.round(repeated.samples / repeated.distinctImages)})`,
+      ),
+    ],
   });
 }
 
@@ -198,7 +264,8 @@ export function marginFigure(net: VisitsResult, roles: readonly Role[], perGroup
   const L = net.depth;
   const groups = net.final.filter((g) => roles.includes(roleOf(g)));
   const all = groups.flatMap((g) => g.margin);
-  const lo = Math.min(...all), hi = Math.max(...all);
+  const lo = Math.min(...all),
+    hi = Math.max(...all);
   const scatter = plot.scatter({
     title: "each point (a random subsample)",
     x: { label: "margin, label trained on", unit: "logits" },
@@ -207,7 +274,11 @@ export function marginFigure(net: VisitsResult, roles: readonly Role[], perGroup
     series: groups.map((g) => {
       const step = Math.max(1, Math.floor(g.n / perGroup));
       const idx = Array.from({ length: Math.min(perGroup, g.n) }, (_, i) => i * step);
-      return { name: groupName(g), x: idx.map((i) => g.margin[i]), y: idx.map((i) => (100 * g.saturated[L - 1][i]) / net.width) };
+      return {
+        name: groupName(g),
+        x: idx.map((i) => g.margin[i]),
+        y: idx.map((i) => (100 * g.saturated[L - 1][i]) / net.width),
+      };
     }),
   });
   const binned = plot.line({
@@ -216,25 +287,46 @@ export function marginFigure(net: VisitsResult, roles: readonly Role[], perGroup
     y: { label: `layer ${L} saturated share`, unit: "%" },
     markers: true,
     series: groups.map((g) => {
-      const b = binnedMeans(g.margin, g.saturated[L - 1].map((c) => (100 * c) / net.width), lo, hi, 16, 20);
+      const b = binnedMeans(
+        g.margin,
+        g.saturated[L - 1].map((c) => (100 * c) / net.width),
+        lo,
+        hi,
+        16,
+        20,
+      );
       return { name: groupName(g), x: b.centers, y: b.means };
     }),
   });
-  return plot.smallMultiples({ title: `Top-layer saturation against the margin, network A`, columns: 2, rowHeight: 360, panels: [scatter, binned] });
+  return plot.smallMultiples({
+    title: `Top-layer saturation against the margin, network A`,
+    columns: 2,
+    rowHeight: 360,
+    panels: [scatter, binned],
+  });
 }
 
 const groupName = groupLabel;
 
 /** Means of y over equal-width bins of x in [lo, hi], at bin centres; bins with fewer than minCount points are left out. */
-export function binnedMeans(x: ArrayLike<number>, y: ArrayLike<number>, lo: number, hi: number, bins: number, minCount: number): { centers: number[]; means: number[] } {
+export function binnedMeans(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  lo: number,
+  hi: number,
+  bins: number,
+  minCount: number,
+): { centers: number[]; means: number[] } {
   const w = (hi - lo) / bins || 1;
-  const sum = new Float64Array(bins), count = new Int32Array(bins);
+  const sum = new Float64Array(bins),
+    count = new Int32Array(bins);
   for (let i = 0; i < x.length; i++) {
     const b = Math.min(bins - 1, Math.max(0, Math.floor((x[i] - lo) / w)));
     sum[b] += y[i];
     count[b]++;
   }
-  const centers: number[] = [], means: number[] = [];
+  const centers: number[] = [],
+    means: number[] = [];
   for (let b = 0; b < bins; b++) {
     if (count[b] < minCount) continue;
     centers.push(lo + (b + 0.5) * w);
@@ -256,11 +348,22 @@ export function marginCorrelations(net: VisitsResult): { group: string; r: numbe
 
 function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
 
@@ -268,23 +371,48 @@ export function mechanismFigure(rows: readonly MechanismRow[], results: readonly
   const L = results[0].timeline[0].sets.trained.saturation.length;
   const total = (w: number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
   const x = { label: "epoch", unit: "subset passes" };
-  const norms = (title: string, f: (w: number[]) => number) => plot.line({
-    title, x, y: { label: "norm", unit: "Frobenius" },
-    series: rows.map((r, i) => ({ name: r.arm.label, x: results[i].timeline.map((t) => t.epoch), y: results[i].timeline.map((t) => f(t.weightNorms)), color: plot.PALETTE[i] })),
+  const norms = (title: string, f: (w: number[]) => number) =>
+    plot.line({
+      title,
+      x,
+      y: { label: "norm", unit: "Frobenius" },
+      series: rows.map((r, i) => ({
+        name: r.arm.label,
+        x: results[i].timeline.map((t) => t.epoch),
+        y: results[i].timeline.map((t) => f(t.weightNorms)),
+        color: plot.PALETTE[i],
+      })),
+    });
+  const panel = (l: number) =>
+    plot.line({
+      title: `layer ${l + 1} saturation`,
+      x,
+      y: { label: "saturated share", unit: "%" },
+      series: rows.flatMap((r, i) =>
+        (["trained", "unseen"] as const).map((which) => ({
+          name: which === "trained" ? r.arm.label : `${r.arm.label}, unseen`,
+          x: results[i].timeline.map((t) => t.epoch),
+          y: results[i].timeline.map((t) => 100 * t.sets[which].saturation[l]),
+          dash: which === "trained" ? ("solid" as const) : ("dot" as const),
+          color: plot.PALETTE[i],
+        })),
+      ),
+    });
+  const fig = plot.smallMultiples({
+    title: "Long training on a subset, four losses (saturation: solid trained-on, dotted unseen)",
+    columns: 2,
+    rowHeight: 280,
+    panels: [
+      norms("all weights √Σ‖W_l‖²", total),
+      norms(`output layer ‖W_${L + 1}‖`, (w) => w[L]),
+      panel(0),
+      panel(L - 1),
+    ],
   });
-  const panel = (l: number) => plot.line({
-    title: `layer ${l + 1} saturation`, x, y: { label: "saturated share", unit: "%" },
-    series: rows.flatMap((r, i) => (["trained", "unseen"] as const).map((which) => ({
-      name: which === "trained" ? r.arm.label : `${r.arm.label}, unseen`,
-      x: results[i].timeline.map((t) => t.epoch),
-      y: results[i].timeline.map((t) => 100 * t.sets[which].saturation[l]),
-      dash: which === "trained" ? ("solid" as const) : ("dot" as const),
-      color: plot.PALETTE[i],
-    }))),
-  });
-  const fig = plot.smallMultiples({ title: "Long training on a subset, four losses (saturation: solid trained-on, dotted unseen)", columns: 2, rowHeight: 280, panels: [norms("all weights √Σ‖W_l‖²", total), norms(`output layer ‖W_${L + 1}‖`, (w) => w[L]), panel(0), panel(L - 1)] });
   // One legend entry per loss: the dotted (unseen) twins share their colour.
-  fig.data.forEach((t) => { if (typeof t.name === "string" && t.name.endsWith(", unseen")) t.showlegend = false; });
+  fig.data.forEach((t) => {
+    if (typeof t.name === "string" && t.name.endsWith(", unseen")) t.showlegend = false;
+  });
   return fig;
 }
 
@@ -307,7 +435,14 @@ export function mechanismTable(rows: readonly MechanismRow[]): Record<string, st
 export function mechanismTakeaway(rows: readonly MechanismRow[]): string {
   const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
   const L = rows[0].saturationTrained.length;
-  return rows.map((r) => `${r.arm.label}: ‖W‖ ×${(total(r.weightNormsEnd) / total(r.weightNormsStart)).toFixed(2)}, top layer on unseen images ${pct(r.saturationUnseenStart[L - 1])} → ${pct(r.saturationUnseen[L - 1])}, trained − unseen ${pp(r.saturationTrainedStart[L - 1] - r.saturationUnseenStart[L - 1], 1)} → ${pp(r.saturationTrained[L - 1] - r.saturationUnseen[L - 1], 1)}`).join("; ") + ".";
+  return (
+    rows
+      .map(
+        (r) =>
+          `${r.arm.label}: ‖W‖ ×${(total(r.weightNormsEnd) / total(r.weightNormsStart)).toFixed(2)}, top layer on unseen images ${pct(r.saturationUnseenStart[L - 1])} → ${pct(r.saturationUnseen[L - 1])}, trained − unseen ${pp(r.saturationTrainedStart[L - 1] - r.saturationUnseenStart[L - 1], 1)} → ${pp(r.saturationTrained[L - 1] - r.saturationUnseen[L - 1], 1)}`,
+      )
+      .join("; ") + "."
+  );
 }
 
 // ------------------------------------------------------------------ the answer
@@ -347,7 +482,10 @@ export interface Cell {
 /** Differences of the true-label visited groups, in layers with at least 1% saturated entries (smaller levels make ratios meaningless). */
 export function doseCells(rows: readonly VerdictRow[]): Cell[] {
   const never = rows[0];
-  return rows.filter((r) => r.role !== "never" && r.role !== "wrong").flatMap((row) => row.minusNeverSeen.map((d, layer) => ({ row, layer, d, level: never.saturation[layer] }))).filter((c) => c.level >= 0.01);
+  return rows
+    .filter((r) => r.role !== "never" && r.role !== "wrong")
+    .flatMap((row) => row.minusNeverSeen.map((d, layer) => ({ row, layer, d, level: never.saturation[layer] })))
+    .filter((c) => c.level >= 0.01);
 }
 
 /**
@@ -357,24 +495,50 @@ export function doseCells(rows: readonly VerdictRow[]): Cell[] {
  * of its layer's level → "No." too (a trace, not the cause of the level);
  * below 50% → "Partly."; otherwise "Yes.".
  */
-export function causalVerdict(v: { readonly rows: readonly VerdictRow[]; readonly online: { readonly saturationPeak: readonly number[] } }): { answer: "No." | "Not measurably." | "Partly." | "Yes."; cells: Cell[]; up: Cell[]; down: Cell[]; largestShare: number } {
+export function causalVerdict(v: {
+  readonly rows: readonly VerdictRow[];
+  readonly online: { readonly saturationPeak: readonly number[] };
+}): {
+  answer: "No." | "Not measurably." | "Partly." | "Yes.";
+  cells: Cell[];
+  up: Cell[];
+  down: Cell[];
+  largestShare: number;
+} {
   const cells = doseCells(v.rows);
-  const up = cells.filter((c) => c.d.low > 0), down = cells.filter((c) => c.d.high < 0);
+  const up = cells.filter((c) => c.d.low > 0),
+    down = cells.filter((c) => c.d.high < 0);
   const largestShare = Math.max(0, ...up.map((c) => c.d.diff / c.level));
   const top = v.online.saturationPeak.length - 1;
-  const answer = up.length === 0 ? (v.online.saturationPeak[top] >= 0.5 ? "No." : "Not measurably.") : largestShare < 0.1 ? "No." : largestShare < 0.5 ? "Partly." : "Yes.";
+  const answer =
+    up.length === 0
+      ? v.online.saturationPeak[top] >= 0.5
+        ? "No."
+        : "Not measurably."
+      : largestShare < 0.1
+        ? "No."
+        : largestShare < 0.5
+          ? "Partly."
+          : "Yes.";
   return { answer, cells, up, down, largestShare };
 }
 
 /** An arm whose weights shrank (‖W‖² to below 80%) while the top layer's saturation fell by over 5 pp on trained and unseen images alike, if any. */
 function shrinking(mechanism: readonly MechanismRow[], top: number): MechanismRow | undefined {
   const sq = (w: readonly number[]) => w.reduce((a, x) => a + x * x, 0);
-  return mechanism.find((m) => sq(m.weightNormsEnd) < 0.8 * sq(m.weightNormsStart)
-    && m.saturationUnseenStart[top] - m.saturationUnseen[top] > 0.05 && m.saturationTrainedStart[top] - m.saturationTrained[top] > 0.05);
+  return mechanism.find(
+    (m) =>
+      sq(m.weightNormsEnd) < 0.8 * sq(m.weightNormsStart) &&
+      m.saturationUnseenStart[top] - m.saturationUnseen[top] > 0.05 &&
+      m.saturationTrainedStart[top] - m.saturationTrained[top] > 0.05,
+  );
 }
 
 /** The sentence that follows the one-word answer: what the verdict's rule found, in words. */
-export function verdictSentence(v: Pick<ReturnType<typeof causalVerdict>, "answer" | "up" | "largestShare">, visits: number): string {
+export function verdictSentence(
+  v: Pick<ReturnType<typeof causalVerdict>, "answer" | "up" | "largestShare">,
+  visits: number,
+): string {
   const share = `${(100 * v.largestShare).toFixed(0)}%`;
   switch (v.answer) {
     case "Not measurably.":
@@ -392,10 +556,13 @@ export function verdictSentence(v: Pick<ReturnType<typeof causalVerdict>, "answe
 
 /** The closing paragraphs, each built from the numbers. */
 export function closingProse(v: Verdicts): string[] {
-  const p = v.params, L = p.depth, top = L - 1;
+  const p = v.params,
+    L = p.depth,
+    top = L - 1;
   const never = v.rows[0];
   const k = v.rows.filter((r) => r.role !== "never" && r.role !== "wrong");
-  const most = k[k.length - 1], k1 = k.find((r) => r.role === "k1") ?? k[0];
+  const most = k[k.length - 1],
+    k1 = k.find((r) => r.role === "k1") ?? k[0];
   const wrong = v.rows.find((r) => r.role === "wrong");
   const detected = k.flatMap((r) => r.minusNeverSeen.map((d, l) => ({ r, d, l }))).filter((x) => excludesZero(x.d));
   const word = (x: { d: { low: number } }) => (x.d.low > 0 ? "more" : "less");
@@ -403,7 +570,9 @@ export function closingProse(v: Verdicts): string[] {
   const verdict = causalVerdict(v);
   const out: string[] = [];
   if (never.accuracy < 0.5) {
-    out.push(`**Note.** These networks reached only ${pct(never.accuracy)} accuracy on images they never saw (a short run, e.g. the quick profile): they have not left the plateau, so what follows describes networks that have not learned yet. Run with the default parameters for the trained network of the question.`);
+    out.push(
+      `**Note.** These networks reached only ${pct(never.accuracy)} accuracy on images they never saw (a short run, e.g. the quick profile): they have not left the plateau, so what follows describes networks that have not learned yet. Run with the default parameters for the trained network of the question.`,
+    );
   }
   const cellText = (c: Cell) => `layer ${c.layer + 1} at ${c.row.label}, ${intervalPp(c.d)}`;
   const chance = (0.05 * verdict.cells.length).toFixed(1);
@@ -413,8 +582,12 @@ export function closingProse(v: Verdicts): string[] {
       (verdict.cells.length === 0
         ? "No layer has 1% saturated entries on never-visited images, so no difference is weighed. "
         : `Of ${verdict.cells.length} group × layer differences (layers with at least 1% saturated entries), ${verdict.up.length} exclude zero upward${verdict.up.length > 0 ? ` (${verdict.up.map(cellText).join("; ")}; at most ${(100 * verdict.largestShare).toFixed(0)}% of that layer's level)` : ""} and ${verdict.down.length} downward${verdict.down.length > 0 ? ` (${verdict.down.map(cellText).join("; ")})` : ""}; by chance alone about ${chance} of ${verdict.cells.length} 95% intervals would. `) +
-      (v.online.saturationPeak[top] >= 0.5 ? `Saturation appears without any image being passed over twice (section 3)` : `The online control saturated little in this run`) +
-      (shrinking(v.mechanism, top) ? `, and it falls on trained and unseen images alike when the weights shrink (section 4, ${shrinking(v.mechanism, top)!.arm.label}).` : "."),
+      (v.online.saturationPeak[top] >= 0.5
+        ? `Saturation appears without any image being passed over twice (section 3)`
+        : `The online control saturated little in this run`) +
+      (shrinking(v.mechanism, top)
+        ? `, and it falls on trained and unseen images alike when the weights shrink (section 4, ${shrinking(v.mechanism, top)!.arm.label}).`
+        : "."),
   );
   out.push(
     `**Dose-response.** ${v.networks} networks of the question (${L} × ${p.width} sigmoid, standard init, SGD η = ${p.learningRate}, batches of ${p.batchSize}, ${p.epochs} epochs) reached ${pct(never.accuracy)} accuracy on the ${never.n.toLocaleString("en-US")} images they never visited. ` +
@@ -426,13 +599,19 @@ export function closingProse(v: Verdicts): string[] {
       `The design would have detected, 80% of the time, a k = 1 effect of ${mde.map((m) => (100 * m).toFixed(2)).join(", ")} pp in layers 1–${L}.`,
   );
   if (wrong) {
-    const chance = (1 - never.accuracy) / (9);
+    const chance = (1 - never.accuracy) / 9;
     out.push(
       `**Memorisation.** Of the ${wrong.n} images given a wrong label (visited ${wrong.passesPerEpoch * p.epochs} times each), the networks fit ${pct(wrong.accuracy)} of the wrong labels (a never-visited image gets one given wrong class about ${pct(chance)} of the time) and still predict ${pct(wrong.accuracyTrueLabels)} of the true ones: ` +
-        (wrong.accuracy > 3 * chance + 0.02 ? "memorisation is under way. " : "in this many visits they are barely memorised. ") +
+        (wrong.accuracy > 3 * chance + 0.02
+          ? "memorisation is under way. "
+          : "in this many visits they are barely memorised. ") +
         `Their saturation differs from never-visited images by ${intervalPp(wrong.minusNeverSeen[0])} in layer 1 and ${intervalPp(wrong.minusNeverSeen[top])} in layer ${L}` +
         (wrong.minusNeverSeen.some(excludesZero)
-          ? ` — measurable in ${wrong.minusNeverSeen.map((d, l) => ({ d, l })).filter((x) => excludesZero(x.d)).map((x) => `layer ${x.l + 1} (${intervalPp(x.d)})`).join(", ")}.`
+          ? ` — measurable in ${wrong.minusNeverSeen
+              .map((d, l) => ({ d, l }))
+              .filter((x) => excludesZero(x.d))
+              .map((x) => `layer ${x.l + 1} (${intervalPp(x.d)})`)
+              .join(", ")}.`
           : " — no measurable mark in any layer."),
     );
   }
@@ -442,47 +621,72 @@ export function closingProse(v: Verdicts): string[] {
       (swapHit.length === 0 ? "No layer excludes zero." : `${swapHit.length} of ${L} layers exclude zero.`) +
       ` Pairing narrows layer 1's interval to ±${(100 * halfWidth(v.swap[0])).toFixed(2)} pp (unpaired: ±${(100 * halfWidth(k1.minusNeverSeen[0])).toFixed(2)} pp): most of the unpaired uncertainty is images differing from each other, not training.`,
   );
-  const u = v.unseen, T = u.epoch.length;
+  const u = v.unseen,
+    T = u.epoch.length;
   const peakTop = u.saturation[top].reduce((b, x, i) => (x > u.saturation[top][b] ? i : b), 0);
   out.push(
     `**When it happens.** On the never-visited images themselves, layer ${L} was ${pct(u.saturation[top][peakTop])} saturated at epoch ${u.epoch[peakTop].toFixed(1)} (accuracy ${pct(u.accuracy[peakTop])}) and ${pct(u.saturation[top][T - 1])} at the end; layer 1 went from ${pct(u.saturation[0][0])} to ${pct(u.saturation[0][T - 1])} as the network learned. ` +
       `Online on Shapeset-3×2, with no image ever seen twice, the top layer reached ${pct(v.online.saturationPeak[top])} (step ${v.online.peakStep[top]}); over ${v.repeated.distinctImages} images seen ${Math.round(v.repeated.samples / v.repeated.distinctImages)} times each, ${pct(v.repeated.saturationPeak[top])} (step ${v.repeated.peakStep[top]}). ` +
-      (v.online.saturationPeak[top] >= 0.5 ? "Saturation needs no repeated pass: it comes with the weights, on every input." : "In this run the online arm saturates little."),
+      (v.online.saturationPeak[top] >= 0.5
+        ? "Saturation needs no repeated pass: it comes with the weights, on every input."
+        : "In this run the online arm saturates little."),
   );
   const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
   const ce = v.mechanism[0];
   const gapStart = (m: MechanismRow) => m.saturationTrainedStart[top] - m.saturationUnseenStart[top];
   const gapEnd = (m: MechanismRow) => m.saturationTrained[top] - m.saturationUnseen[top];
   const change = (m: MechanismRow) => m.saturationUnseen[top] - m.saturationUnseenStart[top];
-  const apart = v.mechanism.filter((m) => Math.abs(gapEnd(m) - gapStart(m)) > Math.max(0.01, 0.5 * Math.abs(change(m))));
+  const apart = v.mechanism.filter(
+    (m) => Math.abs(gapEnd(m) - gapStart(m)) > Math.max(0.01, 0.5 * Math.abs(change(m))),
+  );
   out.push(
     `**Mechanism.** Trained on for ${ce.epochs} epochs on ${p.mechanismImages} images it had never seen, network A's weight norm changed ${v.mechanism.map((m) => `×${(total(m.weightNormsEnd) / total(m.weightNormsStart)).toFixed(2)} (${m.arm.label})`).join(", ")}, ` +
       `and its top layer's saturation on images nobody trained on ${v.mechanism.map((m) => `${pct(m.saturationUnseenStart[top])} → ${pct(m.saturationUnseen[top])}`).join(", ")}. ` +
       `The trained subset's gap to the unseen images went ${v.mechanism.map((m) => `${pp(gapStart(m), 1)} → ${pp(gapEnd(m), 1)}`).join(", ")}: ` +
       (apart.length === 0
-        ? (v.mechanism.every((m) => Math.abs(change(m)) < 0.01)
+        ? v.mechanism.every((m) => Math.abs(change(m)) < 0.01)
           ? "training on the subset for that long did not set it apart, and nothing moved the unseen images' saturation by 1 pp either."
-          : "training on the subset for that long did not set it apart — what moved its saturation moved the unseen images' too. It follows the weights, not the visits.")
+          : "training on the subset for that long did not set it apart — what moved its saturation moved the unseen images' too. It follows the weights, not the visits."
         : `under ${apart.map((m) => m.arm.label).join(", ")} the trained subset moved apart from the unseen images by more than half of their own change.`),
   );
   return out;
 }
 
 /** The measured table of the closing note: per group the layer-1 and top-layer difference to k = 0 and the accuracy; the swap; online against repeated. */
-export function summaryTable(v: Pick<Verdicts, "params" | "rows" | "swap" | "online" | "repeated">): Record<string, string>[] {
-  const L = v.params.depth, top = L - 1;
+export function summaryTable(
+  v: Pick<Verdicts, "params" | "rows" | "swap" | "online" | "repeated">,
+): Record<string, string>[] {
+  const L = v.params.depth,
+    top = L - 1;
   const topCol = `layer ${L}`;
   const sat = (s: StreamSummary, l: number) => `${pct(s.saturationEnd[l])} (peak ${pct(s.saturationPeak[l])})`;
   return [
-    ...v.rows.filter((r) => r.role !== "never").map((r) => ({
-      measurement: `${r.label} − never visited (${r.passesPerEpoch * v.params.epochs} visits)`,
-      "layer 1": intervalPp(r.minusNeverSeen[0]),
-      [topCol]: intervalPp(r.minusNeverSeen[top]),
-      accuracy: `${pct(r.accuracy)} (never visited: ${pct(v.rows[0].accuracy)})`,
-    })),
-    { measurement: "swap: difference-in-differences", "layer 1": intervalPp(v.swap[0]), [topCol]: intervalPp(v.swap[top]), accuracy: "—" },
-    { measurement: `online, no image twice: saturated at the end (${v.online.steps} steps)`, "layer 1": sat(v.online, 0), [topCol]: sat(v.online, top), accuracy: pct(v.online.accuracyEnd) },
-    { measurement: `repeated, ${v.repeated.distinctImages} images: saturated at the end`, "layer 1": sat(v.repeated, 0), [topCol]: sat(v.repeated, top), accuracy: pct(v.repeated.accuracyEnd) },
+    ...v.rows
+      .filter((r) => r.role !== "never")
+      .map((r) => ({
+        measurement: `${r.label} − never visited (${r.passesPerEpoch * v.params.epochs} visits)`,
+        "layer 1": intervalPp(r.minusNeverSeen[0]),
+        [topCol]: intervalPp(r.minusNeverSeen[top]),
+        accuracy: `${pct(r.accuracy)} (never visited: ${pct(v.rows[0].accuracy)})`,
+      })),
+    {
+      measurement: "swap: difference-in-differences",
+      "layer 1": intervalPp(v.swap[0]),
+      [topCol]: intervalPp(v.swap[top]),
+      accuracy: "—",
+    },
+    {
+      measurement: `online, no image twice: saturated at the end (${v.online.steps} steps)`,
+      "layer 1": sat(v.online, 0),
+      [topCol]: sat(v.online, top),
+      accuracy: pct(v.online.accuracyEnd),
+    },
+    {
+      measurement: `repeated, ${v.repeated.distinctImages} images: saturated at the end`,
+      "layer 1": sat(v.repeated, 0),
+      [topCol]: sat(v.repeated, top),
+      accuracy: pct(v.repeated.accuracyEnd),
+    },
   ];
 }
 
@@ -503,61 +707,136 @@ function halfway(xs: readonly number[]): number {
 
 /** What each paper says (quoted from its abstract or summarised), what this run measured, and how they compare. */
 export function literatureTable(v: LiteratureInput): Record<string, string>[] {
-  const L = v.params.depth, top = L - 1;
-  const u = v.unseen, T = u.epoch.length;
+  const L = v.params.depth,
+    top = L - 1;
+  const u = v.unseen,
+    T = u.epoch.length;
   const peak = u.saturation[top].reduce((b, x, i) => (x > u.saturation[top][b] ? i : b), 0);
   const fitted = u.accuracy.findIndex((a) => a >= 0.8);
-  const after = fitted >= 0 ? { from: u.saturation[top][fitted], to: u.saturation[top][T - 1], l1from: u.saturation[0][fitted], l1to: u.saturation[0][T - 1], epoch: u.epoch[fitted] } : null;
+  const after =
+    fitted >= 0
+      ? {
+          from: u.saturation[top][fitted],
+          to: u.saturation[top][T - 1],
+          l1from: u.saturation[0][fitted],
+          l1to: u.saturation[0][T - 1],
+          epoch: u.epoch[fitted],
+        }
+      : null;
   const lateRise = after !== null && (after.to - after.from > 0.02 || after.l1to - after.l1from > 0.02);
   const maxAbs = Math.max(0, ...doseCells(v.rows).map((c) => Math.abs(c.d.diff)));
   const total = (w: readonly number[]) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
-  const ce = v.mechanism[0], others = v.mechanism.slice(1);
+  const ce = v.mechanism[0],
+    others = v.mechanism.slice(1);
   const growth = (m: MechanismRow) => total(m.weightNormsEnd) / total(m.weightNormsStart);
-  const gapShift = (m: MechanismRow) => Math.abs((m.saturationTrained[top] - m.saturationUnseen[top]) - (m.saturationTrainedStart[top] - m.saturationUnseenStart[top]));
-  const shrunk = v.mechanism.reduce<MechanismRow | null>((best, m) => (growth(m) < 0.9 && (!best || growth(m) < growth(best)) ? m : best), null);
-  const wrong = v.rows.find((r) => r.role === "wrong"), never = v.rows[0];
-  const k1t = v.overTime.rows.find((r) => r.role === "k1"), wt = v.overTime.rows.find((r) => r.role === "wrong");
-  const order = k1t && wt ? { k1: v.overTime.epoch[halfway(k1t.accuracy)], wrong: v.overTime.epoch[halfway(wt.accuracy)] } : null;
+  const gapShift = (m: MechanismRow) =>
+    Math.abs(
+      m.saturationTrained[top] -
+        m.saturationUnseen[top] -
+        (m.saturationTrainedStart[top] - m.saturationUnseenStart[top]),
+    );
+  const shrunk = v.mechanism.reduce<MechanismRow | null>(
+    (best, m) => (growth(m) < 0.9 && (!best || growth(m) < growth(best)) ? m : best),
+    null,
+  );
+  const wrong = v.rows.find((r) => r.role === "wrong"),
+    never = v.rows[0];
+  const k1t = v.overTime.rows.find((r) => r.role === "k1"),
+    wt = v.overTime.rows.find((r) => r.role === "wrong");
+  const order =
+    k1t && wt ? { k1: v.overTime.epoch[halfway(k1t.accuracy)], wrong: v.overTime.epoch[halfway(wt.accuracy)] } : null;
   const rise = (xs: readonly number[]) => xs[xs.length - 1] - xs[0];
-  const k1Rise = k1t ? rise(k1t.accuracy) : 0, wrongRise = wt ? rise(wt.accuracy) : 0;
+  const k1Rise = k1t ? rise(k1t.accuracy) : 0,
+    wrongRise = wt ? rise(wt.accuracy) : 0;
   return [
     {
       paper: "Shwartz-Ziv & Tishby (2017)",
-      "what it says": "hidden layers compress in a phase that \"begins when the training errors becomes small\", a \"stochastic relaxation, or random diffusion\" of SGD",
-      "this run": `on never-visited images the top layer is most saturated (${pct(u.saturation[top][peak])}) at epoch ${u.epoch[peak].toFixed(1)}, accuracy ${pct(u.accuracy[peak])}` + (after ? `; after accuracy reached 80% (epoch ${after.epoch.toFixed(1)}) layer ${L} went ${pct(after.from)} → ${pct(after.to)}, layer 1 ${pct(after.l1from)} → ${pct(after.l1to)}` : "; accuracy never reached 80%") + `; visited images within ${(100 * maxAbs).toFixed(2)} pp of never-visited ones in every layer that saturates (section 1)`,
-      verdict: u.saturation[top][peak] < 0.01 ? "not measurable here: the top layer never saturates in this run" : u.accuracy[peak] < 0.5 ? (lateRise ? "partly: the largest saturation comes on the plateau, before fitting; a later rise follows, on unseen images too" : "not reproduced: the largest saturation comes on the plateau, before fitting, not in a late phase") : lateRise ? "consistent: saturation rises after fitting — on unseen images as on trained ones" : "not reproduced: no late rise of saturation",
+      "what it says":
+        'hidden layers compress in a phase that "begins when the training errors becomes small", a "stochastic relaxation, or random diffusion" of SGD',
+      "this run":
+        `on never-visited images the top layer is most saturated (${pct(u.saturation[top][peak])}) at epoch ${u.epoch[peak].toFixed(1)}, accuracy ${pct(u.accuracy[peak])}` +
+        (after
+          ? `; after accuracy reached 80% (epoch ${after.epoch.toFixed(1)}) layer ${L} went ${pct(after.from)} → ${pct(after.to)}, layer 1 ${pct(after.l1from)} → ${pct(after.l1to)}`
+          : "; accuracy never reached 80%") +
+        `; visited images within ${(100 * maxAbs).toFixed(2)} pp of never-visited ones in every layer that saturates (section 1)`,
+      verdict:
+        u.saturation[top][peak] < 0.01
+          ? "not measurable here: the top layer never saturates in this run"
+          : u.accuracy[peak] < 0.5
+            ? lateRise
+              ? "partly: the largest saturation comes on the plateau, before fitting; a later rise follows, on unseen images too"
+              : "not reproduced: the largest saturation comes on the plateau, before fitting, not in a late phase"
+            : lateRise
+              ? "consistent: saturation rises after fitting — on unseen images as on trained ones"
+              : "not reproduced: no late rise of saturation",
     },
     {
       paper: "Saxe et al. (2018)",
-      "what it says": "compression comes from double-sided saturating nonlinearities \"as neural activations enter the saturation regime\"; it appears with full-batch gradient descent too, and not with ReLU",
+      "what it says":
+        'compression comes from double-sided saturating nonlinearities "as neural activations enter the saturation regime"; it appears with full-batch gradient descent too, and not with ReLU',
       "this run": `${ce.epochs} more epochs on a subset, per loss: ${v.mechanism.map((m) => `‖W‖ ×${growth(m).toFixed(2)}, top layer on unseen images ${pct(m.saturationUnseenStart[top])} → ${pct(m.saturationUnseen[top])} (${m.arm.label})`).join("; ")}; the trained − unseen gap moved by at most ${(100 * Math.max(...v.mechanism.map(gapShift))).toFixed(2)} pp (full batch and ReLU not run here)`,
-      verdict: shrunk && shrunk.saturationUnseenStart[top] - shrunk.saturationUnseen[top] > 0.05 && Math.max(...v.mechanism.map(gapShift)) < 0.02
-        ? "consistent: saturation follows the weights — shrinking them removes it — on unseen inputs as on trained ones"
-        : "not settled here: the losses did not move weights and saturation together clearly",
+      verdict:
+        shrunk &&
+        shrunk.saturationUnseenStart[top] - shrunk.saturationUnseen[top] > 0.05 &&
+        Math.max(...v.mechanism.map(gapShift)) < 0.02
+          ? "consistent: saturation follows the weights — shrinking them removes it — on unseen inputs as on trained ones"
+          : "not settled here: the losses did not move weights and saturation together clearly",
     },
     {
       paper: "Glorot & Bengio (2010)",
-      "what it says": "online on Shapeset-3×2, the sigmoid's mean value \"can drive especially the top hidden layer into saturation\"; \"saturated units can move out of saturation by themselves, albeit slowly\"; \"the depth-five model never escaped this regime during training\"",
+      "what it says":
+        'online on Shapeset-3×2, the sigmoid\'s mean value "can drive especially the top hidden layer into saturation"; "saturated units can move out of saturation by themselves, albeit slowly"; "the depth-five model never escaped this regime during training"',
       "this run": `Shapeset-3×2, ${L} × ${v.params.streamWidth} sigmoid, no image seen twice: top layer up to ${pct(v.online.saturationPeak[top])} saturated (step ${v.online.peakStep[top]}), ${pct(v.online.saturationEnd[top])} after ${v.online.steps} steps, accuracy ${pct(v.online.accuracyEnd)} (9 classes)`,
-      verdict: v.online.saturationPeak[top] >= 0.9 ? "reproduced, in the online setting: the top layer saturates with no repeated image" + (v.online.saturationEnd[top] < v.online.saturationPeak[top] - 0.1 ? ", and starts to desaturate" : "; still saturated at the end of our budget") : "not reproduced at this budget",
+      verdict:
+        v.online.saturationPeak[top] >= 0.9
+          ? "reproduced, in the online setting: the top layer saturates with no repeated image" +
+            (v.online.saturationEnd[top] < v.online.saturationPeak[top] - 0.1
+              ? ", and starts to desaturate"
+              : "; still saturated at the end of our budget")
+          : "not reproduced at this budget",
     },
     {
       paper: "Zhang et al. (2017)",
-      "what it says": "\"Deep neural networks easily fit random labels\" (to zero training error, given enough epochs)",
-      "this run": wrong ? `${wrong.n} images with a wrong label, ${wrong.passesPerEpoch * v.params.epochs} visits each: ${pct(wrong.accuracy)} of the wrong labels fitted (chance of a given wrong class on an unseen image ≈ ${pct((1 - never.accuracy) / 9)})` : "no wrong-label group in this run",
-      verdict: !wrong ? "not tested" : wrong.accuracy >= 0.9 ? "reproduced" : wrong.accuracy > 2 * ((1 - never.accuracy) / 9) + 0.02 ? "partly: memorisation under way, far from complete in this many visits" : "not within this many visits",
+      "what it says": '"Deep neural networks easily fit random labels" (to zero training error, given enough epochs)',
+      "this run": wrong
+        ? `${wrong.n} images with a wrong label, ${wrong.passesPerEpoch * v.params.epochs} visits each: ${pct(wrong.accuracy)} of the wrong labels fitted (chance of a given wrong class on an unseen image ≈ ${pct((1 - never.accuracy) / 9)})`
+        : "no wrong-label group in this run",
+      verdict: !wrong
+        ? "not tested"
+        : wrong.accuracy >= 0.9
+          ? "reproduced"
+          : wrong.accuracy > 2 * ((1 - never.accuracy) / 9) + 0.02
+            ? "partly: memorisation under way, far from complete in this many visits"
+            : "not within this many visits",
     },
     {
       paper: "Arpit et al. (2017)",
-      "what it says": "deep networks \"tend to prioritize learning simple patterns first\", before memorising noise",
-      "this run": k1t && wt ? `accuracy over training: true labels (k = 1) ${pct(k1t.accuracy[0])} → ${pct(k1t.accuracy[k1t.accuracy.length - 1])}; wrong labels ${pct(wt.accuracy[0])} → ${pct(wt.accuracy[wt.accuracy.length - 1])}` + (order && wrongRise > 0 ? `; half-way at epoch ${order.k1.toFixed(1)} and ${order.wrong.toFixed(1)}` : "") : "no wrong-label group in this run",
-      verdict: !k1t || !wt ? "not tested" : wrongRise <= 0 && k1Rise > 0 ? "consistent: the real patterns were learned; the wrong labels not yet (their accuracy fell as the true classes were learned)" : order && order.wrong > order.k1 ? "consistent: real patterns first, the wrong labels later" : "not seen here: the wrong labels were fitted as early as the true ones",
+      "what it says": 'deep networks "tend to prioritize learning simple patterns first", before memorising noise',
+      "this run":
+        k1t && wt
+          ? `accuracy over training: true labels (k = 1) ${pct(k1t.accuracy[0])} → ${pct(k1t.accuracy[k1t.accuracy.length - 1])}; wrong labels ${pct(wt.accuracy[0])} → ${pct(wt.accuracy[wt.accuracy.length - 1])}` +
+            (order && wrongRise > 0 ? `; half-way at epoch ${order.k1.toFixed(1)} and ${order.wrong.toFixed(1)}` : "")
+          : "no wrong-label group in this run",
+      verdict:
+        !k1t || !wt
+          ? "not tested"
+          : wrongRise <= 0 && k1Rise > 0
+            ? "consistent: the real patterns were learned; the wrong labels not yet (their accuracy fell as the true classes were learned)"
+            : order && order.wrong > order.k1
+              ? "consistent: real patterns first, the wrong labels later"
+              : "not seen here: the wrong labels were fitted as early as the true ones",
     },
     {
       paper: "Soudry et al. (2018)",
-      "what it says": "on separable data the cross-entropy has no finite minimiser: \"the norm of the predictor must diverge toward infinity\", converging only slowly to the max-margin direction",
+      "what it says":
+        'on separable data the cross-entropy has no finite minimiser: "the norm of the predictor must diverge toward infinity", converging only slowly to the max-margin direction',
       "this run": `weight norm ×${growth(ce).toFixed(2)} under cross-entropy vs ${others.map((m) => `×${growth(m).toFixed(2)} (${m.arm.label})`).join(", ")} over ${ce.epochs} epochs`,
-      verdict: growth(ce) < 1.02 ? "not observed at this length: the weights barely moved" : others.every((m) => growth(m) < growth(ce)) ? `consistent: the cross-entropy grows the weights most — slowly (×${growth(ce).toFixed(2)} in ${ce.epochs} epochs)` : "mixed: another loss grew the weights as much",
+      verdict:
+        growth(ce) < 1.02
+          ? "not observed at this length: the weights barely moved"
+          : others.every((m) => growth(m) < growth(ce))
+            ? `consistent: the cross-entropy grows the weights most — slowly (×${growth(ce).toFixed(2)} in ${ce.epochs} epochs)`
+            : "mixed: another loss grew the weights as much",
     },
   ];
 }

@@ -15,15 +15,41 @@
 import { ConfigError } from "../core/errors";
 import type { LossConfig } from "../core/loss";
 import type { VisitGroupSpec } from "../data/visits";
-import { PooledDifference, SwapDifference, groupsVersusControl, halfWidth, minimumDetectable, swapDifferences } from "../measure/causal";
+import {
+  PooledDifference,
+  SwapDifference,
+  groupsVersusControl,
+  halfWidth,
+  minimumDetectable,
+  swapDifferences,
+} from "../measure/causal";
 import type { ExperimentConfig } from "../run/experiment";
 import type { CausalFindings, Interval } from "../run/findings";
-import { ContinueJob, ContinueResult, GroupPoints, JOB_MODULE, SetSummary, StreamJob, StreamResult, VisitsJob, VisitsResult } from "./causal-jobs";
+import {
+  ContinueJob,
+  ContinueResult,
+  GroupPoints,
+  JOB_MODULE,
+  SetSummary,
+  StreamJob,
+  StreamResult,
+  VisitsJob,
+  VisitsResult,
+} from "./causal-jobs";
 
 import { Role, groupLabel, roleOf } from "./causal-report";
 import type { JobOutcome } from "../run/job";
 
-export type { VisitsJob, VisitsResult, ContinueJob, ContinueResult, StreamJob, StreamResult, GroupPoints, SetSummary } from "./causal-jobs";
+export type {
+  VisitsJob,
+  VisitsResult,
+  ContinueJob,
+  ContinueResult,
+  StreamJob,
+  StreamResult,
+  GroupPoints,
+  SetSummary,
+} from "./causal-jobs";
 export * from "./causal-report";
 
 /** A group visited k ≥ 1 times per epoch. */
@@ -85,7 +111,11 @@ export interface Design {
 export function lossArms(p: Pick<CausalParams, "labelSmoothing" | "weightDecay">): LossArm[] {
   return [
     { id: "ce", label: "cross-entropy" },
-    { id: "smooth", label: `label smoothing α = ${p.labelSmoothing}`, loss: { kind: "crossEntropy", labelSmoothing: p.labelSmoothing } },
+    {
+      id: "smooth",
+      label: `label smoothing α = ${p.labelSmoothing}`,
+      loss: { kind: "crossEntropy", labelSmoothing: p.labelSmoothing },
+    },
     { id: "mse", label: "quadratic cost on softmax", loss: { kind: "mse" } },
     { id: "decay", label: `cross-entropy + weight decay λ = ${p.weightDecay}`, weightDecay: p.weightDecay },
   ];
@@ -94,39 +124,90 @@ export function lossArms(p: Pick<CausalParams, "labelSmoothing" | "weightDecay">
 /** Refuse parameters the design cannot honour, before any job is built. */
 export function validateParams(p: CausalParams): void {
   const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
-  for (const k of ["width", "depth", "batchSize", "epochs", "probesPerEpoch", "probePoints", "unseenImages", "wrongImages", "wrongPasses", "mechanismImages", "mechanismUnseen", "mechanismEpochs", "mechanismEvery", "streamWidth", "streamSteps", "streamEvery", "streamFixedImages", "streamProbePoints"] as const) {
+  for (const k of [
+    "width",
+    "depth",
+    "batchSize",
+    "epochs",
+    "probesPerEpoch",
+    "probePoints",
+    "unseenImages",
+    "wrongImages",
+    "wrongPasses",
+    "mechanismImages",
+    "mechanismUnseen",
+    "mechanismEpochs",
+    "mechanismEvery",
+    "streamWidth",
+    "streamSteps",
+    "streamEvery",
+    "streamFixedImages",
+    "streamProbePoints",
+  ] as const) {
     if (!posInt(p[k])) throw new ConfigError(k, p[k], "a positive integer");
   }
   if (!(p.eps > 0 && p.eps < 0.5)) throw new ConfigError("eps", p.eps, "a threshold in (0, 0.5), e.g. 0.01");
-  if (!Array.isArray(p.doses) || p.doses.length === 0) throw new ConfigError("doses", p.doses, "a non-empty list of { passesPerEpoch, images }");
+  if (!Array.isArray(p.doses) || p.doses.length === 0)
+    throw new ConfigError("doses", p.doses, "a non-empty list of { passesPerEpoch, images }");
   p.doses.forEach((d, i) => {
-    if (!(Number.isInteger(d.passesPerEpoch) && d.passesPerEpoch >= 1)) throw new ConfigError(`doses[${i}].passesPerEpoch`, d.passesPerEpoch, "a whole number k ≥ 1 (the never-visited group is unseenImages)");
+    if (!(Number.isInteger(d.passesPerEpoch) && d.passesPerEpoch >= 1))
+      throw new ConfigError(
+        `doses[${i}].passesPerEpoch`,
+        d.passesPerEpoch,
+        "a whole number k ≥ 1 (the never-visited group is unseenImages)",
+      );
     if (!posInt(d.images)) throw new ConfigError(`doses[${i}].images`, d.images, "a positive whole number of images");
   });
   const ks = p.doses.map((d) => d.passesPerEpoch);
-  if (new Set(ks).size !== ks.length) throw new ConfigError("doses", ks, "distinct passesPerEpoch values, one group per k");
+  if (new Set(ks).size !== ks.length)
+    throw new ConfigError("doses", ks, "distinct passesPerEpoch values, one group per k");
   if (!p.doses.some((d) => d.passesPerEpoch === 1 && d.images === p.unseenImages)) {
-    throw new ConfigError("doses", p.doses.map((d) => `${d.images} × k=${d.passesPerEpoch}`), `a group with k = 1 and unseenImages (${p.unseenImages}) images: the swap exchanges it with the never-visited group`);
+    throw new ConfigError(
+      "doses",
+      p.doses.map((d) => `${d.images} × k=${d.passesPerEpoch}`),
+      `a group with k = 1 and unseenImages (${p.unseenImages}) images: the swap exchanges it with the never-visited group`,
+    );
   }
-  const own = p.doses.filter((d) => !(d.passesPerEpoch === 1 && d.images === p.unseenImages)).reduce((n, d) => n + d.images, 0) + p.wrongImages;
+  const own =
+    p.doses.filter((d) => !(d.passesPerEpoch === 1 && d.images === p.unseenImages)).reduce((n, d) => n + d.images, 0) +
+    p.wrongImages;
   const total = 2 * p.unseenImages + 2 * own;
   if (total > MNIST_TRAIN_IMAGES) {
-    throw new ConfigError("group sizes", total, `at most the ${MNIST_TRAIN_IMAGES} images of MNIST's training file: U and V (2 × unseenImages) plus each network's own dose and wrong-label groups; shrink some`);
+    throw new ConfigError(
+      "group sizes",
+      total,
+      `at most the ${MNIST_TRAIN_IMAGES} images of MNIST's training file: U and V (2 × unseenImages) plus each network's own dose and wrong-label groups; shrink some`,
+    );
   }
   const fresh = mechanismGroup(p);
   if (p.mechanismImages > fresh.images) {
-    throw new ConfigError("mechanismImages", p.mechanismImages, `at most the ${fresh.images} images of network B's group ${fresh.name}, which network A never saw`);
+    throw new ConfigError(
+      "mechanismImages",
+      p.mechanismImages,
+      `at most the ${fresh.images} images of network B's group ${fresh.name}, which network A never saw`,
+    );
   }
-  if (p.mechanismUnseen > p.unseenImages) throw new ConfigError("mechanismUnseen", p.mechanismUnseen, `at most unseenImages (${p.unseenImages})`);
-  if (p.streamSteps % p.streamEvery !== 0) throw new ConfigError("streamEvery", p.streamEvery, `a divisor of streamSteps (${p.streamSteps})`);
+  if (p.mechanismUnseen > p.unseenImages)
+    throw new ConfigError("mechanismUnseen", p.mechanismUnseen, `at most unseenImages (${p.unseenImages})`);
+  if (p.streamSteps % p.streamEvery !== 0)
+    throw new ConfigError("streamEvery", p.streamEvery, `a divisor of streamSteps (${p.streamSteps})`);
 }
 
 /** The split's positions and each network's visits (the order fixes which rows each position gets). */
 export function visitGroups(p: CausalParams, net: "A" | "B"): { groups: VisitGroupSpec[]; measured: string[] } {
   const others = p.doses.filter((d) => !(d.passesPerEpoch === 1 && d.images === p.unseenImages));
   const own = (side: "A" | "B") => [
-    ...others.map((d) => ({ name: `${side}·k${d.passesPerEpoch}`, size: d.images, passesPerEpoch: side === net ? d.passesPerEpoch : 0 })),
-    { name: `${side}·wrong`, size: p.wrongImages, passesPerEpoch: side === net ? p.wrongPasses : 0, labels: side === net ? ("wrong" as const) : ("true" as const) },
+    ...others.map((d) => ({
+      name: `${side}·k${d.passesPerEpoch}`,
+      size: d.images,
+      passesPerEpoch: side === net ? d.passesPerEpoch : 0,
+    })),
+    {
+      name: `${side}·wrong`,
+      size: p.wrongImages,
+      passesPerEpoch: side === net ? p.wrongPasses : 0,
+      labels: side === net ? ("wrong" as const) : ("true" as const),
+    },
   ];
   const groups: VisitGroupSpec[] = [
     { name: "U", size: p.unseenImages, passesPerEpoch: net === "A" ? 0 : 1 },
@@ -154,13 +235,24 @@ function network(p: CausalParams, net: "A" | "B"): VisitsJob {
       probeEverySteps: Math.max(1, Math.floor(epochLength / p.batchSize / p.probesPerEpoch)),
     },
   };
-  return { kind: "visits", module: JOB_MODULE, config, groups, splitSeed: p.splitSeed, measured, probePoints: p.probePoints, eps: p.eps };
+  return {
+    kind: "visits",
+    module: JOB_MODULE,
+    config,
+    groups,
+    splitSeed: p.splitSeed,
+    measured,
+    probePoints: p.probePoints,
+    eps: p.eps,
+  };
 }
 
 /** Network A never saw network B's own groups: the first of them is the mechanism's new training set. */
 function mechanismGroup(p: CausalParams): { name: string; images: number } {
   const other = p.doses.find((d) => !(d.passesPerEpoch === 1 && d.images === p.unseenImages));
-  return other ? { name: `B·k${other.passesPerEpoch}`, images: other.images } : { name: "B·wrong", images: p.wrongImages };
+  return other
+    ? { name: `B·k${other.passesPerEpoch}`, images: other.images }
+    : { name: "B·wrong", images: p.wrongImages };
 }
 
 export function designJobs(p: CausalParams): Design {
@@ -168,37 +260,58 @@ export function designJobs(p: CausalParams): Design {
   const networks = [network(p, "A"), network(p, "B")] as const;
   const arms = lossArms(p);
   const trainGroup = mechanismGroup(p).name;
-  const mechanism = arms.map((arm): ContinueJob => ({
-    kind: "continue",
-    module: JOB_MODULE,
-    config: {
-      name: `03-causal-mechanism-${arm.id}`,
-      data: { kind: "mnist" },
-      model: networks[0].config.model,
-      train: {
-        epochs: p.mechanismEpochs,
-        batchSize: p.batchSize,
-        optimizer: { kind: "sgd", learningRate: p.learningRate, ...(arm.weightDecay ? { weightDecay: arm.weightDecay } : {}) },
-        seed: p.seed,
-        ...(arm.loss ? { loss: arm.loss } : {}),
+  const mechanism = arms.map(
+    (arm): ContinueJob => ({
+      kind: "continue",
+      module: JOB_MODULE,
+      config: {
+        name: `03-causal-mechanism-${arm.id}`,
+        data: { kind: "mnist" },
+        model: networks[0].config.model,
+        train: {
+          epochs: p.mechanismEpochs,
+          batchSize: p.batchSize,
+          optimizer: {
+            kind: "sgd",
+            learningRate: p.learningRate,
+            ...(arm.weightDecay ? { weightDecay: arm.weightDecay } : {}),
+          },
+          seed: p.seed,
+          ...(arm.loss ? { loss: arm.loss } : {}),
+        },
       },
-    },
-    base: networks[0],
-    trainGroup,
-    trainPoints: p.mechanismImages,
-    unseenGroup: "U",
-    unseenPoints: p.mechanismUnseen,
-    probeEveryEpochs: p.mechanismEvery,
-    eps: p.eps,
-  }));
+      base: networks[0],
+      trainGroup,
+      trainPoints: p.mechanismImages,
+      unseenGroup: "U",
+      unseenPoints: p.mechanismUnseen,
+      probeEveryEpochs: p.mechanismEvery,
+      eps: p.eps,
+    }),
+  );
   const streamJob = (arm: "online" | "repeated"): StreamJob => ({
     kind: "stream",
     module: JOB_MODULE,
     config: {
       name: `03-causal-stream-${arm}`,
-      data: { kind: "shapeset", trainN: arm === "online" ? p.streamSteps * p.batchSize : p.streamFixedImages, testN: p.streamProbePoints, seed: p.seed },
-      model: { widths: Array.from({ length: p.depth }, () => p.streamWidth), activation: "sigmoid", init: "standard", seed: p.seed },
-      train: { epochs: 1, batchSize: p.batchSize, optimizer: { kind: "sgd", learningRate: p.learningRate }, seed: p.seed },
+      data: {
+        kind: "shapeset",
+        trainN: arm === "online" ? p.streamSteps * p.batchSize : p.streamFixedImages,
+        testN: p.streamProbePoints,
+        seed: p.seed,
+      },
+      model: {
+        widths: Array.from({ length: p.depth }, () => p.streamWidth),
+        activation: "sigmoid",
+        init: "standard",
+        seed: p.seed,
+      },
+      train: {
+        epochs: 1,
+        batchSize: p.batchSize,
+        optimizer: { kind: "sgd", learningRate: p.learningRate },
+        seed: p.seed,
+      },
     },
     arm,
     steps: p.streamSteps,
@@ -214,10 +327,34 @@ const MNIST_TRAIN_IMAGES = 60_000;
 
 /** A small design the tests run in seconds (4 × 8 units, a few hundred images). */
 export const QUICK_DESIGN_FOR_TESTS: CausalParams = {
-  width: 8, depth: 3, learningRate: 1, batchSize: 16, seed: 1, splitSeed: 1, epochs: 2, probesPerEpoch: 2, probePoints: 40, eps: 0.01,
-  unseenImages: 96, doses: [{ passesPerEpoch: 1, images: 96 }, { passesPerEpoch: 4, images: 24 }], wrongImages: 16, wrongPasses: 1,
-  mechanismImages: 16, mechanismUnseen: 32, mechanismEpochs: 3, mechanismEvery: 1, labelSmoothing: 0.1, weightDecay: 0.001,
-  streamWidth: 8, streamSteps: 4, streamEvery: 2, streamFixedImages: 16, streamProbePoints: 20,
+  width: 8,
+  depth: 3,
+  learningRate: 1,
+  batchSize: 16,
+  seed: 1,
+  splitSeed: 1,
+  epochs: 2,
+  probesPerEpoch: 2,
+  probePoints: 40,
+  eps: 0.01,
+  unseenImages: 96,
+  doses: [
+    { passesPerEpoch: 1, images: 96 },
+    { passesPerEpoch: 4, images: 24 },
+  ],
+  wrongImages: 16,
+  wrongPasses: 1,
+  mechanismImages: 16,
+  mechanismUnseen: 32,
+  mechanismEpochs: 3,
+  mechanismEvery: 1,
+  labelSmoothing: 0.1,
+  weightDecay: 0.001,
+  streamWidth: 8,
+  streamSteps: 4,
+  streamEvery: 2,
+  streamFixedImages: 16,
+  streamProbePoints: 20,
 };
 
 /** A job's value, or an error naming the job and why it failed (e.g. a divergence). */
@@ -253,25 +390,43 @@ export interface DoseRow {
 }
 
 /** Every group against the never-visited one, per layer, pooled over the networks (stratified bootstrap, shared control draws). */
-export function doseResponse(nets: readonly VisitsResult[], opts: { draws: number; seed?: number; rule?: "saturated" | "flat" }): DoseRow[] {
+export function doseResponse(
+  nets: readonly VisitsResult[],
+  opts: { draws: number; seed?: number; rule?: "saturated" | "flat" },
+): DoseRow[] {
   if (nets.length === 0) throw new ConfigError("networks", nets.length, "at least one trained network");
   const views = nets.map(byRole);
   const roles = [...views[0].keys()].sort(roleOrder);
-  const groupsOf = (role: Role) => views.map((v, k) => {
-    const g = v.get(role);
-    if (!g) throw new ConfigError(`network ${k + 1}'s groups`, [...v.keys()], `a group with role ${role}, like network 1`);
-    return g;
-  });
+  const groupsOf = (role: Role) =>
+    views.map((v, k) => {
+      const g = v.get(role);
+      if (!g)
+        throw new ConfigError(`network ${k + 1}'s groups`, [...v.keys()], `a group with role ${role}, like network 1`);
+      return g;
+    });
   const dosed = roles.filter((r) => r !== "never");
-  const diffs = groupsVersusControl(nets.map((net, k) => ({
-    control: fractions(groupsOf("never")[k], net.width, opts.rule),
-    groups: dosed.map((role) => fractions(groupsOf(role)[k], net.width, opts.rule)),
-  })), { draws: opts.draws, seed: opts.seed, label: "dose-response" });
+  const diffs = groupsVersusControl(
+    nets.map((net, k) => ({
+      control: fractions(groupsOf("never")[k], net.width, opts.rule),
+      groups: dosed.map((role) => fractions(groupsOf(role)[k], net.width, opts.rule)),
+    })),
+    { draws: opts.draws, seed: opts.seed, label: "dose-response" },
+  );
   return roles.map((role): DoseRow => {
     const groups = groupsOf(role);
-    const minusNeverSeen = role === "never"
-      ? groups[0].saturated.map(() => ({ meanA: 0, meanB: 0, diff: 0, low: 0, high: 0, level: 0.95, draws: 0, perStratum: nets.map(() => 0) }))
-      : diffs[dosed.indexOf(role)];
+    const minusNeverSeen =
+      role === "never"
+        ? groups[0].saturated.map(() => ({
+            meanA: 0,
+            meanB: 0,
+            diff: 0,
+            low: 0,
+            high: 0,
+            level: 0.95,
+            draws: 0,
+            perStratum: nets.map(() => 0),
+          }))
+        : diffs[dosed.indexOf(role)];
     const mean = (f: (g: GroupPoints) => number) => groups.reduce((s, g) => s + f(g), 0) / groups.length;
     return {
       role,
@@ -296,14 +451,22 @@ function roleOrder(a: Role, b: Role): number {
 /** The largest per-point disagreement between the ε rule and the flat rule, in units (0 for the sigmoid at δ = 4ε(1 − ε)). */
 export function ruleDisagreement(nets: readonly VisitsResult[]): number {
   let worst = 0;
-  for (const net of nets) for (const g of net.final) g.saturated.forEach((row, l) => row.forEach((c, i) => (worst = Math.max(worst, Math.abs(c - g.flat[l][i])))));
+  for (const net of nets)
+    for (const g of net.final)
+      g.saturated.forEach((row, l) => row.forEach((c, i) => (worst = Math.max(worst, Math.abs(c - g.flat[l][i])))));
   return worst;
 }
 
 /** Over training: each group's saturation minus the never-visited group's, per layer, mean over networks, ± 1.96 SE (normal approximation). */
 export interface DoseTimeline {
   readonly epoch: number[];
-  readonly rows: { readonly role: Role; readonly label: string; readonly diff: number[][]; readonly se: number[][]; readonly accuracy: number[] }[];
+  readonly rows: {
+    readonly role: Role;
+    readonly label: string;
+    readonly diff: number[][];
+    readonly se: number[][];
+    readonly accuracy: number[];
+  }[];
 }
 
 export function doseOverTime(nets: readonly VisitsResult[]): DoseTimeline {
@@ -315,25 +478,46 @@ export function doseOverTime(nets: readonly VisitsResult[]): DoseTimeline {
   return {
     epoch: Array.from({ length: T }, (_, t) => nets[0].timeline[t].epoch),
     rows: roles.map((role) => {
-      const diff = Array.from({ length: L }, (_, l) => Array.from({ length: T }, (_, t) => avg(nets.map((_, k) => at(k, t, role).saturation[l] - at(k, t, "never").saturation[l]))));
-      const se = Array.from({ length: L }, (_, l) => Array.from({ length: T }, (_, t) => {
-        const v = nets.map((_, k) => { const g = at(k, t, role), c = at(k, t, "never"); return g.saturationVar[l] / g.n + c.saturationVar[l] / c.n; });
-        return Math.sqrt(v.reduce((s, x) => s + x, 0)) / nets.length;
-      }));
-      return { role, label: groupLabel(nets[0].final[measuredRoles[0].indexOf(role)]), diff, se, accuracy: Array.from({ length: T }, (_, t) => avg(nets.map((_, k) => at(k, t, role).accuracy))) };
+      const diff = Array.from({ length: L }, (_, l) =>
+        Array.from({ length: T }, (_, t) =>
+          avg(nets.map((_, k) => at(k, t, role).saturation[l] - at(k, t, "never").saturation[l])),
+        ),
+      );
+      const se = Array.from({ length: L }, (_, l) =>
+        Array.from({ length: T }, (_, t) => {
+          const v = nets.map((_, k) => {
+            const g = at(k, t, role),
+              c = at(k, t, "never");
+            return g.saturationVar[l] / g.n + c.saturationVar[l] / c.n;
+          });
+          return Math.sqrt(v.reduce((s, x) => s + x, 0)) / nets.length;
+        }),
+      );
+      return {
+        role,
+        label: groupLabel(nets[0].final[measuredRoles[0].indexOf(role)]),
+        diff,
+        se,
+        accuracy: Array.from({ length: T }, (_, t) => avg(nets.map((_, k) => at(k, t, role).accuracy))),
+      };
     }),
   };
 }
 
 /** One role's absolute saturation per layer and accuracy over training, mean over the networks. */
-export function levelOverTime(nets: readonly VisitsResult[], role: Role): { epoch: number[]; saturation: number[][]; accuracy: number[] } {
+export function levelOverTime(
+  nets: readonly VisitsResult[],
+  role: Role,
+): { epoch: number[]; saturation: number[][]; accuracy: number[] } {
   const T = Math.min(...nets.map((n) => n.timeline.length));
   const idx = nets.map((net) => net.final.map(roleOf).indexOf(role));
   if (idx.some((i) => i < 0)) throw new ConfigError("role", role, "a role every network measured");
   const at = (t: number, f: (s: SetSummary) => number) => avg(nets.map((net, k) => f(net.timeline[t].sets[idx[k]])));
   return {
     epoch: Array.from({ length: T }, (_, t) => nets[0].timeline[t].epoch),
-    saturation: Array.from({ length: nets[0].depth }, (_, l) => Array.from({ length: T }, (_, t) => at(t, (s) => s.saturation[l]))),
+    saturation: Array.from({ length: nets[0].depth }, (_, l) =>
+      Array.from({ length: T }, (_, t) => at(t, (s) => s.saturation[l])),
+    ),
     accuracy: Array.from({ length: T }, (_, t) => at(t, (s) => s.accuracy)),
   };
 }
@@ -342,13 +526,22 @@ export function levelOverTime(nets: readonly VisitsResult[], role: Role): { epoc
 export function swap(a: VisitsResult, b: VisitsResult, opts: { draws: number; seed?: number }): SwapDifference[] {
   const get = (net: VisitsResult, name: string) => {
     const g = net.final.find((x) => x.name === name);
-    if (!g) throw new ConfigError("swap groups", net.final.map((x) => x.name), `groups U and V in both networks`);
+    if (!g)
+      throw new ConfigError(
+        "swap groups",
+        net.final.map((x) => x.name),
+        `groups U and V in both networks`,
+      );
     return fractions(g, net.width);
   };
   const [aU, aV, bU, bV] = [get(a, "U"), get(a, "V"), get(b, "U"), get(b, "V")];
-  const trainedOnV = a.final.find((g) => g.name === "V")!.passesPerEpoch > 0 && b.final.find((g) => g.name === "U")!.passesPerEpoch > 0;
+  const trainedOnV =
+    a.final.find((g) => g.name === "V")!.passesPerEpoch > 0 && b.final.find((g) => g.name === "U")!.passesPerEpoch > 0;
   if (!trainedOnV) throw new ConfigError("swap", "A and B", "network A trained on V and B on U");
-  return swapDifferences(aU.map((_, l) => ({ u: { netA: aU[l], netB: bU[l] }, v: { netA: aV[l], netB: bV[l] } })), { ...opts, label: "swap" });
+  return swapDifferences(
+    aU.map((_, l) => ({ u: { netA: aU[l], netB: bU[l] }, v: { netA: aV[l], netB: bV[l] } })),
+    { ...opts, label: "swap" },
+  );
 }
 
 // ------------------------------------------------------------------ online vs repeated; the mechanism
@@ -371,7 +564,9 @@ export interface StreamSummary {
 export function streamSummary(r: StreamResult): StreamSummary {
   const sats = r.timeline.map((t) => t.sets.fresh.saturation);
   const L = sats[0].length;
-  const peakIdx = Array.from({ length: L }, (_, l) => sats.reduce((best, s, i) => (s[l] > sats[best][l] ? i : best), 0));
+  const peakIdx = Array.from({ length: L }, (_, l) =>
+    sats.reduce((best, s, i) => (s[l] > sats[best][l] ? i : best), 0),
+  );
   const last = r.timeline[r.timeline.length - 1];
   return {
     steps: r.steps,
@@ -403,7 +598,9 @@ export interface MechanismRow {
 
 export function mechanismRows(arms: readonly LossArm[], results: readonly ContinueResult[]): MechanismRow[] {
   return arms.map((arm, i) => {
-    const t = results[i].timeline, first = t[0], last = t[t.length - 1];
+    const t = results[i].timeline,
+      first = t[0],
+      last = t[t.length - 1];
     return {
       arm,
       epochs: last.epoch,
@@ -422,7 +619,11 @@ export function mechanismRows(arms: readonly LossArm[], results: readonly Contin
 
 // ------------------------------------------------------------------ findings
 
-export const interval = (d: { diff: number; low: number; high: number }): Interval => ({ diff: d.diff, low: d.low, high: d.high });
+export const interval = (d: { diff: number; low: number; high: number }): Interval => ({
+  diff: d.diff,
+  low: d.low,
+  high: d.high,
+});
 
 export function causalFindings(args: {
   params: CausalParams;
@@ -435,7 +636,12 @@ export function causalFindings(args: {
 }): CausalFindings {
   const { params: p, rows } = args;
   const k1 = rows.find((r) => r.role === "k1");
-  if (!k1) throw new ConfigError("dose rows", rows.map((r) => r.role), "a k = 1 group");
+  if (!k1)
+    throw new ConfigError(
+      "dose rows",
+      rows.map((r) => r.role),
+      "a k = 1 group",
+    );
   const never = rows.find((r) => r.role === "never")!;
   return {
     eps: p.eps,
@@ -458,7 +664,10 @@ export function causalFindings(args: {
         minusNeverSeen: r.minusNeverSeen.map(interval),
       })),
     },
-    detectable: { halfWidth: k1.minusNeverSeen.map(halfWidth), minimumDetectable80: k1.minusNeverSeen.map((d) => minimumDetectable(d)) },
+    detectable: {
+      halfWidth: k1.minusNeverSeen.map(halfWidth),
+      minimumDetectable80: k1.minusNeverSeen.map((d) => minimumDetectable(d)),
+    },
     swap: args.swap.map(interval),
     swapImages: p.unseenImages,
     onlineControl: {

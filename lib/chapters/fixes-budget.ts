@@ -58,7 +58,12 @@ export interface RunSpec {
 }
 
 export function dataSpec(budget: Budget): DataSpec {
-  return { kind: "mnist", trainLimit: budget.trainLimit, heldOut: budget.probePoints, ...(budget.testLimit ? { testLimit: budget.testLimit } : {}) };
+  return {
+    kind: "mnist",
+    trainLimit: budget.trainLimit,
+    heldOut: budget.probePoints,
+    ...(budget.testLimit ? { testLimit: budget.testLimit } : {}),
+  };
 }
 
 export function validateBudget(b: Budget): void {
@@ -66,13 +71,21 @@ export function validateBudget(b: Budget): void {
   for (const k of ["width", "trainLimit", "steps", "batchSize", "probePoints", "checkEvery"] as const) {
     if (!posInt(b[k])) throw new ConfigError(`budget.${k}`, b[k], "a positive integer");
   }
-  if (b.steps % b.checkEvery !== 0) throw new ConfigError("budget.steps", b.steps, `a multiple of checkEvery (${b.checkEvery})`);
-  if (b.target !== null && !(b.target > 0 && b.target <= 1)) throw new ConfigError("budget.target", b.target, "a validation accuracy in (0, 1], or null");
+  if (b.steps % b.checkEvery !== 0)
+    throw new ConfigError("budget.steps", b.steps, `a multiple of checkEvery (${b.checkEvery})`);
+  if (b.target !== null && !(b.target > 0 && b.target <= 1))
+    throw new ConfigError("budget.target", b.target, "a validation accuracy in (0, 1], or null");
   if (b.trainLimit + b.probePoints > 60_000) {
-    throw new ConfigError("budget.trainLimit + budget.probePoints", b.trainLimit + b.probePoints, "at most 60,000 (MNIST's training file: training images plus the held-out ones)");
+    throw new ConfigError(
+      "budget.trainLimit + budget.probePoints",
+      b.trainLimit + b.probePoints,
+      "at most 60,000 (MNIST's training file: training images plus the held-out ones)",
+    );
   }
-  if (b.batchSize > b.trainLimit) throw new ConfigError("budget.batchSize", b.batchSize, `at most trainLimit (${b.trainLimit})`);
-  if (b.probePoints > b.trainLimit) throw new ConfigError("budget.probePoints", b.probePoints, `at most trainLimit (${b.trainLimit})`);
+  if (b.batchSize > b.trainLimit)
+    throw new ConfigError("budget.batchSize", b.batchSize, `at most trainLimit (${b.trainLimit})`);
+  if (b.probePoints > b.trainLimit)
+    throw new ConfigError("budget.probePoints", b.probePoints, `at most trainLimit (${b.trainLimit})`);
 }
 
 /** Epochs a budget's steps span (the last one may be partial). */
@@ -116,5 +129,11 @@ export function experimentConfig(s: Setting, budget: Budget, run: RunSpec): Expe
 
 /** The job that trains one run of a settled fix under the budget (./fixes-jobs "fixrun"). */
 export function fixRunJob(s: Setting, budget: Budget, run: RunSpec): FixRunJob {
-  return { kind: "fixrun", module: JOB_MODULE, config: experimentConfig(s, budget, run), target: budget.target, checkEvery: budget.checkEvery };
+  return {
+    kind: "fixrun",
+    module: JOB_MODULE,
+    config: experimentConfig(s, budget, run),
+    target: budget.target,
+    checkEvery: budget.checkEvery,
+  };
 }

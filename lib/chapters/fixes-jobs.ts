@@ -73,30 +73,58 @@ class TargetReached extends Error {}
 
 async function fixRun(job: FixRunJob, onProgress: (p: JobProgress) => void, signal: StopSignal): Promise<FixRunRecord> {
   const t0 = Date.now();
-  const cfg = job.config, maxSteps = cfg.train.maxSteps;
-  if (!(Number.isInteger(job.checkEvery) && job.checkEvery > 0 && maxSteps !== undefined && maxSteps % job.checkEvery === 0)) {
-    throw new ConfigError("fixrun checkEvery", job.checkEvery, `a positive divisor of the run's maxSteps (${maxSteps})`);
+  const cfg = job.config,
+    maxSteps = cfg.train.maxSteps;
+  if (
+    !(
+      Number.isInteger(job.checkEvery) &&
+      job.checkEvery > 0 &&
+      maxSteps !== undefined &&
+      maxSteps % job.checkEvery === 0
+    )
+  ) {
+    throw new ConfigError(
+      "fixrun checkEvery",
+      job.checkEvery,
+      `a positive divisor of the run's maxSteps (${maxSteps})`,
+    );
   }
   const data = loadData(cfg.data, cfg.probePoints ?? 1000);
-  if (!data.heldOut) throw new ConfigError(`${cfg.name} data.heldOut`, undefined, "held-out training-file images (the validation set)");
+  if (!data.heldOut)
+    throw new ConfigError(`${cfg.name} data.heldOut`, undefined, "held-out training-file images (the validation set)");
   const validation = data.heldOut;
   const { model } = buildModel(cfg, data);
-  const stepLosses: number[] = [], checks: ValidationCheck[] = [];
-  let lastRecord: ProbeRecord<Evaluation> | null = null, reachedAt: number | null = null, trainSeconds = 0;
+  const stepLosses: number[] = [],
+    checks: ValidationCheck[] = [];
+  let lastRecord: ProbeRecord<Evaluation> | null = null,
+    reachedAt: number | null = null,
+    trainSeconds = 0;
   try {
     const init = { train: probe(model, data.probeTrain), heldOut: probe(model, data.probeHeldOut) };
-    const initDeltaNormsTrainingMode = cfg.model.batchNorm ? meanDeltaNorms(backward(model, data.probeTrain, { training: true })).slice(0, model.depth) : null;
+    const initDeltaNormsTrainingMode = cfg.model.batchNorm
+      ? meanDeltaNorms(backward(model, data.probeTrain, { training: true })).slice(0, model.depth)
+      : null;
     const epochs = cfg.train.epochs;
     try {
-      const r = await train(model, { train: data.train, probeSets: [validation], observe: (m, p) => evaluate(m, p) },
-        { ...cfg.train, probeEverySteps: job.checkEvery }, {
+      const r = await train(
+        model,
+        { train: data.train, probeSets: [validation], observe: (m, p) => evaluate(m, p) },
+        { ...cfg.train, probeEverySteps: job.checkEvery },
+        {
           signal,
           // onStep reads only the loss: the fast path need not copy the weights back every step.
           stepReadsModel: () => false,
           onStep: (s) => {
             stepLosses.push(s.loss);
             trainSeconds = (s.step * cfg.train.batchSize) / s.samplesPerSec;
-            onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: checks[checks.length - 1]?.accuracy, samplesPerSec: s.samplesPerSec });
+            onProgress({
+              epoch: s.epoch,
+              epochs,
+              step: s.step,
+              loss: s.loss,
+              accuracy: checks[checks.length - 1]?.accuracy,
+              samplesPerSec: s.samplesPerSec,
+            });
           },
           onProbe: (rec) => {
             lastRecord = rec;
@@ -106,7 +134,8 @@ async function fixRun(job: FixRunJob, onProgress: (p: JobProgress) => void, sign
               throw new TargetReached();
             }
           },
-        });
+        },
+      );
       trainSeconds = r.trainSeconds;
     } catch (e) {
       if (!(e instanceof TargetReached)) throw e;
@@ -114,8 +143,17 @@ async function fixRun(job: FixRunJob, onProgress: (p: JobProgress) => void, sign
     const end = { train: probe(model, data.probeTrain), heldOut: probe(model, data.probeHeldOut) };
     const last = lastRecord as ProbeRecord<Evaluation> | null;
     return {
-      stepLosses, steps: stepLosses.length, reachedAt, checks, init, end, initDeltaNormsTrainingMode,
-      test: evaluate(model, data.test), lastUpdate: last ? last.updateToData : null, trainSeconds, seconds: (Date.now() - t0) / 1000,
+      stepLosses,
+      steps: stepLosses.length,
+      reachedAt,
+      checks,
+      init,
+      end,
+      initDeltaNormsTrainingMode,
+      test: evaluate(model, data.test),
+      lastUpdate: last ? last.updateToData : null,
+      trainSeconds,
+      seconds: (Date.now() - t0) / 1000,
     };
   } finally {
     model.dispose();
@@ -166,24 +204,42 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, sig
   const { model } = buildModel(job.config, data);
   const testSet = probeSubset(data.test, Math.min(job.testPoints, data.test.n), "trace test points");
   const tracePoints = probeSubset(data.train, Math.min(job.tracePoints, data.train.n), "trace training points");
-  if (!data.heldOut) throw new Error(`trace job ${job.config.name}: its MNIST data needs heldOut images (the validation set)`);
+  if (!data.heldOut)
+    throw new Error(`trace job ${job.config.name}: its MNIST data needs heldOut images (the validation set)`);
   const heldOut = data.heldOut;
   const points: TracePoint[] = [];
-  const record = (step: number) => points.push({ step, testAccuracy: evaluate(model, testSet).accuracy, z: unitInput(model, tracePoints, job) });
+  const record = (step: number) =>
+    points.push({ step, testAccuracy: evaluate(model, testSet).accuracy, z: unitInput(model, tracePoints, job) });
   const stepsPerEpoch = Math.floor(data.train.n / job.config.train.batchSize);
   const epochs = Math.ceil(job.steps / stepsPerEpoch);
   try {
     record(0);
-    await train(model, { train: data.train }, { ...job.config.train, epochs, maxSteps: job.steps, probeEverySteps: undefined, evalTrainSize: 100 }, {
-      signal,
-      stepReadsModel: (step) => step % job.every === 0,
-      onStep: (s) => {
-        if (s.step % job.every === 0) record(s.step);
-        onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: points[points.length - 1].testAccuracy, samplesPerSec: s.samplesPerSec });
+    await train(
+      model,
+      { train: data.train },
+      { ...job.config.train, epochs, maxSteps: job.steps, probeEverySteps: undefined, evalTrainSize: 100 },
+      {
+        signal,
+        stepReadsModel: (step) => step % job.every === 0,
+        onStep: (s) => {
+          if (s.step % job.every === 0) record(s.step);
+          onProgress({
+            epoch: s.epoch,
+            epochs,
+            step: s.step,
+            loss: s.loss,
+            accuracy: points[points.length - 1].testAccuracy,
+            samplesPerSec: s.samplesPerSec,
+          });
+        },
       },
-    });
+    );
     const v = evaluate(model, heldOut);
-    return { points, validation: { accuracy: v.accuracy, loss: v.loss, n: heldOut.n }, seconds: (Date.now() - t0) / 1000 };
+    return {
+      points,
+      validation: { accuracy: v.accuracy, loss: v.loss, n: heldOut.n },
+      seconds: (Date.now() - t0) / 1000,
+    };
   } finally {
     model.dispose();
   }
@@ -194,11 +250,16 @@ async function traceRun(job: TraceJob, onProgress: (p: JobProgress) => void, sig
  * training sees it: with batch norm, normalised by the statistics of this
  * set (training mode) — the moving averages are not touched.
  */
-export function unitInput(model: Mlp, points: Dataset, job: Pick<TraceJob, "layer" | "unit" | "percentiles">): number[] {
+export function unitInput(
+  model: Mlp,
+  points: Dataset,
+  job: Pick<TraceJob, "layer" | "unit" | "percentiles">,
+): number[] {
   const { z } = forwardValues(model, points, { training: true });
-  return Array.from(zPercentiles(z[job.layer - 1], points.n, model.hidden[job.layer - 1].nOut, job.percentiles, [job.unit]));
+  return Array.from(
+    zPercentiles(z[job.layer - 1], points.n, model.hidden[job.layer - 1].nOut, job.percentiles, [job.unit]),
+  );
 }
-
 
 export const JOBS: JobKinds = {
   fixrun: (job, onProgress, signal) => fixRun(job as FixRunJob, onProgress, signal),
@@ -223,22 +284,45 @@ export interface BnFigureSpec {
 
 /** The two networks of Ioffe & Szegedy's Figure 1, as fixes (labels for the rate table). */
 export function bnFigureFixes(init: InitSpec): { plain: Fix; batchNorm: Fix } {
-  const common = { group: "training and architecture" as const, citation: "Ioffe & Szegedy 2015, Figure 1", activation: "sigmoid" as const, init, optimizer: "sgd" as const };
+  const common = {
+    group: "training and architecture" as const,
+    citation: "Ioffe & Szegedy 2015, Figure 1",
+    activation: "sigmoid" as const,
+    init,
+    optimizer: "sgd" as const,
+  };
   return {
     plain: { ...common, id: "bnfig-plain", label: "3 × 100 sigmoid, no BN", claim: "Ioffe & Szegedy's baseline." },
-    batchNorm: { ...common, id: "bnfig-bn", label: "3 × 100 sigmoid with BN", claim: "Ioffe & Szegedy's BN network.", batchNorm: true },
+    batchNorm: {
+      ...common,
+      id: "bnfig-bn",
+      label: "3 × 100 sigmoid with BN",
+      claim: "Ioffe & Szegedy's BN network.",
+      batchNorm: true,
+    },
   };
 }
 
 /** A trace job of one of the figure's networks at one learning rate: test accuracy and the 15/50/85th percentiles of one top-layer unit's input. */
-export function bnFigureJob(spec: BnFigureSpec, batchNorm: boolean, learningRate: number, probePoints: number): TraceJob {
+export function bnFigureJob(
+  spec: BnFigureSpec,
+  batchNorm: boolean,
+  learningRate: number,
+  probePoints: number,
+): TraceJob {
   return {
     kind: "trace",
     module: JOB_MODULE,
     config: {
       name: `fixes-bnfig-${batchNorm ? "bn" : "plain"}-lr${learningRate}`,
       data: { kind: "mnist", trainLimit: spec.trainLimit, heldOut: spec.validationSize },
-      model: { widths: [...spec.widths], activation: "sigmoid", init: spec.init, seed: spec.seed, ...(batchNorm ? { batchNorm: true } : {}) },
+      model: {
+        widths: [...spec.widths],
+        activation: "sigmoid",
+        init: spec.init,
+        seed: spec.seed,
+        ...(batchNorm ? { batchNorm: true } : {}),
+      },
       train: { epochs: 1, batchSize: spec.batchSize, optimizer: { kind: "sgd", learningRate }, seed: spec.seed },
       probePoints,
     },

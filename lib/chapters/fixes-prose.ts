@@ -11,7 +11,8 @@ import { VERDICT_RULES, Verdict, VerdictOptions, meanEscape, verdicts } from "./
 import { Budget, budgetSamples } from "./fixes-budget";
 
 /** A fix's label without its number: "ReLU, He init". */
-export const shortLabel = (r: { fix: { label: string } } | { label: string }): string => ("fix" in r ? r.fix.label : r.label).replace(/^\S+ · /, "");
+export const shortLabel = (r: { fix: { label: string } } | { label: string }): string =>
+  ("fix" in r ? r.fix.label : r.label).replace(/^\S+ · /, "");
 
 /** "mean% (max m% in layer k)" of a per-layer share list; "—" for null or empty. */
 export function layerShares(xs: readonly number[] | null): string {
@@ -39,7 +40,8 @@ export function comparisonRow(r: FixResult): Record<string, string | number> {
     fix: r.fix.label,
     L: r.depth,
     "learning rate": rateText(r.rate),
-    "test error (%)": plusMinus(r.testErrorPercent, 1) + (r.diverged ? ` (${r.diverged}/${r.runs.length} diverged)` : ""),
+    "test error (%)":
+      plusMinus(r.testErrorPercent, 1) + (r.diverged ? ` (${r.diverged}/${r.runs.length} diverged)` : ""),
     "left the plateau at step": stepsText(r.escapeStep, r.escaped, r.runs.length),
     "reached the target at step": stepsText(r.reachedAt, r.reached, r.runs.length),
     "near an asymptote, ε (mean over layers)": layerShares(r.saturation),
@@ -62,8 +64,11 @@ const list = (xs: readonly Verdict[], f: (v: Verdict) => string) => (xs.length =
 /** Closing paragraphs, generated from the results (markdown: **bold** only). */
 export function closingProse(results: readonly FixResult[], opts: VerdictOptions): string[] {
   const { baseline, verdicts: vs } = verdicts(results, opts);
-  const S = opts.shallow, D = opts.deep, R = VERDICT_RULES;
-  const base = baseline.shallow, baseFlat = layerAverage(base.flat);
+  const S = opts.shallow,
+    D = opts.deep,
+    R = VERDICT_RULES;
+  const base = baseline.shallow,
+    baseFlat = layerAverage(base.flat);
   const deepest = (v: Verdict) => v.deep ?? v.shallow;
   const paras: string[] = [];
   paras.push(
@@ -71,7 +76,8 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
       (baseline.deep ? ` and ${accuracyText(baseline.deep)} at depth ${D}` : "") +
       ` within the budget; at depth ${S} ${base.escaped === base.runs.length ? `it leaves the plateau at step ${plusMinus(base.escapeStep, 0)}` : `${base.escaped} of ${base.runs.length} runs leave the plateau`}, and ${pct(layerAverage(base.saturation))} of its hidden entries on training points end within ε of 0 or 1 (mean over layers).`,
   );
-  const removes = vs.filter((v) => v.removesSaturation), adds = vs.filter((v) => v.addsSaturation);
+  const removes = vs.filter((v) => v.removesSaturation),
+    adds = vs.filter((v) => v.addsSaturation);
   const flatList = (xs: Verdict[]) => list(xs, (v) => `${v.fix.label} (${pct(v.flat)})`);
   paras.push(
     (baseFlat >= R.minSaturation
@@ -79,8 +85,11 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
       : `**Remove saturation:** there is nothing to remove — the trained baseline ends with ${pct(baseFlat)} of its entries flat at depth ${S}.`) +
       ` **Add saturation** (at least ${R.addsAtLeastTimes}× the baseline's share and at least ${pct(R.addsAtLeastShare, 0)}): ${flatList(adds)}.`,
   );
-  const ratio = (v: Verdict) => `${num(deepest(v).gradRatioInit.geoMean)} at init, ${num(deepest(v).gradRatioEnd.geoMean)} at the end, depth ${deepest(v).depth}`;
-  const initOnly = vs.filter((v) => v.evenFlowInit && !v.evenFlowEnd), endOnly = vs.filter((v) => !v.evenFlowInit && v.evenFlowEnd), both = vs.filter((v) => v.evenFlowInit && v.evenFlowEnd);
+  const ratio = (v: Verdict) =>
+    `${num(deepest(v).gradRatioInit.geoMean)} at init, ${num(deepest(v).gradRatioEnd.geoMean)} at the end, depth ${deepest(v).depth}`;
+  const initOnly = vs.filter((v) => v.evenFlowInit && !v.evenFlowEnd),
+    endOnly = vs.filter((v) => !v.evenFlowInit && v.evenFlowEnd),
+    both = vs.filter((v) => v.evenFlowInit && v.evenFlowEnd);
   const baseDeepest = baseline.deep ?? base;
   paras.push(
     `**Even gradient flow** (‖δ₁‖/‖δ_L‖ within a factor ${R.flowFactor} of 1; the baseline's is ${num(baseDeepest.gradRatioInit.geoMean)} at init and ${num(baseDeepest.gradRatioEnd.geoMean)} at the end, depth ${baseDeepest.depth}): at init and at the end — ${list(both, (v) => `${v.fix.label} (${ratio(v)})`)}; at init only — ${list(initOnly, (v) => `${v.fix.label} (${ratio(v)})`)}; at the end only — ${list(endOnly, (v) => `${v.fix.label} (${ratio(v)})`)}.`,
@@ -98,7 +107,8 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
     `**Leave the plateau sooner than the baseline** at depth ${S} (every seed; the baseline ${Number.isFinite(meanEscape(base)) ? `at step ${plusMinus(base.escapeStep, 0)}` : "does not in every seed"}): ${list(sooner, (v) => `${v.fix.label} (step ${plusMinus(v.shallow.escapeStep, 0)})`)}.`,
   );
   const ran = vs.filter((v) => v.deep !== null);
-  const trainsDeep = ran.filter((v) => v.trainsDeep), failsDeep = ran.filter((v) => v.failsDeep);
+  const trainsDeep = ran.filter((v) => v.trainsDeep),
+    failsDeep = ran.filter((v) => v.failsDeep);
   paras.push(
     `**Train the deep net** (depth ${D}, mean test error ≤ ${R.trainsBelowErrorPercent}%; ${ran.length} fixes run there): ${list(trainsDeep, (v) => `${v.fix.label} (${accuracyText(v.deep!)})`)}. ` +
       `**Fail at depth ${D}** (mean test accuracy below ${pct(R.failsBelowAccuracy, 0)}, chance is 10%, or a run diverged): ${list(failsDeep, (v) => `${v.fix.label} (${accuracyText(v.deep!)})`)}.`,
@@ -109,10 +119,17 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
 
 /** Among trained networks with two asymptotes: how saturated they end, from least to most. */
 function questionParagraph(results: readonly FixResult[]): string[] {
-  const trained = results.filter((r) => r.saturation && r.diverged === 0 && r.testErrorPercent.n > 0 && r.testErrorPercent.mean <= VERDICT_RULES.trainsBelowErrorPercent);
+  const trained = results.filter(
+    (r) =>
+      r.saturation &&
+      r.diverged === 0 &&
+      r.testErrorPercent.n > 0 &&
+      r.testErrorPercent.mean <= VERDICT_RULES.trainsBelowErrorPercent,
+  );
   if (trained.length === 0) return [];
   const by = (r: FixResult) => layerAverage(r.saturation);
-  const lo = trained.reduce((a, b) => (by(b) < by(a) ? b : a)), hi = trained.reduce((a, b) => (by(b) > by(a) ? b : a));
+  const lo = trained.reduce((a, b) => (by(b) < by(a) ? b : a)),
+    hi = trained.reduce((a, b) => (by(b) > by(a) ? b : a));
   const peakOf = (r: FixResult) => Math.max(...(r.saturation as number[]));
   const peak = trained.reduce((a, b) => (peakOf(b) > peakOf(a) ? b : a));
   const peakLayer = (peak.saturation as number[]).indexOf(peakOf(peak)) + 1;
@@ -125,7 +142,12 @@ function questionParagraph(results: readonly FixResult[]): string[] {
 }
 
 /** The comparison boiled down for notebook 06 (see lib/run/findings). */
-export function fixesFindings(results: readonly FixResult[], opts: VerdictOptions, budget: Budget, seeds: number): FixesFindings {
+export function fixesFindings(
+  results: readonly FixResult[],
+  opts: VerdictOptions,
+  budget: Budget,
+  seeds: number,
+): FixesFindings {
   const { verdicts: vs } = verdicts(results, opts);
   const ids = (f: (v: Verdict) => boolean) => vs.filter(f).map((v) => v.fix.id);
   const stepsPerEpoch = Math.floor(budget.trainLimit / budget.batchSize);
@@ -172,16 +194,36 @@ export function fixesFindings(results: readonly FixResult[], opts: VerdictOption
 /** Test error at both depths, one row per fix: mean ± sample standard deviation over seeds ("not run" where a depth was skipped). */
 export function errorTable(results: readonly FixResult[], opts: VerdictOptions): Record<string, string>[] {
   const ids = [...new Set(results.map((r) => r.fix.id))];
-  const cell = (r: FixResult | undefined) => (!r ? "not run" : r.diverged === r.runs.length ? "diverged" : plusMinus(r.testErrorPercent, 1) + (r.diverged ? ` (${r.diverged}/${r.runs.length} diverged)` : ""));
+  const cell = (r: FixResult | undefined) =>
+    !r
+      ? "not run"
+      : r.diverged === r.runs.length
+        ? "diverged"
+        : plusMinus(r.testErrorPercent, 1) + (r.diverged ? ` (${r.diverged}/${r.runs.length} diverged)` : "");
   return ids.map((id) => {
     const at = (d: number) => results.find((r) => r.fix.id === id && r.depth === d);
     const f = (at(opts.shallow) ?? at(opts.deep))!.fix;
-    return { fix: f.label, [`test error (%), depth ${opts.shallow}`]: cell(at(opts.shallow)), [`test error (%), depth ${opts.deep}`]: cell(at(opts.deep)) };
+    return {
+      fix: f.label,
+      [`test error (%), depth ${opts.shallow}`]: cell(at(opts.shallow)),
+      [`test error (%), depth ${opts.deep}`]: cell(at(opts.deep)),
+    };
   });
 }
 
 /** One row of the learning-rate table: where each rate's seed-1 run stopped, and the rule's choice. */
-export function rateRow(d: { setting: { fix: { label: string }; depth: number }; points: readonly RatePoint[]; choice: RateChoice }): Record<string, string | number> {
-  const at = (q: RatePoint) => (q.diverged ? "diverged" : `${pct(q.accuracy, 0)}${q.reachedAt !== null ? ` (target at step ${q.reachedAt})` : ""}`);
-  return { fix: d.setting.fix.label, L: d.setting.depth, "validation accuracy where each rate's run stopped": d.points.map((q) => `${q.learningRate}: ${at(q)}`).join(" · "), "learning rate": rateText(d.choice), "how chosen": d.choice.kind };
+export function rateRow(d: {
+  setting: { fix: { label: string }; depth: number };
+  points: readonly RatePoint[];
+  choice: RateChoice;
+}): Record<string, string | number> {
+  const at = (q: RatePoint) =>
+    q.diverged ? "diverged" : `${pct(q.accuracy, 0)}${q.reachedAt !== null ? ` (target at step ${q.reachedAt})` : ""}`;
+  return {
+    fix: d.setting.fix.label,
+    L: d.setting.depth,
+    "validation accuracy where each rate's run stopped": d.points.map((q) => `${q.learningRate}: ${at(q)}`).join(" · "),
+    "learning rate": rateText(d.choice),
+    "how chosen": d.choice.kind,
+  };
 }

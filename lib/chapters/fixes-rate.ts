@@ -44,7 +44,8 @@ export interface RateGrid {
 
 export function learningRateGrid(fix: Fix, grid: RateGrid): readonly number[] {
   const g = fix.optimizer === "adam" ? grid.adam : grid.sgd;
-  if (g.length === 0 || g.some((r) => !(Number.isFinite(r) && r > 0))) throw new ConfigError(`${fix.optimizer} learning-rate grid`, g, "a non-empty list of positive rates");
+  if (g.length === 0 || g.some((r) => !(Number.isFinite(r) && r > 0)))
+    throw new ConfigError(`${fix.optimizer} learning-rate grid`, g, "a non-empty list of positive rates");
   return g;
 }
 
@@ -68,8 +69,18 @@ export interface ValidationSet {
 }
 
 export type RateChoice =
-  | { readonly kind: "fastest to target"; readonly learningRate: number; readonly reachedAt: number; readonly tied: readonly number[] }
-  | { readonly kind: "best"; readonly learningRate: number; readonly accuracy: number; readonly tied: readonly number[] }
+  | {
+      readonly kind: "fastest to target";
+      readonly learningRate: number;
+      readonly reachedAt: number;
+      readonly tied: readonly number[];
+    }
+  | {
+      readonly kind: "best";
+      readonly learningRate: number;
+      readonly accuracy: number;
+      readonly tied: readonly number[];
+    }
   | { readonly kind: "none leaves chance"; readonly learningRate: number; readonly bestAccuracy: number }
   | { readonly kind: "all diverged"; readonly learningRate: number };
 
@@ -87,7 +98,8 @@ export function tiedAccuracies(a: number, b: number, n: number, rule = RATE_RULE
 /** The rule of the module comment. */
 export function chooseLearningRate(points: readonly RatePoint[], v: ValidationSet, rule = RATE_RULE): RateChoice {
   if (points.length === 0) throw new ConfigError("rate points", points, "at least one point");
-  if (!(Number.isInteger(v.n) && v.n > 0 && v.chance > 0 && v.chance < 1)) throw new ConfigError("validation set", v, "n > 0 images and a chance level in (0, 1)");
+  if (!(Number.isInteger(v.n) && v.n > 0 && v.chance > 0 && v.chance < 1))
+    throw new ConfigError("validation set", v, "n > 0 images and a chance level in (0, 1)");
   const ok = points.filter((p) => !p.diverged && Number.isFinite(p.accuracy));
   if (ok.length === 0) return { kind: "all diverged", learningRate: Math.min(...points.map((p) => p.learningRate)) };
   const reached = ok.filter((p) => p.reachedAt !== null);
@@ -95,16 +107,30 @@ export function chooseLearningRate(points: readonly RatePoint[], v: ValidationSe
     const fewest = Math.min(...reached.map((p) => p.reachedAt as number));
     const tied = reached.filter((p) => p.reachedAt === fewest);
     const pick = tied.reduce((a, b) => (b.loss < a.loss ? b : a));
-    return { kind: "fastest to target", learningRate: pick.learningRate, reachedAt: fewest, tied: tied.map((p) => p.learningRate) };
+    return {
+      kind: "fastest to target",
+      learningRate: pick.learningRate,
+      reachedAt: fewest,
+      tied: tied.map((p) => p.learningRate),
+    };
   }
   const above = ok.filter((p) => p.accuracy > chanceThreshold(v, rule));
   if (above.length === 0) {
-    return { kind: "none leaves chance", learningRate: Math.max(...ok.map((p) => p.learningRate)), bestAccuracy: Math.max(...ok.map((p) => p.accuracy)) };
+    return {
+      kind: "none leaves chance",
+      learningRate: Math.max(...ok.map((p) => p.learningRate)),
+      bestAccuracy: Math.max(...ok.map((p) => p.accuracy)),
+    };
   }
   const best = above.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
   const tied = above.filter((p) => tiedAccuracies(p.accuracy, best.accuracy, v.n, rule));
   const pick = tied.reduce((a, b) => (b.loss < a.loss ? b : a));
-  return { kind: "best", learningRate: pick.learningRate, accuracy: pick.accuracy, tied: tied.map((p) => p.learningRate) };
+  return {
+    kind: "best",
+    learningRate: pick.learningRate,
+    accuracy: pick.accuracy,
+    tied: tied.map((p) => p.learningRate),
+  };
 }
 
 /** A run's validation score: its last validation check (where it stopped). */

@@ -22,7 +22,12 @@ import { Budget, Setting, experimentConfig, validateBudget } from "./fixes-budge
  * orthogonal init (numerically, from the input–output Jacobian) and
  * per-layer learning-rate multipliers (a formula, or measured at init).
  */
-export async function settle(fix: Fix, depth: number, budget: Budget, opts: { cacheDir?: string } = {}): Promise<Setting> {
+export async function settle(
+  fix: Fix,
+  depth: number,
+  budget: Budget,
+  opts: { cacheDir?: string } = {},
+): Promise<Setting> {
   validateBudget(budget);
   if (!(Number.isInteger(depth) && depth >= 1)) throw new ConfigError("depth", depth, "a positive integer");
   const notes: string[] = [];
@@ -31,7 +36,9 @@ export async function settle(fix: Fix, depth: number, budget: Budget, opts: { ca
     const centre = fix.init.centre === true;
     const iso = await isometryGain({ width: budget.width, depth, centre }, opts);
     init = { name: "orthogonal", gain: iso.gain, ...(centre ? { centre: true } : {}) };
-    notes.push(`orthogonal gain ${iso.gain}${centre ? " with centred biases" : ""} (mean squared singular value of the input–output Jacobian ${iso.meanSquaredAtGain.toPrecision(3)} at init)`);
+    notes.push(
+      `orthogonal gain ${iso.gain}${centre ? " with centred biases" : ""} (mean squared singular value of the input–output Jacobian ${iso.meanSquaredAtGain.toPrecision(3)} at init)`,
+    );
   } else {
     init = fix.init as InitSpec;
   }
@@ -65,7 +72,8 @@ export function geometricLayerRates(depth: number, base: number): number[] {
  * layer still moves less than the output layer, above 1 more.
  */
 export function firstStepRatios(multipliers: readonly number[], ratios: readonly number[]): number[] {
-  if (multipliers.length !== ratios.length || ratios.length < 2) throw new ConfigError("multipliers", multipliers, `one per layer, like the ${ratios.length} ratios`);
+  if (multipliers.length !== ratios.length || ratios.length < 2)
+    throw new ConfigError("multipliers", multipliers, `one per layer, like the ${ratios.length} ratios`);
   const top = ratios[ratios.length - 1];
   return ratios.map((r, l) => (multipliers[l] * r) / top);
 }
@@ -76,9 +84,15 @@ export function firstStepRatios(multipliers: readonly number[], ratios: readonly
  * ratio becomes the same in every layer.
  */
 export function equalizedLayerRates(ratios: readonly number[]): number[] {
-  if (ratios.length < 2) throw new ConfigError("ratios", ratios, "one ratio per layer, hidden layers then the output layer");
+  if (ratios.length < 2)
+    throw new ConfigError("ratios", ratios, "one ratio per layer, hidden layers then the output layer");
   ratios.forEach((r, i) => {
-    if (!(Number.isFinite(r) && r > 0)) throw new ConfigError(`ratios[${i}]`, r, "a positive finite number (a layer with zero gradient cannot be equalised)");
+    if (!(Number.isFinite(r) && r > 0))
+      throw new ConfigError(
+        `ratios[${i}]`,
+        r,
+        "a positive finite number (a layer with zero gradient cannot be equalised)",
+      );
   });
   const top = ratios[ratios.length - 1];
   return ratios.map((r, i) => (i === ratios.length - 1 ? 1 : Number((top / r).toPrecision(3))));
@@ -91,7 +105,10 @@ export function measureUpdateRatios(s: Setting, budget: Budget): number[] {
   const { model } = buildModel(cfg, data);
   try {
     const snap = probe(model, data.probeTrain);
-    return [...snap.layers.map((l) => l.gradToData as number), (snap.output.weightGradNorm as number) / snap.output.weightNorm];
+    return [
+      ...snap.layers.map((l) => l.gradToData as number),
+      (snap.output.weightGradNorm as number) / snap.output.weightNorm,
+    ];
   } finally {
     model.dispose();
   }
@@ -150,17 +167,42 @@ export const ISOMETRY_GRID: readonly number[] = Array.from({ length: 15 }, (_, k
  * Ganguli 2017's criterion), by lib/measure/isometry's findGain: a scan over
  * ISOMETRY_GRID, then 8 bisection steps in log g. Rounded to 3 digits; cached.
  */
-export async function isometryGain(opts: IsometryOptions, cacheOpts: { cacheDir?: string } = {}): Promise<IsometryResult> {
-  const key = { isometry: { ...opts, inputs: opts.inputs ?? 3, centreOn: opts.centreOn ?? 512, seed: opts.seed ?? 1, grid: ISOMETRY_GRID } };
-  const r = await cached<IsometryResult>(`isometry-sigmoid-${opts.width}x${opts.depth}${opts.centre ? "-centred" : ""}`, key, async () => ({ value: searchIsometry(opts), arrays: {} }), { dir: cacheOpts.cacheDir });
+export async function isometryGain(
+  opts: IsometryOptions,
+  cacheOpts: { cacheDir?: string } = {},
+): Promise<IsometryResult> {
+  const key = {
+    isometry: {
+      ...opts,
+      inputs: opts.inputs ?? 3,
+      centreOn: opts.centreOn ?? 512,
+      seed: opts.seed ?? 1,
+      grid: ISOMETRY_GRID,
+    },
+  };
+  const r = await cached<IsometryResult>(
+    `isometry-sigmoid-${opts.width}x${opts.depth}${opts.centre ? "-centred" : ""}`,
+    key,
+    async () => ({ value: searchIsometry(opts), arrays: {} }),
+    { dir: cacheOpts.cacheDir },
+  );
   return r.value;
 }
 
 function searchIsometry(opts: IsometryOptions): IsometryResult {
-  const inputs = opts.inputs ?? 3, centreOn = opts.centreOn ?? 512;
+  const inputs = opts.inputs ?? 3,
+    centreOn = opts.centreOn ?? 512;
   const train = mnistSplit({ kind: "mnist", trainLimit: Math.max(inputs, centreOn) }).train;
-  const x = train.x.subarray(0, inputs * 784), xc = train.x.subarray(0, centreOn * 784);
-  const model = new Mlp({ inputDim: 784, outputDim: 10, widths: Array.from({ length: opts.depth }, () => opts.width), activation: "sigmoid", init: "orthogonal", seed: opts.seed ?? 1 });
+  const x = train.x.subarray(0, inputs * 784),
+    xc = train.x.subarray(0, centreOn * 784);
+  const model = new Mlp({
+    inputDim: 784,
+    outputDim: 10,
+    widths: Array.from({ length: opts.depth }, () => opts.width),
+    activation: "sigmoid",
+    init: "orthogonal",
+    seed: opts.seed ?? 1,
+  });
   try {
     const setGain = hiddenGainSetter(model);
     const apply = (g: number) => {
@@ -168,12 +210,17 @@ function searchIsometry(opts: IsometryOptions): IsometryResult {
       if (opts.centre) centerBiases(model, xc, centreOn);
     };
     const curve: { gain: number; meanSquared: number }[] = [];
-    const found = findGain((g) => {
-      apply(g);
-      const meanSquared = jacobianMeanSquared(model, x, inputs, 0, opts.depth);
-      curve.push({ gain: g, meanSquared });
-      return meanSquared;
-    }, 1, ISOMETRY_GRID, 8);
+    const found = findGain(
+      (g) => {
+        apply(g);
+        const meanSquared = jacobianMeanSquared(model, x, inputs, 0, opts.depth);
+        curve.push({ gain: g, meanSquared });
+        return meanSquared;
+      },
+      1,
+      ISOMETRY_GRID,
+      8,
+    );
     const gain = Number(found.gain.toPrecision(3));
     apply(gain);
     const spectra = jacobianSpectra(model, x, inputs, 0, opts.depth);

@@ -22,8 +22,12 @@ import type { RateChoice } from "./fixes-rate";
 export const ESCAPE_RULE = { window: 50, margin: 0.3 } as const;
 
 /** The first step (1-based) whose trailing mean loss over `window` steps is below ln 10 − margin; null if none. */
-export function escapeStep(stepLosses: readonly number[], rule: { window: number; margin: number } = ESCAPE_RULE): number | null {
-  if (!(Number.isInteger(rule.window) && rule.window >= 1)) throw new ConfigError("escape window", rule.window, "a positive integer number of steps");
+export function escapeStep(
+  stepLosses: readonly number[],
+  rule: { window: number; margin: number } = ESCAPE_RULE,
+): number | null {
+  if (!(Number.isInteger(rule.window) && rule.window >= 1))
+    throw new ConfigError("escape window", rule.window, "a positive integer number of steps");
   const below = Math.log(10) - rule.margin;
   let s = 0;
   for (let i = 0; i < stepLosses.length; i++) {
@@ -72,8 +76,23 @@ export interface RunSummary {
 }
 
 const NO_RUN = {
-  testAccuracy: NaN, checks: [], stepLosses: [], reachedAt: null, escapeStep: null, steps: 0, saturation: null, saturationEps: null, flat: [], flatDelta: NaN,
-  derivativeMean: [], deltaNormInit: [], deltaNormEnd: [], gradRatioInit: NaN, gradRatioEnd: NaN, updateRatioEnd: NaN, trainSeconds: NaN,
+  testAccuracy: NaN,
+  checks: [],
+  stepLosses: [],
+  reachedAt: null,
+  escapeStep: null,
+  steps: 0,
+  saturation: null,
+  saturationEps: null,
+  flat: [],
+  flatDelta: NaN,
+  derivativeMean: [],
+  deltaNormInit: [],
+  deltaNormEnd: [],
+  gradRatioInit: NaN,
+  gradRatioEnd: NaN,
+  updateRatioEnd: NaN,
+  trainSeconds: NaN,
 } as const;
 
 /**
@@ -83,14 +102,20 @@ const NO_RUN = {
  */
 export function summarizeRun(job: FixRunJob, outcome: JobOutcome): RunSummary {
   const config = job.config;
-  const base = { name: config.name, depth: config.model.widths.length, seed: config.train.seed, learningRate: config.train.optimizer.learningRate };
+  const base = {
+    name: config.name,
+    depth: config.model.widths.length,
+    seed: config.train.seed,
+    learningRate: config.train.optimizer.learningRate,
+  };
   if (!outcome.ok) return { ...base, ...NO_RUN, failure: outcome.failure };
   const r = outcome.value as FixRunRecord;
   const last = r.end.train;
   const deltaInit = r.initDeltaNormsTrainingMode ?? r.init.train.layers.map((l) => l.deltaNorm ?? NaN);
   const deltaEnd = last.layers.map((l) => l.deltaNorm ?? NaN);
   const hasSat = last.layers[0].saturation.length > 0;
-  const L = deltaEnd.length, u = r.lastUpdate;
+  const L = deltaEnd.length,
+    u = r.lastUpdate;
   return {
     ...base,
     failure: null,
@@ -156,7 +181,8 @@ function perLayerMean(rows: readonly (readonly number[])[], geometric = false): 
 export function aggregate(fix: Fix, rate: RateChoice, runs: readonly RunSummary[]): FixResult {
   if (runs.length === 0) throw new ConfigError("runs", runs, "at least one run");
   const done = runs.filter((r) => r.failure === null);
-  const escaped = done.filter((r) => r.escapeStep !== null), reached = done.filter((r) => r.reachedAt !== null);
+  const escaped = done.filter((r) => r.escapeStep !== null),
+    reached = done.filter((r) => r.reachedAt !== null);
   return {
     fix,
     depth: runs[0].depth,
@@ -173,8 +199,14 @@ export function aggregate(fix: Fix, rate: RateChoice, runs: readonly RunSummary[
     saturation: done.length > 0 && done[0].saturation ? perLayerMean(done.map((r) => r.saturation as number[])) : null,
     flat: perLayerMean(done.map((r) => r.flat)),
     derivativeMean: perLayerMean(done.map((r) => r.derivativeMean)),
-    deltaNormInit: perLayerMean(done.map((r) => r.deltaNormInit), true),
-    deltaNormEnd: perLayerMean(done.map((r) => r.deltaNormEnd), true),
+    deltaNormInit: perLayerMean(
+      done.map((r) => r.deltaNormInit),
+      true,
+    ),
+    deltaNormEnd: perLayerMean(
+      done.map((r) => r.deltaNormEnd),
+      true,
+    ),
     gradRatioInit: sampleGeoMeanStd(done.map((r) => r.gradRatioInit)),
     gradRatioEnd: sampleGeoMeanStd(done.map((r) => r.gradRatioEnd)),
     updateRatioEnd: sampleGeoMeanStd(done.map((r) => r.updateRatioEnd)),

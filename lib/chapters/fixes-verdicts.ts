@@ -55,9 +55,12 @@ export interface Verdict {
   readonly escapesSooner: boolean;
 }
 
-export const trains = (r: FixResult): boolean => r.diverged === 0 && r.testErrorPercent.n > 0 && r.testErrorPercent.mean <= VERDICT_RULES.trainsBelowErrorPercent;
-export const fails = (r: FixResult): boolean => r.diverged > 0 || !(r.testAccuracy.n > 0 && r.testAccuracy.mean >= VERDICT_RULES.failsBelowAccuracy);
-export const evenRatio = (x: number): boolean => Number.isFinite(x) && x >= 1 / VERDICT_RULES.flowFactor && x <= VERDICT_RULES.flowFactor;
+export const trains = (r: FixResult): boolean =>
+  r.diverged === 0 && r.testErrorPercent.n > 0 && r.testErrorPercent.mean <= VERDICT_RULES.trainsBelowErrorPercent;
+export const fails = (r: FixResult): boolean =>
+  r.diverged > 0 || !(r.testAccuracy.n > 0 && r.testAccuracy.mean >= VERDICT_RULES.failsBelowAccuracy);
+export const evenRatio = (x: number): boolean =>
+  Number.isFinite(x) && x >= 1 / VERDICT_RULES.flowFactor && x <= VERDICT_RULES.flowFactor;
 
 /** Mean escape step over seeds, or Infinity unless every run left the plateau. */
 export function meanEscape(r: FixResult): number {
@@ -68,14 +71,23 @@ export function findResult(results: readonly FixResult[], id: string, depth: num
   return results.find((x) => x.fix.id === id && x.depth === depth) ?? null;
 }
 
-export function verdicts(results: readonly FixResult[], opts: VerdictOptions): { baseline: { shallow: FixResult; deep: FixResult | null }; verdicts: Verdict[] } {
+export function verdicts(
+  results: readonly FixResult[],
+  opts: VerdictOptions,
+): { baseline: { shallow: FixResult; deep: FixResult | null }; verdicts: Verdict[] } {
   const base = findResult(results, BASELINE.id, opts.shallow);
-  if (!base) throw new ConfigError("results", `baseline at depth ${opts.shallow}`, "a result for every fix at the shallow depth, the baseline first");
+  if (!base)
+    throw new ConfigError(
+      "results",
+      `baseline at depth ${opts.shallow}`,
+      "a result for every fix at the shallow depth, the baseline first",
+    );
   const baseFlat = layerAverage(base.flat);
   const ids = [...new Set(results.map((r) => r.fix.id))].filter((id) => id !== BASELINE.id);
   const out = ids.map((id): Verdict => {
     const shallow = findResult(results, id, opts.shallow);
-    if (!shallow) throw new ConfigError("results", `${id} at depth ${opts.shallow}`, "a result for every fix at the shallow depth");
+    if (!shallow)
+      throw new ConfigError("results", `${id} at depth ${opts.shallow}`, "a result for every fix at the shallow depth");
     const deep = findResult(results, id, opts.deep);
     const deepest = deep ?? shallow;
     const flat = layerAverage(shallow.flat);

@@ -22,14 +22,31 @@ export * from "./fixes-summary";
 export * from "./fixes-verdicts";
 export * from "./fixes-prose";
 export { JOB_MODULE, bnFigureFixes, bnFigureJob } from "./fixes-jobs";
-export type { BnFigureSpec, FixRunJob, FixRunRecord, TraceJob, TracePoint, TraceResult, ValidationCheck } from "./fixes-jobs";
+export type {
+  BnFigureSpec,
+  FixRunJob,
+  FixRunRecord,
+  TraceJob,
+  TracePoint,
+  TraceResult,
+  ValidationCheck,
+} from "./fixes-jobs";
 import { loadData } from "../run/experiment";
 import { ConfigError } from "../core/errors";
 import type { JobOutcome } from "../run/job";
 import type { FixRunJob, FixRunRecord, TraceResult } from "./fixes-jobs";
 import { FixResult, aggregate, summarizeRun } from "./fixes-summary";
 import { Budget, Setting, dataSpec, fixRunJob } from "./fixes-budget";
-import { RateChoice, RateGrid, ValidationSet, chooseLearningRate, learningRateGrid, majorityShare, ratePoint, RatePoint } from "./fixes-rate";
+import {
+  RateChoice,
+  RateGrid,
+  ValidationSet,
+  chooseLearningRate,
+  learningRateGrid,
+  majorityShare,
+  ratePoint,
+  RatePoint,
+} from "./fixes-rate";
 
 /** The validation set of a budget (the held-out probe points): its size and chance level. */
 export function validationSet(budget: Budget): ValidationSet {
@@ -45,11 +62,18 @@ export interface RateRuns {
 
 export function rateRuns(settings: readonly Setting[], budget: Budget, grid: RateGrid, sweepSteps: number): RateRuns[] {
   const b = { ...budget, steps: sweepSteps };
-  return settings.map((s) => ({ setting: s, jobs: learningRateGrid(s.fix, grid).map((lr) => fixRunJob(s, b, { learningRate: lr, seed: 1 })) }));
+  return settings.map((s) => ({
+    setting: s,
+    jobs: learningRateGrid(s.fix, grid).map((lr) => fixRunJob(s, b, { learningRate: lr, seed: 1 })),
+  }));
 }
 
 /** The rule's choice for one setting, from the outcomes of its rate runs (in order). */
-export function rateChoice(runs: RateRuns, outcomes: readonly JobOutcome[], v: ValidationSet): { choice: RateChoice; points: RatePoint[] } {
+export function rateChoice(
+  runs: RateRuns,
+  outcomes: readonly JobOutcome[],
+  v: ValidationSet,
+): { choice: RateChoice; points: RatePoint[] } {
   const points = runs.jobs.map((j, i) => ratePoint(j.config.train.optimizer.learningRate, outcomes[i]));
   return { choice: chooseLearningRate(points, v), points };
 }
@@ -66,10 +90,21 @@ export interface SeedRun {
  * that reached the target stopped where the full run stops — same seed, same
  * steps, the cap never binding — so its outcome is seed 1's, not trained again.
  */
-export function seedRuns(s: Setting, budget: Budget, learningRate: number, seeds: number, sweep: { job: FixRunJob; outcome: JobOutcome } | null): SeedRun[] {
+export function seedRuns(
+  s: Setting,
+  budget: Budget,
+  learningRate: number,
+  seeds: number,
+  sweep: { job: FixRunJob; outcome: JobOutcome } | null,
+): SeedRun[] {
   return Array.from({ length: seeds }, (_, k) => {
     const job = fixRunJob(s, budget, { learningRate, seed: k + 1 });
-    const reuse = k === 0 && sweep && sweep.outcome.ok && (sweep.outcome.value as FixRunRecord).reachedAt !== null && sweep.job.config.train.optimizer.learningRate === learningRate;
+    const reuse =
+      k === 0 &&
+      sweep &&
+      sweep.outcome.ok &&
+      (sweep.outcome.value as FixRunRecord).reachedAt !== null &&
+      sweep.job.config.train.optimizer.learningRate === learningRate;
     return { seed: k + 1, job, known: reuse ? sweep.outcome : null };
   });
 }
@@ -86,7 +121,11 @@ export interface RateDecision {
 }
 
 /** The rule's choice for every setting, from the outcomes of all their rate runs (in the order of `runs`, flattened). */
-export function decideRates(runs: readonly RateRuns[], outcomes: readonly JobOutcome[], v: ValidationSet): RateDecision[] {
+export function decideRates(
+  runs: readonly RateRuns[],
+  outcomes: readonly JobOutcome[],
+  v: ValidationSet,
+): RateDecision[] {
   let k = 0;
   return runs.map((r) => {
     const outs = outcomes.slice(k, (k += r.jobs.length));
@@ -97,15 +136,35 @@ export function decideRates(runs: readonly RateRuns[], outcomes: readonly JobOut
 }
 
 /** Every decided setting's seed runs at its chosen rate; `toTrain` lists, in order, those the sweep does not already hold. */
-export function seedPlan(ds: readonly RateDecision[], budget: Budget, seeds: number): { runs: SeedRun[][]; toTrain: FixRunJob[] } {
+export function seedPlan(
+  ds: readonly RateDecision[],
+  budget: Budget,
+  seeds: number,
+): { runs: SeedRun[][]; toTrain: FixRunJob[] } {
   const runs = ds.map((d) => seedRuns(d.setting, budget, d.choice.learningRate, seeds, d.sweep));
-  return { runs, toTrain: runs.flat().filter((s) => s.known === null).map((s) => s.job) };
+  return {
+    runs,
+    toTrain: runs
+      .flat()
+      .filter((s) => s.known === null)
+      .map((s) => s.job),
+  };
 }
 
 /** One FixResult per decided setting, from the seed plan and the outcomes of its `toTrain` jobs (in order). */
-export function collectResults(ds: readonly RateDecision[], plan: { runs: SeedRun[][] }, trained: readonly JobOutcome[]): FixResult[] {
+export function collectResults(
+  ds: readonly RateDecision[],
+  plan: { runs: SeedRun[][] },
+  trained: readonly JobOutcome[],
+): FixResult[] {
   let k = 0;
-  return ds.map((d, i) => aggregate(d.setting.fix, d.choice, plan.runs[i].map((s) => summarizeRun(s.job, s.known ?? trained[k++]))));
+  return ds.map((d, i) =>
+    aggregate(
+      d.setting.fix,
+      d.choice,
+      plan.runs[i].map((s) => summarizeRun(s.job, s.known ?? trained[k++])),
+    ),
+  );
 }
 
 /** A trace run (the batch-norm figure) scored for the learning-rate rule on its validation images. */
@@ -116,9 +175,18 @@ export function tracePoint(learningRate: number, outcome: JobOutcome): RatePoint
 }
 
 /** A phase of the run for the timing table: wall seconds, jobs trained now and read from the cache. */
-export function phaseRow(phase: string, seconds: number, outcomes: readonly JobOutcome[] = []): { phase: string; "seconds (this run)": number; "jobs trained now": number; "jobs from the cache": number } {
+export function phaseRow(
+  phase: string,
+  seconds: number,
+  outcomes: readonly JobOutcome[] = [],
+): { phase: string; "seconds (this run)": number; "jobs trained now": number; "jobs from the cache": number } {
   const cachedJobs = outcomes.filter((o) => o.cache === "hit").length;
-  return { phase, "seconds (this run)": Number(seconds.toFixed(1)), "jobs trained now": outcomes.length - cachedJobs, "jobs from the cache": cachedJobs };
+  return {
+    phase,
+    "seconds (this run)": Number(seconds.toFixed(1)),
+    "jobs trained now": outcomes.length - cachedJobs,
+    "jobs from the cache": cachedJobs,
+  };
 }
 
 /**
@@ -130,7 +198,8 @@ export function phaseRow(phase: string, seconds: number, outcomes: readonly JobO
 export function carryRates(shallow: readonly RateDecision[], deep: readonly Setting[]): RateDecision[] {
   return deep.map((s) => {
     const d = shallow.find((x) => x.setting.fix.id === s.fix.id);
-    if (!d) throw new ConfigError("carried rates", s.fix.id, "a shallow-depth decision for every fix run at the deep depth");
+    if (!d)
+      throw new ConfigError("carried rates", s.fix.id, "a shallow-depth decision for every fix run at the deep depth");
     return { setting: s, points: [], choice: d.choice, sweep: null };
   });
 }

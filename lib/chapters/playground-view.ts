@@ -43,7 +43,11 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
   const epochs = runs[0].moments.map((m) => m.epoch);
   runs.forEach((r, i) => {
     if (r.moments.map((m) => m.epoch).join(",") !== epochs.join(",")) {
-      throw new ConfigError(`runs[${i}].moments`, r.moments.map((m) => m.epoch), `the same epochs as runs[0] (${epochs.join(", ")})`);
+      throw new ConfigError(
+        `runs[${i}].moments`,
+        r.moments.map((m) => m.epoch),
+        `the same epochs as runs[0] (${epochs.join(", ")})`,
+      );
     }
   });
   const grid = runs[0].moments[0].plane.grid;
@@ -67,7 +71,14 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
         const layerValues = m.plane.layers[l];
         const range = shadeRange(r.rule, act.asymptotes, layerValues);
         const share = m.planeSaturation[l];
-        const note = r.rule.activation === "linear" ? "" : r.rule.activation === "relu" ? `${pct(share.total)} zero` : r.rule.kind === "flat" ? `${pct(share.total)} flat` : `${pct(share.total)} sat.`;
+        const note =
+          r.rule.activation === "linear"
+            ? ""
+            : r.rule.activation === "relu"
+              ? `${pct(share.total)} zero`
+              : r.rule.kind === "flat"
+                ? `${pct(share.total)} flat`
+                : `${pct(share.total)} sat.`;
         return {
           label: `layer ${l + 1}`,
           note,
@@ -75,7 +86,12 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
             const v = unitPlane(m.plane, l + 1, j);
             const cls = classifySaturation(v, r.rule);
             const sat = cls.reduce((s, c) => s + (c !== 0 ? 1 : 0), 0) / cls.length;
-            return { values: v, classes: cls, range, label: `layer ${l + 1}, unit ${j + 1}: ${pct(sat)} of the plane ${r.rule.activation === "relu" ? "at h = 0" : r.rule.kind === "flat" ? "flat (slope below δ of its largest)" : "saturated"}` };
+            return {
+              values: v,
+              classes: cls,
+              range,
+              label: `layer ${l + 1}, unit ${j + 1}: ${pct(sat)} of the plane ${r.rule.activation === "relu" ? "at h = 0" : r.rule.kind === "flat" ? "flat (slope below δ of its largest)" : "saturated"}`,
+            };
           }),
         };
       });
@@ -83,13 +99,21 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
       rows.push({
         label: "output",
         note: "p(class 1)",
-        tiles: [{ values: m.plane.probability, classes: classifySaturation(m.plane.probability, pRule), range: [0, 1], label: `p(class 1); training accuracy ${pct(m.accuracy)}` }],
+        tiles: [
+          {
+            values: m.plane.probability,
+            classes: classifySaturation(m.plane.probability, pRule),
+            range: [0, 1],
+            label: `p(class 1); training accuracy ${pct(m.accuracy)}`,
+          },
+        ],
       });
       return rows.reverse();
     }),
   }));
-  const xs: number[] = [], ys: number[] = [];
-  for (let i = 0; i < data.n; i++) xs.push(data.x[2 * i]), ys.push(data.x[2 * i + 1]);
+  const xs: number[] = [],
+    ys: number[] = [];
+  for (let i = 0; i < data.n; i++) (xs.push(data.x[2 * i]), ys.push(data.x[2 * i + 1]));
   return {
     title: opts.title ?? `Every hidden unit over the input plane, ${runs.map((r) => r.config.label).join(" vs ")}`,
     x: { label: "x₁", unit: "input units" },
@@ -111,9 +135,14 @@ export function playgroundTiles(runs: readonly PlaygroundRun[], opts: Playground
 }
 
 /** Values mapped onto the pale shades: the asymptotes, or the layer's own range when there are none. */
-function shadeRange(rule: SaturationRule, asym: { low: number; high: number } | null, values: Float32Array): [number, number] {
+function shadeRange(
+  rule: SaturationRule,
+  asym: { low: number; high: number } | null,
+  values: Float32Array,
+): [number, number] {
   if (rule.kind === "asymptotes" && asym) return [asym.low, asym.high];
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
     if (values[i] < lo) lo = values[i];
     if (values[i] > hi) hi = values[i];
@@ -135,7 +164,9 @@ export interface UnitStates {
 
 export function unitStates(m: Moment, rule: SaturationRule, stuckFraction = 0.99): UnitStates[] {
   return m.plane.widths.map((w, l) => {
-    let stuck = 0, partly = 0, never = 0;
+    let stuck = 0,
+      partly = 0,
+      never = 0;
     for (let j = 0; j < w; j++) {
       const cls = classifySaturation(unitPlane(m.plane, l + 1, j), rule);
       let s = 0;
@@ -159,12 +190,15 @@ export function meanShares(run: PlaygroundRun): { points: number; plane: number 
 
 /** The computed one-line takeaway under the tile grid of two runs. */
 export function tilesTakeaway(baseline: PlaygroundRun, fixed: PlaygroundRun): string {
-  const b = lastMoment(baseline), f = lastMoment(fixed);
+  const b = lastMoment(baseline),
+    f = lastMoment(fixed);
   const pct = (x: number) => text.pct(x, 0);
   const list = (m: Moment) => m.planeSaturation.map((s) => pct(s.total)).join("/");
   const alike = (r: PlaygroundRun) => {
     const { points, plane } = meanShares(r);
-    const how = { points: "more saturated than", plane: "less saturated than", same: "about as saturated as" }[pointsOrPlaneVerdict(points, plane)];
+    const how = { points: "more saturated than", plane: "less saturated than", same: "about as saturated as" }[
+      pointsOrPlaneVerdict(points, plane)
+    ];
     return `in the ${r.config.label} network the training points are ${how} the plane as a whole (${pct(points)} vs ${pct(plane)} of the entries, mean over layers)`;
   };
   const L = baseline.config.widths.length;
@@ -199,9 +233,30 @@ export function saturationFigure(runs: readonly PlaygroundRun[]) {
       y: { label: "saturated entries", unit: "%", range: [0, 100] },
       markers: true,
       series: r.config.widths.flatMap((_, l) => [
-        { name: `layer ${l + 1}: plane`, x: t, y: r.moments.map((m) => 100 * m.planeSaturation[l].total), color: color(l) },
-        { name: `layer ${l + 1}: training points`, x: t, y: r.moments.map((m) => 100 * m.pointSaturation[l].total), color: color(l), dash: "dash" as const },
-        ...(r.moments.every((m) => m.freshSaturation) ? [{ name: `layer ${l + 1}: fresh points`, x: t, y: r.moments.map((m) => 100 * m.freshSaturation![l].total), color: color(l), dash: "dot" as const }] : []),
+        {
+          name: `layer ${l + 1}: plane`,
+          x: t,
+          y: r.moments.map((m) => 100 * m.planeSaturation[l].total),
+          color: color(l),
+        },
+        {
+          name: `layer ${l + 1}: training points`,
+          x: t,
+          y: r.moments.map((m) => 100 * m.pointSaturation[l].total),
+          color: color(l),
+          dash: "dash" as const,
+        },
+        ...(r.moments.every((m) => m.freshSaturation)
+          ? [
+              {
+                name: `layer ${l + 1}: fresh points`,
+                x: t,
+                y: r.moments.map((m) => 100 * m.freshSaturation![l].total),
+                color: color(l),
+                dash: "dot" as const,
+              },
+            ]
+          : []),
       ]),
     });
   };
@@ -210,7 +265,12 @@ export function saturationFigure(runs: readonly PlaygroundRun[]) {
     return `${r.config.label}: ${hits.length > 0 ? hits.join(", ") : "no layer"}`;
   };
   return {
-    figure: plot.smallMultiples({ title: `Saturated share per layer (ε = ${eps}) over training`, columns: 2, rowHeight: 340, panels: runs.map(panel) }),
+    figure: plot.smallMultiples({
+      title: `Saturated share per layer (ε = ${eps}) over training`,
+      columns: 2,
+      rowHeight: 340,
+      panels: runs.map(panel),
+    }),
     takeaway: `First moment a layer is saturated on half the plane or more — ${runs.map(firstHalf).join("; ")}.`,
   };
 }
@@ -223,7 +283,11 @@ export function accuracyFigure(runs: readonly PlaygroundRun[]) {
       title: "Training accuracy (eval mode, all training points)",
       x: { label: "training time", unit: "epochs" },
       y: { label: "accuracy", unit: "%", range: [0, 100] },
-      series: runs.map((r) => ({ name: r.config.label, x: r.epochAccuracy.map((_, i) => i + 1), y: r.epochAccuracy.map((a) => 100 * a) })),
+      series: runs.map((r) => ({
+        name: r.config.label,
+        x: r.epochAccuracy.map((_, i) => i + 1),
+        y: r.epochAccuracy.map((a) => 100 * a),
+      })),
     }),
     takeaway: `Best training accuracy: ${runs.map((r) => `${r.config.label} ${pct(Math.max(0, ...r.epochAccuracy))}`).join(", ")} (chance: 50%); at the end ${runs.map((r) => pct(lastMoment(r).accuracy)).join(" and ")}.`,
   };
@@ -237,18 +301,36 @@ export function unitStatesTable(runs: readonly PlaygroundRun[]): string {
     Array.from({ length: L }, (_, l) => {
       const row: Record<string, string | number> = { layer: l + 1 };
       runs.forEach((r, k) => {
-        const m = lastMoment(r), s = states[k][l];
+        const m = lastMoment(r),
+          s = states[k][l];
         row[`${r.config.label}: plane %`] = Number((100 * m.planeSaturation[l].total).toFixed(1));
         row[`${r.config.label}: points %`] = Number((100 * m.pointSaturation[l].total).toFixed(1));
         row[`${r.config.label}: stuck / partly / never`] = `${s.stuck} / ${s.partly} / ${s.never}`;
       });
       return row;
     }),
-    { caption: `End of training (epoch ${lastMoment(runs[0]).epoch}): saturated share of the plane and of the training points, and units saturated on ≥ 99% of the plane (stuck), on part of it, or nowhere` },
+    {
+      caption: `End of training (epoch ${lastMoment(runs[0]).epoch}): saturated share of the plane and of the training points, and units saturated on ≥ 99% of the plane (stuck), on part of it, or nowhere`,
+    },
   );
   const units = runs[0].config.widths.reduce((a, b) => a + b, 0);
-  const sums = states.map((s) => s.reduce((a, b) => ({ stuck: a.stuck + b.stuck, partly: a.partly + b.partly, never: a.never + b.never }), { stuck: 0, partly: 0, never: 0 }));
-  return `Of the ${units} hidden units, ` + runs.map((r, k) => `the ${r.config.label} network has ${sums[k].stuck} stuck (constant over the whole plane), ${sums[k].partly} saturated on part of the plane and ${sums[k].never} never saturated`).join("; ") + ".";
+  const sums = states.map((s) =>
+    s.reduce((a, b) => ({ stuck: a.stuck + b.stuck, partly: a.partly + b.partly, never: a.never + b.never }), {
+      stuck: 0,
+      partly: 0,
+      never: 0,
+    }),
+  );
+  return (
+    `Of the ${units} hidden units, ` +
+    runs
+      .map(
+        (r, k) =>
+          `the ${r.config.label} network has ${sums[k].stuck} stuck (constant over the whole plane), ${sums[k].partly} saturated on part of the plane and ${sums[k].never} never saturated`,
+      )
+      .join("; ") +
+    "."
+  );
 }
 
 // ------------------------------------------------------------ training points against fresh points
@@ -275,15 +357,26 @@ export function freshTable(runs: readonly PlaygroundRun[], caption: string): Fre
 
 /** The computed sentence under the training-vs-fresh table. */
 export function freshTakeaway(runs: readonly PlaygroundRun[], all: readonly FreshComparison[][]): string {
-  const n = (r: PlaygroundRun) => `${r.perPoint!.train[0].length} training and ${r.perPoint!.fresh[0].length} fresh points`;
+  const n = (r: PlaygroundRun) =>
+    `${r.perPoint!.train[0].length} training and ${r.perPoint!.fresh[0].length} fresh points`;
   const says = (r: PlaygroundRun, cs: readonly FreshComparison[]) => {
     const by = (v: FreshComparison["verdict"]) => cs.filter((c) => c.verdict === v).map((c) => c.layer);
-    const parts = (["training points more saturated", "fresh points more saturated", "no difference resolved", "the same on every resample"] as const)
+    const parts = (
+      [
+        "training points more saturated",
+        "fresh points more saturated",
+        "no difference resolved",
+        "the same on every resample",
+      ] as const
+    )
       .map((v) => [v, by(v)] as const)
       .filter(([, ls]) => ls.length > 0)
       .map(([v, ls]) => `${v} in ${text.layerList(ls)}`);
     const widest = cs.reduce((a, b) => (Math.abs(b.difference.diff) > Math.abs(a.difference.diff) ? b : a));
-    const largest = widest.difference.diff !== 0 ? `; the largest difference, layer ${widest.layer}, is ${text.intervalPp(widest.difference)}` : "";
+    const largest =
+      widest.difference.diff !== 0
+        ? `; the largest difference, layer ${widest.layer}, is ${text.intervalPp(widest.difference)}`
+        : "";
     return `${r.config.label} (η = ${r.config.learningRate}, training accuracy ${text.pct(lastMoment(r).accuracy, 0)}): ${text.andList(parts)}${largest}`;
   };
   return `At epoch ${lastMoment(runs[0]).epoch}, ${n(runs[0])} (95% bootstrap intervals of training − fresh) — ${runs.map((r, k) => says(r, all[k])).join("; ")}.`;
@@ -298,9 +391,13 @@ export function ratesTable(runs: readonly PlaygroundRun[]): FreshComparison[][] 
       η: r.config.learningRate,
       "training accuracy (end)": text.pct(lastMoment(r).accuracy, 0),
       ...(r.diverged ? { note: `diverged at epoch ${r.diverged.epoch}` } : {}),
-      ...Object.fromEntries(all[k].map((c) => [`layer ${c.layer}: training − fresh [95%]`, text.intervalPp(c.difference)])),
+      ...Object.fromEntries(
+        all[k].map((c) => [`layer ${c.layer}: training − fresh [95%]`, text.intervalPp(c.difference)]),
+      ),
     })),
-    { caption: `Both networks at both step sizes, epoch ${lastMoment(runs[0]).epoch}: saturated share on the training points minus on the fresh points, per layer, 95% bootstrap intervals` },
+    {
+      caption: `Both networks at both step sizes, epoch ${lastMoment(runs[0]).epoch}: saturated share on the training points minus on the fresh points, per layer, 95% bootstrap intervals`,
+    },
   );
   return all;
 }

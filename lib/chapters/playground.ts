@@ -24,7 +24,13 @@ import { Mlp, MlpConfig } from "../core/model";
 import { crossEntropy } from "../core/loss";
 import type { Dataset } from "../data/dataset";
 import { ActivationName, activation } from "../core/activations";
-import { SaturatedShare, SaturationRule, classifySaturation, saturatedShare, saturationRule } from "../measure/saturation";
+import {
+  SaturatedShare,
+  SaturationRule,
+  classifySaturation,
+  saturatedShare,
+  saturationRule,
+} from "../measure/saturation";
 import type { InitSpec } from "../core/init";
 import { initName } from "../core/init";
 import { applyLsuv } from "../core/lsuv";
@@ -53,7 +59,8 @@ export function planeGrid(resolution = 40, extent: readonly [number, number] = [
     throw new ConfigError("resolution", resolution, "an integer in [2, 400] (grid points per axis)");
   }
   const [lo, hi] = extent;
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new ConfigError("extent", extent, "[lo, hi] with lo < hi");
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo))
+    throw new ConfigError("extent", extent, "[lo, hi] with lo < hi");
   const coords = new Float64Array(resolution);
   for (let i = 0; i < resolution; i++) coords[i] = lo + ((hi - lo) * i) / (resolution - 1);
   const points = new Float32Array(resolution * resolution * 2);
@@ -79,7 +86,8 @@ export interface PlaneValues {
 
 /** Forward the grid through a 2-input network (eval mode: batch norm uses its moving statistics). */
 export function evaluatePlane(model: Mlp, grid: PlaneGrid): PlaneValues {
-  if (model.config.inputDim !== 2) throw new ConfigError("model.inputDim", model.config.inputDim, "2 (a network on the plane)");
+  if (model.config.inputDim !== 2)
+    throw new ConfigError("model.inputDim", model.config.inputDim, "2 (a network on the plane)");
   const n = grid.resolution * grid.resolution;
   return scoped(() => {
     const tr = model.forward(tf.tensor2d(grid.points, [n, 2]), { training: false });
@@ -101,7 +109,8 @@ export function evaluatePlane(model: Mlp, grid: PlaneGrid): PlaneValues {
 export function unitPlane(values: PlaneValues, layer: number, unit: number): Float32Array {
   const w = values.widths[layer - 1];
   if (w === undefined) throw new ConfigError("layer", layer, `a hidden layer in 1..${values.widths.length}`);
-  if (!(Number.isInteger(unit) && unit >= 0 && unit < w)) throw new ConfigError("unit", unit, `a unit index in 0..${w - 1}`);
+  if (!(Number.isInteger(unit) && unit >= 0 && unit < w))
+    throw new ConfigError("unit", unit, `a unit index in 0..${w - 1}`);
   const a = values.layers[layer - 1];
   const n = a.length / w;
   const out = new Float32Array(n);
@@ -134,7 +143,9 @@ export function pointSaturation(model: Mlp, data: Pick<Dataset, "x" | "n">, rule
 export function pointShares(model: Mlp, data: Dataset, rule: SaturationRule): Float64Array[] {
   const hv = hiddenValues(model, data);
   return hv.a.map((a, l) => {
-    const w = hv.widths[l], cls = classifySaturation(a, rule), out = new Float64Array(hv.n);
+    const w = hv.widths[l],
+      cls = classifySaturation(a, rule),
+      out = new Float64Array(hv.n);
     for (let i = 0; i < hv.n; i++) {
       let k = 0;
       for (let j = 0; j < w; j++) if (cls[i * w + j] !== 0) k++;
@@ -153,7 +164,10 @@ export type ToyName = (typeof TOY_NAMES)[number];
  * can take: a change of activation, init, batch norm or residual connections
  * (not per-layer rates, searched gains or another optimizer).
  */
-export const PLAYGROUND_FIXES: readonly Fix[] = FIXES.filter((f) => f.id !== "baseline" && f.optimizer === "sgd" && !f.layerRates && typeof f.init === "string" && f.init !== "lsuv");
+export const PLAYGROUND_FIXES: readonly Fix[] = FIXES.filter(
+  (f) =>
+    f.id !== "baseline" && f.optimizer === "sgd" && !f.layerRates && typeof f.init === "string" && f.init !== "lsuv",
+);
 export type FixName = string;
 
 /**
@@ -161,13 +175,19 @@ export type FixName = string;
  * the same generator and noise, an independent draw (seed stream "fresh
  * points"), so the same distribution as the training points, never trained on.
  */
-export function freshDataset(name: ToyName | string, opts: { n: number; noise: number; seed: number; turns?: number }): Dataset {
+export function freshDataset(
+  name: ToyName | string,
+  opts: { n: number; noise: number; seed: number; turns?: number },
+): Dataset {
   const d = toyDataset(name, { ...opts, seed: opts.seed + 1_000_003 });
   return { ...d, name: `${d.name}: fresh points` };
 }
 
 /** A 2-D data set by name (spirals with one turn by default: hard enough, learnable in seconds). */
-export function toyDataset(name: ToyName | string, opts: { n: number; noise: number; seed: number; turns?: number }): Dataset {
+export function toyDataset(
+  name: ToyName | string,
+  opts: { n: number; noise: number; seed: number; turns?: number },
+): Dataset {
   const { n, noise, seed } = opts;
   switch (name) {
     case "spirals":
@@ -302,7 +322,10 @@ export function mlpConfigOf(config: PlaygroundConfig): MlpConfig {
 }
 
 /** Train the network of `config`, taking pictures of the plane at its moments. */
-export async function runPlayground(config: PlaygroundConfig, callbacks: PlaygroundCallbacks = {}): Promise<PlaygroundRun> {
+export async function runPlayground(
+  config: PlaygroundConfig,
+  callbacks: PlaygroundCallbacks = {},
+): Promise<PlaygroundRun> {
   const t0 = performance.now();
   validatePlayground(config);
   const grid = planeGrid(config.resolution ?? 40, config.extent ?? [-1.2, 1.2]);
@@ -310,7 +333,8 @@ export async function runPlayground(config: PlaygroundConfig, callbacks: Playgro
   const model = new Mlp(mlpConfigOf(config));
   const wanted = new Set(config.moments);
   const moments: Moment[] = [];
-  const epochLoss: number[] = [], epochAccuracy: number[] = [];
+  const epochLoss: number[] = [],
+    epochAccuracy: number[] = [];
   const stepsPerEpoch = Math.floor(config.data.n / config.batchSize);
   const take = (epoch: number, loss: number, accuracy: number) => {
     const plane = evaluatePlane(model, grid);
@@ -328,7 +352,8 @@ export async function runPlayground(config: PlaygroundConfig, callbacks: Playgro
     callbacks.onMoment?.(m, config);
   };
   try {
-    if (initName(config.init) === "lsuv") scoped(() => applyLsuv(model, tf.tensor2d(config.data.x, [config.data.n, 2])));
+    if (initName(config.init) === "lsuv")
+      scoped(() => applyLsuv(model, tf.tensor2d(config.data.x, [config.data.n, 2])));
     if (wanted.has(0)) {
       const e = evaluateOn(model, config.data);
       take(0, e.loss, e.accuracy);
@@ -360,12 +385,25 @@ export async function runPlayground(config: PlaygroundConfig, callbacks: Playgro
       // The step that diverged never reached the weights: picture the network as it was.
       diverged = { step: e.step, epoch: e.epoch, message: e.message };
       const e0 = evaluateOn(model, config.data);
-      for (const m of config.moments) if (m >= e.epoch && !moments.some((mm) => mm.epoch === m)) take(m, e0.loss, e0.accuracy);
+      for (const m of config.moments)
+        if (m >= e.epoch && !moments.some((mm) => mm.epoch === m)) take(m, e0.loss, e0.accuracy);
     }
     moments.sort((a, b) => a.epoch - b.epoch);
     const last = moments.length > 0 ? moments[moments.length - 1].epoch : 0;
-    const perPoint = config.fresh ? { epoch: last, train: pointShares(model, config.data, rule), fresh: pointShares(model, config.fresh, rule) } : null;
-    return { config, rule, moments, result, diverged, seconds: (performance.now() - t0) / 1000, epochLoss, epochAccuracy, perPoint };
+    const perPoint = config.fresh
+      ? { epoch: last, train: pointShares(model, config.data, rule), fresh: pointShares(model, config.fresh, rule) }
+      : null;
+    return {
+      config,
+      rule,
+      moments,
+      result,
+      diverged,
+      seconds: (performance.now() - t0) / 1000,
+      epochLoss,
+      epochAccuracy,
+      perPoint,
+    };
   } finally {
     model.dispose();
   }
@@ -387,17 +425,28 @@ function evaluateOn(model: Mlp, d: Dataset): { loss: number; accuracy: number } 
 function validatePlayground(c: PlaygroundConfig): void {
   if (c.data.inputDim !== 2) throw new ConfigError("data.inputDim", c.data.inputDim, "2 (a data set on the plane)");
   if (c.data.numClasses > 2) throw new ConfigError("data.numClasses", c.data.numClasses, "2");
-  if (c.fresh && c.fresh.inputDim !== 2) throw new ConfigError("fresh.inputDim", c.fresh.inputDim, "2 (points on the plane, from the training set's generator)");
-  if (!Array.isArray(c.widths) || c.widths.length === 0) throw new ConfigError("widths", c.widths, "a non-empty list of layer widths");
+  if (c.fresh && c.fresh.inputDim !== 2)
+    throw new ConfigError(
+      "fresh.inputDim",
+      c.fresh.inputDim,
+      "2 (points on the plane, from the training set's generator)",
+    );
+  if (!Array.isArray(c.widths) || c.widths.length === 0)
+    throw new ConfigError("widths", c.widths, "a non-empty list of layer widths");
   c.moments.forEach((m, i) => {
-    if (!(Number.isInteger(m) && m >= 0 && m <= c.epochs)) throw new ConfigError(`moments[${i}]`, m, `an epoch in 0..${c.epochs}`);
+    if (!(Number.isInteger(m) && m >= 0 && m <= c.epochs))
+      throw new ConfigError(`moments[${i}]`, m, `an epoch in 0..${c.epochs}`);
   });
 }
 
 // ------------------------------------------------------------ summaries
 
 /** The first moment at which a layer's plane saturation reaches `level`, per layer (null: never). */
-export function firstEpochAbove(run: PlaygroundRun, level: number, on: "plane" | "points" = "plane"): (number | null)[] {
+export function firstEpochAbove(
+  run: PlaygroundRun,
+  level: number,
+  on: "plane" | "points" = "plane",
+): (number | null)[] {
   const L = run.config.widths.length;
   return Array.from({ length: L }, (_, l) => {
     const m = run.moments.find((mm) => (on === "plane" ? mm.planeSaturation : mm.pointSaturation)[l].total >= level);
@@ -426,7 +475,11 @@ export type PointsOrPlane = "points" | "plane" | "same";
  * plane: "points" when the points' share exceeds the plane's by more than
  * `margin`, "plane" the other way round, "same" within `margin`.
  */
-export function pointsOrPlaneVerdict(points: number, plane: number, margin: number = POINTS_PLANE_MARGIN): PointsOrPlane {
+export function pointsOrPlaneVerdict(
+  points: number,
+  plane: number,
+  margin: number = POINTS_PLANE_MARGIN,
+): PointsOrPlane {
   return points - plane > margin ? "points" : plane - points > margin ? "plane" : "same";
 }
 
@@ -435,14 +488,23 @@ export function pointsOrPlaneVerdict(points: number, plane: number, margin: numb
  * the training points ("points"), over the whole plane ("plane"), or within
  * `margin` of each other ("same"). Shares of (point, unit) entries.
  */
-export function pointsOrPlane(run: PlaygroundRun, layer = 1, margin: number = POINTS_PLANE_MARGIN): { verdict: PointsOrPlane; points: number; plane: number } {
+export function pointsOrPlane(
+  run: PlaygroundRun,
+  layer = 1,
+  margin: number = POINTS_PLANE_MARGIN,
+): { verdict: PointsOrPlane; points: number; plane: number } {
   const last = run.moments[run.moments.length - 1];
-  const points = last.pointSaturation[layer - 1].total, plane = last.planeSaturation[layer - 1].total;
+  const points = last.pointSaturation[layer - 1].total,
+    plane = last.planeSaturation[layer - 1].total;
   return { verdict: pointsOrPlaneVerdict(points, plane, margin), points, plane };
 }
 
 /** How the training points compare with the fresh ones in one layer, by the interval of the difference. */
-export type FreshVerdict = "training points more saturated" | "fresh points more saturated" | "no difference resolved" | "the same on every resample";
+export type FreshVerdict =
+  | "training points more saturated"
+  | "fresh points more saturated"
+  | "no difference resolved"
+  | "the same on every resample";
 
 /**
  * The rule: the 95% interval of training − fresh lies above 0, below 0, or
@@ -451,7 +513,11 @@ export type FreshVerdict = "training points more saturated" | "fresh points more
  */
 export function freshVerdict(d: Pick<MeanDifference, "low" | "high">): FreshVerdict {
   if (d.low === 0 && d.high === 0) return "the same on every resample";
-  return d.low > 0 ? "training points more saturated" : d.high < 0 ? "fresh points more saturated" : "no difference resolved";
+  return d.low > 0
+    ? "training points more saturated"
+    : d.high < 0
+      ? "fresh points more saturated"
+      : "no difference resolved";
 }
 
 export interface FreshComparison {
@@ -467,9 +533,17 @@ export interface FreshComparison {
  * interval (points of each set resampled; compareManyMeans).
  */
 export function compareFresh(run: PlaygroundRun, opts: BootstrapOptions = {}): FreshComparison[] {
-  if (!run.perPoint) throw new ConfigError("run.config.fresh", undefined, "fresh points (freshDataset) in the run's config, to compare the training points with");
+  if (!run.perPoint)
+    throw new ConfigError(
+      "run.config.fresh",
+      undefined,
+      "fresh points (freshDataset) in the run's config, to compare the training points with",
+    );
   const { train, fresh } = run.perPoint;
-  const diffs = compareManyMeans(train.map((a, l) => ({ a, b: fresh[l] })), { seed: run.config.seed, label: `07 training vs fresh: ${run.config.label}`, ...opts });
+  const diffs = compareManyMeans(
+    train.map((a, l) => ({ a, b: fresh[l] })),
+    { seed: run.config.seed, label: `07 training vs fresh: ${run.config.label}`, ...opts },
+  );
   return diffs.map((difference, l) => ({ layer: l + 1, difference, verdict: freshVerdict(difference) }));
 }
 
@@ -512,12 +586,23 @@ export function reluOutcome(run: PlaygroundRun): Promise<ReluOutcome> {
     p = (async (): Promise<ReluOutcome> => {
       const r = await runPlayground({ ...withFix(c, "relu-he"), moments: [c.epochs], resolution: 16 });
       const at = `ReLU at η = ${c.learningRate}`;
-      if (r.diverged) return { verdict: "diverges", accuracy: NaN, zeroShare: [], description: `${at} diverged at step ${r.diverged.step} (epoch ${r.diverged.epoch})` };
+      if (r.diverged)
+        return {
+          verdict: "diverges",
+          accuracy: NaN,
+          zeroShare: [],
+          description: `${at} diverged at step ${r.diverged.step} (epoch ${r.diverged.epoch})`,
+        };
       const last = r.moments[r.moments.length - 1];
       const zero = last.planeSaturation.map((sh) => sh.low);
       const verdict = last.accuracy >= 0.8 ? "learns" : zero.some((z) => z >= 0.99) ? "dead" : "stuck";
       const pcts = zero.map((z) => `${Math.round(100 * z)}%`).join(", ");
-      return { verdict, accuracy: last.accuracy, zeroShare: zero, description: `${at}: training accuracy ${Math.round(100 * last.accuracy)}% after ${c.epochs} epochs; h = 0 on ${pcts} of the plane in layers 1–${zero.length}` };
+      return {
+        verdict,
+        accuracy: last.accuracy,
+        zeroShare: zero,
+        description: `${at}: training accuracy ${Math.round(100 * last.accuracy)}% after ${c.epochs} epochs; h = 0 on ${pcts} of the plane in layers 1–${zero.length}`,
+      };
     })();
     reluMemo.set(key, p);
   }
@@ -528,12 +613,15 @@ export function reluOutcome(run: PlaygroundRun): Promise<ReluOutcome> {
 
 /** Share of the grid's points within `radius` of some point of the data set. */
 export function coverage(data: Pick<Dataset, "x" | "n">, grid: PlaneGrid, radius: number): number {
-  const m = grid.points.length / 2, r2 = radius * radius;
+  const m = grid.points.length / 2,
+    r2 = radius * radius;
   let covered = 0;
   for (let k = 0; k < m; k++) {
-    const gx = grid.points[2 * k], gy = grid.points[2 * k + 1];
+    const gx = grid.points[2 * k],
+      gy = grid.points[2 * k + 1];
     for (let i = 0; i < data.n; i++) {
-      const dx = gx - data.x[2 * i], dy = gy - data.x[2 * i + 1];
+      const dx = gx - data.x[2 * i],
+        dy = gy - data.x[2 * i + 1];
       if (dx * dx + dy * dy < r2) {
         covered++;
         break;
@@ -554,4 +642,3 @@ export async function trainAndPhotograph(config: PlaygroundConfig): Promise<Play
 export function lastMoment(run: PlaygroundRun): Moment {
   return run.moments[run.moments.length - 1];
 }
-

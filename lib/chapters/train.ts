@@ -32,7 +32,10 @@ export const PLATEAU_RULES = { eps: 0.01, saturatedLayer: 0.5, unsaturated: 0.01
 
 export type PlateauVerdict = PlateauProbe["verdict"];
 
-export function plateauVerdict(saturation: readonly number[], rules: { saturatedLayer: number; unsaturated: number } = PLATEAU_RULES): PlateauVerdict {
+export function plateauVerdict(
+  saturation: readonly number[],
+  rules: { saturatedLayer: number; unsaturated: number } = PLATEAU_RULES,
+): PlateauVerdict {
   if (saturation.some((s) => s >= rules.saturatedLayer)) return "saturated";
   if (saturation.every((s) => s < rules.unsaturated)) return "not saturated";
   return "partly saturated";
@@ -42,7 +45,12 @@ export function plateauVerdict(saturation: readonly number[], rules: { saturated
 function saturationAt(s: ProbeSnapshot, eps: number) {
   return s.layers.map((l) => {
     const at = l.saturation.find((x) => Math.abs(x.eps - eps) < 1e-12);
-    if (!at) throw new ConfigError("eps", eps, `one of the probed thresholds (${l.saturation.map((x) => x.eps).join(", ") || "none: the activation has no two asymptotes"})`);
+    if (!at)
+      throw new ConfigError(
+        "eps",
+        eps,
+        `one of the probed thresholds (${l.saturation.map((x) => x.eps).join(", ") || "none: the activation has no two asymptotes"})`,
+      );
     return at;
   });
 }
@@ -51,7 +59,11 @@ function saturationAt(s: ProbeSnapshot, eps: number) {
  * The plateau of a run, read from its probe records (first probe set: the
  * training points); null when no probe was at chance.
  */
-export function plateauProbe(records: readonly ProbeRecord<ProbeSnapshot>[], learningRate: number, eps: number = PLATEAU_RULES.eps): PlateauProbe | null {
+export function plateauProbe(
+  records: readonly ProbeRecord<ProbeSnapshot>[],
+  learningRate: number,
+  eps: number = PLATEAU_RULES.eps,
+): PlateauProbe | null {
   const on = records.filter((r) => r.snapshots[0].accuracy < CHANCE_ACCURACY);
   if (on.length === 0) return null;
   const top = (r: ProbeRecord<ProbeSnapshot>) => r.snapshots[0].layers[r.snapshots[0].layers.length - 1].derivativeMean;
@@ -82,7 +94,9 @@ export function plateauProbe(records: readonly ProbeRecord<ProbeSnapshot>[], lea
 }
 
 /** Per layer, the two runs side by side at their worst plateau probe. */
-export function plateauRows(runs: readonly { name: string; p: PlateauProbe | null }[]): Record<string, string | number>[] {
+export function plateauRows(
+  runs: readonly { name: string; p: PlateauProbe | null }[],
+): Record<string, string | number>[] {
   const L = Math.max(0, ...runs.map((r) => r.p?.saturation.length ?? 0));
   return Array.from({ length: L }, (_, l) => {
     const row: Record<string, string | number> = { layer: l + 1 };
@@ -98,13 +112,22 @@ export function plateauRows(runs: readonly { name: string; p: PlateauProbe | nul
 
 /** One sentence per run: what its plateau shows, with the numbers. */
 export function describePlateau(name: string, p: PlateauProbe | null): string {
-  if (!p) return `**${name}:** no probe was at chance (training-probe accuracy under ${pct(CHANCE_ACCURACY, 0)}): this run had no plateau to read.`;
+  if (!p)
+    return `**${name}:** no probe was at chance (training-probe accuracy under ${pct(CHANCE_ACCURACY, 0)}): this run had no plateau to read.`;
   const L = p.saturation.length;
-  const span = p.probes === 1 ? `at its first probe` : `over ${count(p.probes)} probes, epochs ${p.fromEpoch.toFixed(2)}–${p.toEpoch.toFixed(2)}`;
+  const span =
+    p.probes === 1
+      ? `at its first probe`
+      : `over ${count(p.probes)} probes, epochs ${p.fromEpoch.toFixed(2)}–${p.toEpoch.toFixed(2)}`;
   const top = L - 1;
   const lowShare = p.saturation[top] > 0 ? ` (${pct(p.nearZero[top] / p.saturation[top], 0)} of them near 0)` : "";
   const most = Math.max(...p.maxSaturation);
-  const verdict = p.verdict === "saturated" ? "a plateau with a saturated layer" : p.verdict === "not saturated" ? "a plateau without saturation" : "a plateau with some saturation";
+  const verdict =
+    p.verdict === "saturated"
+      ? "a plateau with a saturated layer"
+      : p.verdict === "not saturated"
+        ? "a plateau without saturation"
+        : "a plateau with some saturation";
   return (
     `**${name} (η = ${p.learningRate}): ${verdict}.** At chance ${span}; the top layer's mean σ′ was lowest at epoch ${p.epoch.toFixed(2)} ` +
     `(training-probe accuracy ${pct(p.accuracy)}, loss ${p.loss.toFixed(3)}): ${num(p.derivativeMean[top])}, against the sigmoid's largest 0.25, with mean activation ${num(p.mean[top])}. ` +
@@ -133,18 +156,30 @@ export function plateauConclusion(small: PlateauProbe | null, main: PlateauProbe
  * epoch: how many epochs it spent at chance before the first epoch at or
  * above CHANCE_ACCURACY, or that it never left chance, and where it ended.
  */
-export function learningCurvesTakeaway(epochs: readonly { epoch: number; test: { accuracy: number } | null }[]): string {
+export function learningCurvesTakeaway(
+  epochs: readonly { epoch: number; test: { accuracy: number } | null }[],
+): string {
   const acc = epochs.map((e, k) => {
-    if (!e.test) throw new ConfigError(`epochs[${k}].test`, e.test, "a test evaluation after every epoch (the experiment's test set)");
+    if (!e.test)
+      throw new ConfigError(
+        `epochs[${k}].test`,
+        e.test,
+        "a test evaluation after every epoch (the experiment's test set)",
+      );
     return e.test.accuracy;
   });
   if (acc.length === 0) throw new ConfigError("epochs", epochs, "at least one epoch record");
-  const last = epochs[epochs.length - 1], end = acc[acc.length - 1];
+  const last = epochs[epochs.length - 1],
+    end = acc[acc.length - 1];
   const ends = `${pct(end, 2)} test accuracy after ${last.epoch} epoch${last.epoch === 1 ? "" : "s"} (test error ${pct(1 - end, 2)})`;
   const first = acc.findIndex((a) => a >= CHANCE_ACCURACY);
   const under = `test accuracy under ${pct(CHANCE_ACCURACY, 0)}`;
-  if (first < 0) return `At chance (${under}) after every one of the ${acc.length} epochs: the network has not left the plateau by the end, ${ends}.`;
-  const start = first === 0 ? `Above chance from the first epoch on` : `At chance (${under}) for ${first} epoch${first === 1 ? "" : "s"}, then the network leaves the plateau`;
+  if (first < 0)
+    return `At chance (${under}) after every one of the ${acc.length} epochs: the network has not left the plateau by the end, ${ends}.`;
+  const start =
+    first === 0
+      ? `Above chance from the first epoch on`
+      : `At chance (${under}) for ${first} epoch${first === 1 ? "" : "s"}, then the network leaves the plateau`;
   const back = end < CHANCE_ACCURACY ? `, but falls back to chance: ${ends}` : `, and reaches ${ends}`;
   return `${start}${back}.`;
 }
@@ -156,13 +191,20 @@ export function layerMeansFigure(exp: Pick<Experiment, "result" | "config">, tit
     title,
     x: { label: "training time", unit: "epochs" },
     y: { label: "mean activation h", unit: "0–1", range: [0, 1] },
-    series: exp.config.model.widths.map((_, l) => ({ name: `layer ${l + 1}`, x: t, y: exp.result.probes.map((p) => p.snapshots[0].layers[l].mean) })),
+    series: exp.config.model.widths.map((_, l) => ({
+      name: `layer ${l + 1}`,
+      x: t,
+      y: exp.result.probes.map((p) => p.snapshots[0].layers[l].mean),
+    })),
   });
 }
 
 /** Stop with a clear error when a job of the pool did not finish (a run that diverged is an outcome, not an exception). */
 export function requireFinished(outcomes: readonly JobOutcome[], configs: readonly ExperimentConfig[]): void {
   outcomes.forEach((o, k) => {
-    if (!o.ok) throw new Error(`${configs[k].name} (SGD η = ${configs[k].train.optimizer.learningRate}) did not finish: ${o.failure.message}. Lower its learning rate in the parameters cell.`);
+    if (!o.ok)
+      throw new Error(
+        `${configs[k].name} (SGD η = ${configs[k].train.optimizer.learningRate}) did not finish: ${o.failure.message}. Lower its learning rate in the parameters cell.`,
+      );
   });
 }

@@ -62,9 +62,16 @@ const table: Record<ActivationName, Activation> = {
   sigmoid: {
     name: "sigmoid",
     apply: (z) => tf.sigmoid(z),
-    derivative: (z) => tf.tidy(() => { const s = tf.sigmoid(z); return s.mul(tf.scalar(1).sub(s)); }),
+    derivative: (z) =>
+      tf.tidy(() => {
+        const s = tf.sigmoid(z);
+        return s.mul(tf.scalar(1).sub(s));
+      }),
     f: sig,
-    df: (z) => { const s = sig(z); return s * (1 - s); },
+    df: (z) => {
+      const s = sig(z);
+      return s * (1 - s);
+    },
     dfFromOutput: (a) => a * (1 - a),
     asymptotes: { low: 0, high: 1, lowScale: 1, highScale: 1 },
     maxDerivative: 0.25,
@@ -113,7 +120,13 @@ const table: Record<ActivationName, Activation> = {
     // LeCun et al. 1998, Efficient BackProp: f(±1) = ±1 and maximal second derivative at ±1.
     name: "scaledTanh",
     apply: (z) => tf.tidy(() => tf.tanh(z.mul(LECUN_B)).mul(LECUN_A)),
-    derivative: (z) => tf.tidy(() => tf.scalar(1).sub(tf.square(tf.tanh(z.mul(LECUN_B)))).mul(LECUN_A * LECUN_B)),
+    derivative: (z) =>
+      tf.tidy(() =>
+        tf
+          .scalar(1)
+          .sub(tf.square(tf.tanh(z.mul(LECUN_B))))
+          .mul(LECUN_A * LECUN_B),
+      ),
     f: (z) => LECUN_A * Math.tanh(LECUN_B * z),
     df: (z) => LECUN_A * LECUN_B * (1 - Math.tanh(LECUN_B * z) ** 2),
     dfFromOutput: (a) => LECUN_A * LECUN_B * (1 - (a / LECUN_A) ** 2),
@@ -124,9 +137,16 @@ const table: Record<ActivationName, Activation> = {
     // Xu, Huang & Li 2016: 4σ(z) − 2 has slope 1 at 0, like tanh.
     name: "scaledSigmoid",
     apply: (z) => tf.tidy(() => tf.sigmoid(z).mul(4).sub(2)),
-    derivative: (z) => tf.tidy(() => { const s = tf.sigmoid(z); return s.mul(tf.scalar(1).sub(s)).mul(4); }),
+    derivative: (z) =>
+      tf.tidy(() => {
+        const s = tf.sigmoid(z);
+        return s.mul(tf.scalar(1).sub(s)).mul(4);
+      }),
     f: (z) => 4 * sig(z) - 2,
-    df: (z) => { const s = sig(z); return 4 * s * (1 - s); },
+    df: (z) => {
+      const s = sig(z);
+      return 4 * s * (1 - s);
+    },
     dfFromOutput: (a) => ((a + 2) * (2 - a)) / 4,
     asymptotes: sym(2),
     maxDerivative: 1,
@@ -135,11 +155,16 @@ const table: Record<ActivationName, Activation> = {
     // Xu et al. 2016: tanh(z) for z > 0, 0.25·tanh(z) otherwise. Since tanh and z share a
     // sign, that is max(tanh z, 0.25·tanh z), which autodiff handles without a branch.
     name: "penalizedTanh",
-    apply: (z) => tf.tidy(() => { const t = tf.tanh(z); return tf.maximum(t, t.mul(PENALTY)); }),
-    derivative: (z) => tf.tidy(() => {
-      const d = tf.scalar(1).sub(tf.square(tf.tanh(z)));
-      return tf.where(tf.greater(z, 0), d, d.mul(PENALTY));
-    }),
+    apply: (z) =>
+      tf.tidy(() => {
+        const t = tf.tanh(z);
+        return tf.maximum(t, t.mul(PENALTY));
+      }),
+    derivative: (z) =>
+      tf.tidy(() => {
+        const d = tf.scalar(1).sub(tf.square(tf.tanh(z)));
+        return tf.where(tf.greater(z, 0), d, d.mul(PENALTY));
+      }),
     f: (z) => (z > 0 ? Math.tanh(z) : PENALTY * Math.tanh(z)),
     df: (z) => (z > 0 ? 1 : PENALTY) * (1 - Math.tanh(z) ** 2),
     dfFromOutput: (a) => (a > 0 ? 1 - a * a : PENALTY * (1 - (a / PENALTY) ** 2)),

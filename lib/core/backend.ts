@@ -170,7 +170,9 @@ function fixedMatMul(matMul: tf.KernelFunc, k: Helpers): tf.KernelFunc {
       const inputs = { ...args.inputs, a: flipA ? swap(a) : a, b: flipB ? swap(b) : b };
       const plain = { ...attrs, transposeA: false, transposeB: false };
       if (!separate) return matMul({ inputs, backend, attrs: plain });
-      const product = keep(matMul({ inputs: { a: inputs.a, b: inputs.b }, backend, attrs: { ...plain, activation: "linear" } }));
+      const product = keep(
+        matMul({ inputs: { a: inputs.a, b: inputs.b }, backend, attrs: { ...plain, activation: "linear" } }),
+      );
       const sum = bias == null ? product : keep(k.add({ inputs: { a: product, b: bias }, backend }));
       const out = activate(sum, attrs, args.inputs.preluActivationWeights, backend, k);
       if (out === sum) temps.pop(); // the result, not a temporary
@@ -225,7 +227,9 @@ function activate(
     case "elu":
       return one(k.activation(KERNEL_OF[activation])({ inputs: { x }, backend }));
     case "leakyrelu":
-      return one(k.activation("LeakyRelu")({ inputs: { x }, backend, attrs: { alpha: numberOr(attrs.leakyreluAlpha, 0.2) } }));
+      return one(
+        k.activation("LeakyRelu")({ inputs: { x }, backend, attrs: { alpha: numberOr(attrs.leakyreluAlpha, 0.2) } }),
+      );
     case "prelu":
       if (preluWeights == null) throw new Error("_FusedMatMul: prelu activation without prelu weights.");
       return one(k.activation("Prelu")({ inputs: { x, alpha: preluWeights }, backend }));
@@ -344,4 +348,3 @@ function silenceCpuBanner(): void {
   const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
   if (cpu != null && typeof cpu.firstUse === "boolean") cpu.firstUse = false;
 }
-

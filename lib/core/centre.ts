@@ -18,7 +18,11 @@ import { ConfigError } from "./errors";
 export function centerBiases(model: Mlp, x: Float32Array, n: number): void {
   requirePlainMlp(model, "bias centring");
   if (!(Number.isInteger(n) && n >= 1) || x.length !== n * model.config.inputDim) {
-    throw new ConfigError("centerBiases points", `${x.length} values for n = ${n}`, `n × inputDim = ${n * model.config.inputDim} values, n ≥ 1`);
+    throw new ConfigError(
+      "centerBiases points",
+      `${x.length} values for n = ${n}`,
+      `n × inputDim = ${n * model.config.inputDim} values, n ≥ 1`,
+    );
   }
   tf.tidy(() => {
     let h: tf.Tensor2D = tf.tensor2d(x, [n, model.config.inputDim]);
@@ -30,4 +34,3 @@ export function centerBiases(model: Mlp, x: Float32Array, n: number): void {
     }
   });
 }
-

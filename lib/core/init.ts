@@ -27,16 +27,46 @@ export interface InitFormula {
 
 export const INITS: Record<InitName, InitFormula> = {
   // U[-1/√n, 1/√n]: Var = 1/(3n). Glorot & Bengio's eq. 1, "commonly used heuristic".
-  standard: { name: "standard", citation: "Glorot & Bengio 2010, eq. 1", distribution: "uniform", variance: (n) => 1 / (3 * n) },
+  standard: {
+    name: "standard",
+    citation: "Glorot & Bengio 2010, eq. 1",
+    distribution: "uniform",
+    variance: (n) => 1 / (3 * n),
+  },
   // U[±√6/√(nIn+nOut)]: Var = 2/(nIn+nOut). Glorot & Bengio's eq. 16.
-  normalized: { name: "normalized", citation: "Glorot & Bengio 2010, eq. 16", distribution: "uniform", variance: (a, b) => 2 / (a + b) },
-  normalizedNormal: { name: "normalizedNormal", citation: "Glorot & Bengio 2010 (normal variant)", distribution: "normal", variance: (a, b) => 2 / (a + b) },
+  normalized: {
+    name: "normalized",
+    citation: "Glorot & Bengio 2010, eq. 16",
+    distribution: "uniform",
+    variance: (a, b) => 2 / (a + b),
+  },
+  normalizedNormal: {
+    name: "normalizedNormal",
+    citation: "Glorot & Bengio 2010 (normal variant)",
+    distribution: "normal",
+    variance: (a, b) => 2 / (a + b),
+  },
   he: { name: "he", citation: "He et al. 2015", distribution: "normal", variance: (n) => 2 / n },
-  lecun: { name: "lecun", citation: "LeCun et al. 1998, Efficient BackProp", distribution: "normal", variance: (n) => 1 / n },
+  lecun: {
+    name: "lecun",
+    citation: "LeCun et al. 1998, Efficient BackProp",
+    distribution: "normal",
+    variance: (n) => 1 / n,
+  },
   // Orthogonal rows or columns: entries have variance 1/max(nIn, nOut).
-  orthogonal: { name: "orthogonal", citation: "Saxe et al. 2014", distribution: "orthogonal", variance: (a, b) => 1 / Math.max(a, b) },
+  orthogonal: {
+    name: "orthogonal",
+    citation: "Saxe et al. 2014",
+    distribution: "orthogonal",
+    variance: (a, b) => 1 / Math.max(a, b),
+  },
   // LSUV starts orthogonal, then rescales each layer on data (see lsuv.ts).
-  lsuv: { name: "lsuv", citation: "Mishkin & Matas 2016", distribution: "orthogonal", variance: (a, b) => 1 / Math.max(a, b) },
+  lsuv: {
+    name: "lsuv",
+    citation: "Mishkin & Matas 2016",
+    distribution: "orthogonal",
+    variance: (a, b) => 1 / Math.max(a, b),
+  },
 };
 
 export function initName(spec: InitSpec): InitName {
@@ -44,7 +74,7 @@ export function initName(spec: InitSpec): InitName {
 }
 
 export function initGain(spec: InitSpec): number {
-  return typeof spec === "string" ? 1 : spec.gain ?? 1;
+  return typeof spec === "string" ? 1 : (spec.gain ?? 1);
 }
 
 /** Whether the spec asks for biases centred on data (see InitSpec). */
@@ -86,7 +116,8 @@ export function initWeights(spec: InitSpec, nIn: number, nOut: number, rng: Rng)
 /** A matrix with orthonormal columns (nIn ≥ nOut) or rows (nIn < nOut), Haar-distributed. */
 export function orthogonal(nIn: number, nOut: number, rng: Rng): Float64Array {
   const tall = nIn >= nOut;
-  const rows = tall ? nIn : nOut, cols = tall ? nOut : nIn;
+  const rows = tall ? nIn : nOut,
+    cols = tall ? nOut : nIn;
   const g = matrix(rows, cols);
   const d = g.data as Float64Array;
   for (let i = 0; i < d.length; i++) d[i] = rng.normal();

@@ -13,7 +13,8 @@ export interface Matrix {
 export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Matrix {
   const d = new Float64Array(rows * cols);
   if (data) {
-    if (data.length !== rows * cols) throw new Error(`matrix: ${rows}x${cols} needs ${rows * cols} values, got ${data.length}`);
+    if (data.length !== rows * cols)
+      throw new Error(`matrix: ${rows}x${cols} needs ${rows * cols} values, got ${data.length}`);
     d.set(data);
   }
   return { rows, cols, data: d };
@@ -32,7 +33,8 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
     for (let k = 0; k < a.cols; k++) {
       const aik = a.data[i * a.cols + k];
       if (aik === 0) continue;
-      const bo = k * b.cols, co = i * b.cols;
+      const bo = k * b.cols,
+        co = i * b.cols;
       for (let j = 0; j < b.cols; j++) c[co + j] += aik * b.data[bo + j];
     }
   }
@@ -77,21 +79,37 @@ export function orthonormalColumns(a: Matrix): Matrix {
  */
 export function spectralNorm(m: Matrix, opts: { iterations?: number; tol?: number; seed?: number } = {}): number {
   const { rows, cols, data } = m;
-  const iters = opts.iterations ?? 200, tol = opts.tol ?? 1e-10;
+  const iters = opts.iterations ?? 200,
+    tol = opts.tol ?? 1e-10;
   let v = new Float64Array(cols);
   let s = (opts.seed ?? 1) >>> 0 || 1;
-  for (let j = 0; j < cols; j++) { s = (s * 1664525 + 1013904223) >>> 0; v[j] = s / 4294967296 - 0.5; }
+  for (let j = 0; j < cols; j++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    v[j] = s / 4294967296 - 0.5;
+  }
   normalize(v);
   const u = new Float64Array(rows);
   let sigma = 0;
   for (let it = 0; it < iters; it++) {
     u.fill(0);
-    for (let i = 0; i < rows; i++) { let acc = 0; const o = i * cols; for (let j = 0; j < cols; j++) acc += data[o + j] * v[j]; u[i] = acc; }
+    for (let i = 0; i < rows; i++) {
+      let acc = 0;
+      const o = i * cols;
+      for (let j = 0; j < cols; j++) acc += data[o + j] * v[j];
+      u[i] = acc;
+    }
     const w = new Float64Array(cols);
-    for (let i = 0; i < rows; i++) { const ui = u[i], o = i * cols; for (let j = 0; j < cols; j++) w[j] += data[o + j] * ui; }
+    for (let i = 0; i < rows; i++) {
+      const ui = u[i],
+        o = i * cols;
+      for (let j = 0; j < cols; j++) w[j] += data[o + j] * ui;
+    }
     const next = Math.sqrt(normalize(w));
     v = w;
-    if (Math.abs(next - sigma) <= tol * next) { sigma = next; break; }
+    if (Math.abs(next - sigma) <= tol * next) {
+      sigma = next;
+      break;
+    }
     sigma = next;
   }
   return sigma;

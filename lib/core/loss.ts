@@ -39,16 +39,16 @@ export function crossEntropy(logits: tf.Tensor2D, oneHotRows: tf.Tensor2D, reduc
  *    (bounded, stable at the question's η = 1; its minimum is still at
  *    infinite logits, approached more slowly than cross-entropy's).
  */
-export type LossConfig =
-  | { readonly kind: "crossEntropy"; readonly labelSmoothing?: number }
-  | { readonly kind: "mse" };
+export type LossConfig = { readonly kind: "crossEntropy"; readonly labelSmoothing?: number } | { readonly kind: "mse" };
 
 /** The training loss of a config, as the mean over rows. */
 export function trainingLoss(config: LossConfig | undefined, logits: tf.Tensor2D, oneHotRows: tf.Tensor2D): tf.Scalar {
   if (!config || (config.kind === "crossEntropy" && !config.labelSmoothing)) return crossEntropy(logits, oneHotRows);
   return tf.tidy(() => {
-    if (config.kind === "mse") return tf.mean(tf.sum(tf.square(tf.sub(tf.softmax(logits), oneHotRows)), 1)) as tf.Scalar;
-    const alpha = config.labelSmoothing ?? 0, C = oneHotRows.shape[1];
+    if (config.kind === "mse")
+      return tf.mean(tf.sum(tf.square(tf.sub(tf.softmax(logits), oneHotRows)), 1)) as tf.Scalar;
+    const alpha = config.labelSmoothing ?? 0,
+      C = oneHotRows.shape[1];
     const targets = tf.add(tf.mul(oneHotRows, 1 - alpha), alpha / C);
     return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1))) as tf.Scalar;
   });
@@ -58,9 +58,17 @@ export function trainingLoss(config: LossConfig | undefined, logits: tf.Tensor2D
 export function validateLoss(config: LossConfig | undefined): void {
   if (config === undefined) return;
   if (!config || (config.kind !== "crossEntropy" && config.kind !== "mse")) {
-    throw new ConfigError("loss.kind", config ? (config as { kind?: unknown }).kind : config, '"crossEntropy" or "mse"');
+    throw new ConfigError(
+      "loss.kind",
+      config ? (config as { kind?: unknown }).kind : config,
+      '"crossEntropy" or "mse"',
+    );
   }
-  if (config.kind === "crossEntropy" && config.labelSmoothing !== undefined && !(config.labelSmoothing >= 0 && config.labelSmoothing < 1)) {
+  if (
+    config.kind === "crossEntropy" &&
+    config.labelSmoothing !== undefined &&
+    !(config.labelSmoothing >= 0 && config.labelSmoothing < 1)
+  ) {
     throw new ConfigError("loss.labelSmoothing", config.labelSmoothing, "a number in [0, 1), e.g. 0.1");
   }
 }

@@ -28,7 +28,8 @@ export function applyLsuv(model: Mlp, batch: tf.Tensor2D, opts: LsuvOptions = {}
   if (batch.shape[1] !== model.config.inputDim) {
     throw new ConfigError("lsuv batch", batch.shape, `a [batch, ${model.config.inputDim}] tensor`);
   }
-  const variances: number[] = [], iterations: number[] = [];
+  const variances: number[] = [],
+    iterations: number[] = [];
   model.hidden.forEach((layer, i) => {
     let v = varianceOfZ(model, batch, i);
     let it = 0;

@@ -107,7 +107,9 @@ export class Mlp {
 
   /** The forward pass; the caller owns the returned tensors (wrap in tf.tidy). */
   forward(x: tf.Tensor2D, opts: ForwardOptions = {}): ForwardTrace {
-    const z: tf.Tensor2D[] = [], a: tf.Tensor2D[] = [], batchStats: ForwardTrace["batchStats"] = [];
+    const z: tf.Tensor2D[] = [],
+      a: tf.Tensor2D[] = [],
+      batchStats: ForwardTrace["batchStats"] = [];
     let h = x;
     this.hidden.forEach((layer, i) => {
       let zl = this.preActivation(layer, h, !!opts.training, batchStats);
@@ -115,13 +117,18 @@ export class Mlp {
       const al = this.act.apply(zl) as tf.Tensor2D;
       z.push(zl);
       a.push(al);
-      h = layer.block ? tf.add(h, tf.matMul(al, layer.block.W).add(layer.block.b)) as tf.Tensor2D : al;
+      h = layer.block ? (tf.add(h, tf.matMul(al, layer.block.W).add(layer.block.b)) as tf.Tensor2D) : al;
     });
     const logits = tf.add(tf.matMul(h, this.output.W), this.output.b as tf.Variable) as tf.Tensor2D;
     return { z, a, logits, batchStats };
   }
 
-  private preActivation(layer: DenseLayer, h: tf.Tensor2D, training: boolean, stats: ForwardTrace["batchStats"]): tf.Tensor2D {
+  private preActivation(
+    layer: DenseLayer,
+    h: tf.Tensor2D,
+    training: boolean,
+    stats: ForwardTrace["batchStats"],
+  ): tf.Tensor2D {
     const u = tf.matMul(h, layer.W);
     if (!layer.bn) return u.add(layer.b as tf.Variable) as tf.Tensor2D;
     const bn = layer.bn;
@@ -200,8 +207,20 @@ export function layerVariables(l: DenseLayer): tf.Variable[] {
   return vs;
 }
 
-function makeLayer(index: number, nIn: number, nOut: number, init: InitSpec, rng: Rng, bn: boolean, residual: boolean): DenseLayer {
-  const W = variableFrom(tf.tensor2d(initWeights(init, nIn, nOut, rng.fork(index)), [nIn, nOut]), true, `W${index}_${uid()}`);
+function makeLayer(
+  index: number,
+  nIn: number,
+  nOut: number,
+  init: InitSpec,
+  rng: Rng,
+  bn: boolean,
+  residual: boolean,
+): DenseLayer {
+  const W = variableFrom(
+    tf.tensor2d(initWeights(init, nIn, nOut, rng.fork(index)), [nIn, nOut]),
+    true,
+    `W${index}_${uid()}`,
+  );
   const b = bn ? null : variableFrom(tf.zeros([nOut]), true, `b${index}_${uid()}`);
   const state = bn
     ? {
@@ -214,7 +233,11 @@ function makeLayer(index: number, nIn: number, nOut: number, init: InitSpec, rng
   // The block's R_l is drawn like W_l (same init, its own stream: plain layers' weights do not change).
   const block = residual
     ? {
-        W: variableFrom(tf.tensor2d(initWeights(init, nOut, nOut, rng.fork(`block ${index}`)), [nOut, nOut]), true, `R${index}_${uid()}`),
+        W: variableFrom(
+          tf.tensor2d(initWeights(init, nOut, nOut, rng.fork(`block ${index}`)), [nOut, nOut]),
+          true,
+          `R${index}_${uid()}`,
+        ),
         b: variableFrom(tf.zeros([nOut]), true, `c${index}_${uid()}`),
       }
     : null;
@@ -229,14 +252,19 @@ function uid(): number {
 /** Throws unless the network is a plain MLP (no batch norm, no residual connections), naming what needs one. */
 export function requirePlainMlp(model: Mlp, what: string): void {
   if (model.config.batchNorm || model.config.residual) {
-    throw new ConfigError("model", "a network with batch norm or residual connections", `a plain MLP (${what} assumes one)`);
+    throw new ConfigError(
+      "model",
+      "a network with batch norm or residual connections",
+      `a plain MLP (${what} assumes one)`,
+    );
   }
 }
 
 /** Throws a ConfigError naming the field and what is allowed; makes no tensor. */
 export function validateMlpConfig(c: MlpConfig): void {
   const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
-  if (!c || typeof c !== "object") throw new ConfigError("model config", c, "an object with inputDim, widths, outputDim, activation, init, seed");
+  if (!c || typeof c !== "object")
+    throw new ConfigError("model config", c, "an object with inputDim, widths, outputDim, activation, init, seed");
   if (!posInt(c.inputDim)) throw new ConfigError("inputDim", c.inputDim, "a positive integer (784 for MNIST)");
   if (!Array.isArray(c.widths) || c.widths.length === 0) {
     throw new ConfigError("widths", c.widths, "a non-empty list of positive integers, e.g. [256, 256, 256]");
@@ -244,7 +272,8 @@ export function validateMlpConfig(c: MlpConfig): void {
   c.widths.forEach((w, i) => {
     if (!posInt(w)) throw new ConfigError(`widths[${i}]`, w, "a positive integer");
   });
-  if (!posInt(c.outputDim)) throw new ConfigError("outputDim", c.outputDim, "a positive integer (the number of classes)");
+  if (!posInt(c.outputDim))
+    throw new ConfigError("outputDim", c.outputDim, "a positive integer (the number of classes)");
   if (typeof c.activation !== "string" || !isActivationName(c.activation)) {
     throw new ConfigError("activation", c.activation, `one of ${ACTIVATION_NAMES.join(", ")}`);
   }

@@ -86,7 +86,9 @@ export class Optimizer {
       vel.assign(vel.mul(mu).add(g));
       return vel.mul(lr);
     }
-    const b1 = c.beta1 ?? 0.9, b2 = c.beta2 ?? 0.999, eps = c.epsilon ?? 1e-8;
+    const b1 = c.beta1 ?? 0.9,
+      b2 = c.beta2 ?? 0.999,
+      eps = c.epsilon ?? 1e-8;
     const [m, s] = this.slotState(v, 2);
     m.assign(m.mul(b1).add(g.mul(1 - b1)));
     s.assign(s.mul(b2).add(g.square().mul(1 - b2)));
@@ -115,16 +117,27 @@ export function validateOptimizer(c: OptimizerConfig): void {
     throw new ConfigError("optimizer.kind", c ? (c as { kind?: unknown }).kind : c, '"sgd" or "adam"');
   }
   if (typeof c.learningRate !== "number" || !Number.isFinite(c.learningRate) || c.learningRate <= 0) {
-    throw new ConfigError("optimizer.learningRate", c.learningRate, "a positive finite number, e.g. 0.1 for SGD or 0.001 for Adam");
+    throw new ConfigError(
+      "optimizer.learningRate",
+      c.learningRate,
+      "a positive finite number, e.g. 0.1 for SGD or 0.001 for Adam",
+    );
   }
   if (c.kind === "sgd" && c.momentum !== undefined && !(c.momentum >= 0 && c.momentum < 1)) {
     throw new ConfigError("optimizer.momentum", c.momentum, "a number in [0, 1)");
   }
-  if (c.kind === "sgd" && c.weightDecay !== undefined && !(typeof c.weightDecay === "number" && c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) {
+  if (
+    c.kind === "sgd" &&
+    c.weightDecay !== undefined &&
+    !(typeof c.weightDecay === "number" && c.weightDecay >= 0 && Number.isFinite(c.weightDecay))
+  ) {
     throw new ConfigError("optimizer.weightDecay", c.weightDecay, "a number ≥ 0, e.g. 0.0005");
   }
   if (c.kind === "adam") {
-    for (const [k, v] of [["beta1", c.beta1], ["beta2", c.beta2]] as const) {
+    for (const [k, v] of [
+      ["beta1", c.beta1],
+      ["beta2", c.beta2],
+    ] as const) {
       if (v !== undefined && !(v >= 0 && v < 1)) throw new ConfigError(`optimizer.${k}`, v, "a number in [0, 1)");
     }
   }

@@ -13,7 +13,7 @@ export class Rng {
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
     // Mix the seed so that small consecutive seeds give unrelated streams.
-    this.state = hash32(Math.floor(seed) >>> 0 ^ 0x9e3779b9);
+    this.state = hash32((Math.floor(seed) >>> 0) ^ 0x9e3779b9);
   }
 
   /** Uniform in [0, 1). */

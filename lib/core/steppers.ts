@@ -48,8 +48,14 @@ class TfjsStepper implements Stepper {
   private readonly opt: Optimizer;
   private updates: Map<number, number> | null = null;
 
-  constructor(private readonly model: Mlp, private readonly config: StepConfig, readonly path: TrainingPath) {
-    const slots: ParamSlot[] = model.layers.flatMap((l) => layerVariables(l).map((v) => ({ variable: v, layer: l.index })));
+  constructor(
+    private readonly model: Mlp,
+    private readonly config: StepConfig,
+    readonly path: TrainingPath,
+  ) {
+    const slots: ParamSlot[] = model.layers.flatMap((l) =>
+      layerVariables(l).map((v) => ({ variable: v, layer: l.index })),
+    );
     this.opt = new Optimizer(config.optimizer, slots, config.layerLearningRates ?? null);
   }
 
@@ -80,8 +86,16 @@ class FastStepper implements Stepper {
   /** Steps taken since the model last received the weights. */
   private stale = false;
 
-  constructor(private readonly model: Mlp, config: StepConfig, readonly path: TrainingPath & { kind: "fast" }) {
-    this.trainer = FastTrainer.fromModel(model, { optimizer: config.optimizer, batchSize: config.batchSize, layerLearningRates: config.layerLearningRates }, path.variant);
+  constructor(
+    private readonly model: Mlp,
+    config: StepConfig,
+    readonly path: TrainingPath & { kind: "fast" },
+  ) {
+    this.trainer = FastTrainer.fromModel(
+      model,
+      { optimizer: config.optimizer, batchSize: config.batchSize, layerLearningRates: config.layerLearningRates },
+      path.variant,
+    );
   }
 
   step(x: Float32Array, labels: Int32Array, measure: boolean): number {
@@ -105,13 +119,16 @@ class FastStepper implements Stepper {
 
   /** The kernel's forward pass (no sync needed); the loss in float64 from the float32 logits. */
   evaluate(ds: LabelledData): Evaluation {
-    const chunk = 2000, C = this.trainer.outputDim;
-    let lossSum = 0, correct = 0;
+    const chunk = 2000,
+      C = this.trainer.outputDim;
+    let lossSum = 0,
+      correct = 0;
     for (let s = 0; s < ds.n; s += chunk) {
       const m = Math.min(chunk, ds.n - s);
       const { logits } = this.trainer.forward(ds.x.subarray(s * ds.inputDim, (s + m) * ds.inputDim), m, { a: false });
       for (let i = 0; i < m; i++) {
-        const row = logits.subarray(i * C, (i + 1) * C), y = ds.y[s + i];
+        const row = logits.subarray(i * C, (i + 1) * C),
+          y = ds.y[s + i];
         let best = 0;
         for (let c = 1; c < C; c++) if (row[c] > row[best]) best = c;
         let sum = 0;
@@ -129,7 +146,14 @@ class FastStepper implements Stepper {
 }
 
 /** The tfjs step: loss and gradients by the tape, then the optimizer (and batch norm's moving averages). */
-function tfjsStep(model: Mlp, opt: Optimizer, xBuf: Float32Array, labels: Int32Array, measure: boolean, lossConfig?: LossConfig) {
+function tfjsStep(
+  model: Mlp,
+  opt: Optimizer,
+  xBuf: Float32Array,
+  labels: Int32Array,
+  measure: boolean,
+  lossConfig?: LossConfig,
+) {
   return scoped(() => {
     const x = tf.tensor2d(xBuf, [labels.length, model.config.inputDim]);
     const y = oneHot(labels, model.config.outputDim);

@@ -129,29 +129,56 @@ export interface TrainCallbacks<S = unknown> {
   onProbe?(record: ProbeRecord<S>): void;
 }
 
-export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config: TrainConfig, callbacks: TrainCallbacks<S> = {}): Promise<TrainResult<S>> {
+export async function train<S = unknown>(
+  model: Mlp,
+  data: TrainData<S>,
+  config: TrainConfig,
+  callbacks: TrainCallbacks<S> = {},
+): Promise<TrainResult<S>> {
   validateTrainConfig(model, data, config);
-  const ds = data.train, batchSize = config.batchSize;
+  const ds = data.train,
+    batchSize = config.batchSize;
   const path = trainingPathOf(model, config);
   noteFallback(path);
   const shuffles = new Rng(config.seed).fork("shuffle");
-  const orderOf = (epoch: number) => (data.epochOrder ? checkedOrder(data.epochOrder(epoch, shuffles.fork(epoch)), ds.n, epoch) : permutation(ds.n, shuffles.fork(epoch)));
+  const orderOf = (epoch: number) =>
+    data.epochOrder
+      ? checkedOrder(data.epochOrder(epoch, shuffles.fork(epoch)), ds.n, epoch)
+      : permutation(ds.n, shuffles.fork(epoch));
   const epochLength = data.epochOrder ? orderOf(1).length : ds.n;
   const stepsPerEpoch = Math.floor(epochLength / batchSize);
   const probeEvery = config.probeEverySteps ?? stepsPerEpoch;
   const maxSteps = config.maxSteps ?? Infinity;
-  const evalTrain = randomRows(ds, Math.min(ds.n, config.evalTrainSize ?? 10_000), new Rng(config.seed).fork("evaluation rows"));
+  const evalTrain = randomRows(
+    ds,
+    Math.min(ds.n, config.evalTrainSize ?? 10_000),
+    new Rng(config.seed).fork("evaluation rows"),
+  );
   const stepReadsModel = callbacks.stepReadsModel ?? (() => true);
   const xBuf = new Float32Array(batchSize * ds.inputDim);
-  const result: TrainResult<S> = { epochs: [], probes: [], stepLosses: [], steps: 0, trainSeconds: 0, path: pathName(path) };
+  const result: TrainResult<S> = {
+    epochs: [],
+    probes: [],
+    stepLosses: [],
+    steps: 0,
+    trainSeconds: 0,
+    path: pathName(path),
+  };
   const stepper = makeStepper(model, config, path);
-  let step = 0, trainMs = 0, lastYield = Date.now();
+  let step = 0,
+    trainMs = 0,
+    lastYield = Date.now();
 
   const takeProbe = (updateToData: number[] | null) => {
     if (!data.probeSets || data.probeSets.length === 0 || !data.observe) return;
     const observe = data.observe;
     stepper.syncModel();
-    const record: ProbeRecord<S> = { step, epoch: step / stepsPerEpoch, snapshots: data.probeSets.map((p) => observe(model, p)), updateToData };
+    const record: ProbeRecord<S> = {
+      step,
+      epoch: step / stepsPerEpoch,
+      snapshots: data.probeSets.map((p) => observe(model, p)),
+      updateToData,
+    };
     result.probes.push(record);
     callbacks.onProbe?.(record);
   };
@@ -161,9 +188,14 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
     for (let epoch = 1; epoch <= config.epochs && step < maxSteps; epoch++) {
       const order = orderOf(epoch);
       if (order.length !== epochLength) {
-        throw new ConfigError(`epochOrder(${epoch}).length`, order.length, `the length of epoch 1's order (${epochLength}): every epoch visits as many rows`);
+        throw new ConfigError(
+          `epochOrder(${epoch}).length`,
+          order.length,
+          `the length of epoch 1's order (${epochLength}): every epoch visits as many rows`,
+        );
       }
-      let lossSum = 0, batches = 0;
+      let lossSum = 0,
+        batches = 0;
       for (let b = 0; b < stepsPerEpoch && step < maxSteps; b++) {
         if (callbacks.signal?.aborted) throw new InterruptedError(step);
         const t0 = performance.now();
@@ -172,7 +204,8 @@ export async function train<S = unknown>(model: Mlp, data: TrainData<S>, config:
         const loss = stepper.step(xBuf, labels, probeNext);
         step++;
         trainMs += performance.now() - t0;
-        if (!Number.isFinite(loss)) throw new DivergenceError(step, epoch, `the training loss (${loss})`, config.optimizer.learningRate);
+        if (!Number.isFinite(loss))
+          throw new DivergenceError(step, epoch, `the training loss (${loss})`, config.optimizer.learningRate);
         lossSum += loss;
         batches++;
         result.stepLosses.push(loss);
@@ -216,9 +249,11 @@ export function trainingPathOf(model: Mlp, config: TrainConfig): TrainingPath {
 
 /** An epoch order, checked: row indices of the training set. */
 function checkedOrder(order: Int32Array, n: number, epoch: number): Int32Array {
-  if (!(order instanceof Int32Array) || order.length === 0) throw new ConfigError(`epochOrder(${epoch})`, order, "a non-empty Int32Array of row indices");
+  if (!(order instanceof Int32Array) || order.length === 0)
+    throw new ConfigError(`epochOrder(${epoch})`, order, "a non-empty Int32Array of row indices");
   for (let i = 0; i < order.length; i++) {
-    if (!(order[i] >= 0 && order[i] < n)) throw new ConfigError(`epochOrder(${epoch})[${i}]`, order[i], `a row index in [0, ${n})`);
+    if (!(order[i] >= 0 && order[i] < n))
+      throw new ConfigError(`epochOrder(${epoch})[${i}]`, order[i], `a row index in [0, ${n})`);
   }
   return order;
 }
@@ -239,7 +274,8 @@ function gatherBatch(ds: LabelledData, order: Int32Array, start: number, size: n
 function randomRows(ds: LabelledData, n: number, rng: Rng): LabelledData {
   if (n === ds.n) return ds;
   const rows = permutation(ds.n, rng).subarray(0, n).sort();
-  const x = new Float32Array(n * ds.inputDim), y = new Int32Array(n);
+  const x = new Float32Array(n * ds.inputDim),
+    y = new Int32Array(n);
   rows.forEach((r, i) => {
     x.set(ds.x.subarray(r * ds.inputDim, (r + 1) * ds.inputDim), i * ds.inputDim);
     y[i] = ds.y[r];
@@ -259,7 +295,11 @@ export function validateTrainConfig<S>(model: Mlp, data: TrainData<S>, c: TrainC
   if (data.test) checkData(model, data.test, "test");
   data.probeSets?.forEach((p, i) => checkData(model, p, `probeSets[${i}]`));
   if (data.probeSets && data.probeSets.length > 0 && typeof data.observe !== "function") {
-    throw new ConfigError("observe", data.observe, "a function (model, points) => observation, e.g. (m, p) => lab.probe(m, p), to go with probeSets");
+    throw new ConfigError(
+      "observe",
+      data.observe,
+      "a function (model, points) => observation, e.g. (m, p) => lab.probe(m, p), to go with probeSets",
+    );
   }
   if (c.batchSize > data.train.n) {
     throw new ConfigError("batchSize", c.batchSize, `at most the number of training points (${data.train.n})`);
@@ -267,29 +307,48 @@ export function validateTrainConfig<S>(model: Mlp, data: TrainData<S>, c: TrainC
   const L1 = model.layers.length;
   if (c.layerLearningRates !== undefined) {
     if (!Array.isArray(c.layerLearningRates) || c.layerLearningRates.length !== L1) {
-      throw new ConfigError("layerLearningRates", c.layerLearningRates, `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`);
+      throw new ConfigError(
+        "layerLearningRates",
+        c.layerLearningRates,
+        `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`,
+      );
     }
     c.layerLearningRates.forEach((m, i) => {
-      if (!(typeof m === "number" && Number.isFinite(m) && m > 0)) throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
+      if (!(typeof m === "number" && Number.isFinite(m) && m > 0))
+        throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
     });
   }
-  if (c.probeEverySteps !== undefined && !posInt(c.probeEverySteps)) throw new ConfigError("probeEverySteps", c.probeEverySteps, "a positive integer");
-  if (c.maxSteps !== undefined && !posInt(c.maxSteps)) throw new ConfigError("maxSteps", c.maxSteps, "a positive integer");
-  if (c.evalTrainSize !== undefined && !posInt(c.evalTrainSize)) throw new ConfigError("evalTrainSize", c.evalTrainSize, "a positive integer");
+  if (c.probeEverySteps !== undefined && !posInt(c.probeEverySteps))
+    throw new ConfigError("probeEverySteps", c.probeEverySteps, "a positive integer");
+  if (c.maxSteps !== undefined && !posInt(c.maxSteps))
+    throw new ConfigError("maxSteps", c.maxSteps, "a positive integer");
+  if (c.evalTrainSize !== undefined && !posInt(c.evalTrainSize))
+    throw new ConfigError("evalTrainSize", c.evalTrainSize, "a positive integer");
 }
 
 function checkData(model: Mlp, d: LabelledData, field: string): void {
-  if (!d || !(d.x instanceof Float32Array)) throw new ConfigError(field, d, "a dataset with x: Float32Array and y: Int32Array");
+  if (!d || !(d.x instanceof Float32Array))
+    throw new ConfigError(field, d, "a dataset with x: Float32Array and y: Int32Array");
   if (d.inputDim !== model.config.inputDim) {
-    throw new ConfigError(`${field}.inputDim`, d.inputDim, `the model's inputDim (${model.config.inputDim}); build the model with inputDim ${d.inputDim}`);
+    throw new ConfigError(
+      `${field}.inputDim`,
+      d.inputDim,
+      `the model's inputDim (${model.config.inputDim}); build the model with inputDim ${d.inputDim}`,
+    );
   }
-  if (d.x.length !== d.n * d.inputDim) throw new ConfigError(`${field}.x length`, d.x.length, `n × inputDim = ${d.n * d.inputDim}`);
+  if (d.x.length !== d.n * d.inputDim)
+    throw new ConfigError(`${field}.x length`, d.x.length, `n × inputDim = ${d.n * d.inputDim}`);
   if (d.y.length !== d.n) throw new ConfigError(`${field}.y length`, d.y.length, `n = ${d.n}`);
   if (d.numClasses > model.config.outputDim) {
-    throw new ConfigError(`${field}.numClasses`, d.numClasses, `at most the model's outputDim (${model.config.outputDim})`);
+    throw new ConfigError(
+      `${field}.numClasses`,
+      d.numClasses,
+      `at most the model's outputDim (${model.config.outputDim})`,
+    );
   }
   for (let i = 0; i < d.n; i++) {
     const v = d.y[i];
-    if (!(v >= 0 && v < model.config.outputDim)) throw new ConfigError(`${field}.y[${i}]`, v, `a label in [0, ${model.config.outputDim})`);
+    if (!(v >= 0 && v < model.config.outputDim))
+      throw new ConfigError(`${field}.y[${i}]`, v, `a label in [0, ${model.config.outputDim})`);
   }
 }

@@ -138,17 +138,35 @@ export function bar(opts: BarOptions): PlotlyFigure {
     requireText(`${field}.name`, s.name);
     requireSameLength(`${field}.values`, categories, s.values);
     if (s.error) requireSameLength(`${field}.error`, categories, s.error);
-    if (s.error && s.interval) throw new ConfigError(`${field}`, "both error and interval", "one of them: error (symmetric) or interval (low, high)");
+    if (s.error && s.interval)
+      throw new ConfigError(
+        `${field}`,
+        "both error and interval",
+        "one of them: error (symmetric) or interval (low, high)",
+      );
     const iv = s.interval;
     if (iv) {
       requireSameLength(`${field}.interval.low`, categories, iv.low);
       requireSameLength(`${field}.interval.high`, categories, iv.high);
       for (let k = 0; k < categories.length; k++) {
-        if (!(iv.low[k] <= s.values[k] && s.values[k] <= iv.high[k])) throw new ConfigError(`${field}.interval at ${categories[k]}`, `[${iv.low[k]}, ${iv.high[k]}] around ${s.values[k]}`, "an interval that contains the bar's value");
+        if (!(iv.low[k] <= s.values[k] && s.values[k] <= iv.high[k]))
+          throw new ConfigError(
+            `${field}.interval at ${categories[k]}`,
+            `[${iv.low[k]}, ${iv.high[k]}] around ${s.values[k]}`,
+            "an interval that contains the bar's value",
+          );
       }
     }
     const intervalBar = iv
-      ? { error_y: { type: "data", symmetric: false, array: Array.from(s.values, (v, k) => iv.high[k] - v), arrayminus: Array.from(s.values, (v, k) => v - iv.low[k]), visible: true } }
+      ? {
+          error_y: {
+            type: "data",
+            symmetric: false,
+            array: Array.from(s.values, (v, k) => iv.high[k] - v),
+            arrayminus: Array.from(s.values, (v, k) => v - iv.low[k]),
+            visible: true,
+          },
+        }
       : {};
     return {
       type: "bar",

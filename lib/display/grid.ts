@@ -41,7 +41,8 @@ export function smallMultiples(opts: GridOptions): PlotlyFigure {
   const seenNames = new Set<string>();
   opts.panels.forEach((panel, i) => {
     requireLabelledFigure(panel);
-    if (panel.frames) throw new ConfigError(`smallMultiples.panels[${i}]`, "a figure with frames", "a figure without a slider");
+    if (panel.frames)
+      throw new ConfigError(`smallMultiples.panels[${i}]`, "a figure with frames", "a figure without a slider");
     const cell = { row: Math.floor(i / columns), column: i % columns, rows, columns };
     const suffix = i === 0 ? "" : String(i + 1);
     placeAxes(layout, panel, suffix, cell);
@@ -65,9 +66,17 @@ function domain(index: number, count: number, gap: number): number[] {
 }
 
 function placeAxes(layout: PlotlyFigure["layout"], panel: PlotlyFigure, suffix: string, cell: Cell): void {
-  const x = { ...(panel.layout.xaxis as PlotlyAxis), domain: domain(cell.column, cell.columns, GAP_X), anchor: `y${suffix}` };
+  const x = {
+    ...(panel.layout.xaxis as PlotlyAxis),
+    domain: domain(cell.column, cell.columns, GAP_X),
+    anchor: `y${suffix}`,
+  };
   // Rows count from the top; plotly's y domain counts from the bottom.
-  const y = { ...(panel.layout.yaxis as PlotlyAxis), domain: domain(cell.rows - 1 - cell.row, cell.rows, GAP_Y), anchor: `x${suffix}` };
+  const y = {
+    ...(panel.layout.yaxis as PlotlyAxis),
+    domain: domain(cell.rows - 1 - cell.row, cell.rows, GAP_Y),
+    anchor: `x${suffix}`,
+  };
   layout[`xaxis${suffix}`] = x;
   layout[`yaxis${suffix}`] = y;
 }
@@ -102,5 +111,12 @@ function retarget(trace: PlotlyTrace, suffix: string, cell: Cell, seenNames: Set
 function besideCell(colorbar: unknown, cell: Cell): Record<string, unknown> {
   const [, right] = domain(cell.column, cell.columns, GAP_X);
   const [bottom, top] = domain(cell.rows - 1 - cell.row, cell.rows, GAP_Y);
-  return { ...(colorbar as Record<string, unknown>), x: right + 0.01, xanchor: "left", y: (bottom + top) / 2, len: top - bottom, thickness: 12 };
+  return {
+    ...(colorbar as Record<string, unknown>),
+    x: right + 0.01,
+    xanchor: "left",
+    y: (bottom + top) / 2,
+    len: top - bottom,
+    thickness: 12,
+  };
 }

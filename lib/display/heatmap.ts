@@ -96,7 +96,12 @@ function discreteColors(levels: DiscreteLevel[], z: ArrayLike<number>[], color: 
   const zIndex = z.map((row, r) =>
     Array.from(row, (v, c) => {
       const i = indexOf.get(v);
-      if (i === undefined) throw new ConfigError(`heatmap.z[${r}][${c}]`, v, `one of the discrete values ${levels.map((l) => l.value).join(", ")}`);
+      if (i === undefined)
+        throw new ConfigError(
+          `heatmap.z[${r}][${c}]`,
+          v,
+          `one of the discrete values ${levels.map((l) => l.value).join(", ")}`,
+        );
       return i;
     }),
   );

@@ -56,7 +56,8 @@ function requireConsistentSteps(steps: HistogramStep[]): void {
   const labels = new Set<string>();
   steps.forEach((step, i) => {
     requireText(`histogramsOverTime.steps[${i}].label`, step.label);
-    if (labels.has(step.label)) throw new ConfigError(`histogramsOverTime.steps[${i}].label`, step.label, "a label no other step has");
+    if (labels.has(step.label))
+      throw new ConfigError(`histogramsOverTime.steps[${i}].label`, step.label, "a label no other step has");
     labels.add(step.label);
     if (step.series.map((s) => s.name).join("\u0000") !== names) {
       throw new ConfigError(
@@ -77,7 +78,10 @@ function maxY(frames: PlotlyFrame[]): number {
 }
 
 function animateTo(frameNames: (string | null)[], durationMs: number, extra: Record<string, unknown> = {}) {
-  return [frameNames, { mode: "immediate", frame: { duration: durationMs, redraw: true }, transition: { duration: 0 }, ...extra }];
+  return [
+    frameNames,
+    { mode: "immediate", frame: { duration: durationMs, redraw: true }, transition: { duration: 0 }, ...extra },
+  ];
 }
 
 function slider(label: string, frames: PlotlyFrame[]) {
@@ -106,7 +110,11 @@ function playPause(durationMs: number) {
     yanchor: "top",
     pad: { t: 92, r: 10 },
     buttons: [
-      { label: "▶ Play", method: "animate", args: [null, { fromcurrent: true, frame: { duration: durationMs, redraw: true }, transition: { duration: 0 } }] },
+      {
+        label: "▶ Play",
+        method: "animate",
+        args: [null, { fromcurrent: true, frame: { duration: durationMs, redraw: true }, transition: { duration: 0 } }],
+      },
       { label: "❚❚ Pause", method: "animate", args: animateTo([null], 0) },
     ],
   };

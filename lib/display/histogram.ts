@@ -62,7 +62,12 @@ function requireBins(bins: Bins): void {
     bins.end > bins.start &&
     Number.isInteger(bins.count) &&
     bins.count > 0;
-  if (!ok) throw new ConfigError("histogram.bins", bins, "{ start, end, count } with end > start and a positive integer count");
+  if (!ok)
+    throw new ConfigError(
+      "histogram.bins",
+      bins,
+      "{ start, end, count } with end > start and a positive integer count",
+    );
 }
 
 export interface HistogramSeries {

@@ -34,7 +34,10 @@ export function queueSends(socketClass: { prototype: object }): void {
       const before = pending.get(this) ?? Promise.resolve();
       const sent = before.then(() => original.call(this, message));
       // The chain must survive a failed send; the caller still sees the failure in `sent`.
-      pending.set(this, sent.catch(() => undefined));
+      pending.set(
+        this,
+        sent.catch(() => undefined),
+      );
       return sent;
     },
   });

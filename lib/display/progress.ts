@@ -53,7 +53,8 @@ export interface Progress {
 
 export function progress(opts: ProgressOptions): Progress {
   requireText("progress.title", opts.title);
-  if (!(Number.isInteger(opts.total) && opts.total > 0)) throw new ConfigError("progress.total", opts.total, "a positive whole number of epochs");
+  if (!(Number.isInteger(opts.total) && opts.total > 0))
+    throw new ConfigError("progress.total", opts.total, "a positive whole number of epochs");
   const now = opts.now ?? (() => Date.now());
   const sink = opts.sink ?? defaultProgressSink();
   const throttleMs = opts.throttleMs ?? 250;
@@ -66,7 +67,16 @@ export function progress(opts: ProgressOptions): Progress {
 
   const render = (final: boolean, note?: string) => {
     const elapsedMs = now() - started;
-    const view: ProgressView = { title: opts.title, total: opts.total, last, history, elapsedMs, final, note, etaMs: final ? null : pace.etaMs(last, elapsedMs) };
+    const view: ProgressView = {
+      title: opts.title,
+      total: opts.total,
+      last,
+      history,
+      elapsedMs,
+      final,
+      note,
+      etaMs: final ? null : pace.etaMs(last, elapsedMs),
+    };
     sink.render(progressHtml(view), progressText(view), final);
     lastRender = now();
   };
@@ -142,7 +152,8 @@ export class Pace {
 
   see(u: ProgressUpdate): void {
     if (u.step !== undefined) {
-      if (this.stepsPerEpoch === null && this.lastEpoch === 1 && u.epoch === 2 && this.lastStep > 0) this.stepsPerEpoch = this.lastStep;
+      if (this.stepsPerEpoch === null && this.lastEpoch === 1 && u.epoch === 2 && this.lastStep > 0)
+        this.stepsPerEpoch = this.lastStep;
       this.lastStep = u.step;
     }
     this.lastEpoch = u.epoch;
@@ -151,7 +162,8 @@ export class Pace {
   /** Fraction of the planned training done, or null while unknown. */
   fraction(u: ProgressUpdate | null): number | null {
     if (!u) return null;
-    if (this.stepsPerEpoch !== null && u.step !== undefined) return Math.min(1, u.step / (this.stepsPerEpoch * this.total));
+    if (this.stepsPerEpoch !== null && u.step !== undefined)
+      return Math.min(1, u.step / (this.stepsPerEpoch * this.total));
     return null;
   }
 
@@ -194,7 +206,9 @@ export function progressHtml(view: ProgressView): string {
   const status = view.final ? `done${view.note ? ` — ${escapeHtml(view.note)}` : ""}` : "running…";
   const curves = [
     sparklineSvg(view.history.loss, { label: "loss", color: ACCENT.orange }),
-    ...(view.history.accuracy.length > 0 ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: ACCENT.blue })] : []),
+    ...(view.history.accuracy.length > 0
+      ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: ACCENT.blue })]
+      : []),
   ];
   const curveLabels = ["loss", ...(view.history.accuracy.length > 0 ? ["accuracy"] : [])];
   return (

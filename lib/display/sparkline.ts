@@ -30,7 +30,8 @@ export function sparklineSvg(values: number[], opts: SparklineOptions): string {
     const y = pad + ((hi - v) * (height - 2 * pad)) / span;
     return `${x.toFixed(1)},${y.toFixed(1)}`;
   });
-  const range = `<text x="${width}" y="10" text-anchor="end" font-size="9" fill="currentColor" opacity="0.75">max ${formatNumber(hi, 3)}</text>` +
+  const range =
+    `<text x="${width}" y="10" text-anchor="end" font-size="9" fill="currentColor" opacity="0.75">max ${formatNumber(hi, 3)}</text>` +
     `<text x="${width}" y="${height - 1}" text-anchor="end" font-size="9" fill="currentColor" opacity="0.75">min ${formatNumber(lo, 3)}</text>`;
   return (
     `<svg width="${width + 60}" height="${height}" viewBox="0 0 ${width + 60} ${height}" role="img" style="vertical-align:middle">` +

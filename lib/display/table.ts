@@ -50,8 +50,12 @@ export function tableHtml(data: Row[] | DataFrameLike, opts: TableOptions = {}):
       ? `<tr><td colspan="${width}" style="${CELL};text-align:center;${MUTED}">… ${grid.cells.length - (shown.length - 1)} more rows …</td></tr>`
       : rowHtml(grid, r, showIndex, digits),
   );
-  const head = (showIndex ? [`<th style="${HEAD}"></th>`] : []).concat(grid.columns.map((c) => `<th style="${HEAD}">${escapeHtml(c)}</th>`));
-  const caption = opts.caption ? `<caption style="caption-side:top;text-align:left;font-weight:600;padding:0.3em 0">${escapeHtml(opts.caption)}</caption>` : "";
+  const head = (showIndex ? [`<th style="${HEAD}"></th>`] : []).concat(
+    grid.columns.map((c) => `<th style="${HEAD}">${escapeHtml(c)}</th>`),
+  );
+  const caption = opts.caption
+    ? `<caption style="caption-side:top;text-align:left;font-weight:600;padding:0.3em 0">${escapeHtml(opts.caption)}</caption>`
+    : "";
   return (
     `<table class="sigmoid-lab-table" style="border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px;margin:0.5em 0">` +
     caption +
@@ -74,8 +78,12 @@ const CELL = `padding:0.25em 0.7em;border-bottom:1px solid ${LINE}`;
 const HEAD = `padding:0.3em 0.7em;border-bottom:2px solid ${STRONG_LINE};text-align:left`;
 
 function rowHtml(grid: Grid, r: number, showIndex: boolean, digits: number): string {
-  const index = showIndex ? [`<th style="${CELL};text-align:right"><span style="${MUTED}">${escapeHtml(String(grid.index[r]))}</span></th>`] : [];
-  const cells = grid.cells[r].map((v) => `<td style="${CELL};text-align:${alignOf(v)}">${escapeHtml(formatCell(v, digits))}</td>`);
+  const index = showIndex
+    ? [`<th style="${CELL};text-align:right"><span style="${MUTED}">${escapeHtml(String(grid.index[r]))}</span></th>`]
+    : [];
+  const cells = grid.cells[r].map(
+    (v) => `<td style="${CELL};text-align:${alignOf(v)}">${escapeHtml(formatCell(v, digits))}</td>`,
+  );
   return `<tr>${index.concat(cells).join("")}</tr>`;
 }
 

@@ -18,7 +18,10 @@ export function pp(x: number, digits = 1): string {
 }
 
 /** A difference with its interval: "+0.40 pp [−0.54, +1.35]". */
-export function intervalPp(d: { readonly diff: number; readonly low: number; readonly high: number }, digits = 1): string {
+export function intervalPp(
+  d: { readonly diff: number; readonly low: number; readonly high: number },
+  digits = 1,
+): string {
   return `${signed(100 * d.diff, digits)} pp [${signed(100 * d.low, digits)}, ${signed(100 * d.high, digits)}]`;
 }
 
@@ -27,7 +30,19 @@ function signed(x: number, digits: number): string {
   return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(digits)}`;
 }
 
-const SUPERSCRIPT: Record<string, string> = { "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹" };
+const SUPERSCRIPT: Record<string, string> = {
+  "-": "⁻",
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
+};
 
 /** 3 significant digits; whole numbers with separators from 100 to 10⁵; powers of ten beyond (1.2 × 10⁻⁸). */
 export function num(x: number): string {
@@ -44,7 +59,9 @@ export function num(x: number): string {
 /** A mean over runs with its standard deviation, "12.3 ± 0.4" (just "12.3" for one run, "—" for none). */
 export function plusMinus(m: { readonly mean: number; readonly std: number; readonly n: number }, digits = 1): string {
   if (m.n === 0 || !Number.isFinite(m.mean)) return "—";
-  return m.n > 1 && Number.isFinite(m.std) ? `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}` : m.mean.toFixed(digits);
+  return m.n > 1 && Number.isFinite(m.std)
+    ? `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`
+    : m.mean.toFixed(digits);
 }
 
 /** A count with thousands separators: 10,000. */
@@ -68,7 +85,9 @@ export function capitalize(s: string): string {
 
 /** Escaped text with `**bold**` as <strong> and `` `code` `` as <code>: the only markup computed prose uses. */
 export function inlineMarkup(text: string): string {
-  return escapeHtml(text).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/`(.+?)`/g, "<code>$1</code>");
+  return escapeHtml(text)
+    .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
+    .replace(/`(.+?)`/g, "<code>$1</code>");
 }
 
 /** Show computed paragraphs in the current cell (HTML in a notebook, plain text elsewhere). */

@@ -105,7 +105,9 @@ export function tileGridHtml(opts: TileGridOptions): string {
   const frames = opts.frames.map((f) => ({
     label: f.label,
     caption: f.caption ?? "",
-    tiles: f.panels.flatMap((rows) => rows.flatMap((row) => row.tiles.map((t) => images.add(tilePng(t, opts.resolution, palette, shades))))),
+    tiles: f.panels.flatMap((rows) =>
+      rows.flatMap((row) => row.tiles.map((t) => images.add(tilePng(t, opts.resolution, palette, shades)))),
+    ),
     notes: f.panels.flatMap((rows) => rows.map((row) => row.note ?? "")),
   }));
   const initial = opts.initialFrame ?? opts.frames.length - 1;
@@ -114,7 +116,8 @@ export function tileGridHtml(opts: TileGridOptions): string {
   const maxTiles = Math.max(...first.panels.flatMap((rows) => rows.map((r) => r.tiles.length)));
   const minPanel = 64 + maxTiles * (opts.minTilePx ?? 34);
 
-  let tileIndex = 0, noteIndex = 0;
+  let tileIndex = 0,
+    noteIndex = 0;
   const panelsHtml = first.panels
     .map((rows, p) => {
       const rowsHtml = rows
@@ -139,7 +142,10 @@ export function tileGridHtml(opts: TileGridOptions): string {
         `<input type="range" min="0" max="${opts.frames.length - 1}" step="1" value="${initial}" aria-label="${escapeHtml(opts.sliderLabel)}">` +
         `<span class="sl-current">${escapeHtml(opts.sliderLabel)}: ${escapeHtml(first.label)}</span></div>`
       : "";
-  const data = { images: images.all(), frames: frames.map((f) => ({ label: f.label, caption: f.caption, tiles: f.tiles, notes: f.notes })) };
+  const data = {
+    images: images.all(),
+    frames: frames.map((f) => ({ label: f.label, caption: f.caption, tiles: f.tiles, notes: f.notes })),
+  };
   return (
     `<div id="${id}" class="sigmoid-lab-tiles" data-frames="${opts.frames.length}">` +
     `<style>${css(id)}</style>` +
@@ -164,7 +170,9 @@ export function showTiles(opts: TileGridOptions, show: ShowTilesOptions = {}): v
   const html = tileGridHtml(opts) + (show.takeaway ? "\n" + takeawayHtml(show.takeaway) : "");
   const first = opts.frames[0];
   const tiles = first.panels.reduce((s, rows) => s + rows.reduce((t, r) => t + r.tiles.length, 0), 0);
-  const text = `[tiles] ${opts.title} (${opts.panelTitles.length} panels, ${tiles} tiles, ${opts.frames.length} frames)` + (show.takeaway ? `\nTakeaway: ${show.takeaway}` : "");
+  const text =
+    `[tiles] ${opts.title} (${opts.panelTitles.length} panels, ${tiles} tiles, ${opts.frames.length} frames)` +
+    (show.takeaway ? `\nTakeaway: ${show.takeaway}` : "");
   (show.sink ?? currentSink()).emit({ html, text });
 }
 
@@ -186,32 +194,48 @@ function validate(o: TileGridOptions): void {
     const e = o.extent?.[k];
     if (!e || !(e[1] > e[0])) throw new ConfigError(`tiles.extent.${k}`, e, "[lo, hi] with lo < hi");
   }
-  const shape = (f: TileFrame) => f.panels.map((rows) => rows.map((r) => `${r.label}:${r.tiles.length}`).join(",")).join("|");
+  const shape = (f: TileFrame) =>
+    f.panels.map((rows) => rows.map((r) => `${r.label}:${r.tiles.length}`).join(",")).join("|");
   const first = shape(o.frames[0]);
   const n = o.resolution * o.resolution;
   o.frames.forEach((f, i) => {
     requireText(`tiles.frames[${i}].label`, f.label);
     if (f.panels.length !== o.panelTitles.length) {
-      throw new ConfigError(`tiles.frames[${i}].panels`, `${f.panels.length} panels`, `one per panel title (${o.panelTitles.length})`);
+      throw new ConfigError(
+        `tiles.frames[${i}].panels`,
+        `${f.panels.length} panels`,
+        `one per panel title (${o.panelTitles.length})`,
+      );
     }
-    if (shape(f) !== first) throw new ConfigError(`tiles.frames[${i}]`, shape(f), `the rows and tile counts of frame 0 (${first})`);
+    if (shape(f) !== first)
+      throw new ConfigError(`tiles.frames[${i}]`, shape(f), `the rows and tile counts of frame 0 (${first})`);
     f.panels.forEach((rows, p) =>
       rows.forEach((row, r) =>
         row.tiles.forEach((t, j) => {
           const where = `tiles.frames[${i}].panels[${p}][${r}].tiles[${j}]`;
-          if (!t.values || t.values.length !== n) throw new ConfigError(`${where}.values`, t.values?.length, `resolution² = ${n} values`);
-          if (t.classes && t.classes.length !== n) throw new ConfigError(`${where}.classes`, t.classes.length, `resolution² = ${n} classes`);
-          if (!(Number.isFinite(t.range?.[0]) && Number.isFinite(t.range?.[1]))) throw new ConfigError(`${where}.range`, t.range, "[lo, hi], finite");
+          if (!t.values || t.values.length !== n)
+            throw new ConfigError(`${where}.values`, t.values?.length, `resolution² = ${n} values`);
+          if (t.classes && t.classes.length !== n)
+            throw new ConfigError(`${where}.classes`, t.classes.length, `resolution² = ${n} classes`);
+          if (!(Number.isFinite(t.range?.[0]) && Number.isFinite(t.range?.[1])))
+            throw new ConfigError(`${where}.range`, t.range, "[lo, hi], finite");
         }),
       ),
     );
   });
-  if (o.initialFrame !== undefined && !(Number.isInteger(o.initialFrame) && o.initialFrame >= 0 && o.initialFrame < o.frames.length)) {
+  if (
+    o.initialFrame !== undefined &&
+    !(Number.isInteger(o.initialFrame) && o.initialFrame >= 0 && o.initialFrame < o.frames.length)
+  ) {
     throw new ConfigError("tiles.initialFrame", o.initialFrame, `a frame index in 0..${o.frames.length - 1}`);
   }
   if (o.points) {
     if (o.points.x.length !== o.points.y.length || o.points.x.length !== o.points.classes.length) {
-      throw new ConfigError("tiles.points", `${o.points.x.length}/${o.points.y.length}/${o.points.classes.length}`, "x, y and classes of equal length");
+      throw new ConfigError(
+        "tiles.points",
+        `${o.points.x.length}/${o.points.y.length}/${o.points.classes.length}`,
+        "x, y and classes of equal length",
+      );
     }
   }
 }
@@ -240,8 +264,10 @@ const MISSING: Rgb = [200, 200, 200];
  * a saturated cell is never confused with an unsaturated one).
  */
 export function tilePalette(colors: TileColors, shades: number): Rgb[] {
-  if (!(Number.isInteger(shades) && shades >= 2 && shades <= 64)) throw new ConfigError("tiles.shades", shades, "an integer in [2, 64]");
-  const low = hexRgb(colors.low), high = hexRgb(colors.high);
+  if (!(Number.isInteger(shades) && shades >= 2 && shades <= 64))
+    throw new ConfigError("tiles.shades", shades, "an integer in [2, 64]");
+  const low = hexRgb(colors.low),
+    high = hexRgb(colors.high);
   const out: Rgb[] = [low, high, MISSING];
   for (let s = 0; s < shades; s++) {
     const t = s / (shades - 1); // 0 … 1
@@ -362,7 +388,8 @@ function tileSvg(png: string, index: number, label: string | undefined, pointsId
 /** The points once, as an SVG group every tile re-uses. */
 function pointsDefs(id: string, o: TileGridOptions): string {
   const p = o.points!;
-  const [x0, x1] = o.extent.x, [y0, y1] = o.extent.y;
+  const [x0, x1] = o.extent.x,
+    [y0, y1] = o.extent.y;
   const dots = ["", ""];
   const parts: string[][] = [[], []];
   for (let i = 0; i < p.x.length; i++) {
@@ -380,11 +407,15 @@ function pointsDefs(id: string, o: TileGridOptions): string {
 
 function legend(o: TileGridOptions, colors: TileColors, palette: Rgb[], shades: number): string {
   const swatch = (rgb: Rgb) => `<span class="sl-sw" style="background:rgb(${rgb.join(",")})"></span>`;
-  const ramp = palette.slice(3, 3 + shades).map(swatch).join("");
+  const ramp = palette
+    .slice(3, 3 + shades)
+    .map(swatch)
+    .join("");
   const pts = o.points
     ? ` · <span class="sl-dot"></span> class 0 <span class="sl-dot sl-hollow"></span> class 1 (training points)`
     : "";
-  const [x0, x1] = o.extent.x, [y0, y1] = o.extent.y;
+  const [x0, x1] = o.extent.x,
+    [y0, y1] = o.extent.y;
   return (
     `<div class="sl-legend"><div><b>${escapeHtml(o.color.label)}</b>, ${escapeHtml(o.color.unit)}: ${swatch(palette[0])} ${escapeHtml(colors.lowLabel)} · ` +
     `${ramp} ${escapeHtml(colors.betweenLabel)} · ${swatch(palette[1])} ${escapeHtml(colors.highLabel)}${pts}</div>` +
@@ -444,7 +475,7 @@ function frameScript(id: string, data: unknown, sliderLabel: string): string {
     "  }\n" +
     '  input.addEventListener("input", function () { show(+input.value); });\n' +
     "  var timer = null;\n" +
-    "  function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = \"▶ Play\"; }\n" +
+    '  function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = "▶ Play"; }\n' +
     '  play.addEventListener("click", function () {\n' +
     "    if (timer) return stop();\n" +
     "    if (+input.value >= data.frames.length - 1) { input.value = 0; show(0); }\n" +

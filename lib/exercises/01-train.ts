@@ -31,11 +31,15 @@ const chanceLoss = numericExercise({
   traps: () => [
     { value: 1, hint: "1 is log₁₀(10): cross-entropy uses the natural logarithm, so the loss is ln 10." },
     { value: 0.1, hint: "0.1 is the probability of the true class; the loss is −ln of it." },
-    { value: 0.9, hint: "0.9 is the probability of a wrong class; the loss is −ln of the probability of the true one." },
+    {
+      value: 0.9,
+      hint: "0.9 is the probability of a wrong class; the loss is −ln of the probability of the true one.",
+    },
     { value: Math.log(2), hint: "ln 2 is the loss of a guess between 2 classes (the toy sets); MNIST has 10." },
     { value: -Math.log(10), hint: "the sign: the loss is −ln p, and ln(1/10) is negative, so the loss is positive." },
   ],
-  explain: (ref) => `every image gets p = 1/10 on its true class, so the loss is −ln(1/10) = ln 10 ≈ ${ref.toFixed(4)} nats — the height of the plateau.`,
+  explain: (ref) =>
+    `every image gets p = 1/10 on its true class, so the loss is −ln(1/10) = ln 10 ≈ ${ref.toFixed(4)} nats — the height of the plateau.`,
 });
 
 const standardInitVariance = numericExercise({
@@ -50,10 +54,16 @@ const standardInitVariance = numericExercise({
   reference: () => INITS.standard.variance(256, 256),
   tol: { rel: 0.02 },
   traps: () => [
-    { value: 1 / 256, hint: "1/n is the variance of LeCun's normal init (and here also Glorot's normalized 2/(n_in + n_out)); a uniform on [−a, a] with a = 1/√n has variance a²/3 = 1/(3n)." },
+    {
+      value: 1 / 256,
+      hint: "1/n is the variance of LeCun's normal init (and here also Glorot's normalized 2/(n_in + n_out)); a uniform on [−a, a] with a = 1/√n has variance a²/3 = 1/(3n).",
+    },
     { value: 1 / 16, hint: "1/16 = 1/√256 is the limit a of the interval, not the variance: Var = a²/3." },
     { value: 1 / Math.sqrt(3 * 256), hint: "that is the standard deviation a/√3; the variance is its square, a²/3." },
-    { value: 4 / (3 * 256), hint: "(2a)²/3 uses the width of the interval where a²/3 needs its half-width: Var = (2a)²/12 = a²/3." },
+    {
+      value: 4 / (3 * 256),
+      hint: "(2a)²/3 uses the width of the interval where a²/3 needs its half-width: Var = (2a)²/12 = a²/3.",
+    },
   ],
   explain: (ref) => `Var = a²/3 = 1/(3n) = ${fmt(ref)} for n = 256 (lab.INITS.standard.variance gives the same).`,
 });
@@ -89,7 +99,10 @@ export interface FirstSaturation {
 function saturationAt(record: ProbeRecord<ProbeSnapshot>, eps: number, label: string) {
   return record.snapshots[0].layers.map((l) => {
     const s = l.saturation.find((x) => Math.abs(x.eps - eps) < 1e-12);
-    if (!s) throw new Error(`${label}: its probe records have no saturation at ε = ${eps} (they have ε = ${l.saturation.map((x) => x.eps).join(", ")}); probe with eps including ${eps}.`);
+    if (!s)
+      throw new Error(
+        `${label}: its probe records have no saturation at ε = ${eps} (they have ε = ${l.saturation.map((x) => x.eps).join(", ")}); probe with eps including ${eps}.`,
+      );
     return s;
   });
 }
@@ -99,8 +112,15 @@ function saturationAt(record: ProbeRecord<ProbeSnapshot>, eps: number, label: st
  * some hidden layer has at least `rule.level` of its entries within
  * `rule.eps` of 0 or 1, and which layer that is.
  */
-export function firstSaturation(records: readonly ProbeRecord<ProbeSnapshot>[], label: string, rule: { level: number; eps: number } = FIRST_SATURATION_RULE): FirstSaturation {
-  if (records.length === 0) throw new Error(`${label}: no probe records to read; probe the run while it trains (probeEverySteps or probesPerEpoch).`);
+export function firstSaturation(
+  records: readonly ProbeRecord<ProbeSnapshot>[],
+  label: string,
+  rule: { level: number; eps: number } = FIRST_SATURATION_RULE,
+): FirstSaturation {
+  if (records.length === 0)
+    throw new Error(
+      `${label}: no probe records to read; probe the run while it trains (probeEverySteps or probesPerEpoch).`,
+    );
   const hit = records.find((r) => saturationAt(r, rule.eps, label).some((s) => s.total >= rule.level));
   const at = hit ?? records[records.length - 1];
   const sat = saturationAt(at, rule.eps, label);
@@ -113,12 +133,25 @@ export function firstSaturation(records: readonly ProbeRecord<ProbeSnapshot>[], 
   const steps = (n: number) => `${n} step${n === 1 ? "" : "s"}`;
   if (!hit) {
     const description = `${label}: no layer had ${within} at any of its ${records.length} probes; at the last, after ${steps(at.step)}, ${had}, loss ${loss.toFixed(3)}`;
-    return { label, layer: null, step: null, saturation, nearZero, loss, peakLoss: null, probes: records.length, description };
+    return {
+      label,
+      layer: null,
+      step: null,
+      saturation,
+      nearZero,
+      loss,
+      peakLoss: null,
+      probes: records.length,
+      description,
+    };
   }
   const layer = saturation.lastIndexOf(Math.max(...saturation)) + 1;
   const low = saturation[layer - 1] > 0 ? nearZero[layer - 1] / saturation[layer - 1] : 0;
   const peakLoss = Math.max(...records.slice(0, records.indexOf(hit) + 1).map((r) => r.snapshots[0].loss));
-  const lossText = peakLoss > loss ? `the loss ${loss.toFixed(3)} (${peakLoss.toFixed(3)} at its highest before)` : `the loss ${loss.toFixed(3)}`;
+  const lossText =
+    peakLoss > loss
+      ? `the loss ${loss.toFixed(3)} (${peakLoss.toFixed(3)} at its highest before)`
+      : `the loss ${loss.toFixed(3)}`;
   const description = `${label}: layer ${layer} was the first with ${within}, after ${steps(at.step)}: ${had} (layer ${layer}'s ${pct(low)} near 0), ${lossText}`;
   return { label, layer, step: at.step, saturation, nearZero, loss, peakLoss, probes: records.length, description };
 }
@@ -129,7 +162,14 @@ export interface CheckRun extends FirstSaturation {
 }
 
 /** The small copy of the question's network the check of 01.3 trains. */
-export const CHECK_RUN = { widths: [64, 64, 64, 64, 64], learningRate: 3, batchSize: 32, images: 2000, probePoints: 200, seed: 1 } as const;
+export const CHECK_RUN = {
+  widths: [64, 64, 64, 64, 64],
+  learningRate: 3,
+  batchSize: 32,
+  images: 2000,
+  probePoints: 200,
+  seed: 1,
+} as const;
 
 let checkRunMemo: Promise<CheckRun> | null = null;
 
@@ -147,12 +187,30 @@ export function measureFirstSaturation(): Promise<CheckRun> {
     // Random images of the training file (its first rows are not a random sample).
     const data = randomSubset(loadMnist("train"), c.images, c.seed, "exercise 01.3 images");
     const points = randomSubset(data, c.probePoints, c.seed, "exercise 01.3 probe points");
-    const model = new Mlp({ inputDim: 784, widths: [...c.widths], outputDim: 10, activation: "sigmoid", init: "standard", seed: c.seed });
+    const model = new Mlp({
+      inputDim: 784,
+      widths: [...c.widths],
+      outputDim: 10,
+      activation: "sigmoid",
+      init: "standard",
+      seed: c.seed,
+    });
     try {
       const r = await train(
         model,
-        { train: data, probeSets: [points], observe: (m, p) => probe(m, p, { gradients: false, eps: [FIRST_SATURATION_RULE.eps] }) },
-        { epochs: 1, batchSize: c.batchSize, optimizer: { kind: "sgd", learningRate: c.learningRate }, seed: c.seed, probeEverySteps: 1, evalTrainSize: c.probePoints },
+        {
+          train: data,
+          probeSets: [points],
+          observe: (m, p) => probe(m, p, { gradients: false, eps: [FIRST_SATURATION_RULE.eps] }),
+        },
+        {
+          epochs: 1,
+          batchSize: c.batchSize,
+          optimizer: { kind: "sgd", learningRate: c.learningRate },
+          seed: c.seed,
+          probeEverySteps: 1,
+          evalTrainSize: c.probePoints,
+        },
       );
       const label =
         `the check's run (${c.widths.length} × ${c.widths[0]} sigmoid units, standard init, SGD η = ${c.learningRate}, batches of ${c.batchSize}, ` +
@@ -168,14 +226,25 @@ export function measureFirstSaturation(): Promise<CheckRun> {
 const firstSaturatingLayer = (() => {
   const id = "01.first-saturating-layer";
   const L = CHECK_RUN.widths.length;
-  const hint = "think of what the output layer can do before the lower layers carry any information: Glorot & Bengio (2010), Figure 2.";
+  const hint =
+    "think of what the output layer can do before the lower layers carry any information: Glorot & Bengio (2010), Figure 2.";
   const check = async (answer: unknown) => {
     if (answer === undefined || answer === null) return noAnswer(id, `a layer number from 1 to ${L}`, null);
     const x = asNumber(answer);
-    if (!(Number.isInteger(x) && x >= 1 && x <= L)) return notYet(id, `${String(answer)} is not a hidden layer.`, `answer with a whole number from 1 (nearest the input) to ${L} (the top hidden layer).`);
+    if (!(Number.isInteger(x) && x >= 1 && x <= L))
+      return notYet(
+        id,
+        `${String(answer)} is not a hidden layer.`,
+        `answer with a whole number from 1 (nearest the input) to ${L} (the top hidden layer).`,
+      );
     const m = await measureFirstSaturation();
     const measured = `${m.description}; chance: ln 10 = ${Math.log(10).toFixed(3)}.`;
-    if (m.layer === null) return notYet(id, measured, "this run settles nothing: no layer met the rule. Compare the plateau run's mean activations instead.");
+    if (m.layer === null)
+      return notYet(
+        id,
+        measured,
+        "this run settles nothing: no layer met the rule. Compare the plateau run's mean activations instead.",
+      );
     const top = m.layer === L;
     if (x === m.layer) {
       const why = top
@@ -183,8 +252,18 @@ const firstSaturatingLayer = (() => {
         : "";
       return right(id, `layer ${x} — ${measured}${why}`);
     }
-    if (top && x === 1) return notYet(id, measured, "layer 1 sees the raw pixels and its pre-activations stay small; saturation starts where the loss is felt first — at the top, next to the output layer.");
-    if (top) return notYet(id, measured, `not layer ${x}: look at which layer is adjacent to the output layer, which gets the largest gradient at the start.`);
+    if (top && x === 1)
+      return notYet(
+        id,
+        measured,
+        "layer 1 sees the raw pixels and its pre-activations stay small; saturation starts where the loss is felt first — at the top, next to the output layer.",
+      );
+    if (top)
+      return notYet(
+        id,
+        measured,
+        `not layer ${x}: look at which layer is adjacent to the output layer, which gets the largest gradient at the start.`,
+      );
     return notYet(id, measured, hint);
   };
   return defineExercise({

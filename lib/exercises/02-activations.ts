@@ -36,11 +36,31 @@ const saturationFractionExercise = (() => {
   const ref = (h: ArrayLike<number>, eps: number) => saturationFraction(h, SIGMOID_ASYM, eps).total;
   const count = (h: ArrayLike<number>, pred: (v: number) => boolean) => Array.from(h).filter(pred).length;
   const traps: { name: string; f: (h: ArrayLike<number>, eps: number) => number; hint: string }[] = [
-    { name: "low side only", f: (h, e) => count(h, (v) => v < e) / h.length, hint: "you counted only h < ε; entries near 1 (h > 1 − ε) are saturated too." },
-    { name: "high side only", f: (h, e) => count(h, (v) => v > 1 - e) / h.length, hint: "you counted only h > 1 − ε; entries near 0 (h < ε) are saturated too." },
-    { name: "count", f: (h, e) => count(h, (v) => v < e || v > 1 - e), hint: "that is a count; divide by the number of entries to get a fraction." },
-    { name: "percent", f: (h, e) => (100 * count(h, (v) => v < e || v > 1 - e)) / h.length, hint: "that is a percentage; return a fraction between 0 and 1." },
-    { name: "unsaturated", f: (h, e) => count(h, (v) => v >= e && v <= 1 - e) / h.length, hint: "that is the fraction NOT saturated; return its complement." },
+    {
+      name: "low side only",
+      f: (h, e) => count(h, (v) => v < e) / h.length,
+      hint: "you counted only h < ε; entries near 1 (h > 1 − ε) are saturated too.",
+    },
+    {
+      name: "high side only",
+      f: (h, e) => count(h, (v) => v > 1 - e) / h.length,
+      hint: "you counted only h > 1 − ε; entries near 0 (h < ε) are saturated too.",
+    },
+    {
+      name: "count",
+      f: (h, e) => count(h, (v) => v < e || v > 1 - e),
+      hint: "that is a count; divide by the number of entries to get a fraction.",
+    },
+    {
+      name: "percent",
+      f: (h, e) => (100 * count(h, (v) => v < e || v > 1 - e)) / h.length,
+      hint: "that is a percentage; return a fraction between 0 and 1.",
+    },
+    {
+      name: "unsaturated",
+      f: (h, e) => count(h, (v) => v >= e && v <= 1 - e) / h.length,
+      hint: "that is the fraction NOT saturated; return its complement.",
+    },
   ];
   const check = (answer: unknown): Feedback => {
     if (answer === undefined || answer === null) return noAnswer(id, "a function (h, eps) => fraction", hint);
@@ -57,7 +77,10 @@ const saturationFractionExercise = (() => {
       const where = `for ${c.h.length} entries at ε = ${c.eps} it returned ${fmt(v)}, expected ${fmt(r)}.`;
       return notYet(id, where, trap ? trap.hint : hint);
     }
-    return right(id, `your function matches lab.saturationFraction on ${cases.length} arrays (e.g. ${pct(ref(cases[0].h, 0.01))} of 1,000 uniform values at ε = 0.01 — 2ε, as it should be).`);
+    return right(
+      id,
+      `your function matches lab.saturationFraction on ${cases.length} arrays (e.g. ${pct(ref(cases[0].h, 0.01))} of 1,000 uniform values at ε = 0.01 — 2ε, as it should be).`,
+    );
   };
   return defineExercise({
     id,
@@ -91,13 +114,18 @@ const saturationThresholdZ = numericExercise({
   tol: { abs: 2e-3 },
   normalise: Math.abs,
   traps: () => [
-    { value: derivativeLevelZ(0.01), hint: "that is where σ'(z) = 0.01 (exercise 04.2); here the question is where h = σ(z) itself passes 0.99.", tol: { abs: 2e-3 } },
+    {
+      value: derivativeLevelZ(0.01),
+      hint: "that is where σ'(z) = 0.01 (exercise 04.2); here the question is where h = σ(z) itself passes 0.99.",
+      tol: { abs: 2e-3 },
+    },
     { value: Math.log(100), hint: "σ(z) = 0.99 ⇔ e^(−z) = 1/99, so z = ln 99, not ln 100.", tol: { abs: 2e-3 } },
     { value: 0.99, hint: "0.99 is the value of h; the question asks for the z that gives it." },
     { value: Math.log(9), hint: "ln 9 is the threshold for ε = 0.1; use ε = 0.01." },
     { value: Math.log(19), hint: "ln 19 is the threshold for ε = 0.05; use ε = 0.01." },
   ],
-  explain: (ref) => `z = ln(0.99/0.01) = ln 99 ≈ ${ref.toFixed(4)}; beyond |z| ≈ 4.6 a sigmoid unit counts as saturated at ε = 0.01.`,
+  explain: (ref) =>
+    `z = ln(0.99/0.01) = ln 99 ≈ ${ref.toFixed(4)}; beyond |z| ≈ 4.6 a sigmoid unit counts as saturated at ε = 0.01.`,
 });
 
 /** Hand-made probe snapshots (only the fields a "most saturated layer" function needs). */
@@ -123,11 +151,19 @@ function fakeSnapshot(totals: number[]): ProbeSnapshot {
 async function realSnapshot(): Promise<ProbeSnapshot> {
   await prepareBackend({ quiet: true });
   const rng = new Rng(7);
-  const n = 200, d = 10;
+  const n = 200,
+    d = 10;
   const x = new Float32Array(n * d);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   const points: ProbePoints = { name: "200 Gaussian points", x, y: new Int32Array(n), n, inputDim: d, numClasses: 2 };
-  const model = new Mlp({ inputDim: d, widths: [16, 16, 16, 16], outputDim: 2, activation: "sigmoid", init: { name: "lecun", gain: 4 }, seed: 3 });
+  const model = new Mlp({
+    inputDim: d,
+    widths: [16, 16, 16, 16],
+    outputDim: 2,
+    activation: "sigmoid",
+    init: { name: "lecun", gain: 4 },
+    seed: 3,
+  });
   try {
     return probe(model, points, { gradients: false });
   } finally {
@@ -145,10 +181,12 @@ function argmaxLayer(s: ProbeSnapshot): number {
 
 const mostSaturatedFromProbe = (() => {
   const id = "02.most-saturated-layer";
-  const hint = "loop over snapshot.layers and keep the layer whose saturation[0].total (ε = 0.01) is largest; return its `layer` field (1-based).";
+  const hint =
+    "loop over snapshot.layers and keep the layer whose saturation[0].total (ε = 0.01) is largest; return its `layer` field (1-based).";
   const check = async (answer: unknown): Promise<Feedback> => {
     if (answer === undefined || answer === null) return noAnswer(id, "a function (snapshot) => layer number", hint);
-    if (typeof answer !== "function") return notYet(id, "expected a function (snapshot: lab.ProbeSnapshot) => number.", hint);
+    if (typeof answer !== "function")
+      return notYet(id, "expected a function (snapshot: lab.ProbeSnapshot) => number.", hint);
     const f = answer as (s: ProbeSnapshot) => unknown;
     const snapshots: [string, ProbeSnapshot][] = [
       ["a hand-made snapshot", fakeSnapshot([0.02, 0.1, 0.6, 0.3, 0.05])],
@@ -167,13 +205,25 @@ const mostSaturatedFromProbe = (() => {
       const lowest = s.layers[totals.indexOf(Math.min(...totals))].layer;
       if (Number.isNaN(v)) return notYet(id, "your function returned NaN (is it still the placeholder?).", hint);
       let specific = hint;
-      if (v === r - 1) specific = "layers are numbered from 1: snapshot.layers[0] is layer 1 — return the `layer` field, not the array index.";
-      else if (v > 0 && v < 1 && totals.some((t) => close(t, v, { abs: 1e-12 }))) specific = "you returned a saturation fraction; return the layer's number.";
-      else if (v === s.layers[fives.indexOf(Math.max(...fives))].layer && v !== r) specific = "use the first ε (0.01): saturation[0], not saturation[1] (ε = 0.05).";
-      else if (v === lowest) specific = "that is the least saturated layer; the question asks for the most saturated one.";
-      return notYet(id, `on ${what} (saturation per layer ${totals.map((x) => pct(x)).join(", ")}) it returned ${String(got.value)}, expected layer ${r}.`, specific);
+      if (v === r - 1)
+        specific =
+          "layers are numbered from 1: snapshot.layers[0] is layer 1 — return the `layer` field, not the array index.";
+      else if (v > 0 && v < 1 && totals.some((t) => close(t, v, { abs: 1e-12 })))
+        specific = "you returned a saturation fraction; return the layer's number.";
+      else if (v === s.layers[fives.indexOf(Math.max(...fives))].layer && v !== r)
+        specific = "use the first ε (0.01): saturation[0], not saturation[1] (ε = 0.05).";
+      else if (v === lowest)
+        specific = "that is the least saturated layer; the question asks for the most saturated one.";
+      return notYet(
+        id,
+        `on ${what} (saturation per layer ${totals.map((x) => pct(x)).join(", ")}) it returned ${String(got.value)}, expected layer ${r}.`,
+        specific,
+      );
     }
-    return right(id, `your function picks the most saturated layer on ${snapshots.length} snapshots, including a real lab.probe record.`);
+    return right(
+      id,
+      `your function picks the most saturated layer on ${snapshots.length} snapshots, including a real lab.probe record.`,
+    );
   };
   return defineExercise({
     id,
@@ -188,9 +238,16 @@ const mostSaturatedFromProbe = (() => {
     reference: () => (s: ProbeSnapshot) => argmaxLayer(s),
     typicalWrong: [
       { answer: (s: ProbeSnapshot) => argmaxLayer(s) - 1, hint: "layers are numbered from 1" },
-      { answer: (s: ProbeSnapshot) => Math.max(...s.layers.map((l) => l.saturation[0].total)), hint: "you returned a saturation fraction" },
+      {
+        answer: (s: ProbeSnapshot) => Math.max(...s.layers.map((l) => l.saturation[0].total)),
+        hint: "you returned a saturation fraction",
+      },
     ],
   });
 })();
 
-export const ACTIVATIONS_EXERCISES = [saturationFractionExercise, saturationThresholdZ, mostSaturatedFromProbe] as const;
+export const ACTIVATIONS_EXERCISES = [
+  saturationFractionExercise,
+  saturationThresholdZ,
+  mostSaturatedFromProbe,
+] as const;

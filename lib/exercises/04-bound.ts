@@ -39,7 +39,8 @@ const sigmoidDerivativeMax = numericExercise({
     { value: 0, hint: "σ' is positive everywhere; it tends to 0 only as |z| → ∞. Look at z = 0." },
     { value: 0.75, hint: "σ(1 − σ) is a product, not a sum or a difference; at σ = 1/2 it is 1/2 · 1/2." },
   ],
-  explain: (ref) => `the maximum is σ'(0) = 1/2 · 1/2 = 1/4 (grid: ${fmt(ref)}): each sigmoid layer multiplies the backpropagated error by at most 1/4.`,
+  explain: (ref) =>
+    `the maximum is σ'(0) = 1/2 · 1/2 = 1/4 (grid: ${fmt(ref)}): each sigmoid layer multiplies the backpropagated error by at most 1/4.`,
 });
 
 const derivativeLevel = numericExercise({
@@ -55,10 +56,18 @@ const derivativeLevel = numericExercise({
   tol: { abs: 2e-3 },
   normalise: Math.abs,
   traps: () => [
-    { value: Math.log(99), hint: "ln 99 ≈ 4.595 is where σ(z) = 0.99 (h saturated at ε = 0.01); there σ' = 0.99 · 0.01 = 0.0099, already just below 0.01. Solve σ(1 − σ) = 0.01 instead.", tol: { abs: 2e-3 } },
+    {
+      value: Math.log(99),
+      hint: "ln 99 ≈ 4.595 is where σ(z) = 0.99 (h saturated at ε = 0.01); there σ' = 0.99 · 0.01 = 0.0099, already just below 0.01. Solve σ(1 − σ) = 0.01 instead.",
+      tol: { abs: 2e-3 },
+    },
     { value: 0.01, hint: "0.01 is the level of σ'; the question asks for the z where σ' reaches it." },
     { value: (1 + Math.sqrt(0.96)) / 2, hint: "that is σ at the level; convert it to z = ln(σ/(1 − σ))." },
-    { value: Math.log(100), hint: "close, but not ln 100: solve the quadratic σ(1 − σ) = 0.01 exactly." , tol: { abs: 2e-3 } },
+    {
+      value: Math.log(100),
+      hint: "close, but not ln 100: solve the quadratic σ(1 − σ) = 0.01 exactly.",
+      tol: { abs: 2e-3 },
+    },
   ],
   explain: (ref) => `σ'(z) < 0.01 for |z| > ${ref.toFixed(4)} (just inside ln 99 ≈ 4.5951, where h = 0.99).`,
 });
@@ -75,26 +84,41 @@ const tanhFromSigmoid = (() => {
   ];
   const check = (answer: unknown): Feedback => {
     if (answer === undefined || answer === null) return noAnswer(id, "a function (x, sigma) => number", hint);
-    if (typeof answer !== "function") return notYet(id, "expected a function (x: number, sigma: (z: number) => number) => number.", hint);
+    if (typeof answer !== "function")
+      return notYet(id, "expected a function (x: number, sigma: (z: number) => number) => number.", hint);
     const f = answer as (x: number, s: (z: number) => number) => unknown;
     let calls = 0;
     const spy = (z: number) => (calls++, sig(z));
-    let worst = 0, worstX = 0;
+    let worst = 0,
+      worstX = 0;
     const values: number[] = [];
     for (const x of grid) {
       const got = attempt(() => asNumber(f(x, spy)));
       if ("error" in got) return notYet(id, `your function threw at x = ${fmt(x)}: ${got.error}.`, hint);
-      if (Number.isNaN(got.value)) return notYet(id, `your function returned NaN at x = ${fmt(x)} (is it still the placeholder?).`, hint);
+      if (Number.isNaN(got.value))
+        return notYet(id, `your function returned NaN at x = ${fmt(x)} (is it still the placeholder?).`, hint);
       values.push(got.value);
       const err = Math.abs(got.value - Math.tanh(x));
-      if (err > worst) (worst = err), (worstX = x);
+      if (err > worst) ((worst = err), (worstX = x));
     }
     if (worst <= 1e-9) {
-      if (calls === 0) return notYet(id, "your function equals tanh but never calls sigma.", "the point is the identity: build tanh from the σ you are given (that is how notebook 04 relates the two networks).");
-      return right(id, `2σ(2x) − 1 equals Math.tanh(x) on 81 points of [−4, 4] (largest difference ${worst.toExponential(1)}): a sigmoid network is a tanh network with its inputs and weights rescaled and a bias shift.`);
+      if (calls === 0)
+        return notYet(
+          id,
+          "your function equals tanh but never calls sigma.",
+          "the point is the identity: build tanh from the σ you are given (that is how notebook 04 relates the two networks).",
+        );
+      return right(
+        id,
+        `2σ(2x) − 1 equals Math.tanh(x) on 81 points of [−4, 4] (largest difference ${worst.toExponential(1)}): a sigmoid network is a tanh network with its inputs and weights rescaled and a bias shift.`,
+      );
     }
     const variant = variants.find((v) => grid.every((x, i) => Math.abs(values[i] - v.f(x)) < 1e-9));
-    return notYet(id, `at x = ${fmt(worstX)} your function gives ${fmt(values[grid.indexOf(worstX)])}, tanh gives ${fmt(Math.tanh(worstX))}.`, variant ? variant.hint : hint);
+    return notYet(
+      id,
+      `at x = ${fmt(worstX)} your function gives ${fmt(values[grid.indexOf(worstX)])}, tanh gives ${fmt(Math.tanh(worstX))}.`,
+      variant ? variant.hint : hint,
+    );
   };
   return defineExercise({
     id,
@@ -107,25 +131,45 @@ const tanhFromSigmoid = (() => {
     async: false,
     check,
     reference: () => (x: number, s: (z: number) => number) => 2 * s(2 * x) - 1,
-    typicalWrong: variants.map((v) => ({ answer: (x: number, s: (z: number) => number) => v.f(x) + 0 * s(0), hint: v.hint.slice(0, 40) })),
+    typicalWrong: variants.map((v) => ({
+      answer: (x: number, s: (z: number) => number) => v.f(x) + 0 * s(0),
+      hint: v.hint.slice(0, 40),
+    })),
   });
 })();
 
 const spectralNormExercise = (() => {
   const id = "04.spectral-norm";
-  const hint = "‖W‖₂ is the largest singular value: the square root of the largest eigenvalue of WᵀW (power iteration: v ← WᵀWv/‖WᵀWv‖).";
+  const hint =
+    "‖W‖₂ is the largest singular value: the square root of the largest eigenvalue of WᵀW (power iteration: v ← WᵀWv/‖WᵀWv‖).";
   const cases: number[][][] = [
-    [[3, 0], [4, 5]],
-    [[1, 2], [3, 4], [5, 6]],
-    [[2, -1, 0.5], [0, 1, 3], [1, 1, 1], [-2, 0, 1]],
+    [
+      [3, 0],
+      [4, 5],
+    ],
+    [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ],
+    [
+      [2, -1, 0.5],
+      [0, 1, 3],
+      [1, 1, 1],
+      [-2, 0, 1],
+    ],
   ];
-  const ref = (rows: number[][]) => spectralNorm(matrix(rows.length, rows[0].length, rows.flat()), { iterations: 2000, tol: 1e-14 });
+  const ref = (rows: number[][]) =>
+    spectralNorm(matrix(rows.length, rows[0].length, rows.flat()), { iterations: 2000, tol: 1e-14 });
   const frob = (rows: number[][]) => Math.sqrt(rows.flat().reduce((s, v) => s + v * v, 0));
   const maxAbs = (rows: number[][]) => Math.max(...rows.flat().map(Math.abs));
   const rowSum = (rows: number[][]) => Math.max(...rows.map((r) => r.reduce((s, v) => s + Math.abs(v), 0)));
   const colSum = (rows: number[][]) => Math.max(...rows[0].map((_, j) => rows.reduce((s, r) => s + Math.abs(r[j]), 0)));
   const traps: { f: (rows: number[][]) => number; hint: string }[] = [
-    { f: frob, hint: "that is the Frobenius norm √(Σ w²), which only bounds ‖W‖₂ from above; ‖W‖₂ is the largest singular value." },
+    {
+      f: frob,
+      hint: "that is the Frobenius norm √(Σ w²), which only bounds ‖W‖₂ from above; ‖W‖₂ is the largest singular value.",
+    },
     { f: (r) => ref(r) ** 2, hint: "that is the largest eigenvalue of WᵀW, i.e. ‖W‖₂²: take its square root." },
     { f: maxAbs, hint: "the largest entry is a lower bound; ‖W‖₂ = max over unit vectors v of ‖Wv‖." },
     { f: rowSum, hint: "the largest absolute row sum is the ∞-norm, not the spectral norm." },
@@ -140,11 +184,19 @@ const spectralNormExercise = (() => {
       if ("error" in got) return notYet(id, `your function threw: ${got.error}.`, hint);
       const r = ref(rows);
       if (close(got.value, r, { rel: 1e-4 })) continue;
-      if (Number.isNaN(got.value)) return notYet(id, "your function returned NaN (is it still the placeholder?).", hint);
+      if (Number.isNaN(got.value))
+        return notYet(id, "your function returned NaN (is it still the placeholder?).", hint);
       const trap = traps.find((t) => close(got.value, t.f(rows), { rel: 1e-4 }));
-      return notYet(id, `for the ${rows.length}×${rows[0].length} matrix ${JSON.stringify(rows)} it returned ${fmt(got.value)}, expected ${fmt(r)}.`, trap ? trap.hint : hint);
+      return notYet(
+        id,
+        `for the ${rows.length}×${rows[0].length} matrix ${JSON.stringify(rows)} it returned ${fmt(got.value)}, expected ${fmt(r)}.`,
+        trap ? trap.hint : hint,
+      );
     }
-    return right(id, `your ‖W‖₂ matches lab.spectralNorm on ${cases.length} matrices (e.g. ${fmt(ref(cases[0]))} for [[3, 0], [4, 5]], whose Frobenius norm is ${fmt(frob(cases[0]))}).`);
+    return right(
+      id,
+      `your ‖W‖₂ matches lab.spectralNorm on ${cases.length} matrices (e.g. ${fmt(ref(cases[0]))} for [[3, 0], [4, 5]], whose Frobenius norm is ${fmt(frob(cases[0]))}).`,
+    );
   };
   return defineExercise({
     id,
@@ -187,12 +239,25 @@ const boundProduct = numericExercise({
   tol: { rel: 1e-3 },
   traps: () => [
     { value: Math.pow(0.25, 5), hint: "(1/4)⁵ forgets the weights: each step multiplies by ¼·‖W‖₂ = ¼·2." },
-    { value: Math.pow(0.5, 6), hint: "one factor too many: from δ₆ down to δ₁ the error crosses W₆, W₅, W₄, W₃, W₂ — five matrices." },
-    { value: Math.pow(0.5, 4), hint: "one factor too few: from δ₆ down to δ₁ the error crosses W₆, W₅, W₄, W₃, W₂ — five matrices." },
+    {
+      value: Math.pow(0.5, 6),
+      hint: "one factor too many: from δ₆ down to δ₁ the error crosses W₆, W₅, W₄, W₃, W₂ — five matrices.",
+    },
+    {
+      value: Math.pow(0.5, 4),
+      hint: "one factor too few: from δ₆ down to δ₁ the error crosses W₆, W₅, W₄, W₃, W₂ — five matrices.",
+    },
     { value: Math.pow(2, 5), hint: "2⁵ forgets σ' ≤ 1/4: each step is ¼·‖W‖₂ = 1/2." },
     { value: 0.5, hint: "that is one step; chain it over the five matrices." },
   ],
-  explain: (ref) => `five factors ¼·2 = ½: (½)⁵ = ${fmt(ref)}. With ‖W‖₂ = 2 < 4 the bound shrinks the error geometrically; with ‖W‖₂ > 4 it says nothing.`,
+  explain: (ref) =>
+    `five factors ¼·2 = ½: (½)⁵ = ${fmt(ref)}. With ‖W‖₂ = 2 < 4 the bound shrinks the error geometrically; with ‖W‖₂ > 4 it says nothing.`,
 });
 
-export const BOUND_EXERCISES = [sigmoidDerivativeMax, derivativeLevel, tanhFromSigmoid, spectralNormExercise, boundProduct] as const;
+export const BOUND_EXERCISES = [
+  sigmoidDerivativeMax,
+  derivativeLevel,
+  tanhFromSigmoid,
+  spectralNormExercise,
+  boundProduct,
+] as const;

@@ -15,7 +15,8 @@ import { defineExercise, numericExercise } from "./registry";
 
 const layerMultipliers = (() => {
   const id = "05.layer-multipliers";
-  const hint = "layer l's error has crossed L + 1 − l sigmoid derivatives (each ≤ 1/4) on its way down from the output: give it the multiplier 4^(L+1−l), so layer 1 gets 4^L and the output layer 4⁰ = 1.";
+  const hint =
+    "layer l's error has crossed L + 1 − l sigmoid derivatives (each ≤ 1/4) on its way down from the output: give it the multiplier 4^(L+1−l), so layer 1 gets 4^L and the output layer 4⁰ = 1.";
   const ref = (L: number) => Array.from({ length: L + 1 }, (_, i) => Math.pow(4, L - i));
   const check = (answer: unknown): Feedback => {
     if (answer === undefined || answer === null) return noAnswer(id, "a function (L) => multipliers", hint);
@@ -28,28 +29,67 @@ const layerMultipliers = (() => {
       if (!isNumberArray(v)) return notYet(id, `for L = ${L} it returned ${String(v)}, not an array.`, hint);
       const arr = Array.from(v, asNumber);
       const r = ref(L);
-      if (arr.length === 0) return notYet(id, "your function returned an empty array (is it still the placeholder?).", hint);
-      if (arr.length === L) return notYet(id, `for L = ${L} it returned ${arr.length} multipliers.`, "train() wants L + 1 of them: the hidden layers 1..L and then the output layer L + 1.");
-      if (arr.length !== L + 1) return notYet(id, `for L = ${L} it returned ${arr.length} multipliers, expected ${L + 1}.`, hint);
+      if (arr.length === 0)
+        return notYet(id, "your function returned an empty array (is it still the placeholder?).", hint);
+      if (arr.length === L)
+        return notYet(
+          id,
+          `for L = ${L} it returned ${arr.length} multipliers.`,
+          "train() wants L + 1 of them: the hidden layers 1..L and then the output layer L + 1.",
+        );
+      if (arr.length !== L + 1)
+        return notYet(id, `for L = ${L} it returned ${arr.length} multipliers, expected ${L + 1}.`, hint);
       if (arr.every((x, i) => close(x, r[i], { rel: 1e-9 }))) continue;
       const show = `for L = ${L} it returned [${arr.map(fmt).join(", ")}], expected [${r.join(", ")}].`;
-      if (arr.some((x) => Number.isNaN(x))) return notYet(id, "your function returned NaN (is it still the placeholder?).", hint);
-      if (arr.every((x, i) => close(x, r[L - i], { rel: 1e-9 }))) return notYet(id, show, "reversed: index 0 is layer 1, the layer nearest the input, whose error is the most attenuated — it gets the largest multiplier.");
-      if (arr.every((x, i) => close(x, r[i] / 4, { rel: 1e-9 }))) return notYet(id, show, "off by one: the output layer's own gradient is not attenuated (multiplier 4⁰ = 1), layer L's by one σ' (multiplier 4).");
-      if (arr.every((x, i) => close(x, Math.pow(2, L - i), { rel: 1e-9 }))) return notYet(id, show, "the bound is σ' ≤ 1/4, so the factor per layer is 4, not 2.");
+      if (arr.some((x) => Number.isNaN(x)))
+        return notYet(id, "your function returned NaN (is it still the placeholder?).", hint);
+      if (arr.every((x, i) => close(x, r[L - i], { rel: 1e-9 })))
+        return notYet(
+          id,
+          show,
+          "reversed: index 0 is layer 1, the layer nearest the input, whose error is the most attenuated — it gets the largest multiplier.",
+        );
+      if (arr.every((x, i) => close(x, r[i] / 4, { rel: 1e-9 })))
+        return notYet(
+          id,
+          show,
+          "off by one: the output layer's own gradient is not attenuated (multiplier 4⁰ = 1), layer L's by one σ' (multiplier 4).",
+        );
+      if (arr.every((x, i) => close(x, Math.pow(2, L - i), { rel: 1e-9 })))
+        return notYet(id, show, "the bound is σ' ≤ 1/4, so the factor per layer is 4, not 2.");
       return notYet(id, show, hint);
     }
     // The multipliers must also be accepted by the trainer (one per layer, positive, finite).
-    const model = new Mlp({ inputDim: 2, widths: [3, 3, 3], outputDim: 2, activation: "sigmoid", init: "standard", seed: 1 });
+    const model = new Mlp({
+      inputDim: 2,
+      widths: [3, 3, 3],
+      outputDim: 2,
+      activation: "sigmoid",
+      init: "standard",
+      seed: 1,
+    });
     try {
       const data = { name: "4 points", x: new Float32Array(8), y: new Int32Array(4), n: 4, inputDim: 2, numClasses: 2 };
-      validateTrainConfig(model, { train: data }, { epochs: 1, batchSize: 2, optimizer: { kind: "sgd", learningRate: 0.1 }, seed: 1, layerLearningRates: (f(3) as number[]).map(Number) });
+      validateTrainConfig(
+        model,
+        { train: data },
+        {
+          epochs: 1,
+          batchSize: 2,
+          optimizer: { kind: "sgd", learningRate: 0.1 },
+          seed: 1,
+          layerLearningRates: (f(3) as number[]).map(Number),
+        },
+      );
     } catch (e) {
       return notYet(id, `train() refused them: ${(e as Error).message}`, hint);
     } finally {
       model.dispose();
     }
-    return right(id, `e.g. L = 5 gives [${ref(5).join(", ")}], and train() accepts them as layerLearningRates. (A worst-case rule: where σ' ≈ 1/4 it compensates exactly; where units saturate it cannot.)`);
+    return right(
+      id,
+      `e.g. L = 5 gives [${ref(5).join(", ")}], and train() accepts them as layerLearningRates. (A worst-case rule: where σ' ≈ 1/4 it compensates exactly; where units saturate it cannot.)`,
+    );
   };
   return defineExercise({
     id,
@@ -66,7 +106,10 @@ const layerMultipliers = (() => {
       { answer: (L: number) => ref(L).slice(0, L), hint: "train() wants L + 1" },
       { answer: (L: number) => ref(L).reverse(), hint: "reversed" },
       { answer: (L: number) => ref(L).map((x) => x / 4), hint: "off by one" },
-      { answer: (L: number) => Array.from({ length: L + 1 }, (_, i) => Math.pow(2, L - i)), hint: "the bound is σ' ≤ 1/4" },
+      {
+        answer: (L: number) => Array.from({ length: L + 1 }, (_, i) => Math.pow(2, L - i)),
+        hint: "the bound is σ' ≤ 1/4",
+      },
     ],
   });
 })();
@@ -83,7 +126,10 @@ const normalizedInitLimit = numericExercise({
   reference: () => Math.sqrt(3 * INITS.normalized.variance(256, 256)),
   tol: { rel: 1e-3 },
   traps: () => [
-    { value: 1 / 16, hint: "1/16 = 1/√256 is the standard init's limit — and also the normalized init's standard deviation √(2/512); the limit is √3 times the standard deviation." },
+    {
+      value: 1 / 16,
+      hint: "1/16 = 1/√256 is the standard init's limit — and also the normalized init's standard deviation √(2/512); the limit is √3 times the standard deviation.",
+    },
     { value: 2 / 512, hint: "2/512 is the variance; the limit a satisfies a²/3 = variance." },
     { value: Math.sqrt(6) / 512, hint: "the square root covers the whole fraction: a = √(6/512)." },
     { value: Math.sqrt(6 / 256), hint: "the denominator is n_in + n_out = 512, not n = 256." },
@@ -108,7 +154,8 @@ const scaledSigmoidSlope = numericExercise({
     { value: 2, hint: "2 is the asymptote of 4σ − 2 (its range is (−2, 2)), not its slope." },
     { value: 0, hint: "4σ(0) − 2 = 0 is the value at 0; the question asks for the slope." },
   ],
-  explain: () => "4σ'(0) = 4 · 1/4 = 1: like tanh, the scaled sigmoid passes errors through unshrunk near 0 (and it is centred: 4σ(0) − 2 = 0).",
+  explain: () =>
+    "4σ'(0) = 4 · 1/4 = 1: like tanh, the scaled sigmoid passes errors through unshrunk near 0 (and it is centred: 4σ(0) − 2 = 0).",
 });
 
 const batchNormColumn = (() => {
@@ -129,10 +176,34 @@ const batchNormColumn = (() => {
     return z.map((x) => (x - m) / Math.sqrt(v + BN_EPSILON));
   };
   const variants: { f: (z: number[]) => number[]; hint: string }[] = [
-    { f: (z) => { const { m, v } = stats(z, true); return z.map((x) => (x - m) / Math.sqrt(v + BN_EPSILON)); }, hint: "you used the unbiased variance (÷ (n − 1)); batch norm normalises with the batch's own variance, ÷ n." },
-    { f: (z) => { const { m, v } = stats(z); return z.map((x) => (x - m) / Math.sqrt(v)); }, hint: `ε is missing: divide by √(var + ε) with ε = ${BN_EPSILON} (lab.BN_EPSILON); it matters when a batch has little spread.` },
-    { f: (z) => { const { m, v } = stats(z); return z.map((x) => (x - m) / (v + BN_EPSILON)); }, hint: "divide by the square root √(var + ε), not by the variance." },
-    { f: (z) => { const { v } = stats(z); return z.map((x) => x / Math.sqrt(v + BN_EPSILON)); }, hint: "subtract the batch mean first." },
+    {
+      f: (z) => {
+        const { m, v } = stats(z, true);
+        return z.map((x) => (x - m) / Math.sqrt(v + BN_EPSILON));
+      },
+      hint: "you used the unbiased variance (÷ (n − 1)); batch norm normalises with the batch's own variance, ÷ n.",
+    },
+    {
+      f: (z) => {
+        const { m, v } = stats(z);
+        return z.map((x) => (x - m) / Math.sqrt(v));
+      },
+      hint: `ε is missing: divide by √(var + ε) with ε = ${BN_EPSILON} (lab.BN_EPSILON); it matters when a batch has little spread.`,
+    },
+    {
+      f: (z) => {
+        const { m, v } = stats(z);
+        return z.map((x) => (x - m) / (v + BN_EPSILON));
+      },
+      hint: "divide by the square root √(var + ε), not by the variance.",
+    },
+    {
+      f: (z) => {
+        const { v } = stats(z);
+        return z.map((x) => x / Math.sqrt(v + BN_EPSILON));
+      },
+      hint: "subtract the batch mean first.",
+    },
   ];
   const check = async (answer: unknown): Promise<Feedback> => {
     if (answer === undefined || answer === null) return noAnswer(id, "a function (z: number[]) => number[]", hint);
@@ -142,13 +213,18 @@ const batchNormColumn = (() => {
       const got = attempt(() => f([...z]));
       if ("error" in got) return notYet(id, `your function threw: ${got.error}.`, hint);
       const v = got.value;
-      if (!isNumberArray(v) || v.length !== z.length) return notYet(id, `for a column of ${z.length} values it did not return ${z.length} numbers.`, hint);
+      if (!isNumberArray(v) || v.length !== z.length)
+        return notYet(id, `for a column of ${z.length} values it did not return ${z.length} numbers.`, hint);
       const arr = Array.from(v, asNumber);
       if (arr.some(Number.isNaN)) return notYet(id, "your function returned NaN (is it still the placeholder?).", hint);
       const r = ref(z);
       if (arr.every((x, i) => close(x, r[i], { abs: 1e-6, rel: 1e-5 }))) continue;
       const variant = variants.find((w) => w.f(z).every((x, i) => close(arr[i], x, { abs: 1e-6, rel: 1e-5 })));
-      return notYet(id, `for [${z.join(", ")}] it returned [${arr.map((x) => x.toFixed(4)).join(", ")}], expected [${r.map((x) => x.toFixed(4)).join(", ")}].`, variant ? variant.hint : hint);
+      return notYet(
+        id,
+        `for [${z.join(", ")}] it returned [${arr.map((x) => x.toFixed(4)).join(", ")}], expected [${r.map((x) => x.toFixed(4)).join(", ")}].`,
+        variant ? variant.hint : hint,
+      );
     }
     // And against tfjs' own batch norm, the op the lib's batch-norm layers use (γ = 1, β = 0).
     await prepareBackend({ quiet: true });
@@ -161,7 +237,10 @@ const batchNormColumn = (() => {
     const mine = Array.from(f([...z]) as ArrayLike<number>);
     const worst = Math.max(...mine.map((x, i) => Math.abs(x - tfOut[i])));
     if (worst > 1e-4) return notYet(id, `it differs from tf.batchNorm by ${fmt(worst)}.`, hint);
-    return right(id, `your normalisation matches the formula on ${columns.length} columns and tf.batchNorm (as in lab's batch-norm layers, γ = 1, β = 0) to ${worst.toExponential(1)}.`);
+    return right(
+      id,
+      `your normalisation matches the formula on ${columns.length} columns and tf.batchNorm (as in lab's batch-norm layers, γ = 1, β = 0) to ${worst.toExponential(1)}.`,
+    );
   };
   return defineExercise({
     id,

@@ -18,7 +18,11 @@ export interface Feedback {
 
 export const right = (id: string, text: string): Feedback => ({ id, ok: true, message: `✓ Right: ${text}` });
 
-export const notYet = (id: string, text: string, hint: string): Feedback => ({ id, ok: false, message: `✗ Not yet: ${text} Hint: ${hint}` });
+export const notYet = (id: string, text: string, hint: string): Feedback => ({
+  id,
+  ok: false,
+  message: `✗ Not yet: ${text} Hint: ${hint}`,
+});
 
 /**
  * The placeholder's message. Code exercises get the hint; predictions do not
@@ -57,7 +61,8 @@ export interface Tolerance {
 }
 
 export function close(a: number, b: number, tol: Tolerance): boolean {
-  const abs = tol.abs ?? 0, rel = tol.rel ?? 0;
+  const abs = tol.abs ?? 0,
+    rel = tol.rel ?? 0;
   return Math.abs(a - b) <= Math.max(abs, rel * Math.abs(b));
 }
 

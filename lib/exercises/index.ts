@@ -32,7 +32,13 @@ export { Exercise, ExerciseContext, ExerciseKind, NotebookId, kindLabel } from "
 export { CheckRun, FirstSaturation, firstSaturation, measureFirstSaturation } from "./01-train";
 export { derivativeLevelZ } from "./04-bound";
 
-export const EXERCISES = [...TRAIN_EXERCISES, ...ACTIVATIONS_EXERCISES, ...BOUND_EXERCISES, ...FIXES_EXERCISES, ...PLAYGROUND_EXERCISES] as const;
+export const EXERCISES = [
+  ...TRAIN_EXERCISES,
+  ...ACTIVATIONS_EXERCISES,
+  ...BOUND_EXERCISES,
+  ...FIXES_EXERCISES,
+  ...PLAYGROUND_EXERCISES,
+] as const;
 
 /** The notebooks that have exercises, and their files in notebooks/. */
 export const EXERCISE_NOTEBOOKS: Readonly<Record<NotebookId, string>> = {
@@ -57,7 +63,9 @@ export async function verify(id: string, answer: unknown, context?: unknown): Pr
 // ------------------------------------------------------------ `check`, derived from EXERCISES
 
 type Registered = (typeof EXERCISES)[number];
-type Shown<E extends Exercise> = E["async"] extends true ? (answer: unknown, context?: unknown) => Promise<void> : (answer: unknown, context?: unknown) => void;
+type Shown<E extends Exercise> = E["async"] extends true
+  ? (answer: unknown, context?: unknown) => Promise<void>
+  : (answer: unknown, context?: unknown) => void;
 /** One checker per registered exercise, under its check name. */
 export type Checkers = { readonly [E in Registered as E["checkName"]]: Shown<E> };
 
@@ -66,7 +74,8 @@ function shown(e: Exercise): (answer: unknown, context?: unknown) => void | Prom
   if (e.async) return async (answer, context) => showFeedback(await e.check(answer, context));
   return (answer, context) => {
     const f = e.check(answer, context);
-    if (f instanceof Promise) throw new Error(`exercise ${e.id} returned a promise but is registered as synchronous: set async: true`);
+    if (f instanceof Promise)
+      throw new Error(`exercise ${e.id} returned a promise but is registered as synchronous: set async: true`);
     showFeedback(f);
   };
 }
@@ -76,7 +85,8 @@ const GENERAL = ["numeric", "any"] as const;
 function checkers(): Checkers {
   const names = EXERCISES.map((e) => e.checkName as string);
   const clash = names.filter((n, i) => names.indexOf(n) !== i || (GENERAL as readonly string[]).includes(n));
-  if (clash.length > 0) throw new Error(`exercise check names must be unique and not "numeric" or "any": ${clash.join(", ")}`);
+  if (clash.length > 0)
+    throw new Error(`exercise check names must be unique and not "numeric" or "any": ${clash.join(", ")}`);
   return Object.fromEntries(EXERCISES.map((e) => [e.checkName, shown(e)])) as unknown as Checkers;
 }
 
@@ -93,7 +103,8 @@ export const check = {
     showFeedback(e.check(answer) as Feedback);
   },
   /** Any exercise by id (await it). */
-  any: async (id: string, answer: unknown, context?: unknown): Promise<void> => showFeedback(await exercise(id).check(answer, context)),
+  any: async (id: string, answer: unknown, context?: unknown): Promise<void> =>
+    showFeedback(await exercise(id).check(answer, context)),
 };
 
 // ------------------------------------------------------------ for teachers
@@ -101,9 +112,12 @@ export const check = {
 /** The registry as a markdown table. */
 export function exerciseList(): string {
   const rows = EXERCISES.map(
-    (e) => `| ${e.number} | ${EXERCISE_NOTEBOOKS[e.notebook]} | \`${e.id}\` | ${kindLabel(e.kind)} | ${e.title} | \`${e.async ? "await " : ""}check.${e.checkName}(…${e.context ? `, ${e.context.variable}` : ""})\` |`,
+    (e) =>
+      `| ${e.number} | ${EXERCISE_NOTEBOOKS[e.notebook]} | \`${e.id}\` | ${kindLabel(e.kind)} | ${e.title} | \`${e.async ? "await " : ""}check.${e.checkName}(…${e.context ? `, ${e.context.variable}` : ""})\` |`,
   );
-  return ["| # | notebook | id | kind | exercise | checker |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
+  return ["| # | notebook | id | kind | exercise | checker |", "| --- | --- | --- | --- | --- | --- |", ...rows].join(
+    "\n",
+  );
 }
 
 if (require.main === module) process.stdout.write(exerciseList() + "\n");

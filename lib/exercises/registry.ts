@@ -49,7 +49,9 @@ export interface Exercise<Name extends string = string, Async extends boolean = 
 }
 
 /** Identity, for inference: keeps the literal check name and `async` in the exercise's type. */
-export function defineExercise<Name extends string, Async extends boolean>(e: Exercise<Name, Async>): Exercise<Name, Async> {
+export function defineExercise<Name extends string, Async extends boolean>(
+  e: Exercise<Name, Async>,
+): Exercise<Name, Async> {
   return e;
 }
 
@@ -90,11 +92,17 @@ export function numericExercise<Name extends string>(s: NumericSpec<Name>): Exer
   const check = (answer: unknown): Feedback => {
     if (answer === undefined || answer === null) return noAnswer(s.id, s.what, s.kind === "code" ? s.hint : null);
     const raw = asNumber(answer);
-    if (!Number.isFinite(raw)) return notYet(s.id, `${JSON.stringify(answer) ?? String(answer)} is not a finite number.`, `the answer is ${s.what}.`);
+    if (!Number.isFinite(raw))
+      return notYet(
+        s.id,
+        `${JSON.stringify(answer) ?? String(answer)} is not a finite number.`,
+        `the answer is ${s.what}.`,
+      );
     const x = s.normalise ? s.normalise(raw) : raw;
     const ref = s.reference();
     if (close(x, ref, s.tol)) return right(s.id, `${fmt(raw)} — ${s.explain(ref)}`);
-    for (const t of s.traps()) if (close(x, t.value, t.tol ?? { rel: 1e-3, abs: 1e-9 })) return notYet(s.id, `${fmt(raw)} is not it.`, t.hint);
+    for (const t of s.traps())
+      if (close(x, t.value, t.tol ?? { rel: 1e-3, abs: 1e-9 })) return notYet(s.id, `${fmt(raw)} is not it.`, t.hint);
     return notYet(s.id, `${fmt(raw)} is too ${x > ref ? "large" : "small"}.`, s.hint);
   };
   return {

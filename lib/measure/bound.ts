@@ -37,7 +37,9 @@ export interface SpectralNormOptions {
 
 /** ‖W_l‖₂ for l = 1..L+1 (index 0 is layer 1, the last entry the output layer). */
 export function layerSpectralNorms(model: Mlp, opts: SpectralNormOptions = {}): number[] {
-  return model.layers.map((l) => spectralNorm(weightMatrix(l), { iterations: opts.iterations ?? 1000, tol: opts.tol ?? 1e-13 }));
+  return model.layers.map((l) =>
+    spectralNorm(weightMatrix(l), { iterations: opts.iterations ?? 1000, tol: opts.tol ?? 1e-13 }),
+  );
 }
 
 /** The largest singular value by a full SVD (one-sided Jacobi, lib/measure/svd): the reference for power iteration. */
@@ -46,7 +48,6 @@ export function spectralNormBySvd(m: Matrix): number {
 }
 
 // ------------------------------------------------------------ one pass with real gradients
-
 
 function checkRows(model: Mlp, x: ArrayLike<number>, n: number, field = "x"): void {
   const d = model.config.inputDim;
@@ -60,16 +61,25 @@ export function backpropPass(model: Mlp, x: Float32Array, labels: ArrayLike<numb
   checkRows(model, x, n);
   if (labels.length !== n) throw new ConfigError("labels.length", labels.length, `n = ${n}`);
   const C = model.config.outputDim;
-  return backward(model, { name: "points", x, y: Int32Array.from(labels), n, inputDim: model.config.inputDim, numClasses: C });
+  return backward(model, {
+    name: "points",
+    x,
+    y: Int32Array.from(labels),
+    n,
+    inputDim: model.config.inputDim,
+    numClasses: C,
+  });
 }
 
 /** g = δ_{l+1} W_{l+1}ᵀ for n rows, float64: (n × nOut)·(nIn × nOut)ᵀ → n × nIn. */
 export function backThroughWeights(deltaNext: ArrayLike<number>, W: Matrix, n: number): Float64Array {
   const { rows: nIn, cols: nOut, data } = W;
-  if (deltaNext.length !== n * nOut) throw new ConfigError("deltaNext.length", deltaNext.length, `n × nOut = ${n * nOut}`);
+  if (deltaNext.length !== n * nOut)
+    throw new ConfigError("deltaNext.length", deltaNext.length, `n × nOut = ${n * nOut}`);
   const g = new Float64Array(n * nIn);
   for (let i = 0; i < n; i++) {
-    const di = i * nOut, gi = i * nIn;
+    const di = i * nOut,
+      gi = i * nIn;
     for (let r = 0; r < nIn; r++) {
       let s = 0;
       const wr = r * nOut;
@@ -142,7 +152,13 @@ export interface BoundReport {
  * the two reasons the bound is loose (σ' < c and misalignment with the top
  * singular vector), each as a per-layer factor.
  */
-export function measureBound(model: Mlp, x: Float32Array, labels: ArrayLike<number>, n: number, opts: SpectralNormOptions & { norms?: number[] } = {}): BoundReport {
+export function measureBound(
+  model: Mlp,
+  x: Float32Array,
+  labels: ArrayLike<number>,
+  n: number,
+  opts: SpectralNormOptions & { norms?: number[] } = {},
+): BoundReport {
   const pass = backpropPass(model, x, labels, n);
   const L = model.depth;
   const c = model.act.maxDerivative;
@@ -163,15 +179,35 @@ export function measureBound(model: Mlp, x: Float32Array, labels: ArrayLike<numb
     const measured = arithmeticMean(deltaNorms[l]);
     const bound = arithmeticMean(bounds[l]);
     const per = keep.map((i) => bounds[l][i] / deltaNorms[l][i]);
-    let extra: Pick<BoundRow, "normAbove" | "localRatioGeo" | "slackGeo" | "alignmentGeo" | "derivativeMean" | "derivativeMax" | "saturation" | "recursionError"> = {
-      normAbove: null, localRatioGeo: null, slackGeo: null, alignmentGeo: null, derivativeMean: null, derivativeMax: null, saturation: null, recursionError: null,
+    let extra: Pick<
+      BoundRow,
+      | "normAbove"
+      | "localRatioGeo"
+      | "slackGeo"
+      | "alignmentGeo"
+      | "derivativeMean"
+      | "derivativeMax"
+      | "saturation"
+      | "recursionError"
+    > = {
+      normAbove: null,
+      localRatioGeo: null,
+      slackGeo: null,
+      alignmentGeo: null,
+      derivativeMean: null,
+      derivativeMax: null,
+      saturation: null,
+      recursionError: null,
     };
     if (l < L) {
       const W = weightMatrix(model.layers[l + 1]);
       const w = widths[l];
-      const zl = pass.z[l], al = pass.a[l];
+      const zl = pass.z[l],
+        al = pass.a[l];
       const fp = new Float64Array(zl.length);
-      let dsum = 0, dmax = 0, sat = 0;
+      let dsum = 0,
+        dmax = 0,
+        sat = 0;
       for (let k = 0; k < zl.length; k++) {
         const v = model.act.df(zl[k]);
         fp[k] = v;
@@ -214,12 +250,22 @@ export function measureBound(model: Mlp, x: Float32Array, labels: ArrayLike<numb
       ...extra,
     });
   }
-  return { n, used: keep.length, loss: pass.loss, accuracy: pass.accuracy, maxDerivative: c, spectralNorms: norms, rows, deltaNorms };
+  return {
+    n,
+    used: keep.length,
+    loss: pass.loss,
+    accuracy: pass.accuracy,
+    maxDerivative: c,
+    spectralNorms: norms,
+    rows,
+    deltaNorms,
+  };
 }
 
 /** Geometric mean over points of ‖δ_{i,from}‖ / ‖δ_{i,to}‖ (layers 1-based; L+1 is the output). */
 export function deltaRatio(report: BoundReport, from: number, to: number): number {
-  const a = report.deltaNorms[from - 1], b = report.deltaNorms[to - 1];
+  const a = report.deltaNorms[from - 1],
+    b = report.deltaNorms[to - 1];
   if (!a || !b) throw new ConfigError("layers", [from, to], `indices in 1..${report.deltaNorms.length}`);
   const r: number[] = [];
   for (let i = 0; i < a.length; i++) if (a[i] > 0 && b[i] > 0) r.push(a[i] / b[i]);
@@ -262,7 +308,8 @@ export function meanFieldChi(model: Mlp, points: LabelledData): ChiRow[] {
     const z = fv.z[l];
     let d2 = 0;
     for (let k = 0; k < z.length; k++) d2 += model.act.df(z[k]) ** 2;
-    const weightVariance = w2 / layer.nOut, derivativeMeanSquare = d2 / z.length;
+    const weightVariance = w2 / layer.nOut,
+      derivativeMeanSquare = d2 / z.length;
     return { layer: l + 1, weightVariance, derivativeMeanSquare, chi: weightVariance * derivativeMeanSquare };
   });
 }

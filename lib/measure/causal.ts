@@ -49,9 +49,13 @@ export interface PooledDifference extends MeanDifference {
 export function pooledMeanDifferences(strata: readonly PairRows[], opts: BootstrapOptions = {}): PooledDifference[] {
   if (strata.length === 0) throw new ConfigError("strata", strata, "at least one stratum (one seed's pairs)");
   strata.forEach((s, k) => {
-    if (s.length !== strata[0].length) throw new ConfigError(`strata[${k}]`, `${s.length} rows`, `${strata[0].length} rows, like strata[0]`);
+    if (s.length !== strata[0].length)
+      throw new ConfigError(`strata[${k}]`, `${s.length} rows`, `${strata[0].length} rows, like strata[0]`);
   });
-  return groupsVersusControl(strata.map((s) => ({ control: s.map((p) => p.b), groups: [s.map((p) => p.a)] })), opts)[0];
+  return groupsVersusControl(
+    strata.map((s) => ({ control: s.map((p) => p.b), groups: [s.map((p) => p.a)] })),
+    opts,
+  )[0];
 }
 
 /** One stratum (e.g. one network): a control set and several groups, each a list of per-point arrays, one per row (layer). */
@@ -67,21 +71,31 @@ export interface ControlStratum {
  * groups, as compareManyMeans shares draws between rows) and each group's
  * points, and recomputes every difference. Returns [group][row].
  */
-export function groupsVersusControl(strata: readonly ControlStratum[], opts: BootstrapOptions = {}): PooledDifference[][] {
+export function groupsVersusControl(
+  strata: readonly ControlStratum[],
+  opts: BootstrapOptions = {},
+): PooledDifference[][] {
   if (strata.length === 0) throw new ConfigError("strata", strata, "at least one stratum");
-  const G = strata[0].groups.length, rows = strata[0].control.length;
+  const G = strata[0].groups.length,
+    rows = strata[0].control.length;
   strata.forEach((s, k) => {
-    if (s.groups.length !== G) throw new ConfigError(`strata[${k}].groups`, `${s.groups.length} groups`, `${G} groups, like strata[0]`);
+    if (s.groups.length !== G)
+      throw new ConfigError(`strata[${k}].groups`, `${s.groups.length} groups`, `${G} groups, like strata[0]`);
     checkRows(s.control, rows, `strata[${k}].control`);
     s.groups.forEach((g, j) => checkRows(g, rows, `strata[${k}].groups[${j}]`));
   });
-  const draws = opts.draws ?? 2000, level = opts.level ?? 0.95;
+  const draws = opts.draws ?? 2000,
+    level = opts.level ?? 0.95;
   if (!(Number.isInteger(draws) && draws >= 10)) throw new ConfigError("draws", draws, "an integer ≥ 10");
   if (!(level > 0 && level < 1)) throw new ConfigError("level", level, "a confidence level in (0, 1), e.g. 0.95");
   const rng = new Rng(opts.seed ?? 1).fork(opts.label ?? "pooled bootstrap");
   const values = Array.from({ length: G }, () => Array.from({ length: rows }, () => new Float64Array(draws)));
-  const idx = strata.map((s) => ({ control: new Int32Array(s.control[0].length), groups: s.groups.map((g) => new Int32Array(g[0].length)) }));
-  const cm = new Float64Array(rows), gm = new Float64Array(rows);
+  const idx = strata.map((s) => ({
+    control: new Int32Array(s.control[0].length),
+    groups: s.groups.map((g) => new Int32Array(g[0].length)),
+  }));
+  const cm = new Float64Array(rows),
+    gm = new Float64Array(rows);
   for (let d = 0; d < draws; d++) {
     strata.forEach((s, k) => {
       resample(idx[k].control, rng);
@@ -94,19 +108,27 @@ export function groupsVersusControl(strata: readonly ControlStratum[], opts: Boo
     });
   }
   const q = [(100 * (1 - level)) / 2, 100 - (100 * (1 - level)) / 2];
-  return values.map((byRow, j) => byRow.map((v, r): PooledDifference => {
-    const perStratum = strata.map((s) => meanAt(s.groups[j][r]) - meanAt(s.control[r]));
-    const meanA = average(strata.map((s) => meanAt(s.groups[j][r]))), meanB = average(strata.map((s) => meanAt(s.control[r])));
-    const [low, high] = percentiles(v, q, Infinity);
-    return { meanA, meanB, diff: average(perStratum), low, high, level, draws, perStratum };
-  }));
+  return values.map((byRow, j) =>
+    byRow.map((v, r): PooledDifference => {
+      const perStratum = strata.map((s) => meanAt(s.groups[j][r]) - meanAt(s.control[r]));
+      const meanA = average(strata.map((s) => meanAt(s.groups[j][r]))),
+        meanB = average(strata.map((s) => meanAt(s.control[r])));
+      const [low, high] = percentiles(v, q, Infinity);
+      return { meanA, meanB, diff: average(perStratum), low, high, level, draws, perStratum };
+    }),
+  );
 }
 
 function checkRows(set: readonly ArrayLike<number>[], rows: number, field: string): void {
   if (set.length !== rows) throw new ConfigError(field, `${set.length} rows`, `${rows} rows`);
   set.forEach((x, r) => {
     if (x.length === 0) throw new ConfigError(`${field}[${r}]`, "no values", "a non-empty sample");
-    if (x.length !== set[0].length) throw new ConfigError(`${field}[${r}]`, `${x.length} values`, `${set[0].length} values, one per point like row 0`);
+    if (x.length !== set[0].length)
+      throw new ConfigError(
+        `${field}[${r}]`,
+        `${x.length} values`,
+        `${set[0].length} values, one per point like row 0`,
+      );
   });
 }
 
@@ -132,9 +154,17 @@ export interface SwapDifference extends MeanDifference {
  * on U (never on V). Returns ½[(A(V) − A(U)) + (B(U) − B(V))] with a
  * bootstrap interval that resamples the images of U and of V.
  */
-export function swapDifferences(rows: readonly { readonly u: SwapSet; readonly v: SwapSet }[], opts: BootstrapOptions = {}): SwapDifference[] {
+export function swapDifferences(
+  rows: readonly { readonly u: SwapSet; readonly v: SwapSet }[],
+  opts: BootstrapOptions = {},
+): SwapDifference[] {
   const paired = (s: SwapSet, field: string) => {
-    if (s.netA.length !== s.netB.length) throw new ConfigError(field, `${s.netA.length} and ${s.netB.length} values`, "one value per image in each network (the same images)");
+    if (s.netA.length !== s.netB.length)
+      throw new ConfigError(
+        field,
+        `${s.netA.length} and ${s.netB.length} values`,
+        "one value per image in each network (the same images)",
+      );
     return Float64Array.from({ length: s.netA.length }, (_, i) => s.netA[i] - s.netB[i]);
   };
   const pairs = rows.map((r, k) => ({ a: paired(r.v, `rows[${k}].v`), b: paired(r.u, `rows[${k}].u`) }));
@@ -161,7 +191,10 @@ export function halfWidth(d: { readonly low: number; readonly high: number }): n
  * at its level (normal approximation: the interval is ±1.96 SE at 95%, and
  * a difference of (z_{1−α/2} + z_power)·SE excludes 0 with that probability).
  */
-export function minimumDetectable(d: { readonly low: number; readonly high: number; readonly level?: number }, power = 0.8): number {
+export function minimumDetectable(
+  d: { readonly low: number; readonly high: number; readonly level?: number },
+  power = 0.8,
+): number {
   const level = d.level ?? 0.95;
   const se = halfWidth(d) / normalQuantile(0.5 + level / 2);
   return (normalQuantile(0.5 + level / 2) + normalQuantile(power)) * se;
@@ -170,18 +203,29 @@ export function minimumDetectable(d: { readonly low: number; readonly high: numb
 /** The standard normal quantile (Acklam's rational approximation, |error| < 1.2e−9). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new ConfigError("p", p, "a probability in (0, 1)");
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const dd = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const lo = 0.02425;
   if (p < lo || p > 1 - lo) {
     const q = Math.sqrt(-2 * Math.log(p < lo ? p : 1 - p));
-    const x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((dd[0] * q + dd[1]) * q + dd[2]) * q + dd[3]) * q + 1);
+    const x =
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((dd[0] * q + dd[1]) * q + dd[2]) * q + dd[3]) * q + 1);
     return p < lo ? x : -x;
   }
-  const q = p - 0.5, r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  const q = p - 0.5,
+    r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /** How the network's output treats each point: the margin and the loss of its label. */
@@ -212,13 +256,16 @@ export interface PointMeasures {
  * memory at once. `eps` null: the fit only.
  */
 export function measurePoints(model: Mlp, points: LabelledData, eps: number | null, chunk = 1000): PointMeasures {
-  if (points.inputDim !== model.config.inputDim) throw new ConfigError("points.inputDim", points.inputDim, `the model's inputDim (${model.config.inputDim})`);
+  if (points.inputDim !== model.config.inputDim)
+    throw new ConfigError("points.inputDim", points.inputDim, `the model's inputDim (${model.config.inputDim})`);
   if (!(points.n >= 1)) throw new ConfigError("points.n", points.n, "at least one point");
-  const C = model.config.outputDim, n = points.n;
+  const C = model.config.outputDim,
+    n = points.n;
   const widths = model.hidden.map((l) => l.nOut);
   const saturated = eps === null ? [] : widths.map(() => new Float64Array(n));
   const flat = eps === null ? [] : widths.map(() => new Float64Array(n));
-  const margin = new Float64Array(n), loss = new Float64Array(n);
+  const margin = new Float64Array(n),
+    loss = new Float64Array(n);
   for (let s = 0; s < n; s += chunk) {
     const m = Math.min(chunk, n - s);
     const { hidden, logits } = scoped(() => {
@@ -241,10 +288,20 @@ export function measurePoints(model: Mlp, points: LabelledData, eps: number | nu
 }
 
 /** Margin and loss of rows s..s+m from their logits (row-major m × C). */
-function fitRows(logits: Float32Array, y: ArrayLike<number>, s: number, m: number, C: number, margin: Float64Array, loss: Float64Array): void {
+function fitRows(
+  logits: Float32Array,
+  y: ArrayLike<number>,
+  s: number,
+  m: number,
+  C: number,
+  margin: Float64Array,
+  loss: Float64Array,
+): void {
   for (let r = 0; r < m; r++) {
-    const o = r * C, label = y[s + r];
-    let best = -Infinity, max = -Infinity;
+    const o = r * C,
+      label = y[s + r];
+    let best = -Infinity,
+      max = -Infinity;
     for (let k = 0; k < C; k++) {
       max = Math.max(max, logits[o + k]);
       if (k !== label) best = Math.max(best, logits[o + k]);
@@ -260,7 +317,6 @@ function resample(idx: Int32Array, rng: Rng): void {
   const n = idx.length;
   for (let i = 0; i < n; i++) idx[i] = Math.floor(rng.next() * n);
 }
-
 
 function average(xs: readonly number[]): number {
   return xs.reduce((s, x) => s + x, 0) / xs.length;

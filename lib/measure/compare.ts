@@ -79,32 +79,47 @@ export interface PerExampleStats {
  * Per-example saturation, from a model and points or from values already
  * downloaded by hiddenValues. Needs an activation with two asymptotes.
  */
-export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, eps: readonly number[] = [0.01, 0.05], chunk = 1000, delta?: number): PerExampleStats {
+export function perExampleStats(
+  model: Mlp,
+  points: ProbePoints | HiddenValues,
+  eps: readonly number[] = [0.01, 0.05],
+  chunk = 1000,
+  delta?: number,
+): PerExampleStats {
   const asym = model.act.asymptotes;
-  if (!asym) throw new ConfigError("activation", model.act.name, "an activation with two asymptotes (sigmoid, tanh, …)");
-  if (eps.length === 0 || eps.some((e) => !(e > 0 && e < 0.5))) throw new ConfigError("eps", eps, "one or more thresholds in (0, 0.5)");
+  if (!asym)
+    throw new ConfigError("activation", model.act.name, "an activation with two asymptotes (sigmoid, tanh, …)");
+  if (eps.length === 0 || eps.some((e) => !(e > 0 && e < 0.5)))
+    throw new ConfigError("eps", eps, "one or more thresholds in (0, 0.5)");
   const flatDelta = delta ?? sigmoidDeltaForEps(eps[0]);
-  if (!(flatDelta > 0 && flatDelta < 1)) throw new ConfigError("delta", flatDelta, "a slope fraction in (0, 1), e.g. 0.04");
+  if (!(flatDelta > 0 && flatDelta < 1))
+    throw new ConfigError("delta", flatDelta, "a slope fraction in (0, 1), e.g. 0.04");
   const n = points.n;
   const widths = model.hidden.map((l) => l.nOut);
-  const layers = widths.map((width, l): LayerPerExample => ({
-    layer: l + 1,
-    width,
-    saturated: eps.map(() => new Float64Array(n)),
-    low: eps.map(() => new Float64Array(n)),
-    high: eps.map(() => new Float64Array(n)),
-    flat: new Float64Array(n),
-    derivative: new Float64Array(n),
-    mean: new Float64Array(n),
-  }));
+  const layers = widths.map(
+    (width, l): LayerPerExample => ({
+      layer: l + 1,
+      width,
+      saturated: eps.map(() => new Float64Array(n)),
+      low: eps.map(() => new Float64Array(n)),
+      high: eps.map(() => new Float64Array(n)),
+      flat: new Float64Array(n),
+      derivative: new Float64Array(n),
+      mean: new Float64Array(n),
+    }),
+  );
   const act = model.act;
   // Points are forwarded a chunk at a time, so 10,000 points never hold every layer in memory at once.
   const fill = (hv: HiddenValues, offset: number) => {
     layers.forEach((layer, l) => {
-      const a = hv.a[l], width = layer.width;
+      const a = hv.a[l],
+        width = layer.width;
       for (let r = 0; r < hv.n; r++) {
-        const o = r * width, i = offset + r;
-        let d = 0, s = 0, flat = 0;
+        const o = r * width,
+          i = offset + r;
+        let d = 0,
+          s = 0,
+          flat = 0;
         for (let j = 0; j < width; j++) {
           const h = a[o + j];
           s += h;
@@ -128,12 +143,18 @@ export function perExampleStats(model: Mlp, points: ProbePoints | HiddenValues, 
     });
   };
   if ("z" in points) {
-    if (points.widths.join() !== widths.join()) throw new ConfigError("hidden values widths", points.widths, `the model's widths (${widths.join(", ")})`);
+    if (points.widths.join() !== widths.join())
+      throw new ConfigError("hidden values widths", points.widths, `the model's widths (${widths.join(", ")})`);
     fill(points, 0);
   } else {
     for (let s = 0; s < n; s += chunk) {
       const m = Math.min(chunk, n - s);
-      const part: ProbePoints = { ...points, n: m, x: points.x.subarray(s * points.inputDim, (s + m) * points.inputDim), y: points.y.subarray(s, s + m) };
+      const part: ProbePoints = {
+        ...points,
+        n: m,
+        x: points.x.subarray(s * points.inputDim, (s + m) * points.inputDim),
+        y: points.y.subarray(s, s + m),
+      };
       fill(hiddenValues(model, part, chunk), s);
     }
   }
@@ -160,7 +181,6 @@ export interface BootstrapOptions {
   readonly label?: string;
 }
 
-
 /** Difference of two means with an unpaired bootstrap interval. */
 export function compareMeans(a: ArrayLike<number>, b: ArrayLike<number>, opts: BootstrapOptions = {}): MeanDifference {
   return compareManyMeans([{ a, b }], opts)[0];
@@ -175,19 +195,31 @@ export function compareMeans(a: ArrayLike<number>, b: ArrayLike<number>, opts: B
  * keeps the rows consistent with each other). Every pair must hold one
  * value per point: all `a` the same length, all `b` the same length.
  */
-export function compareManyMeans(pairs: readonly { a: ArrayLike<number>; b: ArrayLike<number> }[], opts: BootstrapOptions = {}): MeanDifference[] {
+export function compareManyMeans(
+  pairs: readonly { a: ArrayLike<number>; b: ArrayLike<number> }[],
+  opts: BootstrapOptions = {},
+): MeanDifference[] {
   if (pairs.length === 0) return [];
-  const nA = pairs[0].a.length, nB = pairs[0].b.length;
-  if (nA === 0 || nB === 0) throw new ConfigError("compareMeans samples", `${nA} and ${nB} values`, "two non-empty samples");
+  const nA = pairs[0].a.length,
+    nB = pairs[0].b.length;
+  if (nA === 0 || nB === 0)
+    throw new ConfigError("compareMeans samples", `${nA} and ${nB} values`, "two non-empty samples");
   pairs.forEach((p, r) => {
-    if (p.a.length !== nA || p.b.length !== nB) throw new ConfigError(`pairs[${r}]`, `${p.a.length} and ${p.b.length} values`, `${nA} and ${nB} values, one per point like pairs[0]`);
+    if (p.a.length !== nA || p.b.length !== nB)
+      throw new ConfigError(
+        `pairs[${r}]`,
+        `${p.a.length} and ${p.b.length} values`,
+        `${nA} and ${nB} values, one per point like pairs[0]`,
+      );
   });
-  const draws = opts.draws ?? 2000, level = opts.level ?? 0.95;
+  const draws = opts.draws ?? 2000,
+    level = opts.level ?? 0.95;
   if (!(Number.isInteger(draws) && draws >= 10)) throw new ConfigError("draws", draws, "an integer ≥ 10");
   if (!(level > 0 && level < 1)) throw new ConfigError("level", level, "a confidence level in (0, 1), e.g. 0.95");
   const rng = new Rng(opts.seed ?? 1).fork(opts.label ?? "bootstrap");
   const values = pairs.map(() => new Float64Array(draws));
-  const ia = new Int32Array(nA), ib = new Int32Array(nB);
+  const ia = new Int32Array(nA),
+    ib = new Int32Array(nB);
   for (let d = 0; d < draws; d++) {
     for (let i = 0; i < nA; i++) ia[i] = Math.floor(rng.next() * nA);
     for (let i = 0; i < nB; i++) ib[i] = Math.floor(rng.next() * nB);
@@ -195,7 +227,8 @@ export function compareManyMeans(pairs: readonly { a: ArrayLike<number>; b: Arra
   }
   const q = [(100 * (1 - level)) / 2, 100 - (100 * (1 - level)) / 2];
   return pairs.map((p, r) => {
-    const meanA = meanAt(p.a), meanB = meanAt(p.b);
+    const meanA = meanAt(p.a),
+      meanB = meanAt(p.b);
     const [low, high] = percentiles(values[r], q, Infinity);
     return { meanA, meanB, diff: meanA - meanB, low, high, level, draws };
   });
@@ -220,19 +253,29 @@ export function compareSets(
   opts: BootstrapOptions & { readonly statistics?: readonly SetComparison["statistic"][] } = {},
 ): SetComparison[] {
   const want = new Set(opts.statistics ?? ["saturation", "low", "high", "derivative"]);
-  if (a.layers.length !== b.layers.length) throw new ConfigError("compareSets", `${a.layers.length} vs ${b.layers.length} layers`, "stats of the same network");
-  if (a.eps.join() !== b.eps.join()) throw new ConfigError("compareSets eps", `${a.eps} vs ${b.eps}`, "the same thresholds on both sets");
+  if (a.layers.length !== b.layers.length)
+    throw new ConfigError(
+      "compareSets",
+      `${a.layers.length} vs ${b.layers.length} layers`,
+      "stats of the same network",
+    );
+  if (a.eps.join() !== b.eps.join())
+    throw new ConfigError("compareSets eps", `${a.eps} vs ${b.eps}`, "the same thresholds on both sets");
   type Key = Omit<SetComparison, keyof MeanDifference>;
   const keys: Key[] = [];
   const pairs: { a: ArrayLike<number>; b: ArrayLike<number> }[] = [];
   const add = (key: Key, x: ArrayLike<number>, y: ArrayLike<number>) => (keys.push(key), pairs.push({ a: x, b: y }));
   a.layers.forEach((la, l) => {
     const lb = b.layers[l];
-    if (want.has("saturation")) a.eps.forEach((e, k) => add({ layer: la.layer, statistic: "saturation", eps: e }, la.saturated[k], lb.saturated[k]));
+    if (want.has("saturation"))
+      a.eps.forEach((e, k) =>
+        add({ layer: la.layer, statistic: "saturation", eps: e }, la.saturated[k], lb.saturated[k]),
+      );
     if (want.has("low")) add({ layer: la.layer, statistic: "low", eps: a.eps[0] }, la.low[0], lb.low[0]);
     if (want.has("high")) add({ layer: la.layer, statistic: "high", eps: a.eps[0] }, la.high[0], lb.high[0]);
     if (want.has("flat")) add({ layer: la.layer, statistic: "flat", eps: null }, la.flat, lb.flat);
-    if (want.has("derivative")) add({ layer: la.layer, statistic: "derivative", eps: null }, la.derivative, lb.derivative);
+    if (want.has("derivative"))
+      add({ layer: la.layer, statistic: "derivative", eps: null }, la.derivative, lb.derivative);
   });
   // One set of resamples for all rows: the draws depend on the seed and the two sizes only.
   const diffs = compareManyMeans(pairs, { ...opts, label: opts.label ?? "compareSets" });

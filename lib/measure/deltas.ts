@@ -49,7 +49,11 @@ export interface PassOptions {
 }
 
 /** The forward pass alone (no gradients), downloaded. */
-export function forwardValues(model: Mlp, points: LabelledData, opts: Pick<PassOptions, "training"> = {}): ForwardValues {
+export function forwardValues(
+  model: Mlp,
+  points: LabelledData,
+  opts: Pick<PassOptions, "training"> = {},
+): ForwardValues {
   checkPoints(model, points);
   return scoped(() => {
     const x = tf.tensor2d(points.x, [points.n, points.inputDim]);
@@ -69,7 +73,10 @@ export function forwardValues(model: Mlp, points: LabelledData, opts: Pick<PassO
 export function backward(model: Mlp, points: LabelledData, opts: PassOptions = {}): BackwardPass {
   checkPoints(model, points);
   const n = points.n;
-  const shifts = [...model.hidden.map((l) => variableFrom(tf.zeros([n, l.nOut]), true)), variableFrom(tf.zeros([n, model.output.nOut]), true)];
+  const shifts = [
+    ...model.hidden.map((l) => variableFrom(tf.zeros([n, l.nOut]), true)),
+    variableFrom(tf.zeros([n, model.output.nOut]), true),
+  ];
   const weights = opts.weightGrads ? model.layers.map((l) => l.W) : [];
   try {
     return scoped(() => {
@@ -79,7 +86,8 @@ export function backward(model: Mlp, points: LabelledData, opts: PassOptions = {
       const kept: tf.Tensor[] = [];
       const keep = <T extends tf.Tensor>(t: T): T => (kept.push(t), tf.keep(t));
       try {
-        let z: tf.Tensor[] = [], a: tf.Tensor[] = [];
+        let z: tf.Tensor[] = [],
+          a: tf.Tensor[] = [];
         let logits: tf.Tensor2D = x;
         const { grads } = tf.variableGrads(() => {
           const tr = model.forward(x, { training: !!opts.training, zShift: shifts.slice(0, model.depth) });
@@ -139,7 +147,11 @@ function widthsOf(model: Mlp): number[] {
   return [...model.hidden.map((l) => l.nOut), model.output.nOut];
 }
 
-function lossAndAccuracy(logits: tf.Tensor2D, y: tf.Tensor2D, labels: ArrayLike<number>): { loss: number; accuracy: number } {
+function lossAndAccuracy(
+  logits: tf.Tensor2D,
+  y: tf.Tensor2D,
+  labels: ArrayLike<number>,
+): { loss: number; accuracy: number } {
   const loss = crossEntropy(logits, y).dataSync()[0];
   const pred = tf.argMax(logits, 1).dataSync();
   let correct = 0;
@@ -152,6 +164,7 @@ function checkPoints(model: Mlp, p: LabelledData): void {
   if (p.inputDim !== model.config.inputDim) {
     throw new ConfigError("points.inputDim", p.inputDim, `${model.config.inputDim} (the model's inputDim)`);
   }
-  if (p.x.length !== p.n * p.inputDim) throw new ConfigError("points.x length", p.x.length, `n × inputDim = ${p.n * p.inputDim}`);
+  if (p.x.length !== p.n * p.inputDim)
+    throw new ConfigError("points.x length", p.x.length, `n × inputDim = ${p.n * p.inputDim}`);
   if (p.y.length !== p.n) throw new ConfigError("points.y length", p.y.length, `n = ${p.n}`);
 }

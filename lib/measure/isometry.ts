@@ -52,7 +52,16 @@ export function hiddenGainSetter(model: Mlp): (gain: number) => void {
   const base = model.hidden.map((l) => l.W.dataSync().slice() as Float32Array);
   return (gain: number) => {
     if (!(Number.isFinite(gain) && gain > 0)) throw new ConfigError("gain", gain, "a positive finite number");
-    model.hidden.forEach((l, k) => tf.tidy(() => l.W.assign(tf.tensor2d(base[k].map((v) => v * gain), [l.nIn, l.nOut]))));
+    model.hidden.forEach((l, k) =>
+      tf.tidy(() =>
+        l.W.assign(
+          tf.tensor2d(
+            base[k].map((v) => v * gain),
+            [l.nIn, l.nOut],
+          ),
+        ),
+      ),
+    );
   };
 }
 
@@ -61,12 +70,18 @@ export function hiddenGainSetter(model: Mlp): (gain: number) => void {
  * `grid` then bisection in log(gain) inside the first bracket. Returns the
  * closest grid point (bracketed: false) when measure never crosses target.
  */
-export function findGain(measure: (gain: number) => number, target: number, grid: readonly number[], steps = 8): { gain: number; value: number; bracketed: boolean; scanned: { gain: number; value: number }[] } {
+export function findGain(
+  measure: (gain: number) => number,
+  target: number,
+  grid: readonly number[],
+  steps = 8,
+): { gain: number; value: number; bracketed: boolean; scanned: { gain: number; value: number }[] } {
   if (grid.length < 2) throw new ConfigError("grid", grid, "at least two gains, increasing");
   const scanned = grid.map((g) => ({ gain: g, value: measure(g) }));
   const side = (v: number) => Math.sign(Math.log(v) - Math.log(target));
   for (let k = 0; k + 1 < scanned.length; k++) {
-    let lo = scanned[k], hi = scanned[k + 1];
+    let lo = scanned[k],
+      hi = scanned[k + 1];
     if (side(lo.value) === 0) return { ...lo, bracketed: true, scanned };
     if (side(lo.value) !== side(hi.value)) {
       for (let s = 0; s < steps; s++) {
@@ -122,10 +137,15 @@ export function isometryGain(model: Mlp, x: Float32Array, n: number, search: Iso
     setGain(g);
     if (search.centre) centerBiases(model, search.centreOn?.x ?? x, search.centreOn?.n ?? n);
   };
-  const found = findGain((g) => {
-    apply(g);
-    return jacobianMeanSquared(model, x, n, search.from, search.to);
-  }, 1, search.grid, search.steps ?? 6);
+  const found = findGain(
+    (g) => {
+      apply(g);
+      return jacobianMeanSquared(model, x, n, search.from, search.to);
+    },
+    1,
+    search.grid,
+    search.steps ?? 6,
+  );
   apply(found.gain);
   return { gain: found.gain, meanSquared: found.value, bracketed: found.bracketed, scanned: found.scanned };
 }

@@ -48,13 +48,15 @@ export function hiddenJacobian(model: Mlp, fp: Float64Array[], i: number, from: 
   }
   const dimFrom = from === 0 ? model.config.inputDim : model.hidden[from - 1].nOut;
   // J starts as the identity on layer `from` and is multiplied from the left.
-  let rows = dimFrom, J = new Float64Array(dimFrom * dimFrom);
+  let rows = dimFrom,
+    J = new Float64Array(dimFrom * dimFrom);
   for (let d = 0; d < dimFrom; d++) J[d * dimFrom + d] = 1;
   let first = true;
   for (let k = from + 1; k <= to; k++) {
     const layer = model.hidden[k - 1];
     const W = layer.W.dataSync();
-    const nIn = layer.nIn, nOut = layer.nOut;
+    const nIn = layer.nIn,
+      nOut = layer.nOut;
     const f = fp[k - 1].subarray(i * nOut, (i + 1) * nOut);
     const next = new Float64Array(nOut * dimFrom);
     if (first) {
@@ -97,7 +99,10 @@ export function jacobianSpectra(model: Mlp, x: Float32Array, n: number, from: nu
   for (let i = 0; i < n; i++) perPoint.push(singularValues(hiddenJacobian(model, fp, i, from, to)));
   const pooled = new Float64Array(perPoint.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const p of perPoint) { pooled.set(p, o); o += p.length; }
+  for (const p of perPoint) {
+    pooled.set(p, o);
+    o += p.length;
+  }
   return { perPoint, pooled, stats: spectrumStats(pooled) };
 }
 
@@ -126,7 +131,12 @@ export interface LayerJacobianRow {
  * for l = firstLayer..L: per layer, the mean singular value averaged over n
  * points, next to that of W_l alone (σ_k(DWᵀ) ≤ max|D|·σ_k(W) for every k).
  */
-export function layerJacobianMeanSingularValues(model: Mlp, x: Float32Array, n: number, firstLayer = 2): LayerJacobianRow[] {
+export function layerJacobianMeanSingularValues(
+  model: Mlp,
+  x: Float32Array,
+  n: number,
+  firstLayer = 2,
+): LayerJacobianRow[] {
   const fp = derivatives(model, x, n);
   const out: LayerJacobianRow[] = [];
   for (let l = Math.max(1, firstLayer); l <= model.depth; l++) {
@@ -139,7 +149,9 @@ export function layerJacobianMeanSingularValues(model: Mlp, x: Float32Array, n: 
       meanSingularValue: s / n,
       meanDerivative: mean(fp[l - 1]),
       maxDerivative: dmax,
-      weightMeanSingularValue: spectrumStats(singularValues(matrix(model.hidden[l - 1].nIn, model.hidden[l - 1].nOut, model.hidden[l - 1].W.dataSync()))).mean,
+      weightMeanSingularValue: spectrumStats(
+        singularValues(matrix(model.hidden[l - 1].nIn, model.hidden[l - 1].nOut, model.hidden[l - 1].W.dataSync())),
+      ).mean,
     });
   }
   return out;
@@ -174,6 +186,11 @@ export function inputOutputJacobian(model: Mlp, x: ArrayLike<number>, toLayer = 
   }
   const J = hiddenJacobian(model, derivatives(model, Float32Array.from(x), 1), 0, 0, toLayer);
   const sv = singularValues(J);
-  return { jacobian: J.data as Float64Array, rows: J.rows, cols: J.cols, singularValues: sv, meanSquared: meanSquaredSingularValue(J) };
+  return {
+    jacobian: J.data as Float64Array,
+    rows: J.rows,
+    cols: J.cols,
+    singularValues: sv,
+    meanSquared: meanSquaredSingularValue(J),
+  };
 }
-

@@ -6,7 +6,15 @@
  * δ_l = ∂ℓ_i/∂z_l the backpropagated error of one example's loss.
  */
 import { Mlp } from "../core/model";
-import { SaturationAt, UnitSaturation, flatFraction, rhoB, saturationFraction, sigmoidDeltaForEps, unitSaturation } from "./saturation";
+import {
+  SaturationAt,
+  UnitSaturation,
+  flatFraction,
+  rhoB,
+  saturationFraction,
+  sigmoidDeltaForEps,
+  unitSaturation,
+} from "./saturation";
 import { Histogram, histogram, meanStd, percentiles } from "./stats";
 import { frobeniusNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
@@ -69,7 +77,11 @@ export interface ProbeSnapshot {
   readonly accuracy: number;
   readonly layers: LayerProbe[];
   /** The output layer L+1: its δ is the softmax error p − y. */
-  readonly output: { readonly deltaNorm: number | null; readonly weightGradNorm: number | null; readonly weightNorm: number };
+  readonly output: {
+    readonly deltaNorm: number | null;
+    readonly weightGradNorm: number | null;
+    readonly weightNorm: number;
+  };
 }
 
 /** Run every probe on a set of points (eval mode: batch norm uses its moving statistics). */
@@ -79,11 +91,15 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
   const ps = opts.percentiles ?? DEFAULT_PERCENTILES;
   const withGrads = opts.gradients ?? true;
   // δ and weight gradients need the backward pass; the rest only the forward one.
-  const pass: ForwardValues & Partial<BackwardPass> = withGrads ? backward(model, points, { weightGrads: true }) : forwardValues(model, points);
+  const pass: ForwardValues & Partial<BackwardPass> = withGrads
+    ? backward(model, points, { weightGrads: true })
+    : forwardValues(model, points);
   const weights = model.layers.map((l) => l.W.dataSync() as Float32Array);
   const asym = model.act.asymptotes;
   const layers = model.hidden.map((layer, i): LayerProbe => {
-    const a = pass.a[i], z = pass.z[i], width = layer.nOut;
+    const a = pass.a[i],
+      z = pass.z[i],
+      width = layer.nOut;
     const { mean, std } = meanStd(a);
     const pre = meanStd(z);
     const weightNorm = frobeniusNorm(weights[i]);
@@ -134,5 +150,6 @@ function checkPoints(model: Mlp, p: ProbePoints): void {
   if (p.inputDim !== model.config.inputDim) {
     throw new ConfigError("probe points inputDim", p.inputDim, `${model.config.inputDim} (the model's inputDim)`);
   }
-  if (p.x.length !== p.n * p.inputDim) throw new ConfigError("probe points x length", p.x.length, `n × inputDim = ${p.n * p.inputDim}`);
+  if (p.x.length !== p.n * p.inputDim)
+    throw new ConfigError("probe points x length", p.x.length, `n × inputDim = ${p.n * p.inputDim}`);
 }

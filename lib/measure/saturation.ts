@@ -46,7 +46,8 @@ export interface SaturationAt {
 
 /** Fractions of entries within ε of each asymptote. */
 export function saturationFraction(a: ArrayLike<number>, asym: Asymptotes, eps: number): SaturationAt {
-  let low = 0, high = 0;
+  let low = 0,
+    high = 0;
   for (let i = 0; i < a.length; i++) {
     const s = isSaturated(a[i], asym, eps);
     if (s < 0) low++;
@@ -76,8 +77,16 @@ export interface UnitSaturation {
 }
 
 /** Per-unit saturation of an n × width activation matrix (row-major). */
-export function unitSaturation(a: ArrayLike<number>, n: number, width: number, asym: Asymptotes, eps: number, stuckFraction: number): UnitSaturation {
-  const low = new Int32Array(width), high = new Int32Array(width);
+export function unitSaturation(
+  a: ArrayLike<number>,
+  n: number,
+  width: number,
+  asym: Asymptotes,
+  eps: number,
+  stuckFraction: number,
+): UnitSaturation {
+  const low = new Int32Array(width),
+    high = new Int32Array(width);
   for (let i = 0; i < n; i++) {
     const o = i * width;
     for (let j = 0; j < width; j++) {
@@ -86,7 +95,10 @@ export function unitSaturation(a: ArrayLike<number>, n: number, width: number, a
       else if (s > 0) high[j]++;
     }
   }
-  let stuckLow = 0, stuckHigh = 0, inputDependent = 0, never = 0;
+  let stuckLow = 0,
+    stuckHigh = 0,
+    inputDependent = 0,
+    never = 0;
   const perUnit: number[] = [];
   for (let j = 0; j < width; j++) {
     perUnit.push((low[j] + high[j]) / n);
@@ -104,7 +116,8 @@ export function unitSaturation(a: ArrayLike<number>, n: number, width: number, a
  * bin's frequency. Near 1: saturated; near 0: activations around the middle.
  */
 export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): number {
-  const sum = new Float64Array(bins), count = new Float64Array(bins);
+  const sum = new Float64Array(bins),
+    count = new Float64Array(bins);
   const span = asym.high - asym.low;
   for (let i = 0; i < a.length; i++) {
     const g = (2 * (a[i] - asym.low)) / span - 1;
@@ -114,7 +127,8 @@ export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): numb
     sum[k] += g;
     count[k]++;
   }
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let k = 0; k < bins; k++) {
     if (count[k] === 0) continue;
     num += Math.abs(sum[k] / count[k]) * count[k];
@@ -164,7 +178,8 @@ export interface SaturatedShare {
 
 export function saturatedShare(values: ArrayLike<number>, rule: SaturationRule): SaturatedShare {
   const cls = classifySaturation(values, rule);
-  let low = 0, high = 0;
+  let low = 0,
+    high = 0;
   for (let i = 0; i < cls.length; i++) {
     if (cls[i] < 0) low++;
     else if (cls[i] > 0) high++;

@@ -13,7 +13,8 @@ export interface Histogram {
  * For a handful of runs (seeds) use sampleMeanStd.
  */
 export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (let i = 0; i < x.length; i++) s += x[i];
   const mean = s / x.length;
   for (let i = 0; i < x.length; i++) s2 += (x[i] - mean) ** 2;
@@ -39,7 +40,8 @@ export interface SampleMeanStd {
 export function sampleMeanStd(xs: ArrayLike<number>): SampleMeanStd {
   const v: number[] = [];
   for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) v.push(xs[i]);
-  const n = v.length, dropped = xs.length - n;
+  const n = v.length,
+    dropped = xs.length - n;
   if (n === 0) return { mean: NaN, std: NaN, n: 0, dropped };
   const mean = v.reduce((a, b) => a + b, 0) / n;
   const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
@@ -50,7 +52,12 @@ export function sampleMeanStd(xs: ArrayLike<number>): SampleMeanStd {
  * Geometric mean and the sample standard deviation of log10 over the positive
  * finite values (ratios over runs that span orders of magnitude); the rest are dropped.
  */
-export function sampleGeoMeanStd(xs: ArrayLike<number>): { geoMean: number; log10Std: number; n: number; dropped: number } {
+export function sampleGeoMeanStd(xs: ArrayLike<number>): {
+  geoMean: number;
+  log10Std: number;
+  n: number;
+  dropped: number;
+} {
   const logs: number[] = [];
   for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i]) && xs[i] > 0) logs.push(Math.log10(xs[i]));
   const m = sampleMeanStd(logs);
@@ -82,7 +89,8 @@ export function meanAt(x: ArrayLike<number>, idx?: Int32Array): number {
 }
 
 export function histogram(x: ArrayLike<number>, bins: number, lo?: number, hi?: number): Histogram {
-  let a = lo ?? Infinity, b = hi ?? -Infinity;
+  let a = lo ?? Infinity,
+    b = hi ?? -Infinity;
   if (lo === undefined || hi === undefined) {
     for (let i = 0; i < x.length; i++) {
       if (lo === undefined && x[i] < a) a = x[i];
@@ -115,7 +123,8 @@ export function percentiles(x: ArrayLike<number>, ps: readonly number[], maxSamp
   s.sort();
   return ps.map((p) => {
     const pos = (p / 100) * (m - 1);
-    const i = Math.floor(pos), f = pos - i;
+    const i = Math.floor(pos),
+      f = pos - i;
     return i + 1 < m ? s[i] * (1 - f) + s[i + 1] * f : s[i];
   });
 }

@@ -13,7 +13,8 @@ import { ConfigError } from "../core/errors";
 export function singularValues(a: Matrix, tol = 1e-15, maxSweeps = 60): Float64Array {
   // Work on columns of B (m × k, k ≤ m), stored column-major.
   const tall = a.rows >= a.cols;
-  const m = tall ? a.rows : a.cols, k = tall ? a.cols : a.rows;
+  const m = tall ? a.rows : a.cols,
+    k = tall ? a.cols : a.rows;
   const B = new Float64Array(m * k);
   for (let r = 0; r < a.rows; r++)
     for (let c = 0; c < a.cols; c++) {
@@ -27,9 +28,12 @@ export function singularValues(a: Matrix, tol = 1e-15, maxSweeps = 60): Float64A
       const op = p * m;
       for (let q = p + 1; q < k; q++) {
         const oq = q * m;
-        let alpha = 0, beta = 0, gamma = 0;
+        let alpha = 0,
+          beta = 0,
+          gamma = 0;
         for (let r = 0; r < m; r++) {
-          const x = B[op + r], y = B[oq + r];
+          const x = B[op + r],
+            y = B[oq + r];
           alpha += x * x;
           beta += y * y;
           gamma += x * y;
@@ -38,9 +42,11 @@ export function singularValues(a: Matrix, tol = 1e-15, maxSweeps = 60): Float64A
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-        const cs = 1 / Math.sqrt(1 + t * t), sn = cs * t;
+        const cs = 1 / Math.sqrt(1 + t * t),
+          sn = cs * t;
         for (let r = 0; r < m; r++) {
-          const x = B[op + r], y = B[oq + r];
+          const x = B[op + r],
+            y = B[oq + r];
           B[op + r] = cs * x - sn * y;
           B[oq + r] = sn * x + cs * y;
         }
@@ -80,8 +86,13 @@ export function spectrumStats(sv: ArrayLike<number>, floorRel = 1e-12): Spectrum
   const xs = Array.from(sv).sort((p, q) => p - q);
   const n = xs.length;
   if (n === 0) throw new ConfigError("singular values", "an empty list", "at least one value");
-  const max = xs[n - 1], floor = floorRel * max;
-  let sq = 0, s = 0, lg = 0, lg2 = 0, above = 0;
+  const max = xs[n - 1],
+    floor = floorRel * max;
+  let sq = 0,
+    s = 0,
+    lg = 0,
+    lg2 = 0,
+    above = 0;
   for (const v of xs) {
     sq += v * v;
     s += v;
@@ -112,4 +123,3 @@ export function meanSquaredSingularValue(J: Matrix): number {
   for (let k = 0; k < J.data.length; k++) s += J.data[k] * J.data[k];
   return s / Math.min(J.rows, J.cols);
 }
-

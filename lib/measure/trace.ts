@@ -12,9 +12,16 @@ import { percentiles } from "./stats";
  * (row-major), for each unit of `units` (default all): units × P values,
  * row-major, exact (no subsampling).
  */
-export function zPercentiles(z: ArrayLike<number>, n: number, width: number, ps: readonly number[], units?: readonly number[]): Float64Array {
+export function zPercentiles(
+  z: ArrayLike<number>,
+  n: number,
+  width: number,
+  ps: readonly number[],
+  units?: readonly number[],
+): Float64Array {
   if (z.length !== n * width) throw new ConfigError("z.length", z.length, `n × width = ${n * width}`);
-  if (ps.length === 0 || ps.some((p) => !(p >= 0 && p <= 100))) throw new ConfigError("percentiles", ps, "values in [0, 100]");
+  if (ps.length === 0 || ps.some((p) => !(p >= 0 && p <= 100)))
+    throw new ConfigError("percentiles", ps, "values in [0, 100]");
   const which = units ?? Array.from({ length: width }, (_, j) => j);
   const out = new Float64Array(which.length * ps.length);
   const col = new Float64Array(n);

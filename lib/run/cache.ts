@@ -48,7 +48,11 @@ export function defaultCacheDir(): string {
 export function canonicalJson(x: unknown): string {
   return JSON.stringify(x, (_k, v) =>
     v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
 }
@@ -87,9 +91,11 @@ export function readEntry<T>(file: string, key: unknown): ReadOutcome<T> {
   } catch (e) {
     return { status: "corrupt", reason: `${jsonFile} is not valid JSON (${(e as Error).message})` };
   }
-  if (m.version !== CACHE_VERSION) return { status: "stale", reason: `cache format ${m.version}, this code writes ${CACHE_VERSION}` };
+  if (m.version !== CACHE_VERSION)
+    return { status: "stale", reason: `cache format ${m.version}, this code writes ${CACHE_VERSION}` };
   if (m.keyJson !== canonicalJson(key)) return { status: "stale", reason: "the entry was made for another config" };
-  if (sha256(canonicalJson(m.value)) !== m.valueSha256) return { status: "corrupt", reason: `${jsonFile}: checksum mismatch` };
+  if (sha256(canonicalJson(m.value)) !== m.valueSha256)
+    return { status: "corrupt", reason: `${jsonFile}: checksum mismatch` };
   const binFile = path.join(path.dirname(file), m.binFile);
   if (!fs.existsSync(binFile)) return { status: "corrupt", reason: `${binFile} is missing` };
   const bin = fs.readFileSync(binFile);
@@ -118,7 +124,11 @@ export function writeEntry<T>(file: string, key: unknown, entry: CacheEntry<T>):
   }
   // JSON round-trips doubles exactly; non-finite numbers would not survive, so refuse them.
   const valueJson = canonicalJson(entry.value);
-  if (/\bNaN\b|Infinity/.test(JSON.stringify(entry.value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)))) {
+  if (
+    /\bNaN\b|Infinity/.test(
+      JSON.stringify(entry.value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)),
+    )
+  ) {
     throw new Error(`cache ${file}: value holds a non-finite number, which JSON cannot store`);
   }
   const manifest: Manifest = {
@@ -147,7 +157,8 @@ export function writeEntry<T>(file: string, key: unknown, entry: CacheEntry<T>):
 
 /** Binary files of this entry that its manifest no longer names (an entry rebuilt with other numbers). */
 function removeUnreferencedBins(file: string): void {
-  const dir = path.dirname(file), base = path.basename(file);
+  const dir = path.dirname(file),
+    base = path.basename(file);
   let current: string;
   try {
     current = (JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as Manifest).binFile;
@@ -155,7 +166,12 @@ function removeUnreferencedBins(file: string): void {
     return;
   }
   for (const f of fs.readdirSync(dir)) {
-    if (f.startsWith(`${base}.`) && f.endsWith(".bin") && f !== current && /^[0-9a-f]{16}\.bin$/.test(f.slice(base.length + 1))) {
+    if (
+      f.startsWith(`${base}.`) &&
+      f.endsWith(".bin") &&
+      f !== current &&
+      /^[0-9a-f]{16}\.bin$/.test(f.slice(base.length + 1))
+    ) {
       fs.rmSync(path.join(dir, f), { force: true });
     }
   }

@@ -37,7 +37,13 @@ export interface MnistSpec {
 export type DataSpec =
   | MnistSpec
   | { readonly kind: "shapeset"; readonly trainN: number; readonly testN: number; readonly seed: number }
-  | { readonly kind: "spirals"; readonly trainN: number; readonly testN: number; readonly noise?: number; readonly seed: number };
+  | {
+      readonly kind: "spirals";
+      readonly trainN: number;
+      readonly testN: number;
+      readonly noise?: number;
+      readonly seed: number;
+    };
 
 export interface ExperimentConfig {
   /** Names the cache entry (the key is the whole config). */
@@ -66,13 +72,23 @@ export const MNIST_SPLIT_SEED = 2010;
 
 /** MNIST's training file split into held-out and training images, and the test file, as a spec asks. */
 export function mnistSplit(spec: MnistSpec): { train: Dataset; heldOut: Dataset | null; test: Dataset } {
-  const all = loadMnist("train"), testAll = loadMnist("test");
+  const all = loadMnist("train"),
+    testAll = loadMnist("test");
   const held = spec.heldOut ?? 0;
   const trainN = spec.trainLimit ?? all.n - held;
   const int = (v: number) => Number.isInteger(v) && v >= 0;
-  if (!int(held) || held >= all.n) throw new ConfigError("data.heldOut", spec.heldOut, `an integer in [0, ${all.n - 1}] (unseen training-file images)`);
+  if (!int(held) || held >= all.n)
+    throw new ConfigError(
+      "data.heldOut",
+      spec.heldOut,
+      `an integer in [0, ${all.n - 1}] (unseen training-file images)`,
+    );
   if (!int(trainN) || trainN < 1 || trainN + held > all.n) {
-    throw new ConfigError("data.trainLimit", spec.trainLimit, `an integer in [1, ${all.n - held}] (the training file's ${all.n} images minus the ${held} held out)`);
+    throw new ConfigError(
+      "data.trainLimit",
+      spec.trainLimit,
+      `an integer in [1, ${all.n - held}] (the training file's ${all.n} images minus the ${held} held out)`,
+    );
   }
   if (spec.testLimit !== undefined && !(int(spec.testLimit) && spec.testLimit >= 1 && spec.testLimit <= testAll.n)) {
     throw new ConfigError("data.testLimit", spec.testLimit, `an integer in [1, ${testAll.n}]`);
@@ -80,11 +96,20 @@ export function mnistSplit(spec: MnistSpec): { train: Dataset; heldOut: Dataset 
   const perm = permutation(all.n, new Rng(MNIST_SPLIT_SEED).fork("mnist training file"));
   // Membership is random; within each part the file order is kept (training shuffles anyway).
   const part = (from: number, n: number) => perm.slice(from, from + n).sort();
-  const train = held === 0 && trainN === all.n ? all : subset(all, part(held, trainN), `MNIST training images (${trainN} of ${all.n}, at random)`);
-  const heldOut = held > 0 ? subset(all, part(0, held), `unseen MNIST training-file images (${held}, at random)`) : null;
-  const test = spec.testLimit && spec.testLimit < testAll.n
-    ? subset(testAll, permutation(testAll.n, new Rng(MNIST_SPLIT_SEED).fork("mnist test file")).slice(0, spec.testLimit).sort(), `MNIST test images (${spec.testLimit} of ${testAll.n}, at random)`)
-    : testAll;
+  const train =
+    held === 0 && trainN === all.n
+      ? all
+      : subset(all, part(held, trainN), `MNIST training images (${trainN} of ${all.n}, at random)`);
+  const heldOut =
+    held > 0 ? subset(all, part(0, held), `unseen MNIST training-file images (${held}, at random)`) : null;
+  const test =
+    spec.testLimit && spec.testLimit < testAll.n
+      ? subset(
+          testAll,
+          permutation(testAll.n, new Rng(MNIST_SPLIT_SEED).fork("mnist test file")).slice(0, spec.testLimit).sort(),
+          `MNIST test images (${spec.testLimit} of ${testAll.n}, at random)`,
+        )
+      : testAll;
   return { train, heldOut, test };
 }
 
@@ -111,7 +136,9 @@ export function loadData(spec: DataSpec, probePoints = 1000): ExperimentData {
   const key = JSON.stringify([spec, probePoints]);
   const memo = dataMemo.get(key);
   if (memo) return memo;
-  let trainSet: Dataset, testSet: Dataset, heldOut: Dataset | null = null;
+  let trainSet: Dataset,
+    testSet: Dataset,
+    heldOut: Dataset | null = null;
   if (spec.kind === "mnist") {
     ({ train: trainSet, test: testSet, heldOut } = mnistSplit(spec));
   } else if (spec.kind === "shapeset") {
@@ -127,8 +154,15 @@ export function loadData(spec: DataSpec, probePoints = 1000): ExperimentData {
   if (!(Number.isInteger(probePoints) && probePoints > 0 && probePoints <= most)) {
     throw new ConfigError("probePoints", probePoints, `an integer in 1..${most}`);
   }
-  const pick = (ds: Dataset, label: string) => probeSubset(ds, probePoints, label, `${label} probe (${probePoints} points)`);
-  const out = { train: trainSet, test: testSet, heldOut, probeTrain: pick(trainSet, "training points"), probeHeldOut: pick(heldOut ?? testSet, "held-out points") };
+  const pick = (ds: Dataset, label: string) =>
+    probeSubset(ds, probePoints, label, `${label} probe (${probePoints} points)`);
+  const out = {
+    train: trainSet,
+    test: testSet,
+    heldOut,
+    probeTrain: pick(trainSet, "training points"),
+    probeHeldOut: pick(heldOut ?? testSet, "held-out points"),
+  };
   dataMemo.set(key, out);
   return out;
 }
@@ -176,36 +210,55 @@ export function buildModel(cfg: ExperimentConfig, data: ExperimentData): { model
  * was trained before (pass refresh to retrain). Callbacks only fire when
  * training actually runs.
  */
-export async function runExperiment(cfg: ExperimentConfig, callbacks: TrainCallbacks<ProbeSnapshot> = {}, opts: { refresh?: boolean; cacheDir?: string } = {}): Promise<Experiment> {
+export async function runExperiment(
+  cfg: ExperimentConfig,
+  callbacks: TrainCallbacks<ProbeSnapshot> = {},
+  opts: { refresh?: boolean; cacheDir?: string } = {},
+): Promise<Experiment> {
   const data = loadData(cfg.data, cfg.probePoints ?? 1000);
   const { model: initialModel } = buildModel(cfg, data);
-  const entry = await cached<ExperimentRecord>(cfg.name, cacheKeyOf(cfg), async () => {
-    const t0 = Date.now();
-    const { model, lsuv } = buildModel(cfg, data);
-    try {
-      // An interrupt stops the loop at its next step; the entry is then never written.
-      const signal = callbacks.signal ?? watchInterrupts();
-      const watched: TrainCallbacks<ProbeSnapshot> = {
-        ...callbacks,
-        signal,
-        // The model is built in here: the caller's onStep cannot read it.
-        stepReadsModel: () => false,
-        onStep: (s) => {
-          setActivity(cfg.name, s.step);
-          callbacks.onStep?.(s);
-        },
-      };
-      let result: TrainResult<ProbeSnapshot>;
+  const entry = await cached<ExperimentRecord>(
+    cfg.name,
+    cacheKeyOf(cfg),
+    async () => {
+      const t0 = Date.now();
+      const { model, lsuv } = buildModel(cfg, data);
       try {
-        result = await train(model, { train: data.train, test: data.test, probeSets: [data.probeTrain, data.probeHeldOut], observe: (m, p) => probe(m, p) }, cfg.train, watched);
+        // An interrupt stops the loop at its next step; the entry is then never written.
+        const signal = callbacks.signal ?? watchInterrupts();
+        const watched: TrainCallbacks<ProbeSnapshot> = {
+          ...callbacks,
+          signal,
+          // The model is built in here: the caller's onStep cannot read it.
+          stepReadsModel: () => false,
+          onStep: (s) => {
+            setActivity(cfg.name, s.step);
+            callbacks.onStep?.(s);
+          },
+        };
+        let result: TrainResult<ProbeSnapshot>;
+        try {
+          result = await train(
+            model,
+            {
+              train: data.train,
+              test: data.test,
+              probeSets: [data.probeTrain, data.probeHeldOut],
+              observe: (m, p) => probe(m, p),
+            },
+            cfg.train,
+            watched,
+          );
+        } finally {
+          clearActivity();
+        }
+        return { value: { result, lsuv, wallSeconds: (Date.now() - t0) / 1000 }, arrays: model.getWeights() };
       } finally {
-        clearActivity();
+        model.dispose();
       }
-      return { value: { result, lsuv, wallSeconds: (Date.now() - t0) / 1000 }, arrays: model.getWeights() };
-    } finally {
-      model.dispose();
-    }
-  }, { refresh: opts.refresh, dir: opts.cacheDir });
+    },
+    { refresh: opts.refresh, dir: opts.cacheDir },
+  );
   const model = new Mlp({ ...cfg.model, inputDim: data.train.inputDim, outputDim: data.train.numClasses });
   model.setWeights(entry.arrays);
   if (entry.status === "stale" || entry.status === "corrupt") {

@@ -110,7 +110,13 @@ export interface ActivationFindings {
   /** Empty, like `memorising`. */
   readonly reference: readonly { readonly gapTop: Interval }[];
   /** Across the sensitivity sweep: the most saturated layer's fraction, min and max; the all-layer gap, min and max. */
-  readonly sweep: { readonly runs: number; readonly maxLayerMin: number; readonly maxLayerMax: number; readonly gapMin: number; readonly gapMax: number };
+  readonly sweep: {
+    readonly runs: number;
+    readonly maxLayerMin: number;
+    readonly maxLayerMax: number;
+    readonly gapMin: number;
+    readonly gapMax: number;
+  };
   /**
    * Where the held-out points of `trainMinusHeldOut` and `saturationHeldOut` come from: unseen images of
    * the training file (the random split), never trained on.
@@ -221,7 +227,13 @@ export interface BoundFindings {
   /** ‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ held on every point and layer measured. */
   readonly boundHeld: boolean;
   /** At init: average shrink factor per layer, and ‖δ₁‖/‖δ_out‖; the deeper net's ratio. */
-  readonly init: { readonly perLayer: number; readonly firstOverOutput: number; readonly deepDepth: number; readonly deepFirstOverOutput: number; readonly spectralNorm: number };
+  readonly init: {
+    readonly perLayer: number;
+    readonly firstOverOutput: number;
+    readonly deepDepth: number;
+    readonly deepFirstOverOutput: number;
+    readonly spectralNorm: number;
+  };
   /** Trained: ‖δ₁‖/‖δ_L‖, how many times the chained bound overestimates ‖δ₁‖, mean σ' per layer, ‖W‖₂ range and the largest entry. */
   readonly trained: {
     readonly firstOverTop: number;
@@ -355,7 +367,13 @@ export interface FindingsByNotebook {
   "05-fixes": FixesFindings;
 }
 export type FindingsNotebook = keyof FindingsByNotebook;
-export const FINDINGS_NOTEBOOKS: readonly FindingsNotebook[] = ["01-train", "02-activations", "03-causal", "04-bound", "05-fixes"];
+export const FINDINGS_NOTEBOOKS: readonly FindingsNotebook[] = [
+  "01-train",
+  "02-activations",
+  "03-causal",
+  "04-bound",
+  "05-fixes",
+];
 
 export interface FindingsRecord<N extends FindingsNotebook> {
   readonly version: number;
@@ -391,13 +409,25 @@ export function recordFindings<N extends FindingsNotebook>(
   findings: FindingsByNotebook[N],
   cacheDir: string = defaultCacheDir(),
 ): FindingsRecord<N> {
-  if (!FINDINGS_NOTEBOOKS.includes(notebook)) throw new Error(`recordFindings: unknown notebook ${JSON.stringify(notebook)}; expected one of ${FINDINGS_NOTEBOOKS.join(", ")}`);
-  const rec: FindingsRecord<N> = { version: FINDINGS_VERSION, notebook, recordedAt: new Date().toISOString(), parameters, findings };
+  if (!FINDINGS_NOTEBOOKS.includes(notebook))
+    throw new Error(
+      `recordFindings: unknown notebook ${JSON.stringify(notebook)}; expected one of ${FINDINGS_NOTEBOOKS.join(", ")}`,
+    );
+  const rec: FindingsRecord<N> = {
+    version: FINDINGS_VERSION,
+    notebook,
+    recordedAt: new Date().toISOString(),
+    parameters,
+    findings,
+  };
   const file = findingsFile(notebook, cacheDir);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   // JSON has no NaN or Infinity: keep them as strings and turn them back on reading.
-  fs.writeFileSync(tmp, JSON.stringify(rec, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 1));
+  fs.writeFileSync(
+    tmp,
+    JSON.stringify(rec, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 1),
+  );
   fs.renameSync(tmp, file);
   return rec;
 }
@@ -405,17 +435,27 @@ export function recordFindings<N extends FindingsNotebook>(
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
 
 /** Read a notebook's latest findings; a missing, unreadable or old-format file is a MissingFindingsError. */
-export function readFindings<N extends FindingsNotebook>(notebook: N, cacheDir: string = defaultCacheDir()): FindingsRecord<N> {
+export function readFindings<N extends FindingsNotebook>(
+  notebook: N,
+  cacheDir: string = defaultCacheDir(),
+): FindingsRecord<N> {
   const file = findingsFile(notebook, cacheDir);
   if (!fs.existsSync(file)) throw new MissingFindingsError(notebook, `${file} does not exist`);
   let rec: FindingsRecord<N>;
   try {
-    rec = JSON.parse(fs.readFileSync(file, "utf8"), (_k, v) => (typeof v === "string" && v in NON_FINITE ? NON_FINITE[v] : v)) as FindingsRecord<N>;
+    rec = JSON.parse(fs.readFileSync(file, "utf8"), (_k, v) =>
+      typeof v === "string" && v in NON_FINITE ? NON_FINITE[v] : v,
+    ) as FindingsRecord<N>;
   } catch (e) {
     throw new MissingFindingsError(notebook, `${file} is not valid JSON (${(e as Error).message})`);
   }
-  if (rec.version !== FINDINGS_VERSION) throw new MissingFindingsError(notebook, `${file} has format version ${String(rec.version)}, this library reads ${FINDINGS_VERSION}`);
-  if (rec.notebook !== notebook || typeof rec.findings !== "object" || rec.findings === null) throw new MissingFindingsError(notebook, `${file} does not hold findings of ${notebook}`);
+  if (rec.version !== FINDINGS_VERSION)
+    throw new MissingFindingsError(
+      notebook,
+      `${file} has format version ${String(rec.version)}, this library reads ${FINDINGS_VERSION}`,
+    );
+  if (rec.notebook !== notebook || typeof rec.findings !== "object" || rec.findings === null)
+    throw new MissingFindingsError(notebook, `${file} does not hold findings of ${notebook}`);
   return rec;
 }
 

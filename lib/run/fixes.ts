@@ -14,7 +14,12 @@ import type { ActivationName } from "../core/activations";
 import type { InitSpec } from "../core/init";
 import { ConfigError } from "../core/errors";
 
-export type FixGroup = "baseline" | "initialisation" | "activation" | "Glorot & Bengio Table 1" | "training and architecture";
+export type FixGroup =
+  | "baseline"
+  | "initialisation"
+  | "activation"
+  | "Glorot & Bengio Table 1"
+  | "training and architecture";
 
 /**
  * Per-layer learning-rate multipliers m_l (hidden layers 1..L, then the output layer L+1):
@@ -26,7 +31,9 @@ export type FixGroup = "baseline" | "initialisation" | "activation" | "Glorot & 
  *    the training probe points, so that SGD's first update changes every layer's weights by
  *    the same fraction as the output layer's.
  */
-export type LayerRateRule = { readonly kind: "geometric"; readonly base: number } | { readonly kind: "equalizeUpdateRatio" };
+export type LayerRateRule =
+  | { readonly kind: "geometric"; readonly base: number }
+  | { readonly kind: "equalizeUpdateRatio" };
 
 /**
  * An init, or orthogonal at the gain where the net is closest to dynamical isometry (found
@@ -65,22 +72,173 @@ export const BASELINE: Fix = {
 /** The fixes of the study, baseline first. Numbers in `label` follow the notebook's list. */
 export const FIXES: readonly Fix[] = [
   BASELINE,
-  { id: "normalized", label: "1 · Normalized (Xavier) init", group: "initialisation", claim: "Keeps activation and gradient variances equal across layers at init — derived for a symmetric unit with f′(0) = 1; on the sigmoid it is our extension.", citation: "Glorot & Bengio 2010, eq. 16 (their Table 1 has no 'Sigmoid N' row: applying it to σ is ours)", activation: "sigmoid", init: "normalized", optimizer: "sgd" },
-  { id: "lecun-tanh", label: "2 · LeCun: 1.7159·tanh(2z/3), LeCun init", group: "activation", claim: "A symmetric activation with unit gain and inputs of unit variance.", citation: "LeCun, Bottou, Orr & Müller 1998, Efficient BackProp", activation: "scaledTanh", init: "lecun", optimizer: "sgd" },
-  { id: "lsuv", label: "3 · LSUV init on sigmoid", group: "initialisation", claim: "Orthonormal weights rescaled on data so every layer's pre-activation has unit variance.", citation: "Mishkin & Matas 2016", activation: "sigmoid", init: "lsuv", optimizer: "sgd" },
-  { id: "layer-rates-4x", label: "4a · Per-layer learning rates 4^(L−l)", group: "training and architecture", claim: "Larger steps for lower layers undo the ≤ 1/4 shrink of the gradient per sigmoid layer.", citation: "Xu, Huang & Li 2016 (suggestion)", activation: "sigmoid", init: "standard", optimizer: "sgd", layerRates: { kind: "geometric", base: 4 } },
-  { id: "layer-rates-eq", label: "4b · Per-layer rates equalising update:data at init", group: "training and architecture", claim: "Every layer's first update is the same fraction of its weights.", citation: "after Xu, Huang & Li 2016", activation: "sigmoid", init: "standard", optimizer: "sgd", layerRates: { kind: "equalizeUpdateRatio" } },
-  { id: "scaled-sigmoid", label: "5a · Scaled sigmoid 4σ(z) − 2", group: "activation", claim: "A sigmoid with slope 1 at 0 and zero mean, like tanh.", citation: "Xu, Huang & Li 2016", activation: "scaledSigmoid", init: "standard", optimizer: "sgd" },
-  { id: "penalized-tanh", label: "5b · Penalized tanh", group: "activation", claim: "tanh with the negative side scaled by 1/4.", citation: "Xu, Huang & Li 2016", activation: "penalizedTanh", init: "standard", optimizer: "sgd" },
-  { id: "tanh", label: "6a · tanh, standard init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Tanh'.", citation: "Glorot & Bengio 2010, Table 1", activation: "tanh", init: "standard", optimizer: "sgd" },
-  { id: "tanh-n", label: "6b · tanh, normalized init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Tanh N'.", citation: "Glorot & Bengio 2010, Table 1", activation: "tanh", init: "normalized", optimizer: "sgd" },
-  { id: "softsign", label: "6c · softsign, standard init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Softsign': saturates polynomially, not exponentially.", citation: "Glorot & Bengio 2010, Table 1", activation: "softsign", init: "standard", optimizer: "sgd" },
-  { id: "softsign-n", label: "6d · softsign, normalized init", group: "Glorot & Bengio Table 1", claim: "Glorot & Bengio's Table 1 row 'Softsign N'.", citation: "Glorot & Bengio 2010, Table 1", activation: "softsign", init: "normalized", optimizer: "sgd" },
-  { id: "relu-he", label: "7 · ReLU, He init", group: "activation", claim: "No upper saturation; derivative 1 on the active side.", citation: "Nair & Hinton 2010; He et al. 2015", activation: "relu", init: "he", optimizer: "sgd" },
-  { id: "batchnorm", label: "8 · Batch norm before the sigmoid", group: "training and architecture", claim: "Normalises every pre-activation per mini-batch, keeping it in the sigmoid's non-saturated range.", citation: "Ioffe & Szegedy 2015", activation: "sigmoid", init: "standard", optimizer: "sgd", batchNorm: true },
-  { id: "residual", label: "9 · Residual blocks", group: "training and architecture", claim: "h_l = h_{l−1} + σ(W_l h_{l−1} + b_l) R_l + c_l: an identity path for the signal and the gradient.", citation: "He, Zhang, Ren & Sun 2016 (two-layer block, eq. 1–2, σ here the sigmoid); no activation after the addition, as in He et al. 2016, Identity mappings", activation: "sigmoid", init: "standard", optimizer: "sgd", residual: true },
-  { id: "orthogonal-isometry", label: "10 · Orthogonal init at the isometry gain, centred biases", group: "initialisation", claim: "Mean squared singular value of the input–output Jacobian ≈ 1 at init, with σ working like tanh.", citation: "Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017 (derived for odd, tanh-like units); bias centring is ours (lib/core/centre)", activation: "sigmoid", init: { name: "orthogonal", gain: "isometry", centre: true }, optimizer: "sgd" },
-  { id: "adam", label: "11 · Adam, standard init", group: "training and architecture", claim: "Per-parameter step sizes: a tiny gradient still gets a full-size step.", citation: "Kingma & Ba 2015", activation: "sigmoid", init: "standard", optimizer: "adam" },
+  {
+    id: "normalized",
+    label: "1 · Normalized (Xavier) init",
+    group: "initialisation",
+    claim:
+      "Keeps activation and gradient variances equal across layers at init — derived for a symmetric unit with f′(0) = 1; on the sigmoid it is our extension.",
+    citation: "Glorot & Bengio 2010, eq. 16 (their Table 1 has no 'Sigmoid N' row: applying it to σ is ours)",
+    activation: "sigmoid",
+    init: "normalized",
+    optimizer: "sgd",
+  },
+  {
+    id: "lecun-tanh",
+    label: "2 · LeCun: 1.7159·tanh(2z/3), LeCun init",
+    group: "activation",
+    claim: "A symmetric activation with unit gain and inputs of unit variance.",
+    citation: "LeCun, Bottou, Orr & Müller 1998, Efficient BackProp",
+    activation: "scaledTanh",
+    init: "lecun",
+    optimizer: "sgd",
+  },
+  {
+    id: "lsuv",
+    label: "3 · LSUV init on sigmoid",
+    group: "initialisation",
+    claim: "Orthonormal weights rescaled on data so every layer's pre-activation has unit variance.",
+    citation: "Mishkin & Matas 2016",
+    activation: "sigmoid",
+    init: "lsuv",
+    optimizer: "sgd",
+  },
+  {
+    id: "layer-rates-4x",
+    label: "4a · Per-layer learning rates 4^(L−l)",
+    group: "training and architecture",
+    claim: "Larger steps for lower layers undo the ≤ 1/4 shrink of the gradient per sigmoid layer.",
+    citation: "Xu, Huang & Li 2016 (suggestion)",
+    activation: "sigmoid",
+    init: "standard",
+    optimizer: "sgd",
+    layerRates: { kind: "geometric", base: 4 },
+  },
+  {
+    id: "layer-rates-eq",
+    label: "4b · Per-layer rates equalising update:data at init",
+    group: "training and architecture",
+    claim: "Every layer's first update is the same fraction of its weights.",
+    citation: "after Xu, Huang & Li 2016",
+    activation: "sigmoid",
+    init: "standard",
+    optimizer: "sgd",
+    layerRates: { kind: "equalizeUpdateRatio" },
+  },
+  {
+    id: "scaled-sigmoid",
+    label: "5a · Scaled sigmoid 4σ(z) − 2",
+    group: "activation",
+    claim: "A sigmoid with slope 1 at 0 and zero mean, like tanh.",
+    citation: "Xu, Huang & Li 2016",
+    activation: "scaledSigmoid",
+    init: "standard",
+    optimizer: "sgd",
+  },
+  {
+    id: "penalized-tanh",
+    label: "5b · Penalized tanh",
+    group: "activation",
+    claim: "tanh with the negative side scaled by 1/4.",
+    citation: "Xu, Huang & Li 2016",
+    activation: "penalizedTanh",
+    init: "standard",
+    optimizer: "sgd",
+  },
+  {
+    id: "tanh",
+    label: "6a · tanh, standard init",
+    group: "Glorot & Bengio Table 1",
+    claim: "Glorot & Bengio's Table 1 row 'Tanh'.",
+    citation: "Glorot & Bengio 2010, Table 1",
+    activation: "tanh",
+    init: "standard",
+    optimizer: "sgd",
+  },
+  {
+    id: "tanh-n",
+    label: "6b · tanh, normalized init",
+    group: "Glorot & Bengio Table 1",
+    claim: "Glorot & Bengio's Table 1 row 'Tanh N'.",
+    citation: "Glorot & Bengio 2010, Table 1",
+    activation: "tanh",
+    init: "normalized",
+    optimizer: "sgd",
+  },
+  {
+    id: "softsign",
+    label: "6c · softsign, standard init",
+    group: "Glorot & Bengio Table 1",
+    claim: "Glorot & Bengio's Table 1 row 'Softsign': saturates polynomially, not exponentially.",
+    citation: "Glorot & Bengio 2010, Table 1",
+    activation: "softsign",
+    init: "standard",
+    optimizer: "sgd",
+  },
+  {
+    id: "softsign-n",
+    label: "6d · softsign, normalized init",
+    group: "Glorot & Bengio Table 1",
+    claim: "Glorot & Bengio's Table 1 row 'Softsign N'.",
+    citation: "Glorot & Bengio 2010, Table 1",
+    activation: "softsign",
+    init: "normalized",
+    optimizer: "sgd",
+  },
+  {
+    id: "relu-he",
+    label: "7 · ReLU, He init",
+    group: "activation",
+    claim: "No upper saturation; derivative 1 on the active side.",
+    citation: "Nair & Hinton 2010; He et al. 2015",
+    activation: "relu",
+    init: "he",
+    optimizer: "sgd",
+  },
+  {
+    id: "batchnorm",
+    label: "8 · Batch norm before the sigmoid",
+    group: "training and architecture",
+    claim: "Normalises every pre-activation per mini-batch, keeping it in the sigmoid's non-saturated range.",
+    citation: "Ioffe & Szegedy 2015",
+    activation: "sigmoid",
+    init: "standard",
+    optimizer: "sgd",
+    batchNorm: true,
+  },
+  {
+    id: "residual",
+    label: "9 · Residual blocks",
+    group: "training and architecture",
+    claim: "h_l = h_{l−1} + σ(W_l h_{l−1} + b_l) R_l + c_l: an identity path for the signal and the gradient.",
+    citation:
+      "He, Zhang, Ren & Sun 2016 (two-layer block, eq. 1–2, σ here the sigmoid); no activation after the addition, as in He et al. 2016, Identity mappings",
+    activation: "sigmoid",
+    init: "standard",
+    optimizer: "sgd",
+    residual: true,
+  },
+  {
+    id: "orthogonal-isometry",
+    label: "10 · Orthogonal init at the isometry gain, centred biases",
+    group: "initialisation",
+    claim: "Mean squared singular value of the input–output Jacobian ≈ 1 at init, with σ working like tanh.",
+    citation:
+      "Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017 (derived for odd, tanh-like units); bias centring is ours (lib/core/centre)",
+    activation: "sigmoid",
+    init: { name: "orthogonal", gain: "isometry", centre: true },
+    optimizer: "sgd",
+  },
+  {
+    id: "adam",
+    label: "11 · Adam, standard init",
+    group: "training and architecture",
+    claim: "Per-parameter step sizes: a tiny gradient still gets a full-size step.",
+    citation: "Kingma & Ba 2015",
+    activation: "sigmoid",
+    init: "standard",
+    optimizer: "adam",
+  },
 ];
 
 export function fixById(id: string, list: readonly Fix[] = FIXES): Fix {
@@ -88,4 +246,3 @@ export function fixById(id: string, list: readonly Fix[] = FIXES): Fix {
   if (!f) throw new ConfigError("fix id", id, `one of ${list.map((x) => x.id).join(", ")}`);
   return f;
 }
-

@@ -75,7 +75,10 @@ function install(): void {
         if (text && TSLAB_INTERRUPT.test(text)) {
           if (!text.startsWith("Error: Interrupted")) interrupts++;
           const at = activity;
-          return fn.call(process.stderr, `Interrupted${at ? ` at step ${at.step} of ${at.what}` : ""}: the work stopped; nothing half-done was cached.\n`);
+          return fn.call(
+            process.stderr,
+            `Interrupted${at ? ` at step ${at.step} of ${at.what}` : ""}: the work stopped; nothing half-done was cached.\n`,
+          );
         }
         return (fn as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
       }) as typeof process.stderr.write;

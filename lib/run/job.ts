@@ -85,7 +85,14 @@ function failureIdentity(job: Job): { name: string; key: unknown } {
 export async function lookupJob<V = unknown>(job: Job, cacheDir?: string): Promise<JobOutcome<V> | null> {
   const tryRead = async <T>(id: { name: string; key: unknown }): Promise<T | null> => {
     try {
-      const r = await cached<T>(id.name, id.key, async () => { throw new NotCached(); }, { dir: cacheDir });
+      const r = await cached<T>(
+        id.name,
+        id.key,
+        async () => {
+          throw new NotCached();
+        },
+        { dir: cacheDir },
+      );
       return r.value;
     } catch (e) {
       if (e instanceof NotCached) return null;
@@ -102,12 +109,22 @@ export async function lookupJob<V = unknown>(job: Job, cacheDir?: string): Promi
 /** The body that runs a job of this kind: built in for experiments, else JOBS[kind] of the job's module. */
 export function jobBody(job: Job): JobBody {
   if (job.kind === "experiment") return experimentBody;
-  if (!job.module) throw new ConfigError(`job "${job.config.name}".module`, job.module, `the module (relative to lib/) that exports JOBS["${job.kind}"]`);
+  if (!job.module)
+    throw new ConfigError(
+      `job "${job.config.name}".module`,
+      job.module,
+      `the module (relative to lib/) that exports JOBS["${job.kind}"]`,
+    );
   const file = path.join(__dirname, "..", job.module);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const kinds = (require(file) as { JOBS?: JobKinds }).JOBS;
   const body = kinds?.[job.kind];
-  if (!body) throw new ConfigError(`job kind`, job.kind, `one of the kinds lib/${job.module} exports in JOBS (${Object.keys(kinds ?? {}).join(", ") || "none"})`);
+  if (!body)
+    throw new ConfigError(
+      `job kind`,
+      job.kind,
+      `one of the kinds lib/${job.module} exports in JOBS (${Object.keys(kinds ?? {}).join(", ") || "none"})`,
+    );
   return body;
 }
 
@@ -115,7 +132,10 @@ export function jobBody(job: Job): JobBody {
  * Run a job here (main thread or worker), writing its outcome to the cache.
  * Divergence is an outcome, not an exception: it is returned and cached.
  */
-export async function runJob<V = unknown>(job: Job, opts: { cacheDir?: string; onProgress?: (p: JobProgress) => void } = {}): Promise<JobOutcome<V>> {
+export async function runJob<V = unknown>(
+  job: Job,
+  opts: { cacheDir?: string; onProgress?: (p: JobProgress) => void } = {},
+): Promise<JobOutcome<V>> {
   const known = await lookupJob<V>(job, opts.cacheDir);
   if (known) return known;
   const onProgress = opts.onProgress ?? (() => undefined);
@@ -128,7 +148,12 @@ export async function runJob<V = unknown>(job: Job, opts: { cacheDir?: string; o
     const body = jobBody(job);
     const id = cacheIdentity(job);
     const signal = watchInterrupts();
-    const r = await cached<V>(id.name, id.key, async () => ({ value: (await body(job, onProgress, signal)) as V, arrays: {} }), { dir: opts.cacheDir });
+    const r = await cached<V>(
+      id.name,
+      id.key,
+      async () => ({ value: (await body(job, onProgress, signal)) as V, arrays: {} }),
+      { dir: opts.cacheDir },
+    );
     return { ok: true, value: r.value, cache: r.status };
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
@@ -143,16 +168,39 @@ export async function runJob<V = unknown>(job: Job, opts: { cacheDir?: string; o
 
 const experimentBody: JobBody = async (job, onProgress) => (await trainExperiment(job.config, onProgress)).value;
 
-async function trainExperiment(config: ExperimentConfig, onProgress: (p: JobProgress) => void, cacheDir?: string): Promise<{ value: ExperimentRecord; cache: CacheStatus }> {
+async function trainExperiment(
+  config: ExperimentConfig,
+  onProgress: (p: JobProgress) => void,
+  cacheDir?: string,
+): Promise<{ value: ExperimentRecord; cache: CacheStatus }> {
   const epochs = config.train.epochs;
   let lastAccuracy: number | undefined;
-  const exp = await runExperiment(config, {
-    onStep: (s: StepInfo) => onProgress({ epoch: s.epoch, epochs, step: s.step, loss: s.loss, accuracy: lastAccuracy, samplesPerSec: s.samplesPerSec }),
-    onEpoch: (e) => {
-      lastAccuracy = (e.test ?? e.train).accuracy;
-      onProgress({ epoch: e.epoch, epochs, step: e.step, loss: e.runningLoss, accuracy: lastAccuracy, samplesPerSec: e.samplesPerSec });
+  const exp = await runExperiment(
+    config,
+    {
+      onStep: (s: StepInfo) =>
+        onProgress({
+          epoch: s.epoch,
+          epochs,
+          step: s.step,
+          loss: s.loss,
+          accuracy: lastAccuracy,
+          samplesPerSec: s.samplesPerSec,
+        }),
+      onEpoch: (e) => {
+        lastAccuracy = (e.test ?? e.train).accuracy;
+        onProgress({
+          epoch: e.epoch,
+          epochs,
+          step: e.step,
+          loss: e.runningLoss,
+          accuracy: lastAccuracy,
+          samplesPerSec: e.samplesPerSec,
+        });
+      },
     },
-  }, { cacheDir });
+    { cacheDir },
+  );
   exp.model.dispose();
   exp.initialModel.dispose();
   return { value: { result: exp.result, lsuv: exp.lsuv, wallSeconds: exp.wallSeconds }, cache: exp.cache };

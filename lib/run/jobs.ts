@@ -41,7 +41,13 @@ export type JobEvent =
   | { readonly type: "cached"; readonly index: number }
   | { readonly type: "start"; readonly index: number; readonly lane: number }
   | { readonly type: "progress"; readonly index: number; readonly lane: number; readonly progress: JobProgress }
-  | { readonly type: "done"; readonly index: number; readonly lane: number; readonly seconds: number; readonly ok: boolean };
+  | {
+      readonly type: "done";
+      readonly index: number;
+      readonly lane: number;
+      readonly seconds: number;
+      readonly ok: boolean;
+    };
 
 /** The worker script: lib/worker.ts under tsx, out/lib/worker.js when compiled. */
 export function workerScript(): string {
@@ -60,7 +66,11 @@ function startWorker(): Worker {
   const workerData = { mark: WORKER_MARK };
   if (file.endsWith(".ts")) {
     const tsx = require.resolve("tsx/cjs");
-    return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, { eval: true, workerData, execArgv: [] });
+    return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, {
+      eval: true,
+      workerData,
+      execArgv: [],
+    });
   }
   return new Worker(file, { workerData, execArgv: [] });
 }
@@ -71,14 +81,21 @@ export function defaultWorkers(): number {
 
 export async function runJobs<V = unknown>(jobs: readonly Job[], opts: RunJobsOptions = {}): Promise<JobOutcome<V>[]> {
   const workers = opts.workers ?? defaultWorkers();
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new ConfigError("workers", workers, "a positive integer (1 = run in this thread)");
+  if (!(Number.isInteger(workers) && workers >= 1))
+    throw new ConfigError("workers", workers, "a positive integer (1 = run in this thread)");
   // Identical jobs run once.
   const keys = jobs.map((j) => canonicalJson(j));
   const firstOf = new Map<string, number>();
-  keys.forEach((k, i) => { if (!firstOf.has(k)) firstOf.set(k, i); });
+  keys.forEach((k, i) => {
+    if (!firstOf.has(k)) firstOf.set(k, i);
+  });
   const unique = [...firstOf.values()];
   const outcomes = new Array<JobOutcome<V> | undefined>(jobs.length);
-  const board = new Board(opts.title ?? "Running jobs", unique.length, opts.sink === undefined ? (inTslabKernel() ? updatingCellSink() : null) : opts.sink);
+  const board = new Board(
+    opts.title ?? "Running jobs",
+    unique.length,
+    opts.sink === undefined ? (inTslabKernel() ? updatingCellSink() : null) : opts.sink,
+  );
   const label = (i: number) => (opts.label ? opts.label(jobs[i], i) : jobs[i].config.name);
   const emit = (e: JobEvent) => {
     opts.onEvent?.(e);
@@ -102,7 +119,10 @@ export async function runJobs<V = unknown>(jobs: readonly Job[], opts: RunJobsOp
       for (const i of todo) {
         const t0 = Date.now();
         emit({ type: "start", index: i, lane: 0 });
-        outcomes[i] = await runJob<V>(jobs[i], { cacheDir: opts.cacheDir, onProgress: (p) => emit({ type: "progress", index: i, lane: 0, progress: p }) });
+        outcomes[i] = await runJob<V>(jobs[i], {
+          cacheDir: opts.cacheDir,
+          onProgress: (p) => emit({ type: "progress", index: i, lane: 0, progress: p }),
+        });
         emit({ type: "done", index: i, lane: 0, seconds: (Date.now() - t0) / 1000, ok: outcomes[i]!.ok });
       }
     } else if (lanes > 1) {
@@ -116,12 +136,19 @@ export async function runJobs<V = unknown>(jobs: readonly Job[], opts: RunJobsOp
 }
 
 /** Feed the jobs to `lanes` workers, one job at a time each; stop them all at the end or on the first error. */
-function runOnWorkers(jobs: readonly Job[], todo: number[], lanes: number, cacheDir: string | undefined, emit: (e: JobEvent) => void): Promise<Map<number, JobOutcome>> {
+function runOnWorkers(
+  jobs: readonly Job[],
+  todo: number[],
+  lanes: number,
+  cacheDir: string | undefined,
+  emit: (e: JobEvent) => void,
+): Promise<Map<number, JobOutcome>> {
   return new Promise((resolve, reject) => {
     const results = new Map<number, JobOutcome>();
     const queue = [...todo];
     const pool: Worker[] = [];
-    let failed = false, exited = 0;
+    let failed = false,
+      exited = 0;
     const stopAll = () => pool.forEach((w) => void w.terminate());
     // An interrupt terminates the workers (their running jobs never reach the cache) within 100 ms.
     const interrupted = watchInterrupts();
@@ -138,7 +165,8 @@ function runOnWorkers(jobs: readonly Job[], todo: number[], lanes: number, cache
     for (let lane = 0; lane < lanes; lane++) {
       const w = startWorker();
       pool.push(w);
-      let current = -1, started = 0;
+      let current = -1,
+        started = 0;
       const next = () => {
         const i = queue.shift();
         if (i === undefined) {
@@ -169,7 +197,8 @@ function runOnWorkers(jobs: readonly Job[], todo: number[], lanes: number, cache
       w.on("error", (e) => fail(e));
       w.on("exit", (code) => {
         exited++;
-        if (!failed && current !== -1) fail(new Error(`a worker exited (code ${code}) while running ${jobs[current].config.name}`));
+        if (!failed && current !== -1)
+          fail(new Error(`a worker exited (code ${code}) while running ${jobs[current].config.name}`));
         if (exited === lanes && !failed) {
           clearInterval(poll);
           if (results.size === todo.length) resolve(results);
@@ -197,7 +226,11 @@ class Board {
   private readonly t0 = Date.now();
   private lastRender = 0;
 
-  constructor(private readonly title: string, private readonly total: number, private readonly sink: OutputSink | null) {}
+  constructor(
+    private readonly title: string,
+    private readonly total: number,
+    private readonly sink: OutputSink | null,
+  ) {}
 
   event(e: JobEvent, label: string): void {
     if (e.type === "cached") {
@@ -228,22 +261,31 @@ class Board {
     if (!final && now - this.lastRender < 300) return;
     this.lastRender = now;
     const left = this.total - this.done;
-    const perJob = this.trainedSeconds.length > 0 ? this.trainedSeconds.reduce((a, b) => a + b, 0) / this.trainedSeconds.length : null;
-    const lanes = [...this.lanes.entries()].sort((a, b) => a[0] - b[0]).map(([i, l]) => {
-      const p = l.progress;
-      const detail = p ? `epoch ${p.epoch}/${p.epochs} · step ${p.step} · loss ${p.loss.toFixed(3)}${p.accuracy !== undefined ? ` · accuracy ${(100 * p.accuracy).toFixed(1)}%` : ""}${p.samplesPerSec ? ` · ${Math.round(p.samplesPerSec)} samples/s` : ""}` : null;
-      return { worker: i + 1, label: l.label, detail };
-    });
-    this.sink.emit(renderBoard({
-      title: this.title,
-      total: this.total,
-      done: this.done,
-      fromCache: this.fromCache,
-      failed: this.failed,
-      elapsedSeconds: (now - this.t0) / 1000,
-      etaSeconds: perJob !== null && left > 0 ? (perJob * left) / Math.max(1, this.lanes.size) : null,
-      lanes,
-      final,
-    }));
+    const perJob =
+      this.trainedSeconds.length > 0
+        ? this.trainedSeconds.reduce((a, b) => a + b, 0) / this.trainedSeconds.length
+        : null;
+    const lanes = [...this.lanes.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([i, l]) => {
+        const p = l.progress;
+        const detail = p
+          ? `epoch ${p.epoch}/${p.epochs} · step ${p.step} · loss ${p.loss.toFixed(3)}${p.accuracy !== undefined ? ` · accuracy ${(100 * p.accuracy).toFixed(1)}%` : ""}${p.samplesPerSec ? ` · ${Math.round(p.samplesPerSec)} samples/s` : ""}`
+          : null;
+        return { worker: i + 1, label: l.label, detail };
+      });
+    this.sink.emit(
+      renderBoard({
+        title: this.title,
+        total: this.total,
+        done: this.done,
+        fromCache: this.fromCache,
+        failed: this.failed,
+        elapsedSeconds: (now - this.t0) / 1000,
+        etaSeconds: perJob !== null && left > 0 ? (perJob * left) / Math.max(1, this.lanes.size) : null,
+        lanes,
+        final,
+      }),
+    );
   }
 }

@@ -19,10 +19,17 @@ export function liveTraining(title: string, epochs: number, opts: { throttleMs?:
   const p = progress({ title, total: epochs, throttleMs: opts.throttleMs });
   let lastAccuracy: number | undefined;
   return {
-    onStep: (s) => p.update({ epoch: s.epoch, step: s.step, loss: s.loss, accuracy: lastAccuracy, samplesPerSec: s.samplesPerSec }),
+    onStep: (s) =>
+      p.update({ epoch: s.epoch, step: s.step, loss: s.loss, accuracy: lastAccuracy, samplesPerSec: s.samplesPerSec }),
     onEpoch: (e) => {
       lastAccuracy = (e.test ?? e.train).accuracy;
-      p.update({ epoch: e.epoch, step: e.step, loss: e.runningLoss, accuracy: lastAccuracy, samplesPerSec: e.samplesPerSec });
+      p.update({
+        epoch: e.epoch,
+        step: e.step,
+        loss: e.runningLoss,
+        accuracy: lastAccuracy,
+        samplesPerSec: e.samplesPerSec,
+      });
     },
     done: (note) => p.done(note),
   };

@@ -73,7 +73,13 @@ interface TraceValue {
 export const DEFAULT_TRACE_PERCENTILES = [15, 50, 85] as const;
 
 function fullOptions(o: TraceOptions): Required<TraceOptions> {
-  return { percentiles: [...DEFAULT_TRACE_PERCENTILES], eps: 0.01, ...o, examples: [...o.examples], heldOutExamples: [...(o.heldOutExamples ?? [])] };
+  return {
+    percentiles: [...DEFAULT_TRACE_PERCENTILES],
+    eps: 0.01,
+    ...o,
+    examples: [...o.examples],
+    heldOutExamples: [...(o.heldOutExamples ?? [])],
+  };
 }
 
 /** Re-run the first epochs of an experiment, recording traces (or load them from the cache). */
@@ -86,27 +92,37 @@ export async function traceTraining(
   const o = fullOptions(options);
   const data = loadData(cfg.data, cfg.probePoints ?? 1000);
   validateTrace(cfg, o, data.probeTrain.n, data.probeHeldOut.n);
-  const entry = await cached<TraceValue>(`${cfg.name}-trace`, { experiment: cfg, trace: o }, async () => {
-    const t0 = Date.now();
-    const { model } = buildModel(cfg, data);
-    const rec = new Recorder(model, data.probeTrain, data.probeHeldOut, o);
-    try {
-      rec.record(0, 0);
-      const stepsPerEpoch = Math.floor(data.train.n / cfg.train.batchSize);
-      await train(model, { train: data.train }, { ...cfg.train, epochs: o.epochs, evalTrainSize: Math.min(1000, data.train.n) }, {
-        ...callbacks,
-        signal: callbacks.signal ?? watchInterrupts(),
-        stepReadsModel: (step) => step % o.everySteps === 0,
-        onStep(info) {
-          if (info.step % o.everySteps === 0) rec.record(info.step, info.step / stepsPerEpoch);
-          callbacks.onStep?.(info);
-        },
-      });
-      return { value: { ...rec.value(), wallSeconds: (Date.now() - t0) / 1000 }, arrays: rec.arrays() };
-    } finally {
-      model.dispose();
-    }
-  }, { refresh: opts.refresh, dir: opts.cacheDir });
+  const entry = await cached<TraceValue>(
+    `${cfg.name}-trace`,
+    { experiment: cfg, trace: o },
+    async () => {
+      const t0 = Date.now();
+      const { model } = buildModel(cfg, data);
+      const rec = new Recorder(model, data.probeTrain, data.probeHeldOut, o);
+      try {
+        rec.record(0, 0);
+        const stepsPerEpoch = Math.floor(data.train.n / cfg.train.batchSize);
+        await train(
+          model,
+          { train: data.train },
+          { ...cfg.train, epochs: o.epochs, evalTrainSize: Math.min(1000, data.train.n) },
+          {
+            ...callbacks,
+            signal: callbacks.signal ?? watchInterrupts(),
+            stepReadsModel: (step) => step % o.everySteps === 0,
+            onStep(info) {
+              if (info.step % o.everySteps === 0) rec.record(info.step, info.step / stepsPerEpoch);
+              callbacks.onStep?.(info);
+            },
+          },
+        );
+        return { value: { ...rec.value(), wallSeconds: (Date.now() - t0) / 1000 }, arrays: rec.arrays() };
+      } finally {
+        model.dispose();
+      }
+    },
+    { refresh: opts.refresh, dir: opts.cacheDir },
+  );
   const L = entry.value.layers.length;
   return {
     config: cfg,
@@ -129,7 +145,12 @@ class Recorder {
   readonly acts: number[][];
   readonly zps: number[][];
 
-  constructor(private readonly model: Mlp, private readonly points: ProbePoints, private readonly heldOut: ProbePoints, private readonly o: Required<TraceOptions>) {
+  constructor(
+    private readonly model: Mlp,
+    private readonly points: ProbePoints,
+    private readonly heldOut: ProbePoints,
+    private readonly o: Required<TraceOptions>,
+  ) {
     const L = model.hidden.length;
     this.means = Array.from({ length: L }, () => []);
     this.sats = Array.from({ length: L }, () => []);
@@ -139,12 +160,15 @@ class Recorder {
 
   record(step: number, epoch: number): void {
     const hv = hiddenValues(this.model, this.points);
-    const ho = this.o.heldOutExamples.length > 0 ? hiddenValues(this.model, pick(this.heldOut, this.o.heldOutExamples)) : null;
+    const ho =
+      this.o.heldOutExamples.length > 0 ? hiddenValues(this.model, pick(this.heldOut, this.o.heldOutExamples)) : null;
     const asym = this.model.act.asymptotes;
     this.steps.push(step);
     this.epochs.push(epoch);
     hv.widths.forEach((w, l) => {
-      const a = hv.a[l], z = hv.z[l], n = hv.n;
+      const a = hv.a[l],
+        z = hv.z[l],
+        n = hv.n;
       this.means[l].push(mean(a));
       this.sats[l].push(asym ? saturationFraction(a, asym, this.o.eps).total : 0);
       for (const e of this.o.examples) for (let j = 0; j < w; j++) this.acts[l].push(a[e * w + j]);
@@ -157,7 +181,12 @@ class Recorder {
     return {
       steps: this.steps,
       epochs: this.epochs,
-      layers: this.model.hidden.map((h, l) => ({ layer: h.index, width: h.nOut, mean: this.means[l], saturation: this.sats[l] })),
+      layers: this.model.hidden.map((h, l) => ({
+        layer: h.index,
+        width: h.nOut,
+        mean: this.means[l],
+        saturation: this.sats[l],
+      })),
     };
   }
 
@@ -175,21 +204,37 @@ class Recorder {
 function pick(p: ProbePoints, rows: readonly number[]): ProbePoints {
   const x = new Float32Array(rows.length * p.inputDim);
   rows.forEach((r, i) => x.set(p.x.subarray(r * p.inputDim, (r + 1) * p.inputDim), i * p.inputDim));
-  return { ...p, name: `${p.name}, rows ${rows.join(", ")}`, n: rows.length, x, y: Int32Array.from(rows, (r) => p.y[r]) };
+  return {
+    ...p,
+    name: `${p.name}, rows ${rows.join(", ")}`,
+    n: rows.length,
+    x,
+    y: Int32Array.from(rows, (r) => p.y[r]),
+  };
 }
 
 function validateTrace(cfg: ExperimentConfig, o: Required<TraceOptions>, probeN: number, heldOutN: number): void {
   if (!(Number.isInteger(o.epochs) && o.epochs >= 1 && o.epochs <= cfg.train.epochs)) {
     throw new ConfigError("trace epochs", o.epochs, `an integer in 1..${cfg.train.epochs} (the experiment's epochs)`);
   }
-  if (!(Number.isInteger(o.everySteps) && o.everySteps >= 1)) throw new ConfigError("trace everySteps", o.everySteps, "a positive integer");
+  if (!(Number.isInteger(o.everySteps) && o.everySteps >= 1))
+    throw new ConfigError("trace everySteps", o.everySteps, "a positive integer");
   if (o.examples.length === 0 || o.examples.some((e) => !(Number.isInteger(e) && e >= 0 && e < probeN))) {
-    throw new ConfigError("trace examples", o.examples, `one or more indices in 0..${probeN - 1} (points of the training probe set)`);
+    throw new ConfigError(
+      "trace examples",
+      o.examples,
+      `one or more indices in 0..${probeN - 1} (points of the training probe set)`,
+    );
   }
   if (o.heldOutExamples.some((e) => !(Number.isInteger(e) && e >= 0 && e < heldOutN))) {
-    throw new ConfigError("trace heldOutExamples", o.heldOutExamples, `indices in 0..${heldOutN - 1} (points of the held-out probe set)`);
+    throw new ConfigError(
+      "trace heldOutExamples",
+      o.heldOutExamples,
+      `indices in 0..${heldOutN - 1} (points of the held-out probe set)`,
+    );
   }
-  if (o.percentiles.length === 0 || o.percentiles.some((p) => !(p >= 0 && p <= 100))) throw new ConfigError("trace percentiles", o.percentiles, "values in [0, 100]");
+  if (o.percentiles.length === 0 || o.percentiles.some((p) => !(p >= 0 && p <= 100)))
+    throw new ConfigError("trace percentiles", o.percentiles, "values in [0, 100]");
   if (!(o.eps > 0 && o.eps < 0.5)) throw new ConfigError("trace eps", o.eps, "a threshold in (0, 0.5)");
 }
 
@@ -198,21 +243,37 @@ function validateTrace(cfg: ExperimentConfig, o: Required<TraceOptions>, probeN:
  * times. `example` indexes the training probe set, or the held-out one when
  * set is "heldOut".
  */
-export function exampleOverTime(trace: TrainingTrace, layer: number, example: number, set: "train" | "heldOut" = "train"): number[][] {
-  const l = layer - 1, w = trace.layers[l].width;
+export function exampleOverTime(
+  trace: TrainingTrace,
+  layer: number,
+  example: number,
+  set: "train" | "heldOut" = "train",
+): number[][] {
+  const l = layer - 1,
+    w = trace.layers[l].width;
   const { examples, heldOutExamples } = trace.options;
   const k = examples.length + heldOutExamples.length;
   const e = set === "train" ? examples.indexOf(example) : heldOutExamples.indexOf(example);
-  if (e < 0) throw new ConfigError("example", example, `one of the traced ${set === "train" ? "training" : "held-out"} examples (${(set === "train" ? examples : heldOutExamples).join(", ")})`);
+  if (e < 0)
+    throw new ConfigError(
+      "example",
+      example,
+      `one of the traced ${set === "train" ? "training" : "held-out"} examples (${(set === "train" ? examples : heldOutExamples).join(", ")})`,
+    );
   const row = set === "train" ? e : examples.length + e;
-  const T = trace.steps.length, a = trace.activations[l];
+  const T = trace.steps.length,
+    a = trace.activations[l];
   return Array.from({ length: w }, (_, j) => Array.from({ length: T }, (_, t) => a[(t * k + row) * w + j]));
 }
 
 /** Percentiles of z of one unit over time: one row per percentile, columns = times. */
 export function unitZOverTime(trace: TrainingTrace, layer: number, unit: number): number[][] {
-  const l = layer - 1, w = trace.layers[l].width, P = trace.options.percentiles.length;
-  if (!(Number.isInteger(unit) && unit >= 0 && unit < w)) throw new ConfigError("unit", unit, `an index in 0..${w - 1}`);
-  const T = trace.steps.length, zp = trace.zPercentiles[l];
+  const l = layer - 1,
+    w = trace.layers[l].width,
+    P = trace.options.percentiles.length;
+  if (!(Number.isInteger(unit) && unit >= 0 && unit < w))
+    throw new ConfigError("unit", unit, `an index in 0..${w - 1}`);
+  const T = trace.steps.length,
+    zp = trace.zPercentiles[l];
   return Array.from({ length: P }, (_, p) => Array.from({ length: T }, (_, t) => zp[(t * w + unit) * P + p]));
 }

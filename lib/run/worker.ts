@@ -39,7 +39,12 @@ async function workerLoop(): Promise<void> {
       port.postMessage({ type: "done", id: msg.id, outcome } satisfies FromWorker);
     } catch (e) {
       const err = e as Error;
-      port.postMessage({ type: "error", id: msg.id, message: `${err.name ?? "Error"}: ${err.message}`, stack: err.stack } satisfies FromWorker);
+      port.postMessage({
+        type: "error",
+        id: msg.id,
+        message: `${err.name ?? "Error"}: ${err.message}`,
+        stack: err.stack,
+      } satisfies FromWorker);
     }
   });
 }

@@ -24,16 +24,25 @@ export function activityOf(msg: KernelMessage): string | null {
 
 /** The last non-blank line, as a terminal would show it after \r rewrites. */
 export function lastLine(text: string): string | null {
-  const lines = text.split("\n").map((l) => l.slice(l.lastIndexOf("\r") + 1)).filter((l) => l.trim() !== "");
+  const lines = text
+    .split("\n")
+    .map((l) => l.slice(l.lastIndexOf("\r") + 1))
+    .filter((l) => l.trim() !== "");
   return lines.length > 0 ? clean(lines[lines.length - 1]) : null;
 }
 
 function clean(text: string): string {
   // No terminal control sequences from a cell may reach our own line.
-  const plain = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, " ").trim();
+  const plain = text
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+    .replace(/[\x00-\x1f\x7f]/g, " ")
+    .trim();
   return plain.length > MAX ? plain.slice(0, MAX - 1) + "…" : plain;
 }
 
 function unescapeHtml(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e] as string);
+  return s.replace(
+    /&(amp|lt|gt|quot|#39);/g,
+    (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e] as string,
+  );
 }

@@ -4,7 +4,14 @@
  */
 import { ParameterError } from "./errors";
 import { CodeCell, Notebook } from "./notebook";
-import { DeclaredParameter, Params, checkOverrides, declaredParameters, injectParameters, parametersCell } from "./params";
+import {
+  DeclaredParameter,
+  Params,
+  checkOverrides,
+  declaredParameters,
+  injectParameters,
+  parametersCell,
+} from "./params";
 import { ALL_NOTEBOOKS, ProfileTable, loadProfiles, profileValues } from "./profiles";
 
 export interface ParameterRequest {
@@ -27,7 +34,12 @@ export interface AppliedParameters {
   injectedCell: CodeCell | null;
 }
 
-export function applyParameters(nb: Notebook, file: string, notebookName: string, req: ParameterRequest): AppliedParameters {
+export function applyParameters(
+  nb: Notebook,
+  file: string,
+  notebookName: string,
+  req: ParameterRequest,
+): AppliedParameters {
   const cell = parametersCell(nb, file);
   const declared = cell ? declaredParameters(cell.source) : [];
   const layers = parameterLayers(req, notebookName);
@@ -49,7 +61,8 @@ export function applyParameters(nb: Notebook, file: string, notebookName: string
       sources[name] = layer.source;
     }
   }
-  const injectedCell = cell && Object.keys(values).length > 0 ? injectParameters(nb, cell, values, provenance(req)) : null;
+  const injectedCell =
+    cell && Object.keys(values).length > 0 ? injectParameters(nb, cell, values, provenance(req)) : null;
   return { profile: req.profile ?? null, values, sources, skipped, injectedCell };
 }
 
@@ -80,6 +93,9 @@ function withoutNames(params: Params, names: string[]): Params {
 }
 
 function provenance(req: ParameterRequest): string {
-  const parts = [req.profile !== undefined ? `profile "${req.profile}"` : "", Object.keys(req.explicit).length ? "--param" : ""];
+  const parts = [
+    req.profile !== undefined ? `profile "${req.profile}"` : "",
+    Object.keys(req.explicit).length ? "--param" : "",
+  ];
   return parts.filter(Boolean).join(" + ");
 }

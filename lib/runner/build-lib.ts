@@ -33,13 +33,20 @@ function libProgramConfig(): { files: string[]; options: ts.CompilerOptions } {
   if (read.error) throw new Error(`tsconfig.json: ${ts.flattenDiagnosticMessageText(read.error.messageText, "\n")}`);
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, ROOT);
   const files = parsed.fileNames.filter((f) => path.resolve(f).startsWith(LIB + path.sep));
-  const options: ts.CompilerOptions = { ...parsed.options, noEmit: false, outDir: LIB_BUILD_DIR, rootDir: LIB, declaration: true };
+  const options: ts.CompilerOptions = {
+    ...parsed.options,
+    noEmit: false,
+    outDir: LIB_BUILD_DIR,
+    rootDir: LIB,
+    declaration: true,
+  };
   return { files, options };
 }
 
 export function ensureLibBuilt(opts: { force?: boolean; quiet?: boolean } = {}): BuildOutcome {
   const { files, options } = libProgramConfig();
-  if (!opts.force && fs.existsSync(STAMP) && fs.statSync(STAMP).mtimeMs >= newest(files)) return { rebuilt: false, seconds: 0 };
+  if (!opts.force && fs.existsSync(STAMP) && fs.statSync(STAMP).mtimeMs >= newest(files))
+    return { rebuilt: false, seconds: 0 };
   const t0 = Date.now();
   if (!opts.quiet) process.stderr.write("sigmoid-lab: compiling lib/ for the notebooks (out/lib/) ...\n");
   fs.rmSync(LIB_BUILD_DIR, { recursive: true, force: true });
@@ -47,8 +54,14 @@ export function ensureLibBuilt(opts: { force?: boolean; quiet?: boolean } = {}):
   const emitted = program.emit();
   const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
   if (diagnostics.length > 0) {
-    const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" };
-    throw new Error(`Compiling lib/ failed (fix the type errors below, then re-run):\n${ts.formatDiagnostics(diagnostics, host)}`);
+    const host: ts.FormatDiagnosticsHost = {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => ROOT,
+      getNewLine: () => "\n",
+    };
+    throw new Error(
+      `Compiling lib/ failed (fix the type errors below, then re-run):\n${ts.formatDiagnostics(diagnostics, host)}`,
+    );
   }
   fs.writeFileSync(STAMP, new Date().toISOString() + "\n");
   return { rebuilt: true, seconds: (Date.now() - t0) / 1000 };
@@ -64,7 +77,11 @@ function newest(files: readonly string[]): number {
 if (require.main === module) {
   try {
     const r = ensureLibBuilt({ force: process.argv.includes("--force") });
-    process.stderr.write(r.rebuilt ? `sigmoid-lab: lib/ compiled to out/lib/ in ${r.seconds.toFixed(1)} s\n` : "sigmoid-lab: out/lib/ is up to date\n");
+    process.stderr.write(
+      r.rebuilt
+        ? `sigmoid-lab: lib/ compiled to out/lib/ in ${r.seconds.toFixed(1)} s\n`
+        : "sigmoid-lab: out/lib/ is up to date\n",
+    );
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);

@@ -69,7 +69,8 @@ export function parseCli(argv: string[]): CliOptions {
 function secondsOption(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const s = Number(text);
-  if (!(Number.isFinite(s) && s > 0)) throw new UsageError(`${flag} needs a positive number of seconds; got ${JSON.stringify(text)}.`);
+  if (!(Number.isFinite(s) && s > 0))
+    throw new UsageError(`${flag} needs a positive number of seconds; got ${JSON.stringify(text)}.`);
   return s * 1000;
 }
 

@@ -101,7 +101,13 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   const elapsedMs = Date.now() - started.getTime();
   stampRun(run.notebook, applied, { started, elapsedMs, kernelStartMs, failure });
   const writeError = saveNotebook(run);
-  run.progress({ kind: "notebook-finished", notebook: run.name, elapsedMs, ok: !failure && !writeError, output: run.opts.output });
+  run.progress({
+    kind: "notebook-finished",
+    notebook: run.name,
+    elapsedMs,
+    ok: !failure && !writeError,
+    output: run.opts.output,
+  });
   if (failure) throw notebookError(run, failure, writeError);
   if (writeError) throw writeError;
   const { injectedCell: _, ...parameters } = applied;
@@ -237,7 +243,8 @@ function checkedParams(params: Record<string, unknown>): Params {
 }
 
 function positive(name: string, ms: number): number {
-  if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`RunOptions.${name} must be a positive number of milliseconds; got ${ms}.`);
+  if (!(Number.isFinite(ms) && ms > 0))
+    throw new RangeError(`RunOptions.${name} must be a positive number of milliseconds; got ${ms}.`);
   return ms;
 }
 

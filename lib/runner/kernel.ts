@@ -8,13 +8,7 @@ import { Channel, ConnectionFile, channelAddress, writeConnectionFile } from "./
 import { KernelError } from "./errors";
 import { KernelSpecMetadata } from "./notebook";
 import { KernelProcess, spawnKernel } from "./process";
-import {
-  ExecuteReplyContent,
-  KernelInfoReplyContent,
-  KernelMessage,
-  Session,
-  isType,
-} from "./protocol";
+import { ExecuteReplyContent, KernelInfoReplyContent, KernelMessage, Session, isType } from "./protocol";
 
 export const KERNEL_NAME = "sigmoid-lab";
 /** What notebooks record as metadata.kernelspec, and what `npm run kernel` registers. */
@@ -97,9 +91,7 @@ export class Kernel {
       return kernel;
     } catch (err) {
       await kernel.shutdown({ graceful: false }); // it never answered: just kill it
-      throw err instanceof KernelError && err.failure === "died"
-        ? new KernelError("start-failed", err.message)
-        : err;
+      throw err instanceof KernelError && err.failure === "died" ? new KernelError("start-failed", err.message) : err;
     }
   }
 
@@ -213,7 +205,10 @@ export class Kernel {
     const frames = this.session.encode(msg);
     const previous = this.sendQueues.get(channel) ?? Promise.resolve();
     const next = previous.then(() => this.sockets[channel].send(frames));
-    this.sendQueues.set(channel, next.catch(() => undefined));
+    this.sendQueues.set(
+      channel,
+      next.catch(() => undefined),
+    );
     return next;
   }
 

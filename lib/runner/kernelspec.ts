@@ -78,7 +78,11 @@ export function kernelJson(specDir: string): KernelJson {
 }
 
 /** Jupyter's per-user data dir, as jupyter_core.paths.jupyter_data_dir() computes it. */
-export function userJupyterDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = os.homedir()): string {
+export function userJupyterDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+  home = os.homedir(),
+): string {
   if (env.JUPYTER_DATA_DIR) return env.JUPYTER_DATA_DIR;
   if (platform === "darwin") return path.join(home, "Library", "Jupyter");
   if (platform === "win32") return path.join(env.APPDATA ?? path.join(home, "AppData", "Roaming"), "jupyter");
@@ -126,8 +130,10 @@ export function kernelspecProblems(dir: string): string[] {
   }
   const argv = Array.isArray(spec.argv) ? spec.argv : [];
   const problems: string[] = [];
-  if (typeof argv[0] !== "string" || !fs.existsSync(argv[0])) problems.push(`its node ${JSON.stringify(argv[0])} does not exist`);
-  if (typeof argv[1] !== "string" || !fs.existsSync(argv[1])) problems.push(`its script ${JSON.stringify(argv[1])} does not exist`);
+  if (typeof argv[0] !== "string" || !fs.existsSync(argv[0]))
+    problems.push(`its node ${JSON.stringify(argv[0])} does not exist`);
+  if (typeof argv[1] !== "string" || !fs.existsSync(argv[1]))
+    problems.push(`its script ${JSON.stringify(argv[1])} does not exist`);
   return problems;
 }
 
@@ -162,7 +168,12 @@ Registering again is safe; do it after moving the clone to another Node.js.`;
 function parseLocation(argv: string[]): { location: SpecLocation; remove: boolean; help: boolean } {
   const { values } = parseArgs({
     args: argv,
-    options: { prefix: { type: "string" }, local: { type: "boolean" }, remove: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      prefix: { type: "string" },
+      local: { type: "boolean" },
+      remove: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.prefix && values.local) throw new Error("Use either --prefix DIR or --local, not both.");
   const location: SpecLocation = values.prefix
@@ -188,7 +199,11 @@ export function main(argv: string[]): number {
   }
   if (remove) {
     const dir = removeKernelspec(location);
-    process.stdout.write(dir ? `Removed the ${KERNELSPEC.name} kernel from ${dir}\n` : `No ${KERNELSPEC.name} kernel in ${kernelsDir(location)}\n`);
+    process.stdout.write(
+      dir
+        ? `Removed the ${KERNELSPEC.name} kernel from ${dir}\n`
+        : `No ${KERNELSPEC.name} kernel in ${kernelsDir(location)}\n`,
+    );
     return 0;
   }
   const dir = installKernelspec(location);

@@ -62,7 +62,9 @@ function main(argv: string[]): void {
     return;
   }
   const notebooks = path.join(REPO_ROOT, "notebooks");
-  process.stdout.write(`Kernel "${KERNELSPEC.display_name}" registered in ${localSpec}\nStarting ${frontend} in ${notebooks}\n`);
+  process.stdout.write(
+    `Kernel "${KERNELSPEC.display_name}" registered in ${localSpec}\nStarting ${frontend} in ${notebooks}\n`,
+  );
   // Same process group: Ctrl-C reaches Jupyter directly, which shuts down its kernels.
   const child = spawn(frontend, [`--notebook-dir=${notebooks}`], {
     cwd: notebooks,

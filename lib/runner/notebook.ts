@@ -141,7 +141,12 @@ export function hasTag(cell: Cell, tag: string): boolean {
 }
 
 export function firstLine(cell: Cell): string {
-  return cell.source.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  return (
+    cell.source
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? ""
+  );
 }
 
 export function writeNotebook(nb: Notebook, file: string): void {
@@ -176,7 +181,8 @@ function outputToDisk(output: Output): unknown {
 
 // Same rule as nbformat's _split_mimebundle: text-like types only.
 function splitMimeBundle(data: MimeBundle): MimeBundle {
-  const split = (mime: string) => mime.startsWith("text/") || mime === "application/javascript" || mime === "image/svg+xml";
+  const split = (mime: string) =>
+    mime.startsWith("text/") || mime === "application/javascript" || mime === "image/svg+xml";
   return Object.fromEntries(
     Object.entries(data).map(([mime, v]) => [mime, typeof v === "string" && split(mime) ? splitLines(v) : v]),
   );

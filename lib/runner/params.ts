@@ -71,9 +71,11 @@ function isParamValue(x: unknown): x is ParamValue {
 
 export function parametersCell(nb: Notebook, file: string): CodeCell | null {
   const tagged = nb.cells.filter((c) => hasTag(c, PARAMETERS_TAG));
-  if (tagged.length > 1) throw new ParameterError(`${file}: ${tagged.length} cells are tagged "parameters"; tag exactly one.`);
+  if (tagged.length > 1)
+    throw new ParameterError(`${file}: ${tagged.length} cells are tagged "parameters"; tag exactly one.`);
   const cell = tagged[0];
-  if (cell && cell.cell_type !== "code") throw new ParameterError(`${file}: the cell tagged "parameters" must be a code cell.`);
+  if (cell && cell.cell_type !== "code")
+    throw new ParameterError(`${file}: the cell tagged "parameters" must be a code cell.`);
   return cell ?? null;
 }
 
@@ -89,7 +91,9 @@ export function checkOverrides(params: Params, declared: DeclaredParameter[], fi
       );
     }
     if (d.keyword !== "let") {
-      throw new ParameterError(`${file}: parameter "${name}" is declared with ${d.keyword}; declare it with let so it can be overridden.`);
+      throw new ParameterError(
+        `${file}: parameter "${name}" is declared with ${d.keyword}; declare it with let so it can be overridden.`,
+      );
     }
     checkSameKind(name, d.initializer, value, file);
   }

@@ -32,7 +32,10 @@ export function tslabBinary(): string {
   try {
     return path.join(path.dirname(require.resolve("tslab/package.json")), "bin", "tslab");
   } catch {
-    throw new KernelError("start-failed", "tslab is not installed (no node_modules/tslab). Run npm ci in the repository.");
+    throw new KernelError(
+      "start-failed",
+      "tslab is not installed (no node_modules/tslab). Run npm ci in the repository.",
+    );
   }
 }
 

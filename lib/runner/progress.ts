@@ -15,7 +15,15 @@ export type ProgressEvent =
   | { kind: "cell-started"; notebook: string; cell: number; of: number; firstLine: string }
   /** The latest thing the running cell reports about itself (status line of a progress display, last printed line). */
   | { kind: "cell-activity"; notebook: string; cell: number; of: number; text: string }
-  | { kind: "cell-finished"; notebook: string; cell: number; of: number; firstLine: string; elapsedMs: number; status: CellStatus }
+  | {
+      kind: "cell-finished";
+      notebook: string;
+      cell: number;
+      of: number;
+      firstLine: string;
+      elapsedMs: number;
+      status: CellStatus;
+    }
   | { kind: "notebook-finished"; notebook: string; elapsedMs: number; ok: boolean; output: string };
 
 export type ProgressListener = (event: ProgressEvent) => void;
@@ -116,7 +124,14 @@ export function printProgress(stream: Stream = process.stderr, opts: PrinterOpti
   return (event) => {
     switch (event.kind) {
       case "cell-started":
-        running = { notebook: event.notebook, cell: event.cell, of: event.of, firstLine: event.firstLine, startedAt: now(), activity: null };
+        running = {
+          notebook: event.notebook,
+          cell: event.cell,
+          of: event.of,
+          firstLine: event.firstLine,
+          startedAt: now(),
+          activity: null,
+        };
         lastPlain = now();
         if (tty) drawLive();
         stopTimer();

@@ -91,10 +91,7 @@ export interface KernelMessage<C = unknown> {
  * Narrow a message by its msg_type. The kernel is trusted (its messages are
  * signed with our key), so the content shape is taken from the spec.
  */
-export function isType<T extends KnownType>(
-  msg: KernelMessage,
-  type: T,
-): msg is KernelMessage<ContentByType[T]> {
+export function isType<T extends KnownType>(msg: KernelMessage, type: T): msg is KernelMessage<ContentByType[T]> {
   return msg.header.msg_type === type;
 }
 
@@ -133,9 +130,7 @@ export class Session {
 
   /** Frames to send on a Dealer socket: no routing prefix needed. */
   encode(msg: KernelMessage<object>): Buffer[] {
-    const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) =>
-      Buffer.from(JSON.stringify(p)),
-    );
+    const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) => Buffer.from(JSON.stringify(p)));
     return [DELIMITER, Buffer.from(this.sign(parts)), ...parts];
   }
 

@@ -44,7 +44,10 @@ export function hideSolutions(nb: RawNotebook): number {
   let changed = 0;
   for (const cell of nb.cells) {
     if (!isSolution(cell) || isCollapsed(cell)) continue;
-    cell.metadata = sortedKeys({ ...cell.metadata, jupyter: sortedKeys({ ...(cell.metadata.jupyter ?? {}), source_hidden: true }) });
+    cell.metadata = sortedKeys({
+      ...cell.metadata,
+      jupyter: sortedKeys({ ...(cell.metadata.jupyter ?? {}), source_hidden: true }),
+    });
     changed++;
   }
   return changed;
@@ -68,7 +71,9 @@ export function namesLeakingFromSolutions(nb: RawNotebook): { name: string; cell
     if (!isSolution(cell) || cell.cell_type !== "code") return;
     for (const name of declaredNames(sourceOf(cell))) {
       const word = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, "\\$")}(?![\\w$])`);
-      const later = nb.cells.findIndex((c, j) => j > i && !isSolution(c) && c.cell_type === "code" && word.test(sourceOf(c)));
+      const later = nb.cells.findIndex(
+        (c, j) => j > i && !isSolution(c) && c.cell_type === "code" && word.test(sourceOf(c)),
+      );
       if (later >= 0) leaks.push({ name, cell: i + 1, usedIn: later + 1 });
     }
   });
@@ -114,5 +119,9 @@ export function chapterFiles(dir: string): string[] {
 }
 
 function sortedKeys<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]])) as T;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  ) as T;
 }

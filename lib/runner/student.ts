@@ -49,7 +49,11 @@ function linkLibrary(outDir: string): void {
 function main(argv: string[]): number {
   let values, positionals;
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { out: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -61,7 +65,9 @@ function main(argv: string[]): number {
   const outDir = values.out ?? path.join(REPO_ROOT, "out", "student");
   const files = positionals.length > 0 ? positionals : chapterFiles(path.join(REPO_ROOT, "notebooks"));
   for (const r of writeStudentCopies(files, outDir)) {
-    process.stdout.write(`${path.relative(process.cwd(), r.file)}: ${r.removed} solution cell${r.removed === 1 ? "" : "s"} removed\n`);
+    process.stdout.write(
+      `${path.relative(process.cwd(), r.file)}: ${r.removed} solution cell${r.removed === 1 ? "" : "s"} removed\n`,
+    );
   }
   return 0;
 }

@@ -29,7 +29,9 @@ function main(argv: string[]): number {
   }
   const files = argv.length > 0 ? argv : chapterFiles(path.join(REPO_ROOT, "notebooks"));
   for (const { file, hidden } of tidy(files)) {
-    process.stdout.write(`${path.relative(process.cwd(), file)}: ${hidden === 0 ? "already tidy" : `collapsed ${hidden} solution cell${hidden === 1 ? "" : "s"}`}\n`);
+    process.stdout.write(
+      `${path.relative(process.cwd(), file)}: ${hidden === 0 ? "already tidy" : `collapsed ${hidden} solution cell${hidden === 1 ? "" : "s"}`}\n`,
+    );
   }
   return 0;
 }

@@ -15,7 +15,8 @@ export const HOW_TO_GET_CHROMIUM =
 /** The Chromium binary to use, or null with no CHROMIUM set and none on PATH; a CHROMIUM that is not a file throws. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.CHROMIUM) {
-    if (!isExecutable(env.CHROMIUM)) throw new Error(`CHROMIUM=${env.CHROMIUM} is not an executable file; ${HOW_TO_GET_CHROMIUM}`);
+    if (!isExecutable(env.CHROMIUM))
+      throw new Error(`CHROMIUM=${env.CHROMIUM} is not an executable file; ${HOW_TO_GET_CHROMIUM}`);
     return env.CHROMIUM;
   }
   for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
@@ -43,6 +44,14 @@ export async function launchChromium(): Promise<Browser | null> {
   return chromium.launch({
     executablePath,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
   });
 }

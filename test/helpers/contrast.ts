@@ -66,14 +66,18 @@ export function outputHtml(output: Record<string, unknown>): string {
 
 /** Every output of a notebook file, in order. */
 export function notebookOutputs(file: string): string[] {
-  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { cell_type: string; outputs?: Record<string, unknown>[] }[] };
+  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    cells: { cell_type: string; outputs?: Record<string, unknown>[] }[];
+  };
   return nb.cells.flatMap((c) => (c.cell_type === "code" ? (c.outputs ?? []).map(outputHtml) : []));
 }
 
 /** A page holding `outputs` one after another, on the light or dark editor page. */
 export function outputsPage(outputs: string[], mode: Mode): string {
   const { background, color } = PAGE_COLORS[mode];
-  const body = outputs.map((html) => `<div class="output" style="margin:0.8em 0;overflow-x:auto">${html}</div>`).join("\n");
+  const body = outputs
+    .map((html) => `<div class="output" style="margin:0.8em 0;overflow-x:auto">${html}</div>`)
+    .join("\n");
   return (
     `<!doctype html><html><head><meta charset="utf-8"><title>outputs (${mode})</title></head>` +
     `<body style="margin:16px;max-width:1100px;background:${background};color:${color};font:14px/1.45 system-ui,sans-serif">${body}</body></html>`
@@ -83,7 +87,8 @@ export function outputsPage(outputs: string[], mode: Mode): string {
 /** Wait until every figure of the page has its SVG; returns [figures, drawn]. */
 export async function figuresDrawn(page: Page, timeoutMs = 60_000): Promise<[number, number]> {
   await page.waitForFunction(
-    () => Array.from(document.querySelectorAll('[data-sigmoid-lab="figure"]')).every((d) => d.querySelector(".main-svg")),
+    () =>
+      Array.from(document.querySelectorAll('[data-sigmoid-lab="figure"]')).every((d) => d.querySelector(".main-svg")),
     undefined,
     { timeout: timeoutMs },
   );
@@ -196,7 +201,9 @@ const MEASURE_JS = String.raw`function (min) {
 
 /** "12 of 300 below 4.5:1 (3 below 3:1): "loss" 1.5:1 rgb(…) on rgb(…) in div.x; …" */
 export function describe(report: ContrastReport, limit = 8): string {
-  const worst = report.low.slice(0, limit).map((l) => `"${l.text}" ${l.ratio}:1 ${l.color} on ${l.background} in ${l.where}`);
+  const worst = report.low
+    .slice(0, limit)
+    .map((l) => `"${l.text}" ${l.ratio}:1 ${l.color} on ${l.background} in ${l.where}`);
   return `${report.low.length} of ${report.total} text elements below ${MIN_RATIO}:1 (${report.below3} below 3:1)${worst.length ? ": " + worst.join("; ") : ""}`;
 }
 
@@ -205,7 +212,11 @@ export function describe(report: ContrastReport, limit = 8): string {
  * returns what is wrong (figures not drawn, page errors, text below 4.5:1),
  * one line per notebook and theme, and logs a summary line for each.
  */
-export async function executedNotebookProblems(browser: Browser, files: string[], log: (line: string) => void = () => {}): Promise<string[]> {
+export async function executedNotebookProblems(
+  browser: Browser,
+  files: string[],
+  log: (line: string) => void = () => {},
+): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-contrast-"));
   const failures: string[] = [];
   try {

@@ -20,7 +20,13 @@ export interface RefNet {
 }
 
 /** h + f(z) R + c for the n rows of a residual block's units out = f(z). */
-function blockOutput(h: Float64Array, out: Float64Array, blk: { R: Float64Array; c: Float64Array }, n: number, d: number): Float64Array {
+function blockOutput(
+  h: Float64Array,
+  out: Float64Array,
+  blk: { R: Float64Array; c: Float64Array },
+  n: number,
+  d: number,
+): Float64Array {
   const y = new Float64Array(n * d);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < d; j++) {
@@ -32,7 +38,7 @@ function blockOutput(h: Float64Array, out: Float64Array, blk: { R: Float64Array;
 }
 
 function blockOf(net: RefNet, l: number) {
-  return net.residual ? net.block?.[l] ?? null : null;
+  return net.residual ? (net.block?.[l] ?? null) : null;
 }
 
 export function refLoss(net: RefNet, x: Float64Array, labels: number[], n: number): number {
@@ -42,9 +48,12 @@ export function refLoss(net: RefNet, x: Float64Array, labels: number[], n: numbe
 function refForward(net: RefNet, x: Float64Array, labels: number[], n: number) {
   const f = activation(net.act);
   const L = net.W.length;
-  const hs: Float64Array[] = [x], zs: Float64Array[] = [];
+  const hs: Float64Array[] = [x],
+    zs: Float64Array[] = [];
   for (let l = 0; l < L; l++) {
-    const nIn = net.dims[l], nOut = net.dims[l + 1], h = hs[l];
+    const nIn = net.dims[l],
+      nOut = net.dims[l + 1],
+      h = hs[l];
     const z = new Float64Array(n * nOut);
     for (let i = 0; i < n; i++)
       for (let j = 0; j < nOut; j++) {
@@ -53,12 +62,16 @@ function refForward(net: RefNet, x: Float64Array, labels: number[], n: number) {
         z[i * nOut + j] = s;
       }
     zs.push(z);
-    if (l === L - 1) { hs.push(z); break; }
+    if (l === L - 1) {
+      hs.push(z);
+      break;
+    }
     const out = z.map((v) => f.f(v));
     const blk = blockOf(net, l);
     hs.push(blk ? blockOutput(h, out, blk, n, nOut) : out);
   }
-  const logits = hs[L], C = net.dims[L];
+  const logits = hs[L],
+    C = net.dims[L];
   let loss = 0;
   const dLogits = new Float64Array(n * C);
   for (let i = 0; i < n; i++) {
@@ -68,7 +81,8 @@ function refForward(net: RefNet, x: Float64Array, labels: number[], n: number) {
     for (let c = 0; c < C; c++) se += Math.exp(logits[i * C + c] - m);
     const lse = m + Math.log(se);
     loss += lse - logits[i * C + labels[i]];
-    for (let c = 0; c < C; c++) dLogits[i * C + c] = (Math.exp(logits[i * C + c] - lse) - (c === labels[i] ? 1 : 0)) / n;
+    for (let c = 0; c < C; c++)
+      dLogits[i * C + c] = (Math.exp(logits[i * C + c] - lse) - (c === labels[i] ? 1 : 0)) / n;
   }
   return { loss: loss / n, hs, zs, dLogits };
 }
@@ -79,10 +93,13 @@ export function refGradients(net: RefNet, x: Float64Array, labels: number[], n: 
   const f = activation(net.act);
   const { hs, zs, dLogits } = refForward(net, x, labels, n);
   const L = net.W.length;
-  const dW: Float64Array[] = new Array(L), db: Float64Array[] = new Array(L);
+  const dW: Float64Array[] = new Array(L),
+    db: Float64Array[] = new Array(L);
   let dz = dLogits;
   for (let l = L - 1; l >= 0; l--) {
-    const nIn = net.dims[l], nOut = net.dims[l + 1], h = hs[l];
+    const nIn = net.dims[l],
+      nOut = net.dims[l + 1],
+      h = hs[l];
     dW[l] = new Float64Array(nIn * nOut);
     db[l] = new Float64Array(nOut);
     for (let i = 0; i < n; i++)
@@ -108,7 +125,16 @@ export function refGradients(net: RefNet, x: Float64Array, labels: number[], n: 
 }
 
 /** Central finite differences of the mean loss w.r.t. one weight, in float64. */
-export function refFiniteDifference(net: RefNet, x: Float64Array, labels: number[], n: number, layer: number, index: number, which: "W" | "b" | "R" | "c", h = 1e-6): number {
+export function refFiniteDifference(
+  net: RefNet,
+  x: Float64Array,
+  labels: number[],
+  n: number,
+  layer: number,
+  index: number,
+  which: "W" | "b" | "R" | "c",
+  h = 1e-6,
+): number {
   const arr = which === "W" ? net.W[layer] : which === "b" ? net.b[layer] : blockOf(net, layer)![which];
   const old = arr[index];
   arr[index] = old + h;
@@ -124,7 +150,8 @@ export function refTopHidden(net: RefNet, x: Float64Array): Float64Array {
   const f = activation(net.act);
   let h = x;
   for (let l = 0; l < net.W.length - 1; l++) {
-    const nIn = net.dims[l], nOut = net.dims[l + 1];
+    const nIn = net.dims[l],
+      nOut = net.dims[l + 1];
     const out = new Float64Array(nOut);
     for (let j = 0; j < nOut; j++) {
       let s = net.b[l][j];

@@ -38,12 +38,36 @@ interface CacheStamp {
   readonly inputs: Record<string, [number, number]>;
 }
 
-const NODE_BUILTINS = ["fs", "path", "os", "url", "util", "child_process", "worker_threads", "module", "stream", "events", "assert", "http", "https", "net", "tty", "v8", "vm", "readline", "perf_hooks"];
+const NODE_BUILTINS = [
+  "fs",
+  "path",
+  "os",
+  "url",
+  "util",
+  "child_process",
+  "worker_threads",
+  "module",
+  "stream",
+  "events",
+  "assert",
+  "http",
+  "https",
+  "net",
+  "tty",
+  "v8",
+  "vm",
+  "readline",
+  "perf_hooks",
+];
 
 /** Node built-ins → their browser stand-ins or an empty module; "@tensorflow/tfjs" → tfjs-core + cpu (paths relative to ROOT, as esbuild's alias wants them). */
 function browserAliases(): Record<string, string> {
   const rel = (f: string) => "./" + path.relative(ROOT, path.join(BROWSER, f)).split(path.sep).join("/");
-  const own: Record<string, string> = { zlib: rel("zlib.ts"), crypto: rel("crypto.ts"), "@tensorflow/tfjs": rel("tfjs.ts") };
+  const own: Record<string, string> = {
+    zlib: rel("zlib.ts"),
+    crypto: rel("crypto.ts"),
+    "@tensorflow/tfjs": rel("tfjs.ts"),
+  };
   const empty = rel("node-builtin.ts");
   return { ...Object.fromEntries(NODE_BUILTINS.map((n) => [n, empty])), ...own };
 }
@@ -59,7 +83,12 @@ export function bundlePlayground(opts: { force?: boolean } = {}): BundleOutcome 
   }
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const result = esbuild.buildSync({
-    stdin: { contents: `import { start } from ${JSON.stringify(PLAYGROUND_ENTRY)};\nstart().catch((e) => console.error(e));\n`, resolveDir: ROOT, sourcefile: "playground-entry.ts", loader: "ts" },
+    stdin: {
+      contents: `import { start } from ${JSON.stringify(PLAYGROUND_ENTRY)};\nstart().catch((e) => console.error(e));\n`,
+      resolveDir: ROOT,
+      sourcefile: "playground-entry.ts",
+      loader: "ts",
+    },
     bundle: true,
     platform: "browser",
     format: "iife",

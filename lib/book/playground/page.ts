@@ -34,11 +34,22 @@ export function playgroundBody(chapter: ChapterLink | null): string {
 }
 
 /** Bundle (or reuse) the script, copy it into the book's assets, and write playground.html. */
-export function writePlaygroundPage(outDir: string, chapters: ChapterLink[], chapter: ChapterLink | null): BundleOutcome {
+export function writePlaygroundPage(
+  outDir: string,
+  chapters: ChapterLink[],
+  chapter: ChapterLink | null,
+): BundleOutcome {
   const bundle = bundlePlayground();
   fs.mkdirSync(path.join(outDir, "assets"), { recursive: true });
   fs.copyFileSync(bundle.file, path.join(outDir, "assets", PLAYGROUND_SCRIPT));
-  const html = renderPage({ title: PLAYGROUND_TITLE, body: playgroundBody(chapter), chapters, current: null, needsPlotly: true, wide: true });
+  const html = renderPage({
+    title: PLAYGROUND_TITLE,
+    body: playgroundBody(chapter),
+    chapters,
+    current: null,
+    needsPlotly: true,
+    wide: true,
+  });
   fs.writeFileSync(path.join(outDir, PLAYGROUND_PAGE), html);
   return bundle;
 }

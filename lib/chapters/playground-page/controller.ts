@@ -86,7 +86,10 @@ export class PlaygroundController {
     this.applied = key;
     if (!read.ok) {
       this.settings = null;
-      this.status = { state: "invalid", message: "Fix the settings marked above: the network is not built until they are valid." };
+      this.status = {
+        state: "invalid",
+        message: "Fix the settings marked above: the network is not built until they are valid.",
+      };
       this.drawStatus();
       return false;
     }
@@ -128,7 +131,8 @@ export class PlaygroundController {
   }
 
   private async runLoop(s: PlaygroundSession): Promise<void> {
-    const t0 = performance.now(), e0 = s.epoch;
+    const t0 = performance.now(),
+      e0 = s.epoch;
     const speed = () => (s.epoch - e0) / Math.max(1e-3, (performance.now() - t0) / 1000);
     this.status = { state: "training" };
     this.drawStatus();

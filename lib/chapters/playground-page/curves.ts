@@ -17,7 +17,10 @@ interface Plotly {
   react(el: HTMLElement, data: unknown, layout: unknown, config?: unknown): Promise<unknown>;
 }
 
-type Themed = (spec: { data: unknown; layout: unknown; frames: unknown[] }, el: HTMLElement) => { data: unknown; layout: unknown };
+type Themed = (
+  spec: { data: unknown; layout: unknown; frames: unknown[] },
+  el: HTMLElement,
+) => { data: unknown; layout: unknown };
 
 let themed: Themed | null = null;
 
@@ -84,8 +87,19 @@ export function saturationFigure(h: readonly EpochStats[], target: number): Plot
     y: { label: "saturated entries", unit: "%", range: [0, 100] },
     height: HEIGHT + 40,
     series: Array.from({ length: L }, (_, l) => [
-      { name: `layer ${l + 1}, training`, x: epochsOf(h), y: h.map((s) => 100 * s.training.saturation[l].total), color: PALETTE[l % PALETTE.length] },
-      { name: `layer ${l + 1}, fresh`, x: epochsOf(h), y: h.map((s) => 100 * s.fresh.saturation[l].total), color: PALETTE[l % PALETTE.length], dash: "dash" as const },
+      {
+        name: `layer ${l + 1}, training`,
+        x: epochsOf(h),
+        y: h.map((s) => 100 * s.training.saturation[l].total),
+        color: PALETTE[l % PALETTE.length],
+      },
+      {
+        name: `layer ${l + 1}, fresh`,
+        x: epochsOf(h),
+        y: h.map((s) => 100 * s.fresh.saturation[l].total),
+        color: PALETTE[l % PALETTE.length],
+        dash: "dash" as const,
+      },
     ]).flat(),
   });
   return compact(fig);
@@ -93,10 +107,21 @@ export function saturationFigure(h: readonly EpochStats[], target: number): Plot
 
 /** Small figures side by side with the tiles: tighter margins, the legend underneath, below the x-axis title (plotly widens the bottom margin for it). */
 function compact(fig: PlotlyFigure): PlotlyFigure {
-  return { ...fig, layout: { ...fig.layout, margin: { l: 56, r: 12, t: 40, b: 46 }, legend: { orientation: "h", yanchor: "top", y: -0.45, font: { size: 11 } } } };
+  return {
+    ...fig,
+    layout: {
+      ...fig.layout,
+      margin: { l: 56, r: 12, t: 40, b: 46 },
+      legend: { orientation: "h", yanchor: "top", y: -0.45, font: { size: 11 } },
+    },
+  };
 }
 
-export function drawCurves(charts: { loss: HTMLElement; accuracy: HTMLElement; saturation: HTMLElement }, session: PlaygroundSession, target: number): void {
+export function drawCurves(
+  charts: { loss: HTMLElement; accuracy: HTMLElement; saturation: HTMLElement },
+  session: PlaygroundSession,
+  target: number,
+): void {
   const h = session.history;
   drawFigure(charts.saturation, saturationFigure(h, target));
   drawFigure(charts.loss, lossFigure(h, target));
@@ -105,7 +130,8 @@ export function drawCurves(charts: { loss: HTMLElement; accuracy: HTMLElement; s
 
 /** One computed line under the curves. */
 export function curvesTakeaway(session: PlaygroundSession): string {
-  const h = session.history, s = session.last;
+  const h = session.history,
+    s = session.last;
   const best = h.reduce((b, x) => (x.training.accuracy > b.training.accuracy ? x : b), h[0]);
   return (
     `Epoch ${s.epoch}: loss ${s.training.loss.toFixed(3)} nats on the training points, ${s.fresh.loss.toFixed(3)} on fresh points; ` +

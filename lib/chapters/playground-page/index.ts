@@ -118,7 +118,8 @@ function wire(view: ReturnType<typeof buildView>, ctrl: PlaygroundController): v
   }
   // Training stops when the reader leaves: another tab, another page, a closed laptop.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden" && ctrl.isRunning) void ctrl.pause("the page was hidden; press Train to go on");
+    if (document.visibilityState === "hidden" && ctrl.isRunning)
+      void ctrl.pause("the page was hidden; press Train to go on");
   });
   window.addEventListener("pagehide", () => void ctrl.pause());
   document.addEventListener(THEME_EVENT, () => ctrl.redrawCurves());
@@ -133,7 +134,10 @@ function api(view: ReturnType<typeof buildView>, ctrl: PlaygroundController): Pl
   return {
     async run(o: RunOptions): Promise<RunResult> {
       const settings: Record<SettingName, unknown> = { ...DEFAULT_SETTINGS, ...o };
-      const text = Object.fromEntries(CONTROLS.map((c) => [c.name, String(settings[c.name])])) as Record<SettingName, string>;
+      const text = Object.fromEntries(CONTROLS.map((c) => [c.name, String(settings[c.name])])) as Record<
+        SettingName,
+        string
+      >;
       setControlValues(view, text);
       if (!(await ctrl.applyControls(true))) {
         const read = readSettings(text);
@@ -157,7 +161,15 @@ function api(view: ReturnType<typeof buildView>, ctrl: PlaygroundController): Pl
     },
     status() {
       const s = ctrl.session;
-      return { epoch: s?.epoch ?? 0, step: s?.step ?? 0, running: ctrl.isRunning, state: view.root.dataset.state ?? "", drawTimes: [...ctrl.drawTimes], drawCosts: [...ctrl.drawCosts], tensors: tf.memory().numTensors };
+      return {
+        epoch: s?.epoch ?? 0,
+        step: s?.step ?? 0,
+        running: ctrl.isRunning,
+        state: view.root.dataset.state ?? "",
+        drawTimes: [...ctrl.drawTimes],
+        drawCosts: [...ctrl.drawCosts],
+        tensors: tf.memory().numTensors,
+      };
     },
   };
 }

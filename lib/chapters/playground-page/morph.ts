@@ -16,10 +16,12 @@ export function morph(live: Element, html: string): void {
 }
 
 function morphChildren(live: Node, next: Node): void {
-  const have = live.childNodes, want = next.childNodes;
+  const have = live.childNodes,
+    want = next.childNodes;
   while (have.length > want.length) live.removeChild(live.lastChild as ChildNode);
   for (let i = 0; i < want.length; i++) {
-    const a = have[i], b = want[i];
+    const a = have[i],
+      b = want[i];
     if (!a) live.appendChild(document.importNode(b, true));
     else if (!sameKind(a, b)) live.replaceChild(document.importNode(b, true), a);
     else if (a.nodeType === Node.ELEMENT_NODE) {
@@ -36,5 +38,6 @@ function sameKind(a: Node, b: Node): boolean {
 
 function syncAttributes(a: Element, b: Element): void {
   for (const { name } of Array.from(a.attributes)) if (!b.hasAttribute(name)) a.removeAttribute(name);
-  for (const { name, value } of Array.from(b.attributes)) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+  for (const { name, value } of Array.from(b.attributes))
+    if (a.getAttribute(name) !== value) a.setAttribute(name, value);
 }

@@ -28,7 +28,16 @@ import type { Dataset } from "../../data/dataset";
 import { forwardValues } from "../../measure/deltas";
 import { derivativeMean } from "../../measure/probe";
 import { SaturatedShare, SaturationRule, saturatedShare, saturationRule } from "../../measure/saturation";
-import { Moment, PlaneGrid, PlaygroundConfig, PlaygroundRun, evaluatePlane, mlpConfigOf, planeGrid, planeSaturation } from "../playground";
+import {
+  Moment,
+  PlaneGrid,
+  PlaygroundConfig,
+  PlaygroundRun,
+  evaluatePlane,
+  mlpConfigOf,
+  planeGrid,
+  planeSaturation,
+} from "../playground";
 
 /** What the page measures on one set of points after an epoch. */
 export interface PointsStats {
@@ -58,10 +67,14 @@ export interface Divergence {
 /** The page trains with plain SGD: momentum would restart at every slice. */
 const MOMENTUM = 0;
 
-
 /** runPlayground's training settings for a config, `epochs` at a time. */
 function trainConfigOf(config: PlaygroundConfig, epochs: number): TrainConfig {
-  return { epochs, batchSize: config.batchSize, optimizer: { kind: "sgd", learningRate: config.learningRate, momentum: MOMENTUM }, seed: config.seed };
+  return {
+    epochs,
+    batchSize: config.batchSize,
+    optimizer: { kind: "sgd", learningRate: config.learningRate, momentum: MOMENTUM },
+    seed: config.seed,
+  };
 }
 
 export class PlaygroundSession {
@@ -79,7 +92,12 @@ export class PlaygroundSession {
   readonly fresh: Dataset;
 
   constructor(readonly config: PlaygroundConfig) {
-    if ((config.momentum ?? 0) !== MOMENTUM) throw new ConfigError("momentum", config.momentum, "0 (the page trains a slice at a time; momentum would restart every slice)");
+    if ((config.momentum ?? 0) !== MOMENTUM)
+      throw new ConfigError(
+        "momentum",
+        config.momentum,
+        "0 (the page trains a slice at a time; momentum would restart every slice)",
+      );
     const mlp = mlpConfigOf(config);
     validateMlpConfig(mlp);
     this.rule = saturationRule(config.activation, config.eps ?? 0.01);
@@ -87,7 +105,12 @@ export class PlaygroundSession {
     this.model = new Mlp(mlp);
     try {
       validateTrainConfig(this.model, { train: config.data }, trainConfigOf(config, 1));
-      if (!config.fresh || config.fresh.inputDim !== 2 || config.fresh.n < 1) throw new ConfigError("fresh", config.fresh?.name, "fresh points on the plane (freshDataset), to compare the training points with");
+      if (!config.fresh || config.fresh.inputDim !== 2 || config.fresh.n < 1)
+        throw new ConfigError(
+          "fresh",
+          config.fresh?.name,
+          "fresh points on the plane (freshDataset), to compare the training points with",
+        );
       this.fresh = config.fresh;
       if (initName(config.init) === "lsuv") scoped(() => applyLsuv(this.model, tensorOf(config.data)));
       this.stepsPerEpoch = Math.floor(config.data.n / config.batchSize);
@@ -123,18 +146,24 @@ export class PlaygroundSession {
   async trainEpochs(epochs: number, onStep?: (step: number) => void): Promise<void> {
     this.checkAlive();
     if (this.diverged) return;
-    const c = this.config, n = c.data.n, start = this.epoch;
+    const c = this.config,
+      n = c.data.n,
+      start = this.epoch;
     const shuffles = new Rng(c.seed).fork("shuffle"); // train's own stream: epoch e is permutation(n, shuffles.fork(e))
     try {
       await train(
         this.model,
         { train: c.data, epochOrder: (e) => permutation(n, shuffles.fork(start + e)) },
         trainConfigOf(c, epochs),
-        { onStep: onStep && ((info) => onStep(start * this.stepsPerEpoch + info.step)), onEpoch: (r) => this.history.push(this.measure(start + r.epoch, (start + r.epoch) * this.stepsPerEpoch)) },
+        {
+          onStep: onStep && ((info) => onStep(start * this.stepsPerEpoch + info.step)),
+          onEpoch: (r) => this.history.push(this.measure(start + r.epoch, (start + r.epoch) * this.stepsPerEpoch)),
+        },
       );
     } catch (e) {
       if (!(e instanceof DivergenceError)) throw e;
-      const epoch = start + e.epoch, step = start * this.stepsPerEpoch + e.step;
+      const epoch = start + e.epoch,
+        step = start * this.stepsPerEpoch + e.step;
       this.diverged = { epoch, step, message: new DivergenceError(step, epoch, e.what, e.learningRate).message };
     }
   }
@@ -144,13 +173,32 @@ export class PlaygroundSession {
     this.checkAlive();
     const plane = evaluatePlane(this.model, this.grid);
     const s = this.last;
-    return { epoch: s.epoch, step: s.step, loss: s.training.loss, accuracy: s.training.accuracy, plane, planeSaturation: planeSaturation(plane, this.rule), pointSaturation: s.training.saturation, freshSaturation: s.fresh.saturation };
+    return {
+      epoch: s.epoch,
+      step: s.step,
+      loss: s.training.loss,
+      accuracy: s.training.accuracy,
+      plane,
+      planeSaturation: planeSaturation(plane, this.rule),
+      pointSaturation: s.training.saturation,
+      freshSaturation: s.fresh.saturation,
+    };
   }
 
   /** A one-moment run for 07's tile grid (playgroundTiles). */
   asRun(moment: Moment): PlaygroundRun {
     const d = this.diverged;
-    return { config: this.config, rule: this.rule, moments: [moment], result: null, diverged: d, seconds: 0, epochLoss: [], epochAccuracy: [], perPoint: null };
+    return {
+      config: this.config,
+      rule: this.rule,
+      moments: [moment],
+      result: null,
+      diverged: d,
+      seconds: 0,
+      epochLoss: [],
+      epochAccuracy: [],
+      perPoint: null,
+    };
   }
 
   /** The network's weights by name (for tests). */
@@ -172,7 +220,12 @@ export class PlaygroundSession {
   private statsOn(points: Dataset): PointsStats {
     const v = forwardValues(this.model, points);
     const df = (a: number) => this.model.act.dfFromOutput(a);
-    return { loss: v.loss, accuracy: v.accuracy, saturation: v.a.map((a) => saturatedShare(a, this.rule)), derivative: v.a.map((a) => derivativeMean(a, df)) };
+    return {
+      loss: v.loss,
+      accuracy: v.accuracy,
+      saturation: v.a.map((a) => saturatedShare(a, this.rule)),
+      derivative: v.a.map((a) => derivativeMean(a, df)),
+    };
   }
 
   private checkAlive(): void {

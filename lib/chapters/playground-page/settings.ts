@@ -18,7 +18,15 @@ import { validateTrainConfig } from "../../core/train";
 import { ConfigError } from "../../core/errors";
 import type { Fix } from "../../run/fixes";
 import { saturationRule } from "../../measure/saturation";
-import { PLAYGROUND_FIXES, PlaygroundConfig, TOY_NAMES, ToyName, freshDataset, toyDataset, withFix } from "../playground";
+import {
+  PLAYGROUND_FIXES,
+  PlaygroundConfig,
+  TOY_NAMES,
+  ToyName,
+  freshDataset,
+  toyDataset,
+  withFix,
+} from "../playground";
 
 /** Notebook 07's data: 256 training points, jitter 0.05 (its parameters cell). */
 export const PAGE_DATA = { points: 256, noise: 0.05 } as const;
@@ -95,7 +103,12 @@ export const CONTROLS: readonly ControlSpec[] = [
   { name: "width", label: "Units per layer", step: "1", resets: true },
   { name: "activation", label: "Activation", options: opts(ACTIVATION_NAMES), resets: true },
   { name: "init", label: "Initialisation", options: opts(INIT_NAMES), resets: true },
-  { name: "fix", label: "Fix", options: [{ value: NO_FIX, text: "none" }, ...PLAYGROUND_FIXES.map((f) => ({ value: f.id, text: fixLabel(f) }))], resets: true },
+  {
+    name: "fix",
+    label: "Fix",
+    options: [{ value: NO_FIX, text: "none" }, ...PLAYGROUND_FIXES.map((f) => ({ value: f.id, text: fixLabel(f) }))],
+    resets: true,
+  },
   { name: "learningRate", label: "Learning rate η", step: "any", resets: true },
   { name: "batchSize", label: "Batch size", step: "1", resets: true },
   { name: "eps", label: "Saturated: within ε", step: "any", resets: true },
@@ -112,7 +125,9 @@ export function settingsText(s: PageSettings): Record<SettingName, string> {
 
 export type SettingErrors = Partial<Record<SettingName, string>>;
 
-export type ReadSettings = { readonly ok: true; readonly settings: PageSettings; readonly config: PlaygroundConfig } | { readonly ok: false; readonly errors: SettingErrors };
+export type ReadSettings =
+  | { readonly ok: true; readonly settings: PageSettings; readonly config: PlaygroundConfig }
+  | { readonly ok: false; readonly errors: SettingErrors };
 
 /** A number from a text field; an empty field is not 0. */
 function numberOf(text: string | undefined): number {
@@ -134,18 +149,33 @@ export function readSettings(text: Partial<Record<SettingName, string>>): ReadSe
   const activation = text.activation ?? "";
   const init = text.init ?? "";
   const fix = text.fix ?? NO_FIX;
-  const [depth, width, learningRate, batchSize, eps, seed, epochs] = (["depth", "width", "learningRate", "batchSize", "eps", "seed", "epochs"] as const).map((k) => numberOf(text[k]));
-  const mlp = { inputDim: 2, outputDim: 2, seed: 0, activation: "sigmoid" as ActivationName, init: "standard" as InitName };
+  const [depth, width, learningRate, batchSize, eps, seed, epochs] = (
+    ["depth", "width", "learningRate", "batchSize", "eps", "seed", "epochs"] as const
+  ).map((k) => numberOf(text[k]));
+  const mlp = {
+    inputDim: 2,
+    outputDim: 2,
+    seed: 0,
+    activation: "sigmoid" as ActivationName,
+    init: "standard" as InitName,
+  };
 
   check("dataset", () => {
-    if (!(TOY_NAMES as readonly string[]).includes(dataset)) throw new ConfigError("dataset", dataset, `one of ${TOY_NAMES.join(", ")}`);
+    if (!(TOY_NAMES as readonly string[]).includes(dataset))
+      throw new ConfigError("dataset", dataset, `one of ${TOY_NAMES.join(", ")}`);
   });
   check("depth", () => {
-    if (!(Number.isInteger(depth) && depth >= 1 && depth <= PAGE_LIMITS.depth)) throw new ConfigError("depth", depth, `a whole number of hidden layers from 1 to ${PAGE_LIMITS.depth}`);
+    if (!(Number.isInteger(depth) && depth >= 1 && depth <= PAGE_LIMITS.depth))
+      throw new ConfigError("depth", depth, `a whole number of hidden layers from 1 to ${PAGE_LIMITS.depth}`);
   });
   check("width", () => {
     validateMlpConfig({ ...mlp, widths: [width] });
-    if (width > PAGE_LIMITS.width) throw new ConfigError("width", width, `at most ${PAGE_LIMITS.width} units per layer in the page (the browser trains on one core)`);
+    if (width > PAGE_LIMITS.width)
+      throw new ConfigError(
+        "width",
+        width,
+        `at most ${PAGE_LIMITS.width} units per layer in the page (the browser trains on one core)`,
+      );
   });
   check("activation", () => validateMlpConfig({ ...mlp, widths: [1], activation: activation as ActivationName }));
   check("init", () => validateMlpConfig({ ...mlp, widths: [1], init: init as InitName }));
@@ -153,15 +183,29 @@ export function readSettings(text: Partial<Record<SettingName, string>>): ReadSe
   check("learningRate", () => validateOptimizer({ kind: "sgd", learningRate }));
   check("eps", () => saturationRule(isActivationName(activation) ? activation : "sigmoid", eps));
   check("epochs", () => {
-    if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= PAGE_LIMITS.epochs)) throw new ConfigError("epochs", epochs, `a whole number of epochs from 1 to ${PAGE_LIMITS.epochs}`);
+    if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= PAGE_LIMITS.epochs))
+      throw new ConfigError("epochs", epochs, `a whole number of epochs from 1 to ${PAGE_LIMITS.epochs}`);
   });
   check("fix", () => {
-    if (fix !== NO_FIX && !PLAYGROUND_FIXES.some((f) => f.id === fix)) throw new ConfigError("fix", fix, `"${NO_FIX}" or one of ${PLAYGROUND_FIXES.map((f) => f.id).join(", ")}`);
+    if (fix !== NO_FIX && !PLAYGROUND_FIXES.some((f) => f.id === fix))
+      throw new ConfigError("fix", fix, `"${NO_FIX}" or one of ${PLAYGROUND_FIXES.map((f) => f.id).join(", ")}`);
   });
   check("batchSize", () => checkBatchSize(batchSize));
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
-  const settings: PageSettings = { dataset: dataset as ToyName, depth, width, activation: activation as ActivationName, init: init as InitName, fix, learningRate, batchSize, eps, seed, epochs };
+  const settings: PageSettings = {
+    dataset: dataset as ToyName,
+    depth,
+    width,
+    activation: activation as ActivationName,
+    init: init as InitName,
+    fix,
+    learningRate,
+    batchSize,
+    eps,
+    seed,
+    epochs,
+  };
   return { ok: true, settings, config: playgroundConfigOf(settings) };
 }
 
@@ -170,7 +214,11 @@ function checkBatchSize(batchSize: number): void {
   const data = toyDataset("xor", { n: PAGE_DATA.points, noise: PAGE_DATA.noise, seed: 0 });
   const standIn = new Mlp({ inputDim: 2, widths: [1], outputDim: 2, activation: "sigmoid", init: "standard", seed: 0 });
   try {
-    validateTrainConfig(standIn, { train: data }, { epochs: 1, batchSize, optimizer: { kind: "sgd", learningRate: 1 }, seed: 0 });
+    validateTrainConfig(
+      standIn,
+      { train: data },
+      { epochs: 1, batchSize, optimizer: { kind: "sgd", learningRate: 1 }, seed: 0 },
+    );
   } finally {
     standIn.dispose();
   }

@@ -30,7 +30,11 @@ export interface ControlElements {
 export interface PageView {
   readonly root: HTMLElement;
   readonly controls: Map<SettingName, ControlElements>;
-  readonly buttons: { readonly train: HTMLButtonElement; readonly pause: HTMLButtonElement; readonly reset: HTMLButtonElement };
+  readonly buttons: {
+    readonly train: HTMLButtonElement;
+    readonly pause: HTMLButtonElement;
+    readonly reset: HTMLButtonElement;
+  };
   readonly status: HTMLElement;
   readonly recipe: HTMLElement;
   readonly tiles: HTMLElement;
@@ -66,7 +70,11 @@ export function buildView(root: HTMLElement): PageView {
   const controls = new Map<SettingName, ControlElements>();
   for (const c of CONTROLS) {
     const { input, error } = ids(c.name);
-    controls.set(c.name, { field: q<HTMLElement>(`[data-control="${c.name}"]`), input: q<HTMLInputElement>(`#${input}`), error: q<HTMLElement>(`#${error}`) });
+    controls.set(c.name, {
+      field: q<HTMLElement>(`[data-control="${c.name}"]`),
+      input: q<HTMLInputElement>(`#${input}`),
+      error: q<HTMLElement>(`#${error}`),
+    });
   }
   return {
     root,
@@ -76,7 +84,11 @@ export function buildView(root: HTMLElement): PageView {
     recipe: q(".pg-recipe"),
     tiles: q(".pg-tiles"),
     numbers: q(".pg-numbers"),
-    charts: { loss: q('[data-chart="loss"]'), accuracy: q('[data-chart="accuracy"]'), saturation: q('[data-chart="saturation"]') },
+    charts: {
+      loss: q('[data-chart="loss"]'),
+      accuracy: q('[data-chart="accuracy"]'),
+      saturation: q('[data-chart="saturation"]'),
+    },
     takeaways: { curves: q('[data-takeaway="curves"]'), saturation: q('[data-takeaway="saturation"]') },
   };
 }
@@ -146,7 +158,15 @@ export function drawStatus(view: PageView, session: PlaygroundSession | null, ta
     return;
   }
   const speed = line.epochsPerSecond ? ` · ${line.epochsPerSecond.toFixed(1)} epochs/s` : "";
-  const words: Record<StatusLine["state"], string> = { ready: "ready", training: "training…", paused: "paused", done: "done", diverged: "stopped", invalid: "", error: "stopped" };
+  const words: Record<StatusLine["state"], string> = {
+    ready: "ready",
+    training: "training…",
+    paused: "paused",
+    done: "done",
+    diverged: "stopped",
+    invalid: "",
+    error: "stopped",
+  };
   view.status.innerHTML =
     `<span data-stat="epoch">Epoch ${session.epoch}</span> of ${target} · <span data-stat="step">step ${line.step ?? session.step}</span>` +
     ` (${session.stepsPerEpoch} steps of ${session.config.batchSize} points per epoch)${speed} · <b>${escapeHtml(words[line.state])}</b>` +
@@ -156,7 +176,9 @@ export function drawStatus(view: PageView, session: PlaygroundSession | null, ta
 
 /** 07's tile grid of the network now. */
 export function drawTiles(view: PageView, session: PlaygroundSession, moment: Moment): void {
-  const grid = playgroundTiles([session.asRun(moment)], { title: `Every hidden unit over the input plane, epoch ${moment.epoch}` });
+  const grid = playgroundTiles([session.asRun(moment)], {
+    title: `Every hidden unit over the input plane, epoch ${moment.epoch}`,
+  });
   morph(view.tiles, tileGridHtml(grid));
 }
 

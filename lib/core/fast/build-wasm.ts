@@ -37,7 +37,9 @@ function compile(target: string, asc: string): Promise<void> {
     child.stdout.on("data", (d: Buffer) => (log += d.toString()));
     child.stderr.on("data", (d: Buffer) => (log += d.toString()));
     child.on("error", (e) => reject(new Error(`${target}: ${e.message}`)));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${target} build (exit ${code}):\n${log.trim()}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${target} build (exit ${code}):\n${log.trim()}`)),
+    );
   });
 }
 
@@ -52,7 +54,9 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   // The two builds in parallel: asc is single-threaded.
   await Promise.all(TARGETS.map((t) => compile(t, asc)));
-  process.stderr.write(`sigmoid-lab: fast kernel compiled to out/wasm/ in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `sigmoid-lab: fast kernel compiled to out/wasm/ in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 if (require.main === module) {

@@ -56,13 +56,20 @@ const posInt = (v: unknown): v is number => typeof v === "number" && Number.isIn
 
 /** Throws a ConfigError naming the field; runs before any memory is laid out. */
 export function validateFastConfig(c: FastTrainerConfig): void {
-  if (!c || typeof c !== "object") throw new ConfigError("fast trainer config", c, "an object with inputDim, widths, outputDim, activation, optimizer, batchSize, weights");
+  if (!c || typeof c !== "object")
+    throw new ConfigError(
+      "fast trainer config",
+      c,
+      "an object with inputDim, widths, outputDim, activation, optimizer, batchSize, weights",
+    );
   if (!posInt(c.inputDim)) throw new ConfigError("inputDim", c.inputDim, "a positive integer (784 for MNIST)");
-  if (!Array.isArray(c.widths) || c.widths.length === 0) throw new ConfigError("widths", c.widths, "a non-empty list of positive integers, e.g. [256, 256, 256]");
+  if (!Array.isArray(c.widths) || c.widths.length === 0)
+    throw new ConfigError("widths", c.widths, "a non-empty list of positive integers, e.g. [256, 256, 256]");
   c.widths.forEach((w, i) => {
     if (!posInt(w)) throw new ConfigError(`widths[${i}]`, w, "a positive integer");
   });
-  if (!posInt(c.outputDim)) throw new ConfigError("outputDim", c.outputDim, "a positive integer (the number of classes)");
+  if (!posInt(c.outputDim))
+    throw new ConfigError("outputDim", c.outputDim, "a positive integer (the number of classes)");
   if (typeof c.activation !== "string" || !isActivationName(c.activation)) {
     throw new ConfigError("activation", c.activation, `one of ${ACTIVATION_NAMES.join(", ")}`);
   }
@@ -70,10 +77,15 @@ export function validateFastConfig(c: FastTrainerConfig): void {
   const L1 = c.widths.length + 1;
   if (c.layerLearningRates !== undefined) {
     if (!Array.isArray(c.layerLearningRates) || c.layerLearningRates.length !== L1) {
-      throw new ConfigError("layerLearningRates", c.layerLearningRates, `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`);
+      throw new ConfigError(
+        "layerLearningRates",
+        c.layerLearningRates,
+        `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`,
+      );
     }
     c.layerLearningRates.forEach((m, i) => {
-      if (!(typeof m === "number" && Number.isFinite(m) && m > 0)) throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
+      if (!(typeof m === "number" && Number.isFinite(m) && m > 0))
+        throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
     });
   }
   if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 32");
@@ -84,14 +96,25 @@ export function validateFastConfig(c: FastTrainerConfig): void {
 }
 
 /** Every W_l and b_l present, of the right length, finite. */
-export function validateWeights(c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim">, weights: Readonly<Record<string, Float32Array>>): void {
-  if (!weights || typeof weights !== "object") throw new ConfigError("weights", weights, "W1, b1, … as Mlp.getWeights() returns them");
+export function validateWeights(
+  c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim">,
+  weights: Readonly<Record<string, Float32Array>>,
+): void {
+  if (!weights || typeof weights !== "object")
+    throw new ConfigError("weights", weights, "W1, b1, … as Mlp.getWeights() returns them");
   const dims = layerDims(c);
   for (let l = 1; l < dims.length; l++) {
-    for (const [name, size, shape] of [[`W${l}`, dims[l - 1] * dims[l], `[${dims[l - 1]}, ${dims[l]}]`], [`b${l}`, dims[l], `[${dims[l]}]`]] as const) {
+    for (const [name, size, shape] of [
+      [`W${l}`, dims[l - 1] * dims[l], `[${dims[l - 1]}, ${dims[l]}]`],
+      [`b${l}`, dims[l], `[${dims[l]}]`],
+    ] as const) {
       const w = weights[name];
       if (!(w instanceof Float32Array) || w.length !== size) {
-        throw new ConfigError(`weights.${name}`, w instanceof Float32Array ? `${w.length} values` : w, `a Float32Array of ${size} values (shape ${shape}, row-major)`);
+        throw new ConfigError(
+          `weights.${name}`,
+          w instanceof Float32Array ? `${w.length} values` : w,
+          `a Float32Array of ${size} values (shape ${shape}, row-major)`,
+        );
       }
       for (let i = 0; i < w.length; i++) {
         if (!Number.isFinite(w[i])) throw new ConfigError(`weights.${name}[${i}]`, w[i], "a finite number");
@@ -115,7 +138,9 @@ export interface FastPathQuery {
   };
 }
 
-export type FastPathVerdict = { readonly ok: true; readonly variant: KernelVariant } | { readonly ok: false; readonly reason: string };
+export type FastPathVerdict =
+  | { readonly ok: true; readonly variant: KernelVariant }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * Whether the fast kernel can train this configuration, or in one line why
@@ -124,12 +149,24 @@ export type FastPathVerdict = { readonly ok: true; readonly variant: KernelVaria
  */
 export function fastPathSupports(q: FastPathQuery): FastPathVerdict {
   if (q.model.batchNorm) return { ok: false, reason: "batch normalization is not in the fast kernel (tfjs trains it)" };
-  if (q.model.residual) return { ok: false, reason: "residual connections are not in the fast kernel (tfjs trains them)" };
-  if (!isActivationName(q.model.activation)) return { ok: false, reason: `activation ${JSON.stringify(q.model.activation)} is not one the fast kernel computes` };
+  if (q.model.residual)
+    return { ok: false, reason: "residual connections are not in the fast kernel (tfjs trains them)" };
+  if (!isActivationName(q.model.activation))
+    return {
+      ok: false,
+      reason: `activation ${JSON.stringify(q.model.activation)} is not one the fast kernel computes`,
+    };
   const o = q.train.optimizer as { kind?: unknown };
-  if (o.kind !== "sgd" && o.kind !== "adam") return { ok: false, reason: `optimizer ${JSON.stringify(o.kind)} is not in the fast kernel (SGD, momentum and Adam are)` };
+  if (o.kind !== "sgd" && o.kind !== "adam")
+    return {
+      ok: false,
+      reason: `optimizer ${JSON.stringify(o.kind)} is not in the fast kernel (SGD, momentum and Adam are)`,
+    };
   if (typeof WebAssembly !== "object") return { ok: false, reason: "this JavaScript engine has no WebAssembly" };
   if (variantAvailable("relaxed")) return { ok: true, variant: "relaxed" };
   if (variantAvailable("simd")) return { ok: true, variant: "simd" };
-  return { ok: false, reason: "the fast kernel is not built or this engine lacks WebAssembly SIMD: run `npm run build`" };
+  return {
+    ok: false,
+    reason: "the fast kernel is not built or this engine lacks WebAssembly SIMD: run `npm run build`",
+  };
 }

@@ -81,7 +81,12 @@ class Bump {
   }
 }
 
-export function planTraining(dims: readonly number[], batchSize: number, state: { s1: boolean; s2: boolean }, base: number): TrainPlan {
+export function planTraining(
+  dims: readonly number[],
+  batchSize: number,
+  state: { s1: boolean; s2: boolean },
+  base: number,
+): TrainPlan {
   const a = new Bump(base);
   const L1 = dims.length - 1;
   const rows = pad4(batchSize);
@@ -91,15 +96,24 @@ export function planTraining(dims: readonly number[], batchSize: number, state: 
   const xC = a.take(4 * rows * pad8(dims[0]));
   const labels = a.take(4 * rows);
   const widest = Math.max(...dims.slice(1).map(pad8));
-  const g0 = a.take(4 * rows * widest), g1 = a.take(4 * rows * widest);
-  const gP0 = a.take(4 * rows * widest), gP1 = a.take(4 * rows * widest);
+  const g0 = a.take(4 * rows * widest),
+    g1 = a.take(4 * rows * widest);
+  const gP0 = a.take(4 * rows * widest),
+    gP1 = a.take(4 * rows * widest);
   const sumsq = a.take(8 * L1);
   const layers: LayerSlots[] = [];
   for (let l = 0; l < L1; l++) {
-    const k = dims[l], m = dims[l + 1], kP = pad8(k), mP = pad8(m);
-    const W = a.take(4 * kP * mP), WT = l > 0 ? a.take(4 * kP * mP) : 0, b = a.take(4 * mP);
-    const s1W = state.s1 ? a.take(4 * kP * mP) : 0, s1b = state.s1 ? a.take(4 * mP) : 0;
-    const s2W = state.s2 ? a.take(4 * kP * mP) : 0, s2b = state.s2 ? a.take(4 * mP) : 0;
+    const k = dims[l],
+      m = dims[l + 1],
+      kP = pad8(k),
+      mP = pad8(m);
+    const W = a.take(4 * kP * mP),
+      WT = l > 0 ? a.take(4 * kP * mP) : 0,
+      b = a.take(4 * mP);
+    const s1W = state.s1 ? a.take(4 * kP * mP) : 0,
+      s1b = state.s1 ? a.take(4 * mP) : 0;
+    const s2W = state.s2 ? a.take(4 * kP * mP) : 0,
+      s2b = state.s2 ? a.take(4 * mP) : 0;
     const hidden = l < L1 - 1;
     const out = hidden ? 0 : a.take(4 * rows * mP);
     const outP = hidden ? a.take(4 * rows * mP) : 0;
@@ -118,7 +132,9 @@ export function planEval(dims: readonly number[], rows: number, z: boolean, base
   const outs = dims.slice(1).map((m) => a.take(4 * r * pad8(m)));
   const outPs = dims.slice(1).map((m, l) => (l < L1 - 1 ? a.take(4 * r * pad8(m)) : 0));
   const zs = dims.slice(1).map((m, l) => (z && l < L1 - 1 ? a.take(4 * r * pad8(m)) : 0));
-  const outTable = a.take(4 * L1), outPTable = a.take(4 * L1), zTable = a.take(4 * L1);
+  const outTable = a.take(4 * L1),
+    outPTable = a.take(4 * L1),
+    zTable = a.take(4 * L1);
   return { rows: r, x, xP, outs, outPs, zs, outTable, outPTable, zTable, end: a.at };
 }
 
@@ -167,7 +183,8 @@ export class KernelMemory {
 
   /** Copy n rows of k floats from src into the rows of width kP at byte offset dst; zero rows n..rows. */
   writeRows(dst: number, src: Float32Array, n: number, k: number, kP: number, rows: number): void {
-    const f = this.f32, d = dst >> 2;
+    const f = this.f32,
+      d = dst >> 2;
     if (k === kP) f.set(src.subarray(0, n * k), d);
     else for (let i = 0; i < n; i++) f.set(src.subarray(i * k, (i + 1) * k), d + i * kP);
     f.fill(0, d + n * kP, d + rows * kP);
@@ -175,12 +192,14 @@ export class KernelMemory {
 
   /** A k × m row-major matrix into 8-column strips of kP rows at byte offset dst (padding zeroed). */
   writeStrips(dst: number, src: Float32Array, k: number, m: number, kP: number, mP: number): void {
-    const f = this.f32, d = dst >> 2;
+    const f = this.f32,
+      d = dst >> 2;
     f.fill(0, d, d + kP * mP);
     for (let s = 0; s < mP / 8; s++) {
       const width = Math.min(8, m - 8 * s);
       for (let p = 0; p < k; p++) {
-        const from = p * m + 8 * s, to = d + (s * kP + p) * 8;
+        const from = p * m + 8 * s,
+          to = d + (s * kP + p) * 8;
         for (let q = 0; q < width; q++) f[to + q] = src[from + q];
       }
     }
@@ -188,7 +207,9 @@ export class KernelMemory {
 
   /** The k × m row-major matrix held in strips at byte offset src. */
   readStrips(src: number, k: number, m: number, kP: number): Float32Array {
-    const f = this.f32, s0 = src >> 2, out = new Float32Array(k * m);
+    const f = this.f32,
+      s0 = src >> 2,
+      out = new Float32Array(k * m);
     for (let p = 0; p < k; p++) {
       for (let j = 0; j < m; j++) out[p * m + j] = f[s0 + ((j >> 3) * kP + p) * 8 + (j & 7)];
     }
@@ -197,7 +218,8 @@ export class KernelMemory {
 
   /** n rows of m floats out of the rows of width mP at byte offset src, into `into` at row `at`. */
   readRows(src: number, n: number, m: number, mP: number, into: Float32Array, at = 0): Float32Array {
-    const f = this.f32, s = src >> 2;
+    const f = this.f32,
+      s = src >> 2;
     if (m === mP) into.set(f.subarray(s, s + n * m), at * m);
     else for (let i = 0; i < n; i++) into.set(f.subarray(s + i * mP, s + i * mP + m), (at + i) * m);
     return into;
@@ -205,9 +227,32 @@ export class KernelMemory {
 }
 
 /** Write the training descriptor the kernel's step() and forward() read. */
-export function writeDescriptor(mem: KernelMemory, plan: TrainPlan, activationCode: number, learningRates: readonly number[]): void {
-  const i = mem.i32, f = mem.f32, d = plan.desc >> 2;
-  i.set([plan.layers.length, activationCode, plan.labels, plan.g0, plan.g1, plan.x, plan.sumsq, plan.xP, plan.xC, plan.gP0, plan.gP1, 0], d);
+export function writeDescriptor(
+  mem: KernelMemory,
+  plan: TrainPlan,
+  activationCode: number,
+  learningRates: readonly number[],
+): void {
+  const i = mem.i32,
+    f = mem.f32,
+    d = plan.desc >> 2;
+  i.set(
+    [
+      plan.layers.length,
+      activationCode,
+      plan.labels,
+      plan.g0,
+      plan.g1,
+      plan.x,
+      plan.sumsq,
+      plan.xP,
+      plan.xC,
+      plan.gP0,
+      plan.gP1,
+      0,
+    ],
+    d,
+  );
   plan.layers.forEach((s, l) => {
     const o = d + DESCRIPTOR.header + l * DESCRIPTOR.layer;
     i.set([s.k, s.m, s.kP, s.mP, s.W, s.b, s.s1W, s.s1b, s.s2W, s.s2b, 0, s.out, s.outP, s.outC, s.WT, 0], o);

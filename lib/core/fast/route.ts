@@ -31,16 +31,30 @@ export interface RouteQuery {
 
 /** The fields the fast kernel implements (or that do not change the step), per config part. */
 const KNOWN_MODEL = new Set(["inputDim", "widths", "outputDim", "activation", "init", "batchNorm", "residual", "seed"]);
-const KNOWN_TRAIN = new Set(["epochs", "batchSize", "optimizer", "layerLearningRates", "seed", "probeEverySteps", "evalTrainSize", "maxSteps", "loss"]);
+const KNOWN_TRAIN = new Set([
+  "epochs",
+  "batchSize",
+  "optimizer",
+  "layerLearningRates",
+  "seed",
+  "probeEverySteps",
+  "evalTrainSize",
+  "maxSteps",
+  "loss",
+]);
 const KNOWN_OPTIMIZER = new Set(["kind", "learningRate", "momentum", "beta1", "beta2", "epsilon", "weightDecay"]);
 
 /** Known fields the kernel implements at their default only (lib/core/loss.ts's LossConfig, optim.ts's weightDecay). */
-function nonDefault(train: { loss?: { kind?: unknown; labelSmoothing?: unknown }; optimizer: { weightDecay?: unknown } }): string | null {
+function nonDefault(train: {
+  loss?: { kind?: unknown; labelSmoothing?: unknown };
+  optimizer: { weightDecay?: unknown };
+}): string | null {
   const loss = train.loss;
   if (loss !== undefined && !(loss.kind === "crossEntropy" && !loss.labelSmoothing)) {
     return `train.loss ${JSON.stringify(loss)} is not in the fast kernel (it trains plain softmax cross-entropy; tfjs trains the others)`;
   }
-  if (train.optimizer.weightDecay) return `train.optimizer.weightDecay (${String(train.optimizer.weightDecay)}) is not in the fast kernel (tfjs trains it)`;
+  if (train.optimizer.weightDecay)
+    return `train.optimizer.weightDecay (${String(train.optimizer.weightDecay)}) is not in the fast kernel (tfjs trains it)`;
   return null;
 }
 
@@ -55,7 +69,11 @@ export function fastSetting(): "on" | "off" | "relaxed" {
   if (v === undefined || v === "" || v === "1") return "on";
   if (v === "0") return "off";
   if (v === "relaxed") return "relaxed";
-  throw new ConfigError(FAST_ENV, v, '"1" (the fast path where supported, the default), "relaxed" (its relaxed-SIMD build) or "0" (tfjs always)');
+  throw new ConfigError(
+    FAST_ENV,
+    v,
+    '"1" (the fast path where supported, the default), "relaxed" (its relaxed-SIMD build) or "0" (tfjs always)',
+  );
 }
 
 /** The path that trains this run, and, for tfjs, why in one line. */
@@ -63,9 +81,22 @@ export function trainingPath(q: RouteQuery): TrainingPath {
   const setting = fastSetting();
   if (setting === "off") return { kind: "tfjs", reason: `${FAST_ENV}=0` };
   const model = q.model as { activation: string; widths: readonly number[]; batchNorm?: boolean; residual?: boolean };
-  const train = q.train as { optimizer: { weightDecay?: unknown }; batchSize: number; layerLearningRates?: readonly number[]; loss?: { kind?: unknown } };
-  const extra = unknownField("model", model, KNOWN_MODEL) ?? unknownField("train", train, KNOWN_TRAIN) ?? unknownField("train.optimizer", train.optimizer, KNOWN_OPTIMIZER) ?? nonDefault(train);
-  if (extra) return { kind: "tfjs", reason: extra.includes(" ") ? extra : `${extra} is not in the fast kernel (tfjs trains it)` };
+  const train = q.train as {
+    optimizer: { weightDecay?: unknown };
+    batchSize: number;
+    layerLearningRates?: readonly number[];
+    loss?: { kind?: unknown };
+  };
+  const extra =
+    unknownField("model", model, KNOWN_MODEL) ??
+    unknownField("train", train, KNOWN_TRAIN) ??
+    unknownField("train.optimizer", train.optimizer, KNOWN_OPTIMIZER) ??
+    nonDefault(train);
+  if (extra)
+    return {
+      kind: "tfjs",
+      reason: extra.includes(" ") ? extra : `${extra} is not in the fast kernel (tfjs trains it)`,
+    };
   const verdict = fastPathSupports({ model, train: train as Parameters<typeof fastPathSupports>[0]["train"] });
   if (!verdict.ok) return { kind: "tfjs", reason: verdict.reason };
   const variant: KernelVariant = setting === "relaxed" && variantAvailable("relaxed") ? "relaxed" : "simd";

@@ -14,7 +14,14 @@
 import type { Mlp } from "../model";
 import type { OptimizerConfig } from "../optim";
 import { ConfigError } from "../errors";
-import { ACTIVATION_CODES, FastTrainerConfig, layerDims, optimizerCode, validateFastConfig, validateWeights } from "./config";
+import {
+  ACTIVATION_CODES,
+  FastTrainerConfig,
+  layerDims,
+  optimizerCode,
+  validateFastConfig,
+  validateWeights,
+} from "./config";
 import { EvalPlan, KernelMemory, planEval, planTraining, TrainPlan, writeDescriptor } from "./layout";
 import { instantiate, KernelVariant } from "./wasm";
 
@@ -67,16 +74,35 @@ export class FastTrainer {
     this.plan = planTraining(this.dims, config.batchSize, state, kernel.heapBase());
     this.mem.ensure(this.plan.end);
     const lr = config.optimizer.learningRate;
-    const rates = this.plan.layers.map((_, l) => Math.fround(lr * (config.layerLearningRates ? config.layerLearningRates[l] : 1)));
+    const rates = this.plan.layers.map((_, l) =>
+      Math.fround(lr * (config.layerLearningRates ? config.layerLearningRates[l] : 1)),
+    );
     writeDescriptor(this.mem, this.plan, ACTIVATION_CODES[config.activation], rates);
     this.setWeights(config.weights);
   }
 
   /** A trainer starting from a model's current weights (which it does not keep in sync by itself). */
-  static fromModel(model: Mlp, train: { optimizer: OptimizerConfig; batchSize: number; layerLearningRates?: readonly number[] }, kernel?: KernelVariant | "auto"): FastTrainer {
+  static fromModel(
+    model: Mlp,
+    train: { optimizer: OptimizerConfig; batchSize: number; layerLearningRates?: readonly number[] },
+    kernel?: KernelVariant | "auto",
+  ): FastTrainer {
     const c = model.config;
-    if (c.batchNorm || c.residual) throw new ConfigError(c.batchNorm ? "batchNorm" : "residual", true, "false: the fast kernel trains plain MLPs (tfjs trains the others)");
-    return new FastTrainer({ inputDim: c.inputDim, widths: c.widths, outputDim: c.outputDim, activation: c.activation, ...train, weights: model.getWeights(), kernel });
+    if (c.batchNorm || c.residual)
+      throw new ConfigError(
+        c.batchNorm ? "batchNorm" : "residual",
+        true,
+        "false: the fast kernel trains plain MLPs (tfjs trains the others)",
+      );
+    return new FastTrainer({
+      inputDim: c.inputDim,
+      widths: c.widths,
+      outputDim: c.outputDim,
+      activation: c.activation,
+      ...train,
+      weights: model.getWeights(),
+      kernel,
+    });
   }
 
   get inputDim(): number {
@@ -99,15 +125,26 @@ export class FastTrainer {
    */
   step(x: Float32Array, labels: Int32Array, opts: { measure?: boolean } = {}): number {
     this.live();
-    const n = labels.length, p = this.plan;
+    const n = labels.length,
+      p = this.plan;
     this.checkBatch(x, labels);
     this.mem.writeRows(p.x, x, n, p.layers[0].k, p.layers[0].kP, p.rows);
     this.mem.i32.set(labels, p.labels >> 2);
     const o = this.optimizer;
     const t = this.t + 1;
     if (o.kind === "adam") {
-      const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999;
-      this.mem.kernel.setOptimizer(this.opt, b1, b2, 1 - b1, 1 - b2, o.epsilon ?? 1e-8, 1 - Math.pow(b1, t), 1 - Math.pow(b2, t));
+      const b1 = o.beta1 ?? 0.9,
+        b2 = o.beta2 ?? 0.999;
+      this.mem.kernel.setOptimizer(
+        this.opt,
+        b1,
+        b2,
+        1 - b1,
+        1 - b2,
+        o.epsilon ?? 1e-8,
+        1 - Math.pow(b1, t),
+        1 - Math.pow(b2, t),
+      );
     } else {
       this.mem.kernel.setOptimizer(this.opt, o.momentum ?? 0, 0, 0, 0, 0, 1, 1);
     }
@@ -121,7 +158,8 @@ export class FastTrainer {
   /** ‖Δθ_l‖² (weights and bias) per layer 1..L+1 of the last step, if it was measured; else null. */
   updateSquares(): number[] | null {
     if (!this.measured) return null;
-    const f = this.mem.f64, s = this.plan.sumsq >> 3;
+    const f = this.mem.f64,
+      s = this.plan.sumsq >> 3;
     return Array.from(f.subarray(s, s + this.plan.layers.length));
   }
 
@@ -164,7 +202,12 @@ export class FastTrainer {
     this.live();
     const f = this.mem.f32;
     for (const s of this.plan.layers) {
-      for (const [p, size] of [[s.s1W, s.kP * s.mP], [s.s1b, s.mP], [s.s2W, s.kP * s.mP], [s.s2b, s.mP]]) {
+      for (const [p, size] of [
+        [s.s1W, s.kP * s.mP],
+        [s.s1b, s.mP],
+        [s.s2W, s.kP * s.mP],
+        [s.s2b, s.mP],
+      ]) {
         if (p) f.fill(0, p >> 2, (p >> 2) + size);
       }
     }
@@ -188,8 +231,10 @@ export class FastTrainer {
   forward(x: Float32Array, n: number, opts: FastForwardOptions = {}): FastForward {
     this.live();
     if (!(Number.isInteger(n) && n > 0)) throw new ConfigError("n", n, "a positive integer (the number of points)");
-    if (!(x instanceof Float32Array) || x.length !== n * this.inputDim) throw new ConfigError("x length", x?.length, `n × inputDim = ${n * this.inputDim}`);
-    const wantZ = !!opts.z, wantA = opts.a ?? true;
+    if (!(x instanceof Float32Array) || x.length !== n * this.inputDim)
+      throw new ConfigError("x length", x?.length, `n × inputDim = ${n * this.inputDim}`);
+    const wantZ = !!opts.z,
+      wantA = opts.a ?? true;
     const ep = this.ensureEvalPlan();
     const hidden = this.plan.layers.slice(0, -1);
     const z = wantZ ? hidden.map((s) => new Float32Array(n * s.m)) : null;
@@ -229,11 +274,19 @@ export class FastTrainer {
 
   private checkBatch(x: Float32Array, labels: Int32Array): void {
     if (!(labels instanceof Int32Array) || labels.length === 0 || labels.length > this.config.batchSize) {
-      throw new ConfigError("labels", labels instanceof Int32Array ? `${labels.length} labels` : labels, `an Int32Array of 1..${this.config.batchSize} labels (the batch size)`);
+      throw new ConfigError(
+        "labels",
+        labels instanceof Int32Array ? `${labels.length} labels` : labels,
+        `an Int32Array of 1..${this.config.batchSize} labels (the batch size)`,
+      );
     }
     const n = labels.length;
     if (!(x instanceof Float32Array) || x.length !== n * this.inputDim) {
-      throw new ConfigError("x length", x instanceof Float32Array ? x.length : x, `labels.length × inputDim = ${n * this.inputDim}`);
+      throw new ConfigError(
+        "x length",
+        x instanceof Float32Array ? x.length : x,
+        `labels.length × inputDim = ${n * this.inputDim}`,
+      );
     }
     const C = this.outputDim;
     for (let i = 0; i < n; i++) {

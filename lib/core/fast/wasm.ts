@@ -20,7 +20,16 @@ export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   descriptorLayout(): number;
   heapBase(): number;
-  setOptimizer(kind: number, muOrBeta1: number, beta2: number, oneMinusB1: number, oneMinusB2: number, eps: number, c1: number, c2: number): void;
+  setOptimizer(
+    kind: number,
+    muOrBeta1: number,
+    beta2: number,
+    oneMinusB1: number,
+    oneMinusB2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+  ): void;
   step(desc: number, n: number, measure: number): number;
   forward(desc: number, n: number, x: number, xP: number, outs: number, outPs: number, zs: number): void;
   mapActivation(code: number, src: number, dst: number, count: number, derivative: number): void;
@@ -43,7 +52,9 @@ const modules = new Map<KernelVariant, WebAssembly.Module>();
 function readBuild(variant: KernelVariant): ArrayBuffer {
   const file = wasmFile(variant);
   if (!fs.existsSync(file)) {
-    throw new Error(`The fast training kernel is not built: ${file} is missing. Run \`npm run build\` (or \`npm run build:wasm\`) in ${projectRoot()}.`);
+    throw new Error(
+      `The fast training kernel is not built: ${file} is missing. Run \`npm run build\` (or \`npm run build:wasm\`) in ${projectRoot()}.`,
+    );
   }
   const b = fs.readFileSync(file);
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
@@ -79,9 +90,10 @@ function compiled(variant: KernelVariant): WebAssembly.Module {
   if (m) return m;
   const bytes = readBuild(variant);
   if (!WebAssembly.validate(bytes)) {
-    const why = variant === "relaxed"
-      ? "this engine lacks relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use the \"simd\" build"
-      : "this engine lacks WebAssembly SIMD (Node ≥ 16.4 has it)";
+    const why =
+      variant === "relaxed"
+        ? 'this engine lacks relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use the "simd" build'
+        : "this engine lacks WebAssembly SIMD (Node ≥ 16.4 has it)";
     throw new Error(`Cannot load ${wasmFile(variant)}: ${why}.`);
   }
   m = new WebAssembly.Module(bytes);
@@ -90,13 +102,18 @@ function compiled(variant: KernelVariant): WebAssembly.Module {
 }
 
 /** A fresh instance (its own memory) of the given build; "auto" picks bestVariant(). */
-export function instantiate(variant: KernelVariant | "auto" = "auto"): { kernel: KernelExports; variant: KernelVariant } {
+export function instantiate(variant: KernelVariant | "auto" = "auto"): {
+  kernel: KernelExports;
+  variant: KernelVariant;
+} {
   const v = variant === "auto" ? bestVariant() : variant;
   // (Not named `exports`: in CommonJS output that would shadow the module's own.)
   const kernel = new WebAssembly.Instance(compiled(v), {}).exports as unknown as KernelExports;
   const layout = kernel.descriptorLayout();
   if (layout !== DESCRIPTOR.header * 100 + DESCRIPTOR.layer) {
-    throw new Error(`${wasmFile(v)} reads descriptor layout ${layout}, this code writes ${DESCRIPTOR.header * 100 + DESCRIPTOR.layer}: run \`npm run build\`.`);
+    throw new Error(
+      `${wasmFile(v)} reads descriptor layout ${layout}, this code writes ${DESCRIPTOR.header * 100 + DESCRIPTOR.layer}: run \`npm run build\`.`,
+    );
   }
   return { kernel, variant: v };
 }

@@ -29,7 +29,8 @@ export class BrowserBuffer extends Uint8Array {
 
   /** Latin-1 / ASCII text only: one byte per character. */
   write(text: string, offset = 0, encoding = "utf8"): number {
-    if (encoding !== "ascii" && encoding !== "latin1" && /[^\x00-\x7f]/.test(text)) throw new Error(`BrowserBuffer.write: only ASCII text, got ${JSON.stringify(text)}`);
+    if (encoding !== "ascii" && encoding !== "latin1" && /[^\x00-\x7f]/.test(text))
+      throw new Error(`BrowserBuffer.write: only ASCII text, got ${JSON.stringify(text)}`);
     for (let i = 0; i < text.length; i++) this[offset + i] = text.charCodeAt(i) & 0xff;
     return text.length;
   }
@@ -38,7 +39,8 @@ export class BrowserBuffer extends Uint8Array {
     if (encoding === "base64") return btoa(this.latin1());
     if (encoding === "hex") return Array.from(this, (b) => b.toString(16).padStart(2, "0")).join("");
     if (encoding === "latin1") return this.latin1();
-    if (encoding === "ascii") return this.latin1().replace(/[\x80-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f)); // Node drops the high bit
+    if (encoding === "ascii")
+      return this.latin1().replace(/[\x80-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f)); // Node drops the high bit
     return new TextDecoder().decode(this);
   }
 

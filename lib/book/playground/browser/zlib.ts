@@ -15,7 +15,8 @@ export function deflateSync(data: Uint8Array, _options?: unknown): BrowserBuffer
   out[1] = 0x01; // no dictionary, fastest; (0x78 << 8 | 0x01) % 31 === 0
   let at = 2;
   for (let b = 0; b < blocks; b++) {
-    const start = b * MAX_STORED, len = Math.min(MAX_STORED, data.length - start);
+    const start = b * MAX_STORED,
+      len = Math.min(MAX_STORED, data.length - start);
     out[at++] = b === blocks - 1 ? 1 : 0; // BFINAL, BTYPE = 00 (stored)
     out[at++] = len & 0xff;
     out[at++] = len >>> 8;
@@ -29,7 +30,8 @@ export function deflateSync(data: Uint8Array, _options?: unknown): BrowserBuffer
 }
 
 export function adler32(data: Uint8Array): number {
-  let a = 1, b = 0;
+  let a = 1,
+    b = 0;
   for (let i = 0; i < data.length; i++) {
     a = (a + data[i]) % 65521;
     b = (b + a) % 65521;
