@@ -63,8 +63,12 @@ function unknownField(part: string, o: object, known: Set<string>): string | nul
   return null;
 }
 
-/** The env switch, read at each call (tests and notebooks may set it). */
+/**
+ * The env switch, read at each call (tests and notebooks may set it). Without a Node process (the book's
+ * in-browser playground page, bundled by esbuild) there is no kernel file to load: tfjs trains.
+ */
 export function fastSetting(): "on" | "off" | "relaxed" {
+  if (typeof process === "undefined" || !process.env) return "off";
   const v = process.env[FAST_ENV];
   if (v === undefined || v === "" || v === "1") return "on";
   if (v === "0") return "off";
@@ -78,6 +82,8 @@ export function fastSetting(): "on" | "off" | "relaxed" {
 
 /** The path that trains this run, and, for tfjs, why in one line. */
 export function trainingPath(q: RouteQuery): TrainingPath {
+  if (typeof process === "undefined" || !process.env)
+    return { kind: "tfjs", reason: "no Node process (a browser page): the fast kernel loads in Node only" };
   const setting = fastSetting();
   if (setting === "off") return { kind: "tfjs", reason: `${FAST_ENV}=0` };
   const model = q.model as { activation: string; widths: readonly number[]; batchNorm?: boolean; residual?: boolean };
