@@ -462,6 +462,20 @@ test("answer: every number in the short answer comes from the findings (change o
   assert.ok(text.includes("the largest: +0.2 pp [−0.2, +0.6]"), "02's comparison");
   assert.ok(text.includes("the top layer reached 97.0% saturated at its peak"), "the online control");
   assert.ok(
+    text.includes("Accuracy at the end: 60.0% online, 62.0% repeated.") && !text.includes("still at chance"),
+    "the online arms' accuracy",
+  );
+  const atChance = {
+    ...CAUSAL,
+    onlineControl: { ...CAUSAL.onlineControl, accuracy: { online: 0.104, repeated: 0.1 } },
+  };
+  assert.ok(
+    shortAnswer({ ...INPUTS, causal: atChance }).includes(
+      "10.4% online, 10.0% repeated — both still at chance, so this is the saturation of the plateau",
+    ),
+    "a plateau is named as one",
+  );
+  assert.ok(
     text.includes("Layer 1 builds up with training (0% → 46%), on unseen points alike (46% at the end)"),
     "per-layer build-up",
   );
@@ -655,7 +669,7 @@ test("answer: the literature notes say whether this run agrees, from the numbers
   assert.match(notes[0], /Glorot & Bengio \(2010\)\* measured their Figure 2 online/);
   assert.match(
     notes[0],
-    /So does our online control, and it saturates too: the top layer peaked at 97\.0% with no image seen twice, against 96\.0% over 800 images repeated/,
+    /So does our online control, and it saturates too: the top layer peaked at 97\.0% with no image seen twice \(accuracy 60\.0% at the end\), against 96\.0% over 800 images repeated/,
   );
   assert.match(notes[0], /the top layer saturated on the plateau, as in their figure: it peaked at 100%/);
   assert.match(notes[1], /Shwartz-Ziv & Tishby/);
