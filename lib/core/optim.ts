@@ -142,3 +142,19 @@ export function validateOptimizer(c: OptimizerConfig): void {
     }
   }
 }
+
+/** Per-layer learning-rate multipliers, if given: one positive finite number per weight layer (`layers` of them). */
+export function validateLayerLearningRates(rates: readonly number[] | undefined, layers: number): void {
+  if (rates === undefined) return;
+  if (!Array.isArray(rates) || rates.length !== layers) {
+    throw new ConfigError(
+      "layerLearningRates",
+      rates,
+      `${layers} positive multipliers (hidden layers 1..${layers - 1}, then the output layer)`,
+    );
+  }
+  rates.forEach((m, i) => {
+    if (!(typeof m === "number" && Number.isFinite(m) && m > 0))
+      throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
+  });
+}

@@ -9,7 +9,7 @@
  * passes lib/measure/probe), and gets its results back per probe time.
  */
 import { Mlp } from "./model";
-import { OptimizerConfig, validateOptimizer } from "./optim";
+import { OptimizerConfig, validateLayerLearningRates, validateOptimizer } from "./optim";
 import { LossConfig, validateLoss } from "./loss";
 import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
@@ -305,19 +305,7 @@ export function validateTrainConfig<S>(model: Mlp, data: TrainData<S>, c: TrainC
     throw new ConfigError("batchSize", c.batchSize, `at most the number of training points (${data.train.n})`);
   }
   const L1 = model.layers.length;
-  if (c.layerLearningRates !== undefined) {
-    if (!Array.isArray(c.layerLearningRates) || c.layerLearningRates.length !== L1) {
-      throw new ConfigError(
-        "layerLearningRates",
-        c.layerLearningRates,
-        `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`,
-      );
-    }
-    c.layerLearningRates.forEach((m, i) => {
-      if (!(typeof m === "number" && Number.isFinite(m) && m > 0))
-        throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
-    });
-  }
+  validateLayerLearningRates(c.layerLearningRates, L1);
   if (c.probeEverySteps !== undefined && !posInt(c.probeEverySteps))
     throw new ConfigError("probeEverySteps", c.probeEverySteps, "a positive integer");
   if (c.maxSteps !== undefined && !posInt(c.maxSteps))

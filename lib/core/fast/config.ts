@@ -5,7 +5,7 @@
  */
 import { ActivationName, ACTIVATION_NAMES, isActivationName } from "../activations";
 import { ConfigError } from "../errors";
-import { OptimizerConfig, validateOptimizer } from "../optim";
+import { OptimizerConfig, validateLayerLearningRates, validateOptimizer } from "../optim";
 import { KernelVariant, variantAvailable } from "./wasm";
 
 export interface FastTrainerConfig {
@@ -75,19 +75,7 @@ export function validateFastConfig(c: FastTrainerConfig): void {
   }
   validateOptimizer(c.optimizer);
   const L1 = c.widths.length + 1;
-  if (c.layerLearningRates !== undefined) {
-    if (!Array.isArray(c.layerLearningRates) || c.layerLearningRates.length !== L1) {
-      throw new ConfigError(
-        "layerLearningRates",
-        c.layerLearningRates,
-        `${L1} positive multipliers (hidden layers 1..${L1 - 1}, then the output layer)`,
-      );
-    }
-    c.layerLearningRates.forEach((m, i) => {
-      if (!(typeof m === "number" && Number.isFinite(m) && m > 0))
-        throw new ConfigError(`layerLearningRates[${i}]`, m, "a positive finite number");
-    });
-  }
+  validateLayerLearningRates(c.layerLearningRates, L1);
   if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 32");
   if (c.kernel !== undefined && c.kernel !== "auto" && c.kernel !== "simd" && c.kernel !== "relaxed") {
     throw new ConfigError("kernel", c.kernel, '"auto", "simd" or "relaxed"');
