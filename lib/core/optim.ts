@@ -134,6 +134,14 @@ export function validateOptimizer(c: OptimizerConfig): void {
     throw new ConfigError("optimizer.weightDecay", c.weightDecay, "a number ≥ 0, e.g. 0.0005");
   }
   if (c.kind === "adam") {
+    // This Adam has no weight decay: refused rather than silently ignored.
+    const wd = (c as { weightDecay?: unknown }).weightDecay;
+    if (wd !== undefined)
+      throw new ConfigError(
+        "optimizer.weightDecay",
+        wd,
+        'absent with Adam (it has none here; use kind "sgd" for decay)',
+      );
     for (const [k, v] of [
       ["beta1", c.beta1],
       ["beta2", c.beta2],

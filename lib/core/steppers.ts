@@ -36,7 +36,7 @@ export interface StepConfig {
   readonly optimizer: OptimizerConfig;
   readonly batchSize: number;
   readonly layerLearningRates?: readonly number[];
-  /** What the tfjs step minimises (the fast path trains plain cross-entropy only: route.ts). */
+  /** What the step minimises (both paths train every LossConfig). */
   readonly loss?: LossConfig;
 }
 
@@ -93,7 +93,12 @@ class FastStepper implements Stepper {
   ) {
     this.trainer = FastTrainer.fromModel(
       model,
-      { optimizer: config.optimizer, batchSize: config.batchSize, layerLearningRates: config.layerLearningRates },
+      {
+        optimizer: config.optimizer,
+        batchSize: config.batchSize,
+        layerLearningRates: config.layerLearningRates,
+        loss: config.loss,
+      },
       path.variant,
     );
   }

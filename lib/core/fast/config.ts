@@ -6,6 +6,7 @@
 import { ActivationName, ACTIVATION_NAMES, isActivationName } from "../activations";
 import { ConfigError } from "../errors";
 import { OptimizerConfig, validateLayerLearningRates, validateOptimizer } from "../optim";
+import { LossConfig, validateLoss } from "../loss";
 import { KernelVariant, variantAvailable } from "./wasm";
 
 export interface FastTrainerConfig {
@@ -18,6 +19,8 @@ export interface FastTrainerConfig {
   readonly optimizer: OptimizerConfig;
   /** Learning-rate multiplier per layer, hidden 1..L then output L+1 (as lib/optim.ts). */
   readonly layerLearningRates?: readonly number[];
+  /** What training minimises (lib/core/loss.ts; default plain softmax cross-entropy). */
+  readonly loss?: LossConfig;
   /** The largest batch `step` takes (buffers are sized for it). */
   readonly batchSize: number;
   /** W1, b1, …, W{L+1}, b{L+1} as Mlp.getWeights(): W_l row-major [nIn, nOut], h = f(xW + b). */
@@ -47,6 +50,20 @@ export function optimizerCode(o: OptimizerConfig): number {
   return (o.momentum ?? 0) === 0 ? OPTIMIZER_CODES.sgd : OPTIMIZER_CODES.momentum;
 }
 
+/** Loss codes of lib/core/fast/assembly/loss.ts (label smoothing is cross-entropy's α). */
+export const LOSS_CODES = { crossEntropy: 0, mse: 1 } as const;
+
+/** The kernel's setLoss arguments for a loss config. */
+export function lossSetting(loss: LossConfig | undefined): { code: number; alpha: number } {
+  if (loss?.kind === "mse") return { code: LOSS_CODES.mse, alpha: 0 };
+  return { code: LOSS_CODES.crossEntropy, alpha: loss?.labelSmoothing ?? 0 };
+}
+
+/** λ of the weight decay the kernel applies: lib/core/optim.ts's SGD (with or without momentum) has one, its Adam none. */
+export function weightDecayOf(o: OptimizerConfig): number {
+  return o.kind === "sgd" ? (o.weightDecay ?? 0) : 0;
+}
+
 /** The layer sizes input → output. */
 export function layerDims(c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim">): number[] {
   return [c.inputDim, ...c.widths, c.outputDim];
@@ -74,6 +91,7 @@ export function validateFastConfig(c: FastTrainerConfig): void {
     throw new ConfigError("activation", c.activation, `one of ${ACTIVATION_NAMES.join(", ")}`);
   }
   validateOptimizer(c.optimizer);
+  validateLoss(c.loss);
   const L1 = c.widths.length + 1;
   validateLayerLearningRates(c.layerLearningRates, L1);
   if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 32");

@@ -2,8 +2,9 @@
  * Which path trains a run: the fast WebAssembly kernel or tfjs.
  *
  * The fast kernel computes exactly one model, h_l = f(h_{l−1} W_l + b_l) with a
- * linear output layer, softmax cross-entropy, SGD / momentum / Adam with
- * per-layer rates. A configuration is routed to it only when every field it
+ * linear output layer, softmax cross-entropy (with or without label
+ * smoothing) or the quadratic cost on the softmax, SGD / momentum (with or
+ * without weight decay) / Adam with per-layer rates. A configuration is routed to it only when every field it
  * sets is one of those this file knows; any other field (a loss, a penalty,
  * a block type added later) sends the run to tfjs, which implements it. So a
  * new option can never be silently ignored by the fast path.
@@ -44,17 +45,18 @@ const KNOWN_TRAIN = new Set([
 ]);
 const KNOWN_OPTIMIZER = new Set(["kind", "learningRate", "momentum", "beta1", "beta2", "epsilon", "weightDecay"]);
 
-/** Known fields the kernel implements at their default only (lib/core/loss.ts's LossConfig, optim.ts's weightDecay). */
-function nonDefault(train: {
-  loss?: { kind?: unknown; labelSmoothing?: unknown };
-  optimizer: { weightDecay?: unknown };
-}): string | null {
-  const loss = train.loss;
-  if (loss !== undefined && !(loss.kind === "crossEntropy" && !loss.labelSmoothing)) {
-    return `train.loss ${JSON.stringify(loss)} is not in the fast kernel (it trains plain softmax cross-entropy; tfjs trains the others)`;
-  }
-  if (train.optimizer.weightDecay)
-    return `train.optimizer.weightDecay (${String(train.optimizer.weightDecay)}) is not in the fast kernel (tfjs trains it)`;
+/**
+ * Known fields whose values the kernel may not implement. It trains every
+ * LossConfig of lib/core/loss.ts (cross-entropy with or without label
+ * smoothing, the quadratic cost) and SGD's weight decay (lib/core/optim.ts);
+ * a loss field it does not know goes to tfjs.
+ */
+function nonDefault(train: { loss?: object; optimizer: { weightDecay?: unknown } }): string | null {
+  const loss = train.loss as { kind?: unknown } | undefined;
+  if (loss === undefined) return null;
+  const known = loss.kind === "mse" ? ["kind"] : loss.kind === "crossEntropy" ? ["kind", "labelSmoothing"] : null;
+  if (!known || Object.entries(loss).some(([k, v]) => v !== undefined && !known.includes(k)))
+    return `train.loss ${JSON.stringify(loss)} is not in the fast kernel (it trains cross-entropy, label smoothing and mse; tfjs trains the others)`;
   return null;
 }
 

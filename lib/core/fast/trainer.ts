@@ -4,7 +4,8 @@
  * preallocated buffers), with the semantics of lib/train.ts's step:
  *
  *   z_l = h_{l−1} W_l + b_l,  h_l = f(z_l),  logits = h_L W_{L+1} + b_{L+1}
- *   loss = mean softmax cross-entropy;  θ ← θ − lr·multiplier_l · (SGD/momentum/Adam direction)
+ *   loss = the mean training loss (lib/core/loss.ts's trainingLoss: cross-entropy, label smoothing or mse)
+ *   θ ← θ − lr·multiplier_l · (SGD/momentum direction, with weight decay λθ in g; or Adam's)
  *
  * A non-finite loss is returned as is and leaves weights and optimizer state
  * untouched (the caller throws lab's DivergenceError). The weights use
@@ -13,14 +14,17 @@
  */
 import type { Mlp } from "../model";
 import type { OptimizerConfig } from "../optim";
+import type { LossConfig } from "../loss";
 import { ConfigError } from "../errors";
 import {
   ACTIVATION_CODES,
   FastTrainerConfig,
   layerDims,
+  lossSetting,
   optimizerCode,
   validateFastConfig,
   validateWeights,
+  weightDecayOf,
 } from "./config";
 import { EvalPlan, KernelMemory, planEval, planTraining, TrainPlan, writeDescriptor } from "./layout";
 import { instantiate, KernelVariant } from "./wasm";
@@ -78,13 +82,26 @@ export class FastTrainer {
       Math.fround(lr * (config.layerLearningRates ? config.layerLearningRates[l] : 1)),
     );
     writeDescriptor(this.mem, this.plan, ACTIVATION_CODES[config.activation], rates);
+    this.setObjective();
     this.setWeights(config.weights);
+  }
+
+  /** The loss and the weight decay, in this trainer's own kernel instance (they never change). */
+  private setObjective(): void {
+    const { code, alpha } = lossSetting(this.config.loss);
+    this.mem.kernel.setLoss(code, alpha);
+    this.mem.kernel.setWeightDecay(Math.fround(weightDecayOf(this.config.optimizer)));
   }
 
   /** A trainer starting from a model's current weights (which it does not keep in sync by itself). */
   static fromModel(
     model: Mlp,
-    train: { optimizer: OptimizerConfig; batchSize: number; layerLearningRates?: readonly number[] },
+    train: {
+      optimizer: OptimizerConfig;
+      batchSize: number;
+      layerLearningRates?: readonly number[];
+      loss?: LossConfig;
+    },
     kernel?: KernelVariant | "auto",
   ): FastTrainer {
     const c = model.config;
@@ -120,7 +137,7 @@ export class FastTrainer {
 
   /**
    * One optimizer step on the batch x (n × inputDim row-major, n = labels.length
-   * ≤ batchSize). Returns the mean loss; when it is NaN or ±inf nothing changed.
+   * ≤ batchSize). Returns the mean training loss (config.loss); when it is NaN or ±inf nothing changed.
    * With `measure`, updateSquares() gives ‖Δθ_l‖² of this step.
    */
   step(x: Float32Array, labels: Int32Array, opts: { measure?: boolean } = {}): number {

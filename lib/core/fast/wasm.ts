@@ -31,6 +31,10 @@ export interface KernelExports {
     c2: number,
   ): void;
   step(desc: number, n: number, measure: number): number;
+  /** The training loss (LOSS_CODES of config.ts) and its label smoothing α. */
+  setLoss(kind: number, alpha: number): void;
+  /** SGD's weight decay λ (0: none). */
+  setWeightDecay(lambda: number): void;
   forward(desc: number, n: number, x: number, xP: number, outs: number, outPs: number, zs: number): void;
   mapActivation(code: number, src: number, dst: number, count: number, derivative: number): void;
   mapExp(src: number, dst: number, count: number): void;

@@ -3,9 +3,11 @@
 // TypeScript side (lib/core/fast/kernel.ts) lays out in this module's memory
 // and describes in a table of i32 words (the descriptor below).
 import { denseBiasStep, denseForward, denseInputGrad, denseWeightStep, packColumns, packPanels } from "./dense";
-import { softmaxCrossEntropy } from "./loss";
+import { trainingLoss } from "./loss";
 import { activate, derivative, exp4, LINEAR } from "./vmath";
 export { setOptimizer } from "./optim";
+export { setWeightDecay } from "./optim";
+export { setLoss } from "./loss";
 
 // Descriptor: a header of HEADER words, then LAYER words per dense layer.
 const HEADER = 12;
@@ -84,7 +86,7 @@ export function step(desc: usize, n: i32, measure: bool): f64 {
   const top = L1 - 1;
   let g = <usize>word(desc, G0), other = <usize>word(desc, G1);
   let gP = <usize>word(desc, GP0), otherP = <usize>word(desc, GP1);
-  const loss = softmaxCrossEntropy(lw(desc, top, OUT), n, nP, lw(desc, top, M), lw(desc, top, MP), word(desc, LABELS), g, gP);
+  const loss = trainingLoss(lw(desc, top, OUT), n, nP, lw(desc, top, M), lw(desc, top, MP), word(desc, LABELS), g, gP);
   if (!isFinite(loss)) return loss;
   const sumsq = <usize>word(desc, SUMSQ);
   for (let l = top; l >= 0; l--) {

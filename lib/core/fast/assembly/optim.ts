@@ -5,6 +5,8 @@
 //   Adam:         m ← m·β₁ + g·(1−β₁);  s ← s·β₂ + g²·(1−β₂);  Δ = (m/c₁) / (√(s/c₂) + ε) · lr
 //   then θ ← θ − Δ.
 // S1 holds v (or m), S2 holds s; c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ come with each step.
+// Weight decay λ (SGD and momentum only, as lib/core/optim.ts): g ← g + θ·λ first,
+// on every parameter (weights and biases), with θ before the update.
 
 export const SGD = 0;
 export const MOMENTUM = 1;
@@ -31,10 +33,23 @@ export function setOptimizer(k: i32, muOrBeta1: f32, b2: f32, omb1: f32, omb2: f
   c2 = f32x4.splat(bias2);
 }
 
+let decaying: bool = false;
+let decay: v128 = f32x4.splat(0);
+
+/** λ of the SGD weight decay (0: none); set once per trainer. */
+export function setWeightDecay(lambda: f32): void {
+  decaying = lambda != 0;
+  decay = f32x4.splat(lambda);
+}
+
 /** Update θ[0..8) at p from the gradient (g0, g1); returns Σ Δ² when `measure`. */
 // @ts-ignore: decorator
 @inline export function updateRow(p: usize, s1: usize, s2: usize, g0: v128, g1: v128, lr: f32, measure: bool): f64 {
   const l = f32x4.splat(lr);
+  if (decaying) {
+    g0 = f32x4.add(g0, f32x4.mul(v128.load(p), decay));
+    g1 = f32x4.add(g1, f32x4.mul(v128.load(p, 16), decay));
+  }
   const d0 = delta(s1, s2, g0, l);
   const d1 = delta(s1 + 16, s2 + 16, g1, l);
   v128.store(p, f32x4.sub(v128.load(p), d0));
