@@ -16,7 +16,6 @@ import { TrainConfig, evaluate, train } from "../lib/core/train";
 import { ConfigError } from "../lib/core/errors";
 import { FAST_ENV, trainingPath } from "../lib/core/fast/route";
 import { cacheKeyOf, ExperimentConfig } from "../lib/run/experiment";
-import { jobKeyOf } from "../lib/run/job";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -121,13 +120,6 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
   };
   assert.equal(await withEnv("0", () => cacheKeyOf(cfg)), cfg);
   assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(cfg)), { ...cfg, trainer: "wasm-simd" });
-  // Chapter jobs too (lib/run/job.ts): 03's continuation under the quadratic cost trains on the kernel, and its key says so.
-  const job = { kind: "continue", config: { ...cfg, train: { ...trainConfig, loss: { kind: "mse" as const } } } };
-  assert.deepEqual(await withEnv("0", () => jobKeyOf(job)), job);
-  assert.deepEqual(await withEnv(undefined, () => jobKeyOf(job)), {
-    ...job,
-    config: { ...job.config, trainer: "wasm-simd" },
-  });
   const bn = { ...cfg, model: { ...cfg.model, batchNorm: true } };
   assert.equal(await withEnv(undefined, () => cacheKeyOf(bn)), bn);
 });

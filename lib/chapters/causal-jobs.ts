@@ -26,7 +26,7 @@ import { frobeniusNorm } from "../core/linalg";
 import { measurePoints, pointFit } from "../measure/causal";
 import { cached } from "../run/cache";
 import type { ExperimentConfig } from "../run/experiment";
-import { jobKeyOf, type Job, type JobKinds, type JobProgress } from "../run/job";
+import { keyedJob, type Job, type JobKinds, type JobProgress } from "../run/job";
 
 /** This module, as a job's `module` (relative to lib/). */
 export const JOB_MODULE = "chapters/causal-jobs";
@@ -303,7 +303,7 @@ function fractionPositive(x: Float64Array): number {
 // ------------------------------------------------------------------ the trained weights, for "continue"
 
 /** Where a visits job's trained weights are cached (next to its record, which runJob caches), keyed by path too. */
-const weightsId = (job: VisitsJob) => ({ name: `${job.config.name}-weights`, key: { weightsOf: jobKeyOf(job) } });
+const weightsId = (job: VisitsJob) => ({ name: `${job.config.name}-weights`, key: { weightsOf: keyedJob(job) } });
 
 async function visitsRun(job: VisitsJob, onProgress: (p: JobProgress) => void): Promise<VisitsResult> {
   const { result, weights } = await trainVisits(job, onProgress);
