@@ -197,6 +197,7 @@ test("bad losses and weight decays are refused by the fast trainer as by train()
     // This Adam has no weight decay: refused on both paths rather than ignored.
     const adamDecay = { kind: "adam", learningRate: 1e-3, weightDecay: 1e-4 } as unknown as OptimizerConfig;
     assert.throws(make(adamDecay), refused(/optimizer\.weightDecay/));
+    make({ ...adamDecay, weightDecay: 0 } as OptimizerConfig)().dispose(); // λ = 0 is no decay: accepted
     for (const setting of ["0", "1"])
       await assert.rejects(trained(setting, adamDecay), refused(/optimizer\.weightDecay/));
   } finally {

@@ -136,7 +136,7 @@ export function validateOptimizer(c: OptimizerConfig): void {
   if (c.kind === "adam") {
     // This Adam has no weight decay: refused rather than silently ignored.
     const wd = (c as { weightDecay?: unknown }).weightDecay;
-    if (wd !== undefined)
+    if (wd !== undefined && wd !== 0)
       throw new ConfigError(
         "optimizer.weightDecay",
         wd,

@@ -4,10 +4,11 @@
  * The fast kernel computes exactly one model, h_l = f(h_{l−1} W_l + b_l) with a
  * linear output layer, softmax cross-entropy (with or without label
  * smoothing) or the quadratic cost on the softmax, SGD / momentum (with or
- * without weight decay) / Adam with per-layer rates. A configuration is routed to it only when every field it
- * sets is one of those this file knows; any other field (a loss, a penalty,
- * a block type added later) sends the run to tfjs, which implements it. So a
- * new option can never be silently ignored by the fast path.
+ * without weight decay) / Adam with per-layer rates. A configuration is
+ * routed to it only when every field it sets is one of those this file
+ * knows; any other field (a loss, a penalty, a block type added later) sends
+ * the run to tfjs, which implements it. So a new option can never be
+ * silently ignored by the fast path.
  *
  * SIGMOID_LAB_FAST: unset or "1" → the fast path where supported (the plain
  * SIMD build, which rounds the same on every engine); "relaxed" → the
@@ -46,12 +47,12 @@ const KNOWN_TRAIN = new Set([
 const KNOWN_OPTIMIZER = new Set(["kind", "learningRate", "momentum", "beta1", "beta2", "epsilon", "weightDecay"]);
 
 /**
- * Known fields whose values the kernel may not implement. It trains every
- * LossConfig of lib/core/loss.ts (cross-entropy with or without label
- * smoothing, the quadratic cost) and SGD's weight decay (lib/core/optim.ts);
- * a loss field it does not know goes to tfjs.
+ * The one known field whose values the kernel may not all implement: the
+ * loss. It trains every LossConfig of lib/core/loss.ts (cross-entropy with or
+ * without label smoothing, the quadratic cost); a loss kind or loss field it
+ * does not know goes to tfjs. (SGD's weight decay is in the kernel too.)
  */
-function nonDefault(train: { loss?: object; optimizer: { weightDecay?: unknown } }): string | null {
+function nonDefault(train: { loss?: object }): string | null {
   const loss = train.loss as { kind?: unknown } | undefined;
   if (loss === undefined) return null;
   const known = loss.kind === "mse" ? ["kind"] : loss.kind === "crossEntropy" ? ["kind", "labelSmoothing"] : null;
