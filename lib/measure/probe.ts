@@ -1,7 +1,8 @@
 /**
  * Probes: what the hidden layers look like on a fixed set of points.
- * One forward and one backward pass over the probe set, then plain JS
- * statistics on the downloaded activations. Notation as in model.ts:
+ * One forward and one backward pass over the probe set (tfjs, or the fast
+ * kernel when train() hands its weights over), then plain JS statistics on
+ * the downloaded activations. Notation as in model.ts:
  * z_l pre-activation, a_l = f(z_l) (the h_{i,l} of the question),
  * δ_l = ∂ℓ_i/∂z_l the backpropagated error of one example's loss.
  */
@@ -20,6 +21,7 @@ import { frobeniusNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
 import { BackwardPass, ForwardValues, backward, forwardValues, meanRowNorm } from "./deltas";
 import type { LabelledData } from "../core/train";
+import type { FastPasses } from "../core/fast/probe";
 
 /** The points a probe looks at: rows of x (n × inputDim) with labels. */
 export type ProbePoints = LabelledData;
@@ -35,6 +37,8 @@ export interface ProbeOptions {
   readonly rhoBins?: number;
   /** Skip the backward pass (δ and weight-gradient norms). */
   readonly gradients?: boolean;
+  /** The model's weights in the fast kernel (train() hands them to `observe` on the fast path): the passes run there. */
+  readonly fast?: FastPasses | null;
 }
 
 export const DEFAULT_EPS = [0.01, 0.05] as const;
@@ -92,8 +96,8 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
   const withGrads = opts.gradients ?? true;
   // δ and weight gradients need the backward pass; the rest only the forward one.
   const pass: ForwardValues & Partial<BackwardPass> = withGrads
-    ? backward(model, points, { weightGrads: true })
-    : forwardValues(model, points);
+    ? backward(model, points, { weightGrads: true, fast: opts.fast })
+    : forwardValues(model, points, { fast: opts.fast });
   const weights = model.layers.map((l) => l.W.dataSync() as Float32Array);
   const asym = model.act.asymptotes;
   const layers = model.hidden.map((layer, i): LayerProbe => {

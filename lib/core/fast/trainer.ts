@@ -24,6 +24,7 @@ import {
 } from "./config";
 import { EvalPlan, KernelMemory, planEval, planTraining, TrainPlan, writeDescriptor } from "./layout";
 import { instantiate, KernelVariant } from "./wasm";
+import { FastPasses } from "./probe";
 
 /** What a forward pass outside training returns; hidden layers 1..L at index 0..L−1, each n × width row-major. */
 export interface FastForward {
@@ -55,6 +56,9 @@ export class FastTrainer {
   private readonly mem: KernelMemory;
   private readonly plan: TrainPlan;
   private evalPlan: EvalPlan | null = null;
+  private probePasses: FastPasses | null = null;
+  /** First free byte after what is laid out (the training plan, then buffers laid out on first use). */
+  private heapTop: number;
   private readonly optimizer: OptimizerConfig;
   private readonly opt: number;
   /** Successful steps (Adam's t). */
@@ -73,6 +77,7 @@ export class FastTrainer {
     const state = { s1: this.opt !== 0, s2: config.optimizer.kind === "adam" };
     this.plan = planTraining(this.dims, config.batchSize, state, kernel.heapBase());
     this.mem.ensure(this.plan.end);
+    this.heapTop = this.plan.end;
     const lr = config.optimizer.learningRate;
     const rates = this.plan.layers.map((_, l) =>
       Math.fround(lr * (config.layerLearningRates ? config.layerLearningRates[l] : 1)),
@@ -256,6 +261,25 @@ export class FastTrainer {
     return { z, a, logits };
   }
 
+  /**
+   * The probes' passes (forward, every example's δ, weight-gradient norms) over
+   * this trainer's current weights, on the kernel (lib/core/fast/probe.ts).
+   */
+  passes(): FastPasses {
+    this.live();
+    if (!this.probePasses) {
+      this.probePasses = new FastPasses(
+        this.mem,
+        this.plan.layers,
+        ACTIVATION_CODES[this.config.activation],
+        this.heapTop,
+        () => this.live(),
+      );
+      this.heapTop = this.probePasses.end;
+    }
+    return this.probePasses;
+  }
+
   /** Free the kernel's memory (the trainer is unusable afterwards). */
   dispose(): void {
     this.disposed = true;
@@ -264,8 +288,9 @@ export class FastTrainer {
   private ensureEvalPlan(): EvalPlan {
     if (this.evalPlan) return this.evalPlan;
     // With z buffers: one layout serves both kinds of pass.
-    const ep = planEval(this.dims, EVAL_ROWS, true, this.plan.end);
+    const ep = planEval(this.dims, EVAL_ROWS, true, this.heapTop);
     this.mem.ensure(ep.end);
+    this.heapTop = ep.end;
     this.mem.i32.set(ep.outs, ep.outTable >> 2);
     this.mem.i32.set(ep.outPs, ep.outPTable >> 2);
     this.evalPlan = ep;

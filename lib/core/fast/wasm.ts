@@ -34,6 +34,9 @@ export interface KernelExports {
   forward(desc: number, n: number, x: number, xP: number, outs: number, outPs: number, zs: number): void;
   mapActivation(code: number, src: number, dst: number, count: number, derivative: number): void;
   mapExp(src: number, dst: number, count: number): void;
+  /** The probes' pass (assembly/probe.ts). */
+  probeLayout(): number;
+  probePass(table: number, n: number, backward: number, grads: number): void;
 }
 
 /** The descriptor layout this TypeScript writes (kept equal to the module's by a check at load). */

@@ -6,6 +6,7 @@ import { denseBiasStep, denseForward, denseInputGrad, denseWeightStep, packColum
 import { softmaxCrossEntropy } from "./loss";
 import { activate, derivative, exp4, LINEAR } from "./vmath";
 export { setOptimizer } from "./optim";
+export { probeLayout, probePass } from "./probe";
 
 // Descriptor: a header of HEADER words, then LAYER words per dense layer.
 const HEADER = 12;
