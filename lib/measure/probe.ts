@@ -118,7 +118,7 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
       saturation: asym ? eps.map((e) => saturationFraction(a, asym, e)) : [],
       flat: { delta: sigmoidDeltaForEps(eps[0]), total: flatFraction(a, model.act, sigmoidDeltaForEps(eps[0])) },
       units: asym ? unitSaturation(a, points.n, width, asym, eps[0], opts.stuckFraction ?? 0.99) : null,
-      derivativeMean: derivativeMean(a, (t) => model.act.dfFromOutput(t)),
+      derivativeMean: derivativeMean(a, model.act.dfFromOutput),
       preActivation: { mean: pre.mean, std: pre.std, percentiles: percentiles(z, ps) },
       rhoB: asym ? rhoB(a, asym, opts.rhoBins ?? 10) : null,
       deltaNorm: pass.deltas ? meanRowNorm(pass.deltas[i], points.n, width) : null,

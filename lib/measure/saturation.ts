@@ -19,10 +19,16 @@
 import { Activation, ActivationName, Asymptotes, activation } from "../core/activations";
 import { ConfigError } from "../core/errors";
 
+/** The saturation thresholds at ε: h < below is saturated low, h > above saturated high. */
+export function saturationBounds(a: Asymptotes, eps: number): { below: number; above: number } {
+  return { below: a.low + eps * a.lowScale, above: a.high - eps * a.highScale };
+}
+
 /** Is h within ε of an asymptote (in the activation's own units)? −1 low, +1 high, 0 neither. */
 export function isSaturated(h: number, a: Asymptotes, eps: number): -1 | 0 | 1 {
-  if (h < a.low + eps * a.lowScale) return -1;
-  if (h > a.high - eps * a.highScale) return 1;
+  const { below, above } = saturationBounds(a, eps);
+  if (h < below) return -1;
+  if (h > above) return 1;
   return 0;
 }
 
@@ -46,20 +52,25 @@ export interface SaturationAt {
 
 /** Fractions of entries within ε of each asymptote. */
 export function saturationFraction(a: ArrayLike<number>, asym: Asymptotes, eps: number): SaturationAt {
+  // isSaturated with its thresholds computed once (probes run this over every entry of every layer).
+  const { below, above } = saturationBounds(asym, eps);
   let low = 0,
     high = 0;
   for (let i = 0; i < a.length; i++) {
-    const s = isSaturated(a[i], asym, eps);
-    if (s < 0) low++;
-    else if (s > 0) high++;
+    const h = a[i];
+    if (h < below) low++;
+    else if (h > above) high++;
   }
   return { eps, low: low / a.length, high: high / a.length, total: (low + high) / a.length };
 }
 
 /** Fraction of entries whose slope is below δ of the largest (the activation-neutral measure). */
 export function flatFraction(a: ArrayLike<number>, act: Activation, delta: number): number {
+  // isFlat with its threshold computed once.
+  const limit = delta * act.maxDerivative,
+    df = act.dfFromOutput;
   let flat = 0;
-  for (let i = 0; i < a.length; i++) if (isFlat(a[i], act, delta)) flat++;
+  for (let i = 0; i < a.length; i++) if (df(a[i]) < limit) flat++;
   return flat / a.length;
 }
 
@@ -87,12 +98,13 @@ export function unitSaturation(
 ): UnitSaturation {
   const low = new Int32Array(width),
     high = new Int32Array(width);
+  const { below, above } = saturationBounds(asym, eps);
   for (let i = 0; i < n; i++) {
     const o = i * width;
     for (let j = 0; j < width; j++) {
-      const s = isSaturated(a[o + j], asym, eps);
-      if (s < 0) low[j]++;
-      else if (s > 0) high[j]++;
+      const h = a[o + j];
+      if (h < below) low[j]++;
+      else if (h > above) high[j]++;
     }
   }
   let stuckLow = 0,
@@ -118,9 +130,10 @@ export function unitSaturation(
 export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): number {
   const sum = new Float64Array(bins),
     count = new Float64Array(bins);
-  const span = asym.high - asym.low;
+  const span = asym.high - asym.low,
+    low = asym.low;
   for (let i = 0; i < a.length; i++) {
-    const g = (2 * (a[i] - asym.low)) / span - 1;
+    const g = (2 * (a[i] - low)) / span - 1;
     let k = Math.floor(((g + 1) / 2) * bins);
     if (k < 0) k = 0;
     if (k >= bins) k = bins - 1;

@@ -17,7 +17,10 @@ export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
     s2 = 0;
   for (let i = 0; i < x.length; i++) s += x[i];
   const mean = s / x.length;
-  for (let i = 0; i < x.length; i++) s2 += (x[i] - mean) ** 2;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - mean;
+    s2 += d * d;
+  }
   return { mean, std: Math.sqrt(s2 / x.length) };
 }
 
@@ -98,7 +101,7 @@ export function histogram(x: ArrayLike<number>, bins: number, lo?: number, hi?: 
     }
   }
   if (!(b > a)) b = a + 1;
-  const counts = new Array<number>(bins).fill(0);
+  const counts = new Float64Array(bins);
   const w = (b - a) / bins;
   for (let i = 0; i < x.length; i++) {
     let k = Math.floor((x[i] - a) / w);
@@ -106,7 +109,7 @@ export function histogram(x: ArrayLike<number>, bins: number, lo?: number, hi?: 
     if (k >= bins) k = bins - 1;
     counts[k]++;
   }
-  return { lo: a, hi: b, counts };
+  return { lo: a, hi: b, counts: Array.from(counts) };
 }
 
 /**
