@@ -12,7 +12,7 @@
  */
 import { ConfigError } from "../errors";
 import type { LabelledData } from "../train";
-import { KernelMemory, LayerSlots, pad4, pad8 } from "./layout";
+import { KernelMemory, LayerSlots, pad4 } from "./layout";
 
 /** One pass over n points: hidden layers at index 0..L−1 (n × width row-major), the output layer last where it appears. */
 export interface KernelPass {
@@ -38,7 +38,7 @@ export interface KernelPassOptions {
 /** Rows per kernel call (bounds the memory the passes take: about 40 floats per unit of width per row). */
 const CHUNK_ROWS = 256;
 const HEADER = 6;
-const LAYER = 14;
+const LAYER = 15;
 
 interface ProbeSlots {
   readonly z: number;
@@ -48,6 +48,7 @@ interface ProbeSlots {
   readonly dS: number;
   readonly dP: number;
   readonly G: number;
+  readonly dR: number;
 }
 
 /**
@@ -101,6 +102,7 @@ export class FastPasses {
         dS: take(block),
         dP: take(block),
         G: take(4 * s.kP * s.mP),
+        dR: take(block),
       };
     });
     this.end = at;
@@ -110,7 +112,7 @@ export class FastPasses {
     layers.forEach((s, l) => {
       const p = this.slots[l];
       mem.i32.set(
-        [s.k, s.m, s.kP, s.mP, s.W, s.b, s.WT, p.z, p.out, p.outP, p.outC, p.dS, p.dP, p.G],
+        [s.k, s.m, s.kP, s.mP, s.W, s.b, s.WT, p.z, p.out, p.outP, p.outC, p.dS, p.dP, p.G, p.dR],
         t + HEADER + l * LAYER,
       );
     });
@@ -150,7 +152,7 @@ export class FastPasses {
           this.mem.readRows(p.z, rows, s.m, s.mP, z[l], start);
           this.mem.readRows(p.out, rows, s.m, s.mP, a[l], start);
         } else this.mem.readRows(p.out, rows, s.m, s.mP, logits, start);
-        if (deltas) this.readStripRows(p.dS, rows, pad4(rows), s.m, deltas[l], start);
+        if (deltas) this.mem.readRows(p.dR, rows, s.m, s.mP, deltas[l], start);
       });
     }
     return {
@@ -164,20 +166,6 @@ export class FastPasses {
         ? this.slots.map((p, l) => Math.sqrt(this.sumSquares(p.G, layers[l])) / n)
         : null,
     };
-  }
-
-  /** Rows 0..rows of an m-column matrix held in 8-column strips of rowsP rows, into `into` from row `at`. */
-  private readStripRows(src: number, rows: number, rowsP: number, m: number, into: Float32Array, at: number): void {
-    const f = this.mem.f32,
-      s0 = src >> 2;
-    for (let s = 0; s < pad8(m) / 8; s++) {
-      const width = Math.min(8, m - 8 * s);
-      for (let i = 0; i < rows; i++) {
-        const from = s0 + (s * rowsP + i) * 8,
-          to = (at + i) * m + 8 * s;
-        for (let q = 0; q < width; q++) into[to + q] = f[from + q];
-      }
-    }
   }
 
   /** Σ g² over an accumulator (its padding is 0: padded inputs and δ columns are). */

@@ -12,15 +12,16 @@
 // Its own table of i32 words (written by probe.ts on the TypeScript side), so
 // the training step's descriptor can change without touching this file:
 //   header  L1, activation, x (rows), xP (panels), xC (columns), labels
-//   layer   k, m, kP, mP, W, b, WT, z, out, outP, outC, dS, dP, G
+//   layer   k, m, kP, mP, W, b, WT, z, out, outP, outC, dS, dP, G, dR
 // z: pre-activation rows (hidden); out: a_l rows (the logits for the last);
 // outP/outC: a_l in panels/columns (hidden); dS/dP: δ_l in strips/panels;
-// G: the weight-gradient accumulator in strips, like W.
+// G: the weight-gradient accumulator in strips, like W; dR: δ_l in rows
+// (what the TypeScript side copies out).
 import { denseForward, denseInputGrad, packColumns, packPanels } from "./dense";
 import { fma, LINEAR } from "./vmath";
 
 const HEADER = 6;
-const LAYER = 14;
+const LAYER = 15;
 
 // @ts-ignore: decorator
 @inline function word(t: usize, i: i32): i32 {
@@ -59,6 +60,7 @@ export function probePass(t: usize, n: i32, backward: bool, grads: bool): void {
   for (let l = top; l > 0; l--) {
     denseInputGrad(lw(t, l, 12), nP, <i32>lw(t, l, 3), lw(t, l, 6), <i32>lw(t, l, 2), lw(t, l - 1, 10), act, lw(t, l - 1, 11), lw(t, l - 1, 12));
   }
+  for (let l = 0; l < L1; l++) stripsToRows(lw(t, l, 11), nP, <i32>lw(t, l, 3), lw(t, l, 14));
   if (!grads) return;
   for (let l = 0; l < L1; l++) {
     gradAccumulate(l > 0 ? lw(t, l - 1, 10) : xC, nP, <i32>lw(t, l, 2), lw(t, l, 11), <i32>lw(t, l, 3), lw(t, l, 13));
@@ -86,6 +88,19 @@ function outputError(logits: usize, n: i32, nP: i32, C: i32, mP: i32, labels: us
       const g = <f32>(Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - lse) - (c == label ? 1.0 : 0.0));
       store<f32>(dS + <usize>(c >> 3) * strip + (<usize>i << 5) + (<usize>(c & 7) << 2), g);
       store<f32>(dP + <usize>(i >> 2) * panel + (<usize>c << 4) + (<usize>(i & 3) << 2), g);
+    }
+  }
+}
+
+/** Rows R[i][c] (mP wide) of the n × mP matrix held in 8-column strips S[c/8][i][c%8]. */
+function stripsToRows(S: usize, n: i32, mP: i32, R: usize): void {
+  const strip = <usize>n << 5, row = <usize>mP << 2;
+  for (let j = 0; j < mP; j += 8) {
+    const s = S + <usize>(j >> 3) * strip, r = R + (<usize>j << 2);
+    for (let i = 0; i < n; i++) {
+      const from = s + (<usize>i << 5), to = r + <usize>i * row;
+      v128.store(to, v128.load(from));
+      v128.store(to, v128.load(from, 16), 16);
     }
   }
 }
