@@ -10,6 +10,8 @@
  *     probes do on the fast path), plus the copy of the weights into the model
  *     that train() makes before every probe (`observe` may read the model).
  * Each is split into its pass (forward + backward) and the JS statistics.
+ * Times are this process's CPU time (process.cpuUsage), so the ratios do not
+ * depend on what else the machine runs (the 2-core machine is shared).
  */
 import { loadData } from "../run/experiment";
 import { questionExperiment, QUESTION_DEFAULTS } from "../run/question";
@@ -49,10 +51,12 @@ export interface ProbeCost {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** CPU milliseconds of this process (user + system) spent in f. */
 function timed(f: () => void): number {
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   f();
-  return performance.now() - t0;
+  const d = process.cpuUsage(t0);
+  return (d.user + d.system) / 1000;
 }
 
 export async function measureProbeCost(rounds = 5, stepsPerRound = 150): Promise<ProbeCost> {
@@ -68,12 +72,14 @@ export async function measureProbeCost(rounds = 5, stepsPerRound = 150): Promise
   try {
     for (let r = 0; r < rounds; r++) {
       // Interleave training and probing so both see the same machine load.
+      const c0 = process.cpuUsage();
       const res = await train(
         model,
         { train: data.train },
         { ...cfg.train, epochs: 1, maxSteps: stepsPerRound, evalTrainSize: 1, probeEverySteps: undefined },
       );
-      samples.step.push((1000 * res.trainSeconds) / res.steps);
+      const c = process.cpuUsage(c0);
+      samples.step.push((c.user + c.system) / 1000 / res.steps);
       path = res.path ?? "";
       t.pair.push(timed(() => sets.forEach((p) => probe(model, p))));
       t.pass.push(timed(() => sets.forEach((p) => backward(model, p, { weightGrads: true }))));
@@ -118,6 +124,8 @@ export function probeCostLines(c: ProbeCost): string[] {
     ")";
   return [
     `## Probe cost (lib/core/train.ts on the question's network: ${q.depth} × ${q.width} sigmoid, batch ${q.batchSize}, ${q.probesPerEpoch} probes per epoch of ${q.probePoints} training + ${q.probePoints} held-out points)`,
+    "",
+    "CPU time of this process, medians of interleaved rounds.",
     "",
     `- training step (${c.path}): ${c.stepMs.toFixed(2)} ms (${c.samplesPerSec.toFixed(0)} samples/s); ${c.stepsBetweenProbes} steps between probes = ${(c.stepsBetweenProbes * c.stepMs).toFixed(0)} ms`,
     `- one probe of both sets, passes on the fast kernel (train()'s probes on the fast path): ${split(c.fast)}`,
