@@ -36,7 +36,17 @@ import { FastTrainer } from "../lib/core/fast/trainer";
 import { FAST_ENV } from "../lib/core/fast/route";
 import { backward } from "../lib/measure/deltas";
 import { LayerProbe, ProbeSnapshot, probe } from "../lib/measure/probe";
-import { sigmoidDeltaForEps } from "../lib/measure/saturation";
+import {
+  flatFraction,
+  rhoB,
+  saturationFraction,
+  scanLayer,
+  sigmoidDeltaForEps,
+  unitSaturation,
+} from "../lib/measure/saturation";
+import { histogram } from "../lib/measure/stats";
+import { derivativeMean } from "../lib/measure/probe";
+import { Rng } from "../lib/core/rng";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -278,4 +288,28 @@ test("train() hands its kernel to observe on the fast path only; the probes it r
     });
   });
   assert.ok((await observed("0")).every((s) => !s.fast));
+});
+
+test("scanLayer's one pass gives exactly what the one-pass-each functions give", () => {
+  const r = new Rng(7);
+  for (const act of ["sigmoid", "tanh", "scaledTanh", "relu"] as const) {
+    const f = activation(act),
+      n = 53,
+      width = 19;
+    // Outputs of pre-activations spread over the saturated and linear ranges, some exactly at thresholds.
+    const a = Float32Array.from({ length: n * width }, () => f.f(r.uniform(-9, 9)));
+    const asym = f.asymptotes;
+    if (asym) [0.01, 0.05].forEach((e, i) => (a[i] = asym.low + e * asym.lowScale));
+    const eps = [0.01, 0.05],
+      delta = sigmoidDeltaForEps(0.01);
+    const scan = scanLayer(a, n, width, f, { eps, delta, bins: 50, rhoBins: 10, stuckFraction: 0.9 });
+    assert.deepEqual(scan, {
+      histogram: asym ? histogram(a, 50, asym.low, asym.high) : null,
+      saturation: asym ? eps.map((e) => saturationFraction(a, asym, e)) : [],
+      flat: flatFraction(a, f, delta),
+      units: asym ? unitSaturation(a, n, width, asym, eps[0], 0.9) : null,
+      derivativeMean: derivativeMean(a, f.dfFromOutput),
+      rhoB: asym ? rhoB(a, asym, 10) : null,
+    });
+  }
 });

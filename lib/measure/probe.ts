@@ -7,15 +7,7 @@
  * δ_l = ∂ℓ_i/∂z_l the backpropagated error of one example's loss.
  */
 import { Mlp } from "../core/model";
-import {
-  SaturationAt,
-  UnitSaturation,
-  flatFraction,
-  rhoB,
-  saturationFraction,
-  sigmoidDeltaForEps,
-  unitSaturation,
-} from "./saturation";
+import { SaturationAt, UnitSaturation, scanLayer, sigmoidDeltaForEps } from "./saturation";
 import { Histogram, histogram, meanStd, percentiles } from "./stats";
 import { frobeniusNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
@@ -99,13 +91,22 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
     ? backward(model, points, { weightGrads: true, fast: opts.fast })
     : forwardValues(model, points, { fast: opts.fast });
   const weights = model.layers.map((l) => l.W.dataSync() as Float32Array);
-  const asym = model.act.asymptotes;
+  const bins = opts.bins ?? 50,
+    delta = sigmoidDeltaForEps(eps[0]);
   const layers = model.hidden.map((layer, i): LayerProbe => {
     const a = pass.a[i],
       z = pass.z[i],
       width = layer.nOut;
     const { mean, std } = meanStd(a);
     const pre = meanStd(z);
+    // The counts of this layer in one pass (saturation.ts's scanLayer: the same rules as its one-pass-each functions).
+    const scan = scanLayer(a, points.n, width, model.act, {
+      eps,
+      delta,
+      bins,
+      rhoBins: opts.rhoBins ?? 10,
+      stuckFraction: opts.stuckFraction ?? 0.99,
+    });
     const weightNorm = frobeniusNorm(weights[i]);
     const gradNorm = pass.weightGradNorms ? pass.weightGradNorms[i] : null;
     return {
@@ -114,13 +115,13 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
       mean,
       std,
       percentiles: percentiles(a, ps),
-      histogram: asym ? histogram(a, opts.bins ?? 50, asym.low, asym.high) : histogram(a, opts.bins ?? 50),
-      saturation: asym ? eps.map((e) => saturationFraction(a, asym, e)) : [],
-      flat: { delta: sigmoidDeltaForEps(eps[0]), total: flatFraction(a, model.act, sigmoidDeltaForEps(eps[0])) },
-      units: asym ? unitSaturation(a, points.n, width, asym, eps[0], opts.stuckFraction ?? 0.99) : null,
-      derivativeMean: derivativeMean(a, model.act.dfFromOutput),
+      histogram: scan.histogram ?? histogram(a, bins),
+      saturation: scan.saturation,
+      flat: { delta, total: scan.flat },
+      units: scan.units,
+      derivativeMean: scan.derivativeMean,
       preActivation: { mean: pre.mean, std: pre.std, percentiles: percentiles(z, ps) },
-      rhoB: asym ? rhoB(a, asym, opts.rhoBins ?? 10) : null,
+      rhoB: scan.rhoB,
       deltaNorm: pass.deltas ? meanRowNorm(pass.deltas[i], points.n, width) : null,
       weightGradNorm: gradNorm,
       weightNorm,

@@ -18,6 +18,7 @@
  */
 import { Activation, ActivationName, Asymptotes, activation } from "../core/activations";
 import { ConfigError } from "../core/errors";
+import { Histogram, histogramBin, histogramRange } from "./stats";
 
 /** The saturation thresholds at ε: h < below is saturated low, h > above saturated high. */
 export function saturationBounds(a: Asymptotes, eps: number): { below: number; above: number } {
@@ -107,6 +108,18 @@ export function unitSaturation(
       else if (h > above) high[j]++;
     }
   }
+  return unitsFromCounts(low, high, n, eps, stuckFraction);
+}
+
+/** Per-unit saturation from each unit's counts of points saturated low and high (of n). */
+function unitsFromCounts(
+  low: Int32Array,
+  high: Int32Array,
+  n: number,
+  eps: number,
+  stuckFraction: number,
+): UnitSaturation {
+  const width = low.length;
   let stuckLow = 0,
     stuckHigh = 0,
     inputDependent = 0,
@@ -133,13 +146,30 @@ export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): numb
   const span = asym.high - asym.low,
     low = asym.low;
   for (let i = 0; i < a.length; i++) {
-    const g = (2 * (a[i] - low)) / span - 1;
-    let k = Math.floor(((g + 1) / 2) * bins);
-    if (k < 0) k = 0;
-    if (k >= bins) k = bins - 1;
+    const g = rhoCoordinate(a[i], low, span),
+      k = rhoBin(g, bins);
     sum[k] += g;
     count[k]++;
   }
+  return rhoFromBins(sum, count);
+}
+
+/** An activation mapped to [−1, 1] (ρ_B's coordinate). */
+function rhoCoordinate(h: number, low: number, span: number): number {
+  return (2 * (h - low)) / span - 1;
+}
+
+/** ρ_B's bin of a coordinate g ∈ [−1, 1] among `bins` equal bins. */
+function rhoBin(g: number, bins: number): number {
+  let k = Math.floor(((g + 1) / 2) * bins);
+  if (k < 0) k = 0;
+  if (k >= bins) k = bins - 1;
+  return k;
+}
+
+/** ρ_B from its bins' sums of coordinates and counts. */
+function rhoFromBins(sum: Float64Array, count: Float64Array): number {
+  const bins = sum.length;
   let num = 0,
     den = 0;
   for (let k = 0; k < bins; k++) {
@@ -199,4 +229,105 @@ export function saturatedShare(values: ArrayLike<number>, rule: SaturationRule):
   }
   const n = Math.max(1, cls.length);
   return { low: low / n, high: high / n, total: (low + high) / n };
+}
+
+// ------------------------------------------------------------ the probe's one pass over a layer
+
+/** What a probe counts over one layer's n × width outputs a = f(z). */
+export interface LayerScan {
+  /** On the asymptotes' range; null without asymptotes (histogram() finds the range there). */
+  readonly histogram: Histogram | null;
+  /** Per ε; empty without asymptotes. */
+  readonly saturation: SaturationAt[];
+  /** Fraction of entries flat at δ. */
+  readonly flat: number;
+  /** At the first ε; null without asymptotes. */
+  readonly units: UnitSaturation | null;
+  /** Mean of f' over the entries. */
+  readonly derivativeMean: number;
+  readonly rhoB: number | null;
+}
+
+export interface LayerScanOptions {
+  readonly eps: readonly number[];
+  readonly delta: number;
+  readonly bins: number;
+  readonly rhoBins: number;
+  readonly stuckFraction: number;
+}
+
+/**
+ * In one pass over a layer's outputs, what saturationFraction (every ε),
+ * flatFraction, unitSaturation (the first ε), rhoB, histogram (on the
+ * asymptotes' range) and the mean slope compute in a pass each: the same
+ * rules through the same helpers and the same sums in the same order, so the
+ * same numbers (test/fast-probe.test.ts checks equality), a few times faster.
+ * Probes run it on every layer of every probe set.
+ */
+export function scanLayer(
+  a: ArrayLike<number>,
+  n: number,
+  width: number,
+  act: Activation,
+  o: LayerScanOptions,
+): LayerScan {
+  const N = a.length,
+    df = act.dfFromOutput,
+    limit = o.delta * act.maxDerivative;
+  let flat = 0,
+    slopes = 0;
+  const asym = act.asymptotes;
+  if (!asym) {
+    for (let i = 0; i < N; i++) {
+      const d = df(a[i]);
+      slopes += d;
+      if (d < limit) flat++;
+    }
+    return { histogram: null, saturation: [], flat: flat / N, units: null, derivativeMean: slopes / N, rhoB: null };
+  }
+  const bounds = o.eps.map((e) => saturationBounds(asym, e));
+  const { below, above } = bounds[0];
+  const lowAt = new Float64Array(o.eps.length),
+    highAt = new Float64Array(o.eps.length);
+  const unitLow = new Int32Array(width),
+    unitHigh = new Int32Array(width);
+  const range = histogramRange(asym.low, asym.high),
+    w = (range.hi - range.lo) / o.bins,
+    counts = new Float64Array(o.bins);
+  const span = asym.high - asym.low,
+    rhoSum = new Float64Array(o.rhoBins),
+    rhoCount = new Float64Array(o.rhoBins);
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < width; j++) {
+      const h = a[row + j];
+      if (h < below) (lowAt[0]++, unitLow[j]++);
+      else if (h > above) (highAt[0]++, unitHigh[j]++);
+      for (let e = 1; e < bounds.length; e++) {
+        if (h < bounds[e].below) lowAt[e]++;
+        else if (h > bounds[e].above) highAt[e]++;
+      }
+      const d = df(h);
+      slopes += d;
+      if (d < limit) flat++;
+      counts[histogramBin(h, range.lo, w, o.bins)]++;
+      const g = rhoCoordinate(h, asym.low, span),
+        k = rhoBin(g, o.rhoBins);
+      rhoSum[k] += g;
+      rhoCount[k]++;
+    }
+  }
+  return {
+    histogram: { lo: range.lo, hi: range.hi, counts: Array.from(counts) },
+    saturation: o.eps.map((eps, e) => ({
+      eps,
+      low: lowAt[e] / N,
+      high: highAt[e] / N,
+      total: (lowAt[e] + highAt[e]) / N,
+    })),
+    flat: flat / N,
+    units: unitsFromCounts(unitLow, unitHigh, n, o.eps[0], o.stuckFraction),
+    derivativeMean: slopes / N,
+    rhoB: rhoFromBins(rhoSum, rhoCount),
+  };
 }
