@@ -285,36 +285,64 @@ export function scanLayer(
     }
     return { histogram: null, saturation: [], flat: flat / N, units: null, derivativeMean: slopes / N, rhoB: null };
   }
+  // The first two ε in locals (the probe's default has two), any further ones in arrays.
   const bounds = o.eps.map((e) => saturationBounds(asym, e));
-  const { below, above } = bounds[0];
+  const b0 = bounds[0].below,
+    a0 = bounds[0].above;
+  const b1 = bounds.length > 1 ? bounds[1].below : -Infinity,
+    a1 = bounds.length > 1 ? bounds[1].above : Infinity;
+  let low0 = 0,
+    high0 = 0,
+    low1 = 0,
+    high1 = 0;
   const lowAt = new Float64Array(o.eps.length),
     highAt = new Float64Array(o.eps.length);
   const unitLow = new Int32Array(width),
     unitHigh = new Int32Array(width);
   const range = histogramRange(asym.low, asym.high),
+    lo = range.lo,
     w = (range.hi - range.lo) / o.bins,
-    counts = new Float64Array(o.bins);
+    bins = o.bins,
+    counts = new Float64Array(bins),
+    binOf = histogramBin; // a local: a call through the module object in the loop costs more than the rest
   const span = asym.high - asym.low,
-    rhoSum = new Float64Array(o.rhoBins),
-    rhoCount = new Float64Array(o.rhoBins);
+    aLow = asym.low,
+    rhoBins = o.rhoBins,
+    rhoSum = new Float64Array(rhoBins),
+    rhoCount = new Float64Array(rhoBins);
   for (let i = 0; i < n; i++) {
     const row = i * width;
     for (let j = 0; j < width; j++) {
       const h = a[row + j];
-      if (h < below) (lowAt[0]++, unitLow[j]++);
-      else if (h > above) (highAt[0]++, unitHigh[j]++);
-      for (let e = 1; e < bounds.length; e++) {
-        if (h < bounds[e].below) lowAt[e]++;
-        else if (h > bounds[e].above) highAt[e]++;
+      if (h < b0) {
+        low0++;
+        unitLow[j]++;
+      } else if (h > a0) {
+        high0++;
+        unitHigh[j]++;
       }
+      if (h < b1) low1++;
+      else if (h > a1) high1++;
       const d = df(h);
       slopes += d;
       if (d < limit) flat++;
-      counts[histogramBin(h, range.lo, w, o.bins)]++;
-      const g = rhoCoordinate(h, asym.low, span),
-        k = rhoBin(g, o.rhoBins);
+      counts[binOf(h, lo, w, bins)]++;
+      const g = rhoCoordinate(h, aLow, span),
+        k = rhoBin(g, rhoBins);
       rhoSum[k] += g;
       rhoCount[k]++;
+    }
+  }
+  lowAt[0] = low0;
+  highAt[0] = high0;
+  if (bounds.length > 1) {
+    lowAt[1] = low1;
+    highAt[1] = high1;
+  }
+  for (let e = 2; e < bounds.length; e++) {
+    for (let i = 0; i < N; i++) {
+      if (a[i] < bounds[e].below) lowAt[e]++;
+      else if (a[i] > bounds[e].above) highAt[e]++;
     }
   }
   return {
