@@ -19,7 +19,9 @@ import {
   hiddenValues,
   perExampleStats,
 } from "../lib/measure/compare";
+import { meanAt, percentiles } from "../lib/measure/stats";
 import { exampleOverTime, traceTraining, unitZOverTime } from "../lib/run/replay";
+import { runExperiments } from "../lib/run/jobs";
 import { ExperimentConfig, runExperiment } from "../lib/run/experiment";
 import { ConfigError } from "../lib/core/errors";
 
@@ -153,6 +155,25 @@ test("compareMeans: difference, interval around it, determinism, and bad input",
       ]),
     ConfigError,
   );
+  // The textbook computation (one index vector per draw, each row's resampled mean in draw order), on mixed
+  // array types: the counts form only changes the order of the sums.
+  const rows = [
+    { a: Float32Array.from(a, (v) => v / 3), b: b },
+    { a: c, b: Float64Array.from(dd) },
+    { a: a, b: Float32Array.from(b, (v) => Math.sin(v)) },
+  ];
+  const fast = compareManyMeans(rows, { draws: 200, seed: 5, label: "ref" });
+  const rng = new Rng(5).fork("ref");
+  const ref = rows.map(() => new Float64Array(200));
+  for (let d = 0; d < 200; d++) {
+    const ia = Int32Array.from({ length: a.length }, () => Math.floor(rng.next() * a.length));
+    const ib = Int32Array.from({ length: b.length }, () => Math.floor(rng.next() * b.length));
+    rows.forEach((r, k) => (ref[k][d] = meanAt(r.a, ia) - meanAt(r.b, ib)));
+  }
+  rows.forEach((_, k) => {
+    const [low, high] = percentiles(ref[k], [2.5, 97.5], Infinity);
+    assert.ok(Math.abs(fast[k].low - low) < 1e-14 && Math.abs(fast[k].high - high) < 1e-14, `row ${k}`);
+  });
   assert.throws(() => compareMeans([], b), ConfigError);
   assert.throws(() => compareMeans(a, b, { level: 1 }), ConfigError);
   assert.throws(() => compareMeans(a, b, { draws: 3 }), ConfigError);
@@ -198,6 +219,31 @@ const tinyExperiment = (name: string): ExperimentConfig => ({
   model: { widths: [8, 8, 8], activation: "sigmoid", init: "standard", seed: 2 },
   train: { epochs: 3, batchSize: 16, optimizer: { kind: "sgd", learningRate: 2 }, seed: 4, probeEverySteps: 8 },
   probePoints: 40,
+});
+
+test("runExperiments: independent runs on the pool, loaded in order with what this call did; a divergence names the run", async () => {
+  const dir = tmp();
+  const a = tinyExperiment("tiny-a"),
+    b = { ...tinyExperiment("tiny-b"), model: { ...tinyExperiment("tiny-b").model, seed: 9 } };
+  const [ra, rb] = await runExperiments([a, b], { workers: 2, cacheDir: dir });
+  assert.deepEqual([ra.config.name, rb.config.name, ra.cache, rb.cache], ["tiny-a", "tiny-b", "miss", "miss"]);
+  const direct = await runExperiment(b, {}, { cacheDir: dir });
+  assert.equal(direct.cache, "hit");
+  assert.deepEqual(rb.result.stepLosses, direct.result.stepLosses);
+  const [again] = await runExperiments([a], { workers: 1, cacheDir: dir });
+  assert.equal(again.cache, "hit");
+  const wild = {
+    ...tinyExperiment("tiny-wild"),
+    train: { ...a.train, optimizer: { kind: "sgd" as const, learningRate: 1e30 } },
+  };
+  await assert.rejects(
+    () => runExperiments([a, wild], { workers: 1, cacheDir: dir }),
+    /tiny-wild \(sgd η = 1e\+30\) did not finish: Training diverged: the size of layer \d's weights .*Lower its learning rate/,
+  );
+  for (const r of [ra, rb, direct, again]) {
+    r.model.dispose();
+    r.initialModel.dispose();
+  }
 });
 
 test("traceTraining replays the experiment's own trajectory and caches it", async () => {
