@@ -15,6 +15,7 @@ import { Mlp, MlpConfig } from "../lib/core/model";
 import { TrainConfig, evaluate, train } from "../lib/core/train";
 import { ConfigError } from "../lib/core/errors";
 import { FAST_ENV, trainingPath } from "../lib/core/fast/route";
+import { cacheIdentity } from "../lib/run/job";
 import { cacheKeyOf, ExperimentConfig } from "../lib/run/experiment";
 
 before(async () => {
@@ -73,9 +74,9 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
       }),
       { kind: "fast", variant: "simd" },
     );
+    // Batch norm and residual blocks are in the kernel too.
+    assert.deepEqual(route({ ...modelConfig, batchNorm: true, residual: true }), { kind: "fast", variant: "simd" });
     const cases: [object, object, RegExp][] = [
-      [{ ...modelConfig, batchNorm: true }, trainConfig, /batch normalization/],
-      [{ ...modelConfig, residual: true }, trainConfig, /residual/],
       // A field the kernel does not know (e.g. a penalty added later) is never silently ignored.
       [modelConfig, { ...trainConfig, weightDecay: 1e-4 }, /train\.weightDecay is not in the fast kernel/],
       [{ ...modelConfig, block: "standard" }, trainConfig, /model\.block/],
@@ -120,8 +121,20 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
   };
   assert.equal(await withEnv("0", () => cacheKeyOf(cfg)), cfg);
   assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(cfg)), { ...cfg, trainer: "wasm-simd" });
-  const bn = { ...cfg, model: { ...cfg.model, batchNorm: true } };
-  assert.equal(await withEnv(undefined, () => cacheKeyOf(bn)), bn);
+  // A configuration that falls back to tfjs keeps its old key.
+  const decay = {
+    ...cfg,
+    train: { ...trainConfig, optimizer: { kind: "sgd" as const, learningRate: 1, weightDecay: 1e-4 } },
+  };
+  assert.equal(await withEnv(undefined, () => cacheKeyOf(decay)), decay);
+  // Jobs of other kinds (05's validation and trace runs) too: a batch-norm job trained by tfjs is not read back.
+  const job = {
+    kind: "fixrun",
+    module: "chapters/fixes-jobs",
+    config: { ...cfg, model: { ...cfg.model, batchNorm: true } },
+  };
+  assert.deepEqual(await withEnv("0", () => cacheIdentity(job).key), { job });
+  assert.deepEqual(await withEnv(undefined, () => cacheIdentity(job).key), { job, trainer: "wasm-simd" });
 });
 
 /** A run that records Σw² wherever a caller can look at the model. */
@@ -208,10 +221,11 @@ test("a configuration the kernel lacks trains on tfjs, with a one-line note", as
   const notes: string[] = [];
   const info = console.info;
   console.info = (m: string) => notes.push(m);
-  const model = new Mlp({ ...modelConfig, batchNorm: true });
+  const model = new Mlp(modelConfig);
   try {
+    const optimizer = { kind: "sgd" as const, learningRate: 1, weightDecay: 1e-4 };
     const r = await withEnv(undefined, () =>
-      train(model, { train: data }, { ...trainConfig, maxSteps: 3, evalTrainSize: 8 }),
+      train(model, { train: data }, { ...trainConfig, optimizer, maxSteps: 3, evalTrainSize: 8 }),
     );
     assert.equal(r.path, "tfjs");
     assert.equal(r.steps, 3);
@@ -220,5 +234,5 @@ test("a configuration the kernel lacks trains on tfjs, with a one-line note", as
     model.dispose();
   }
   assert.equal(notes.length, 1);
-  assert.match(notes[0], /trained by tfjs, not the fast kernel: batch normalization/);
+  assert.match(notes[0], /trained by tfjs, not the fast kernel: train\.optimizer\.weightDecay/);
 });

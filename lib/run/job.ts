@@ -16,6 +16,7 @@ import { DivergenceError, ConfigError } from "../core/errors";
 import type { StepInfo, StopSignal } from "../core/train";
 import { watchInterrupts } from "./interrupt";
 import { cacheKeyOf, ExperimentConfig, ExperimentRecord, runExperiment } from "./experiment";
+import { pathName, trainingPath } from "../core/fast/route";
 
 export interface Job {
   readonly kind: string;
@@ -71,14 +72,20 @@ export type JobKinds = Readonly<Record<string, JobBody>>;
 class NotCached extends Error {}
 
 /** Cache name and key of a job's record (experiments use runExperiment's own key). */
-function cacheIdentity(job: Job): { name: string; key: unknown } {
+export function cacheIdentity(job: Job): { name: string; key: unknown } {
   if (job.kind === "experiment") return { name: job.config.name, key: cacheKeyOf(job.config) };
-  return { name: `${job.config.name}-${job.kind}`, key: { job } };
+  return { name: `${job.config.name}-${job.kind}`, key: { job, ...trainerOf(job) } };
 }
 
 /** The key under which a failed (diverged) job is remembered, so reruns do not retrain it. */
 function failureIdentity(job: Job): { name: string; key: unknown } {
-  return { name: `${job.config.name}-failed`, key: { failedJob: job } };
+  return { name: `${job.config.name}-failed`, key: { failedJob: job, ...trainerOf(job) } };
+}
+
+/** The fast kernel rounds differently, so what it trained is another record (as cacheKeyOf); tfjs keeps the old keys. */
+function trainerOf(job: Job): { trainer?: string } {
+  const path = trainingPath({ model: job.config.model, train: job.config.train });
+  return path.kind === "tfjs" ? {} : { trainer: pathName(path) };
 }
 
 /** Read a job's outcome from the cache without running it; null when it is not there. */
