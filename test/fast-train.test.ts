@@ -15,7 +15,6 @@ import { Mlp, MlpConfig } from "../lib/core/model";
 import { TrainConfig, evaluate, train } from "../lib/core/train";
 import { ConfigError } from "../lib/core/errors";
 import { FAST_ENV, trainingPath } from "../lib/core/fast/route";
-import { cacheIdentity } from "../lib/run/job";
 import { cacheKeyOf, ExperimentConfig } from "../lib/run/experiment";
 
 before(async () => {
@@ -127,14 +126,11 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
     train: { ...trainConfig, optimizer: { kind: "sgd" as const, learningRate: 1, weightDecay: 1e-4 } },
   };
   assert.equal(await withEnv(undefined, () => cacheKeyOf(decay)), decay);
-  // Jobs of other kinds (05's validation and trace runs) too: a batch-norm job trained by tfjs is not read back.
-  const job = {
-    kind: "fixrun",
-    module: "chapters/fixes-jobs",
-    config: { ...cfg, model: { ...cfg.model, batchNorm: true } },
-  };
-  assert.deepEqual(await withEnv("0", () => cacheIdentity(job).key), { job });
-  assert.deepEqual(await withEnv(undefined, () => cacheIdentity(job).key), { job, trainer: "wasm-simd" });
+  // Batch norm and residual blocks are trained by the kernel now: their runs (and 05's jobs, lib/run/job's
+  // keyedJob) get the fast path's key, so a record trained by tfjs before is not read back.
+  const bn = { ...cfg, model: { ...cfg.model, batchNorm: true, residual: true } };
+  assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(bn)), { ...bn, trainer: "wasm-simd" });
+  assert.equal(await withEnv("0", () => cacheKeyOf(bn)), bn);
 });
 
 /** A run that records Σw² wherever a caller can look at the model. */
