@@ -250,6 +250,24 @@ test("traceTraining replays the experiment's own trajectory and caches it", asyn
   );
   assert.equal(again.cache, "hit");
   assert.deepEqual(Array.from(again.activations[0]), Array.from(trace.activations[0]));
+  // The other training path is another cache entry (its float32 rounding differs), with the same trajectory.
+  const saved = process.env.SIGMOID_LAB_FAST;
+  process.env.SIGMOID_LAB_FAST = saved === "0" ? "1" : "0";
+  try {
+    const other = await traceTraining(
+      cfg,
+      { epochs: 2, everySteps: 4, examples: [0, 5], heldOutExamples: [7] },
+      {},
+      { cacheDir: dir },
+    );
+    assert.equal(other.cache, "miss", "a trace trained on the other path is not read from this path's entry");
+    const a = Array.from(other.activations[2]),
+      b = Array.from(trace.activations[2]);
+    assert.ok(Math.max(...a.map((x, i) => Math.abs(x - b[i]))) < 1e-3, "both paths trace the same trajectory");
+  } finally {
+    if (saved === undefined) delete process.env.SIGMOID_LAB_FAST;
+    else process.env.SIGMOID_LAB_FAST = saved;
+  }
   await assert.rejects(
     () => traceTraining(cfg, { epochs: 4, everySteps: 4, examples: [0] }, {}, { cacheDir: dir }),
     ConfigError,

@@ -426,6 +426,36 @@ test("a sweep run that reached the target is the full run's seed 1: same steps, 
   assert.deepEqual([ra.reachedAt, ra.stepLosses, ra.test], [rc.reachedAt, rc.stepLosses, rc.test]);
 });
 
+test("a chapter job's cache entry belongs to its training path: the fast kernel's is not read by tfjs, and back", async () => {
+  const b: fixes.Budget = { ...tiny, width: 16, trainLimit: 512, steps: 16, checkEvery: 8, target: 0.99 };
+  const job = fixes.fixRunJob(settingOf("baseline", 2), b, { learningRate: 0.1, seed: 1 });
+  const dir = cacheDir("paths");
+  const saved = process.env.SIGMOID_LAB_FAST;
+  const on = async (setting: string) => {
+    process.env.SIGMOID_LAB_FAST = setting;
+    const [o] = await runJobs([job], { workers: 1, cacheDir: dir });
+    assert.ok(o.ok);
+    return o;
+  };
+  try {
+    const fast = await on("1"),
+      slow = await on("0");
+    assert.equal(fast.cache, "miss");
+    assert.equal(slow.cache, "miss", "tfjs trains its own entry");
+    assert.equal((await on("1")).cache, "hit");
+    assert.equal((await on("0")).cache, "hit");
+    const lf = (fast.value as fixes.FixRunRecord).stepLosses,
+      ls = (slow.value as fixes.FixRunRecord).stepLosses;
+    assert.ok(
+      lf.every((x, i) => Math.abs(x - ls[i]) < 1e-4),
+      "the two paths train the same network",
+    );
+  } finally {
+    if (saved === undefined) delete process.env.SIGMOID_LAB_FAST;
+    else process.env.SIGMOID_LAB_FAST = saved;
+  }
+});
+
 test("decided rates: each setting's own sweep outcomes; seeds at the chosen rate, seed 1 reused when it reached the target; the deep depth carries the shallow rate", () => {
   const grid: fixes.RateGrid = { sgd: [0.25, 1], adam: [1e-3] };
   const runs = fixes.rateRuns([settingOf("baseline", 2), settingOf("adam", 2)], tiny, grid, 8);

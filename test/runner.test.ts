@@ -219,6 +219,15 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
       typeof logs.metadata.execution === "object" && "iopub.status.idle" in (logs.metadata.execution as object),
     );
     assert.equal(result.cells.length, 3, "the empty cell is skipped");
+    if (process.platform === "linux") {
+      // The kernel's peak memory, read before shutdown: a tslab kernel is tens of MB at least.
+      assert.ok(result.peakRssBytes !== null && result.peakRssBytes > 30e6 && result.peakRssBytes < 4e9);
+      const stamp = (nb_: { metadata: Record<string, unknown> }) =>
+        (nb_.metadata.sigmoid_lab as { run: { peak_rss_mb: number } }).run.peak_rss_mb;
+      assert.equal(stamp(written(output)), Math.round(result.peakRssBytes / 1e6));
+      const finished = seen.events.find((e) => e.kind === "notebook-finished");
+      assert.ok(finished && finished.kind === "notebook-finished" && finished.peakRssBytes === result.peakRssBytes);
+    }
     assert.ok(seen.events.some((e) => e.kind === "cell-finished" && e.cell === 4 && e.of === 4));
     assertValidNotebook(output);
     await assertKernelsGone(seen.kernelPids);

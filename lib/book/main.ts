@@ -14,14 +14,18 @@ import { pathToFileURL } from "url";
 import { ensureLibBuilt } from "../runner/build-lib";
 import { NotebookError, NotebookFormatError, ParameterError } from "../runner/errors";
 import { runNotebook } from "../runner/execute";
+import { printProgress } from "../runner/progress";
+import { formatBytes } from "../runner/memory";
 import { BuildResult, buildBook } from "./build";
 import { BookArgs, PlannedNotebook, USAGE, UsageError, parseBookArgs, planRuns } from "./plan";
 import { formatSeconds } from "./render";
+import { runScheduled } from "./schedule";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Seconds each notebook executed in this invocation took, and whether it succeeded. */
-type RunTimes = Map<string, { seconds: number; ok: boolean }>;
+/** Per notebook run now: wall seconds, success, and the kernel's peak resident memory (bytes; null if unknown). */
+type RunTimes = Map<string, { seconds: number; ok: boolean; peakRss: number | null }>;
 
 export async function main(argv: string[]): Promise<number> {
   let args: BookArgs;
@@ -70,27 +74,31 @@ async function executeAll(
   } catch (err) {
     return { times, failure: (err as Error).message };
   }
-  for (const p of toRun) {
+  // One printer for every kernel: with --jobs 2 its live line shows both running cells.
+  const onProgress = printProgress();
+  const outcome = await runScheduled(toRun, args.jobs, async (p) => {
     const started = Date.now();
     try {
-      await runNotebook({
+      const r = await runNotebook({
         input: p.source,
         output: p.executed,
         profile: args.profile,
         cellTimeoutMs: args.cellTimeoutMs,
+        onProgress,
       });
-      times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: true });
+      times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: true, peakRss: r.peakRssBytes });
     } catch (err) {
-      times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: false });
-      if (err instanceof NotebookError || err instanceof ParameterError || err instanceof NotebookFormatError) {
-        const skipped = toRun.filter((x) => !times.has(x.name)).map((x) => x.name);
-        const note = skipped.length ? `\nNot executed after this failure: ${skipped.join(", ")}.` : "";
-        return { times, failure: `${err.message}${note}` };
-      }
+      times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: false, peakRss: null });
       throw err;
     }
+  });
+  if (!outcome.failure) return { times, failure: null };
+  const err = outcome.failure.error;
+  if (err instanceof NotebookError || err instanceof ParameterError || err instanceof NotebookFormatError) {
+    const note = outcome.skipped.length ? `\nNot executed after this failure: ${outcome.skipped.join(", ")}.` : "";
+    return { times, failure: `${err.message}${note}` };
   }
-  return { times, failure: null };
+  throw err;
 }
 
 function printPlan(plan: PlannedNotebook[], args: BookArgs): void {
@@ -100,8 +108,12 @@ function printPlan(plan: PlannedNotebook[], args: BookArgs): void {
   }
   const toRun = plan.filter((p) => p.execute);
   const profile = args.profile ? ` with profile "${args.profile}"` : " with default parameters";
-  console.log(`Executing ${toRun.length} of ${plan.length} notebooks${toRun.length ? profile : ""}.`);
-  for (const p of plan) console.log(`  ${p.execute ? "run " : "keep"}  ${p.name}  (${p.reason})`);
+  const atOnce = toRun.length > 1 && args.jobs > 1 ? `, ${Math.min(args.jobs, toRun.length)} at a time` : "";
+  console.log(`Executing ${toRun.length} of ${plan.length} notebooks${toRun.length ? profile : ""}${atOnce}.`);
+  for (const p of plan) {
+    const after = p.execute && p.needs.length ? `; after ${p.needs.join(", ")}` : "";
+    console.log(`  ${p.execute ? "run " : "keep"}  ${p.name}  (${p.reason}${after})`);
+  }
 }
 
 function printSummary(book: BuildResult, times: RunTimes, outDir: string): void {
@@ -117,8 +129,11 @@ function printSummary(book: BuildResult, times: RunTimes, outDir: string): void 
             ? `${formatSeconds(c.elapsedSeconds)} (earlier run)`
             : "not executed";
       const state = c.state === "executed" ? "" : `  [${c.state}]`;
-      console.log(`  ${c.name.padEnd(width)}  ${time}${state}`);
+      const memory = now?.peakRss ? `, kernel peak memory ${formatBytes(now.peakRss)}` : "";
+      console.log(`  ${c.name.padEnd(width)}  ${time}${memory}${state}`);
     }
+    const total = [...times.values()].reduce((s, t) => s + t.seconds, 0);
+    if (times.size > 1) console.log(`  ${"all run now".padEnd(width)}  ${formatSeconds(total)}`);
   }
   const pg = book.playground;
   console.log(

@@ -10,10 +10,12 @@
  */
 
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { listNotebooks } from "./build";
 import { readBookNotebook } from "./notebook";
+import { needsProblem } from "./schedule";
 
 export interface BookArgs {
   /** Re-render from executed notebooks; execute only stale ones. */
@@ -22,6 +24,8 @@ export interface BookArgs {
   /** Name prefixes, e.g. ["01", "04"]: execute only these. Empty = all. */
   only: string[];
   cellTimeoutMs?: number;
+  /** Notebooks executed at once (each after the notebooks it needs); default 2 where there are 2 cores or more. */
+  jobs: number;
   sourcesDir: string;
   executedDir: string;
   outDir: string;
@@ -35,6 +39,7 @@ export const USAGE = `Usage: npm start -- [options]     execute every notebook, 
   --profile NAME         parameter profile from notebooks/profiles.json (e.g. quick)
   --only 01[,02]         execute only notebooks whose names start with these (repeatable)
   --cell-timeout SECONDS per-cell time limit
+  --jobs N               notebooks executed at once (default: 2 on 2 or more cores, else 1)
   --notebooks DIR        source notebooks (default notebooks)
   --executed DIR         executed notebooks (default out/notebooks)
   --out DIR              the book (default out/book)`;
@@ -49,6 +54,7 @@ export function parseBookArgs(argv: string[], root: string): BookArgs {
         profile: { type: "string" },
         only: { type: "string", multiple: true, default: [] },
         "cell-timeout": { type: "string" },
+        jobs: { type: "string" },
         notebooks: { type: "string" },
         executed: { type: "string" },
         out: { type: "string" },
@@ -67,10 +73,19 @@ export function parseBookArgs(argv: string[], root: string): BookArgs {
       .map((s) => s.trim())
       .filter((s) => s !== ""),
     cellTimeoutMs: seconds(values["cell-timeout"]),
+    jobs: jobsOf(values.jobs),
     sourcesDir: path.resolve(root, values.notebooks ?? "notebooks"),
     executedDir: path.resolve(root, values.executed ?? path.join("out", "notebooks")),
     outDir: path.resolve(root, values.out ?? path.join("out", "book")),
   };
+}
+
+function jobsOf(text: string | undefined): number {
+  if (text === undefined) return Math.min(2, os.availableParallelism());
+  const n = Number(text);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new UsageError(`--jobs needs a positive whole number of notebooks; got ${JSON.stringify(text)}.`);
+  return n;
 }
 
 function seconds(text: string | undefined): number | undefined {
@@ -83,6 +98,8 @@ function seconds(text: string | undefined): number | undefined {
 
 export interface PlannedNotebook {
   name: string;
+  /** Notebooks it reads from (metadata.sigmoid_lab.needs): executed after them when they run too. */
+  needs: string[];
   source: string;
   executed: string;
   execute: boolean;
@@ -100,15 +117,30 @@ export function planRuns(
       );
     }
   }
-  return names.map((name) => {
+  const plan = names.map((name) => {
     const source = path.join(args.sourcesDir, `${name}.ipynb`);
     const executed = path.join(args.executedDir, `${name}.ipynb`);
+    const needs = readNeeds(source);
     const selected = args.only.length === 0 || args.only.some((p) => name.startsWith(p));
-    if (!selected) return { name, source, executed, execute: false, reason: "not selected by --only" };
-    if (!args.renderOnly) return { name, source, executed, execute: true, reason: "executing all" };
+    if (!selected) return { name, needs, source, executed, execute: false, reason: "not selected by --only" };
+    if (!args.renderOnly) return { name, needs, source, executed, execute: true, reason: "executing all" };
     const stale = staleness(source, executed);
-    return { name, source, executed, execute: stale !== null, reason: stale ?? "up to date" };
+    return { name, needs, source, executed, execute: stale !== null, reason: stale ?? "up to date" };
   });
+  const problem = needsProblem(plan, names);
+  if (problem) throw new UsageError(problem);
+  return plan;
+}
+
+/** metadata.sigmoid_lab.needs of a source notebook: the names of the notebooks whose results it reads. */
+export function readNeeds(source: string): string[] {
+  const nb = JSON.parse(fs.readFileSync(source, "utf8")) as { metadata?: { sigmoid_lab?: { needs?: unknown } } };
+  const needs = nb.metadata?.sigmoid_lab?.needs ?? [];
+  if (!Array.isArray(needs) || !needs.every((n) => typeof n === "string"))
+    throw new UsageError(
+      `${source}: metadata.sigmoid_lab.needs must be a list of notebook names, e.g. ["01-train"]; got ${JSON.stringify(needs)}.`,
+    );
+  return needs;
 }
 
 /** Why an executed copy must be refreshed, or null when it is up to date. */

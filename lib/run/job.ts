@@ -70,15 +70,25 @@ export type JobKinds = Readonly<Record<string, JobBody>>;
 
 class NotCached extends Error {}
 
+/**
+ * The job as its cache key sees it: its experiment's key names the training path when the fast kernel trains
+ * it (lib/run/experiment's cacheKeyOf), so a run on the other path — SIGMOID_LAB_FAST=0, or a kernel that
+ * learned a new option — is another entry, never a stale read. Jobs trained by tfjs keep their old keys.
+ */
+function keyedJob(job: Job): Job {
+  const config = cacheKeyOf(job.config);
+  return config === job.config ? job : { ...job, config: config as ExperimentConfig };
+}
+
 /** Cache name and key of a job's record (experiments use runExperiment's own key). */
 function cacheIdentity(job: Job): { name: string; key: unknown } {
   if (job.kind === "experiment") return { name: job.config.name, key: cacheKeyOf(job.config) };
-  return { name: `${job.config.name}-${job.kind}`, key: { job } };
+  return { name: `${job.config.name}-${job.kind}`, key: { job: keyedJob(job) } };
 }
 
 /** The key under which a failed (diverged) job is remembered, so reruns do not retrain it. */
 function failureIdentity(job: Job): { name: string; key: unknown } {
-  return { name: `${job.config.name}-failed`, key: { failedJob: job } };
+  return { name: `${job.config.name}-failed`, key: { failedJob: keyedJob(job) } };
 }
 
 /** Read a job's outcome from the cache without running it; null when it is not there. */

@@ -11,10 +11,10 @@
  *   - per unit, percentiles of z_l over the experiment's probe points
  *     (the view of Ioffe & Szegedy 2015, Fig. 1b–c).
  *
- * Traces are cached like experiments (key: the experiment config and the
- * trace options).
+ * Traces are cached like experiments (key: the experiment's cache key, which
+ * names the training path — fast kernel or tfjs — and the trace options).
  */
-import { ExperimentConfig, buildModel, loadData } from "./experiment";
+import { ExperimentConfig, buildModel, cacheKeyOf, loadData } from "./experiment";
 import { Mlp } from "../core/model";
 import { train, TrainCallbacks } from "../core/train";
 import type { ProbePoints } from "../measure/probe";
@@ -94,7 +94,7 @@ export async function traceTraining(
   validateTrace(cfg, o, data.probeTrain.n, data.probeHeldOut.n);
   const entry = await cached<TraceValue>(
     `${cfg.name}-trace`,
-    { experiment: cfg, trace: o },
+    { experiment: cacheKeyOf(cfg), trace: o },
     async () => {
       const t0 = Date.now();
       const { model } = buildModel(cfg, data);

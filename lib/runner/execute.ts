@@ -9,6 +9,7 @@ import { AppliedParameters, applyParameters } from "./applyParameters";
 import { cellErrorOutput } from "./cellError";
 import { FailedCell, KernelError, NotebookError, NotebookFailure } from "./errors";
 import { KERNELSPEC, Kernel } from "./kernel";
+import { peakRssBytes } from "./memory";
 import { CodeCell, ErrorOutput, Notebook, codeCells, firstLine, readNotebook, writeNotebook } from "./notebook";
 import { OutputRecorder } from "./outputs";
 import { Params, checkValue } from "./params";
@@ -50,6 +51,8 @@ export interface RunResult {
   kernelPid: number;
   kernelStartMs: number;
   elapsedMs: number;
+  /** The kernel's peak resident set (VmHWM, bytes, worker threads included); null where it cannot be read. */
+  peakRssBytes: number | null;
   cells: CellRun[];
 }
 
@@ -89,6 +92,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   let kernel: Kernel | null = null;
   let kernelStartMs = 0;
   let failure: CellFailure | null = null;
+  let peakRss: number | null = null;
   try {
     kernel = await startKernel(run);
     kernelStartMs = Date.now() - started.getTime();
@@ -96,15 +100,17 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   } catch (err) {
     failure = asFailure(err);
   } finally {
+    if (kernel) peakRss = peakRssBytes(kernel.pid); // before shutdown: the process must still exist
     await kernel?.shutdown();
   }
   const elapsedMs = Date.now() - started.getTime();
-  stampRun(run.notebook, applied, { started, elapsedMs, kernelStartMs, failure });
+  stampRun(run.notebook, applied, { started, elapsedMs, kernelStartMs, failure, peakRss });
   const writeError = saveNotebook(run);
   run.progress({
     kind: "notebook-finished",
     notebook: run.name,
     elapsedMs,
+    peakRssBytes: peakRss,
     ok: !failure && !writeError,
     output: run.opts.output,
   });
@@ -112,7 +118,14 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   if (writeError) throw writeError;
   const { injectedCell: _, ...parameters } = applied;
   const result = { input: options.input, output: options.output, notebook: run.notebook, parameters };
-  return { ...result, kernelPid: kernel?.pid ?? 0, kernelStartMs, elapsedMs, cells: run.cellRuns };
+  return {
+    ...result,
+    kernelPid: kernel?.pid ?? 0,
+    kernelStartMs,
+    elapsedMs,
+    peakRssBytes: peakRss,
+    cells: run.cellRuns,
+  };
 }
 
 function prepare(options: RunOptions): Run {
@@ -196,11 +209,14 @@ interface RunStamp {
   elapsedMs: number;
   kernelStartMs: number;
   failure: CellFailure | null;
+  peakRss: number | null;
 }
 
 /** Record parameters and timing in metadata.sigmoid_lab, for readers checking numbers. */
 function stampRun(nb: Notebook, applied: AppliedParameters, s: RunStamp): void {
+  const declared = nb.metadata.sigmoid_lab as { needs?: unknown } | undefined;
   nb.metadata.sigmoid_lab = {
+    ...(declared?.needs !== undefined ? { needs: declared.needs } : {}), // the book's run order (lib/book/schedule)
     profile: applied.profile,
     parameters: applied.values,
     parameter_sources: applied.sources,
@@ -212,6 +228,7 @@ function stampRun(nb: Notebook, applied: AppliedParameters, s: RunStamp): void {
       finished: new Date(s.started.getTime() + s.elapsedMs).toISOString(),
       elapsed_s: roundSeconds(s.elapsedMs),
       kernel_start_s: roundSeconds(s.kernelStartMs),
+      peak_rss_mb: s.peakRss === null ? null : Math.round(s.peakRss / 1e6),
       node: process.version,
       tslab: tslabVersion(),
     },

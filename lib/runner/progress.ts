@@ -7,6 +7,7 @@
  *   - in a log (CI, a pipe), a plain line every HEARTBEAT_MS while it runs.
  * Each finished cell leaves one plain line, as before.
  */
+import { formatBytes } from "./memory";
 
 export type CellStatus = "ok" | "error" | "timeout" | "died";
 
@@ -24,7 +25,15 @@ export type ProgressEvent =
       elapsedMs: number;
       status: CellStatus;
     }
-  | { kind: "notebook-finished"; notebook: string; elapsedMs: number; ok: boolean; output: string };
+  | {
+      kind: "notebook-finished";
+      notebook: string;
+      elapsedMs: number;
+      /** The kernel's peak resident set in bytes (null where it cannot be read). */
+      peakRssBytes?: number | null;
+      ok: boolean;
+      output: string;
+    };
 
 export type ProgressListener = (event: ProgressEvent) => void;
 
@@ -52,7 +61,9 @@ export function formatProgress(e: ProgressEvent): string | null {
       return `${e.notebook}: cell ${e.cell}/${e.of} ${seconds(e.elapsedMs)}${status}  ${shorten(e.firstLine, SOURCE_WIDTH)}`;
     }
     case "notebook-finished":
-      return `${e.notebook}: ${e.ok ? "done" : "FAILED"} in ${seconds(e.elapsedMs)} -> ${e.output}`;
+      return `${e.notebook}: ${e.ok ? "done" : "FAILED"} in ${seconds(e.elapsedMs)}${
+        e.peakRssBytes ? `, kernel peak memory ${formatBytes(e.peakRssBytes)}` : ""
+      } -> ${e.output}`;
   }
 }
 
@@ -88,20 +99,28 @@ export interface PrinterOptions {
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
-/** Default listener: progress on stderr, so stdout stays free for results. */
+/**
+ * Default listener: progress on stderr, so stdout stays free for results. One
+ * printer may serve several notebooks running at once (`npm start -- --jobs 2`):
+ * the live line then shows each running cell side by side, and the plain
+ * heartbeat prints one line per running cell.
+ */
 export function printProgress(stream: Stream = process.stderr, opts: PrinterOptions = {}): ProgressListener {
   const tty = opts.tty ?? stream.isTTY === true;
   const now = opts.now ?? Date.now;
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
-  let running: Running | null = null;
+  const running = new Map<string, Running>(); // by notebook
   let timer: NodeJS.Timeout | null = null;
   let liveShown = false;
   let lastPlain = 0;
 
   const width = () => Math.max(40, (opts.columns ?? stream.columns ?? 100) - 1);
   const drawLive = () => {
-    if (!running) return;
-    stream.write(`\r\x1b[K${shorten(runningLine(running, now()), width())}`);
+    if (running.size === 0) return;
+    const all = [...running.values()];
+    const each = Math.max(20, Math.floor((width() - 3 * (all.length - 1)) / all.length));
+    const line = all.map((r) => shorten(runningLine(r, now()), each)).join(" │ ");
+    stream.write(`\r\x1b[K${shorten(line, width())}`);
     liveShown = true;
   };
   const clearLive = () => {
@@ -109,52 +128,59 @@ export function printProgress(stream: Stream = process.stderr, opts: PrinterOpti
     liveShown = false;
   };
   const tick = () => {
-    if (!running) return;
+    if (running.size === 0) return;
     if (tty) return drawLive();
     if (now() - lastPlain >= heartbeatMs) {
       lastPlain = now();
-      stream.write(runningLine(running, now()) + "\n");
+      for (const r of running.values()) stream.write(runningLine(r, now()) + "\n");
     }
   };
-  const stopTimer = () => {
-    if (timer) clearInterval(timer);
+  const ensureTimer = () => {
+    if (timer) return;
+    // unref: a forgotten timer must never keep the process alive.
+    timer = setInterval(tick, tty ? (opts.tickMs ?? 1000) : Math.min(heartbeatMs, 1000));
+    timer.unref();
+  };
+  const stopTimerIfIdle = () => {
+    if (running.size > 0 || !timer) return;
+    clearInterval(timer);
     timer = null;
   };
 
   return (event) => {
     switch (event.kind) {
       case "cell-started":
-        running = {
+        running.set(event.notebook, {
           notebook: event.notebook,
           cell: event.cell,
           of: event.of,
           firstLine: event.firstLine,
           startedAt: now(),
           activity: null,
-        };
-        lastPlain = now();
+        });
+        if (running.size === 1) lastPlain = now();
         if (tty) drawLive();
-        stopTimer();
-        // unref: a forgotten timer must never keep the process alive.
-        timer = setInterval(tick, tty ? (opts.tickMs ?? 1000) : Math.min(heartbeatMs, 1000));
-        timer.unref();
+        ensureTimer();
         return;
-      case "cell-activity":
-        if (running && running.cell === event.cell && running.notebook === event.notebook) {
-          running.activity = event.text;
+      case "cell-activity": {
+        const r = running.get(event.notebook);
+        if (r && r.cell === event.cell) {
+          r.activity = event.text;
           if (tty) drawLive();
         }
         return;
+      }
       case "cell-finished":
       case "notebook-finished":
-        running = null;
-        stopTimer();
+        running.delete(event.notebook);
+        stopTimerIfIdle();
         break;
     }
     const line = formatProgress(event);
     if (line === null) return;
     clearLive();
     stream.write(line + "\n");
+    if (tty) drawLive(); // the other notebooks' cells are still running
   };
 }
 
