@@ -17,6 +17,7 @@ import * as fixes from "../lib/chapters/fixes";
 import * as catalogue from "../lib/run/fixes";
 import * as ch from "../lib/chapters/activations";
 import * as sweep from "../lib/chapters/activations-frames";
+import { sweepTables } from "../lib/chapters/activations-training";
 import * as causal from "../lib/chapters/causal";
 import type { GroupPoints, VisitsResult } from "../lib/chapters/causal-jobs";
 
@@ -281,6 +282,13 @@ test("02: the sweep's per-layer and per-run means over seeds through the DataFra
     const lowest = 100 * Math.min(...s[0].derivative.map((_, l) => avg(s, (x) => x.derivative[l])));
     close(m.lowestDerivative, lowest, `${row.key} lowest f′`);
   }
+  // The recipe table shows those means (the tanh row over its two seeds that ran).
+  const recipe = sweepTables(results).recipe;
+  rows.forEach((row, i) => {
+    const s = ok(row.key);
+    close(Number(recipe[i]["test accuracy (%)"]), 100 * avg(s, (x) => x.test), `${row.key} recipe test`);
+    assert.equal(recipe[i]["stuck units"], `${avg(s, (x) => x.stuck).toFixed(0)} / ${s[0].units}`);
+  });
   // Per layer: every (setting, layer) group is sampleMeanStd of its seeds' values.
   const sat = sweep.sweepLayerStats(results, "saturated");
   for (const g of sat) {
