@@ -217,13 +217,20 @@ export function compareManyMeans(
   if (!(Number.isInteger(draws) && draws >= 10)) throw new ConfigError("draws", draws, "an integer ≥ 10");
   if (!(level > 0 && level < 1)) throw new ConfigError("level", level, "a confidence level in (0, 1), e.g. 0.95");
   const rng = new Rng(opts.seed ?? 1).fork(opts.label ?? "bootstrap");
+  const R = pairs.length;
   const values = pairs.map(() => new Float64Array(draws));
-  const ia = new Int32Array(nA),
-    ib = new Int32Array(nB);
+  // Each draw resamples the points as counts (point i drawn c_i times, the indices drawn in the same order
+  // as before), then every row's resampled mean is Σ c_i x_i / n: a sequential pass per row instead of n
+  // random reads, ~5× faster for 02's comparisons. Sums run in index order, not draw order: the means agree
+  // with the draw-order sums to ~1e-15 (tested).
+  const rowsA = pairs.map((p) => Float64Array.from(p.a)),
+    rowsB = pairs.map((p) => Float64Array.from(p.b));
+  const countA = new Float64Array(nA),
+    countB = new Float64Array(nB);
   for (let d = 0; d < draws; d++) {
-    for (let i = 0; i < nA; i++) ia[i] = Math.floor(rng.next() * nA);
-    for (let i = 0; i < nB; i++) ib[i] = Math.floor(rng.next() * nB);
-    for (let r = 0; r < pairs.length; r++) values[r][d] = meanAt(pairs[r].a, ia) - meanAt(pairs[r].b, ib);
+    resampleCounts(countA, rng);
+    resampleCounts(countB, rng);
+    for (let r = 0; r < R; r++) values[r][d] = weightedMean(rowsA[r], countA) - weightedMean(rowsB[r], countB);
   }
   const q = [(100 * (1 - level)) / 2, 100 - (100 * (1 - level)) / 2];
   return pairs.map((p, r) => {
@@ -232,6 +239,31 @@ export function compareManyMeans(
     const [low, high] = percentiles(values[r], q, Infinity);
     return { meanA, meanB, diff: meanA - meanB, low, high, level, draws };
   });
+}
+
+/** counts[i] = how often point i is drawn in n draws of Math.floor(rng.next() · n) (a bootstrap resample). */
+function resampleCounts(counts: Float64Array, rng: Rng): void {
+  const n = counts.length;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[Math.floor(rng.next() * n)]++;
+}
+
+/** Σ c_i x_i / Σ c_i, with four partial sums (independent adds: the loop is not latency-bound). */
+function weightedMean(x: Float64Array, c: Float64Array): number {
+  const n = x.length;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += c[i] * x[i];
+    s1 += c[i + 1] * x[i + 1];
+    s2 += c[i + 2] * x[i + 2];
+    s3 += c[i + 3] * x[i + 3];
+  }
+  for (; i < n; i++) s0 += c[i] * x[i];
+  return (s0 + s1 + (s2 + s3)) / n;
 }
 
 /** One row of a train-vs-held-out comparison. */
