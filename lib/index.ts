@@ -60,7 +60,7 @@ export * from "./run/experiment";
 export * from "./run/question";
 export * from "./run/fixes";
 export * from "./run/job";
-export { runJobs, defaultWorkers } from "./run/jobs";
+export { runJobs, runExperiments, defaultWorkers } from "./run/jobs";
 export type { RunJobsOptions, JobEvent } from "./run/jobs";
 export * from "./run/live";
 export * from "./run/replay";

@@ -21,6 +21,7 @@ import {
 } from "../lib/measure/compare";
 import { meanAt, percentiles } from "../lib/measure/stats";
 import { exampleOverTime, traceTraining, unitZOverTime } from "../lib/run/replay";
+import { runExperiments } from "../lib/run/jobs";
 import { ExperimentConfig, runExperiment } from "../lib/run/experiment";
 import { ConfigError } from "../lib/core/errors";
 
@@ -218,6 +219,31 @@ const tinyExperiment = (name: string): ExperimentConfig => ({
   model: { widths: [8, 8, 8], activation: "sigmoid", init: "standard", seed: 2 },
   train: { epochs: 3, batchSize: 16, optimizer: { kind: "sgd", learningRate: 2 }, seed: 4, probeEverySteps: 8 },
   probePoints: 40,
+});
+
+test("runExperiments: independent runs on the pool, loaded in order with what this call did; a divergence names the run", async () => {
+  const dir = tmp();
+  const a = tinyExperiment("tiny-a"),
+    b = { ...tinyExperiment("tiny-b"), model: { ...tinyExperiment("tiny-b").model, seed: 9 } };
+  const [ra, rb] = await runExperiments([a, b], { workers: 2, cacheDir: dir });
+  assert.deepEqual([ra.config.name, rb.config.name, ra.cache, rb.cache], ["tiny-a", "tiny-b", "miss", "miss"]);
+  const direct = await runExperiment(b, {}, { cacheDir: dir });
+  assert.equal(direct.cache, "hit");
+  assert.deepEqual(rb.result.stepLosses, direct.result.stepLosses);
+  const [again] = await runExperiments([a], { workers: 1, cacheDir: dir });
+  assert.equal(again.cache, "hit");
+  const wild = {
+    ...tinyExperiment("tiny-wild"),
+    train: { ...a.train, optimizer: { kind: "sgd" as const, learningRate: 1e30 } },
+  };
+  await assert.rejects(
+    () => runExperiments([a, wild], { workers: 1, cacheDir: dir }),
+    /tiny-wild \(sgd η = 1e\+30\) did not finish: Training diverged: the size of layer \d's weights .*Lower its learning rate/,
+  );
+  for (const r of [ra, rb, direct, again]) {
+    r.model.dispose();
+    r.initialModel.dispose();
+  }
 });
 
 test("traceTraining replays the experiment's own trajectory and caches it", async () => {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { prepareBackend } from "../lib/core/backend";
-import { cached, cacheKey, canonicalJson } from "../lib/run/cache";
+import { cached, cacheKey, canonicalJson, nonFinitePath, writeEntry } from "../lib/run/cache";
 import { ExperimentConfig, runExperiment } from "../lib/run/experiment";
 
 before(async () => {
@@ -109,5 +109,16 @@ test("two writers of the same entry at once (two kernels on a cold cache) leave 
   assert.deepEqual(
     fs.readdirSync(dir).filter((f) => f.includes(".tmp")),
     [],
+  );
+});
+
+test("a value with NaN or ±Infinity is refused, naming where it is", () => {
+  assert.equal(nonFinitePath({ a: [1, { b: 2 }] }, "value"), null);
+  assert.equal(nonFinitePath({ a: [1, { b: NaN }] }, "value"), "value.a[1].b (NaN)");
+  assert.equal(nonFinitePath([0, -Infinity], "v"), "v[1] (-Infinity)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-nonfinite-"));
+  assert.throws(
+    () => writeEntry(path.join(dir, "x"), { k: 1 }, { value: { r: { ratios: [1, Infinity] } }, arrays: {} }),
+    /value\.r\.ratios\[1\] \(Infinity\) is not a finite number/,
   );
 });

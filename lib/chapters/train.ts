@@ -12,8 +12,7 @@
  */
 import type { ProbeRecord } from "../core/train";
 import type { ProbeSnapshot } from "../measure/probe";
-import type { Experiment, ExperimentConfig } from "../run/experiment";
-import type { JobOutcome } from "../run/job";
+import type { Experiment } from "../run/experiment";
 import type { PlateauProbe } from "../run/findings";
 import { ConfigError } from "../core/errors";
 import { plot } from "../display";
@@ -196,15 +195,5 @@ export function layerMeansFigure(exp: Pick<Experiment, "result" | "config">, tit
       x: t,
       y: exp.result.probes.map((p) => p.snapshots[0].layers[l].mean),
     })),
-  });
-}
-
-/** Stop with a clear error when a job of the pool did not finish (a run that diverged is an outcome, not an exception). */
-export function requireFinished(outcomes: readonly JobOutcome[], configs: readonly ExperimentConfig[]): void {
-  outcomes.forEach((o, k) => {
-    if (!o.ok)
-      throw new Error(
-        `${configs[k].name} (SGD η = ${configs[k].train.optimizer.learningRate}) did not finish: ${o.failure.message}. Lower its learning rate in the parameters cell.`,
-      );
   });
 }

@@ -213,7 +213,16 @@ export async function train<S = unknown>(
           if (stepReadsModel(step)) stepper.syncModel();
           callbacks.onStep({ step, epoch, loss, samplesPerSec: (step * batchSize) / (trainMs / 1000) });
         }
-        if (probeNext) takeProbe(stepper.updateToData());
+        if (probeNext) {
+          // The loss can stay finite while saturated units hide weights that have blown up: catch it here.
+          const ratios = stepper.updateToData();
+          const bad = ratios ? ratios.findIndex((r) => !Number.isFinite(r)) : -1;
+          if (bad >= 0) {
+            const what = `the size of layer ${bad + 1}'s weights (‖W‖² beyond float32's range)`;
+            throw new DivergenceError(step, epoch, what, config.optimizer.learningRate);
+          }
+          takeProbe(ratios);
+        }
         // Let the kernel flush live displays while a long cell trains.
         if (Date.now() - lastYield > 200) {
           await new Promise((r) => setImmediate(r));

@@ -109,6 +109,23 @@ export function readEntry<T>(file: string, key: unknown): ReadOutcome<T> {
   return { status: "hit", entry: { value: m.value as T, arrays } };
 }
 
+/** The path of the first NaN or ±Infinity inside a JSON-like value (e.g. "value.epochs[2].loss"), or null. */
+export function nonFinitePath(v: unknown, at: string): string | null {
+  if (typeof v === "number") return Number.isFinite(v) ? null : `${at} (${v})`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nonFinitePath(v[i], `${at}[${i}]`);
+      if (p) return p;
+    }
+  } else if (v && typeof v === "object" && !ArrayBuffer.isView(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const p = nonFinitePath(x, `${at}.${k}`);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
 export function writeEntry<T>(file: string, key: unknown, entry: CacheEntry<T>): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const names = Object.keys(entry.arrays).sort();
@@ -122,14 +139,11 @@ export function writeEntry<T>(file: string, key: unknown, entry: CacheEntry<T>):
     arrays.push({ name, offset, length: a.length });
     offset += a.byteLength;
   }
-  // JSON round-trips doubles exactly; non-finite numbers would not survive, so refuse them.
+  // JSON round-trips doubles exactly; non-finite numbers would not survive, so refuse them, naming where.
   const valueJson = canonicalJson(entry.value);
-  if (
-    /\bNaN\b|Infinity/.test(
-      JSON.stringify(entry.value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)),
-    )
-  ) {
-    throw new Error(`cache ${file}: value holds a non-finite number, which JSON cannot store`);
+  const bad = nonFinitePath(entry.value, "value");
+  if (bad !== null) {
+    throw new Error(`cache ${file}: ${bad} is not a finite number, which JSON cannot store`);
   }
   const manifest: Manifest = {
     version: CACHE_VERSION,

@@ -18,7 +18,8 @@ import { prepareBackend } from "../core/backend";
 import { canonicalJson } from "./cache";
 import { ConfigError, InterruptedError } from "../core/errors";
 import { watchInterrupts } from "./interrupt";
-import { Job, JobOutcome, JobProgress, lookupJob, runJob } from "./job";
+import { experimentJob, Job, JobOutcome, JobProgress, lookupJob, runJob } from "./job";
+import { Experiment, ExperimentConfig, runExperiment } from "./experiment";
 import { FromWorker, ToWorker, WORKER_MARK } from "./worker";
 import { renderBoard } from "../display/board";
 import { OutputSink, inTslabKernel, updatingCellSink } from "../display/output";
@@ -288,4 +289,36 @@ class Board {
       }),
     );
   }
+}
+
+/**
+ * Independent experiments on the worker pool (both cores, one live board), then each loaded with its
+ * trained weights from the cache, in the order given. A run that diverged stops here with its name, where
+ * and why, and what to change.
+ */
+export async function runExperiments(
+  configs: readonly ExperimentConfig[],
+  opts: Pick<RunJobsOptions, "title" | "workers" | "cacheDir"> & { label?: (config: ExperimentConfig) => string } = {},
+): Promise<Experiment[]> {
+  const outcomes = await runJobs(configs.map(experimentJob), {
+    title: opts.title,
+    workers: opts.workers,
+    cacheDir: opts.cacheDir,
+    label: opts.label ? (job) => opts.label!(job.config) : undefined,
+  });
+  outcomes.forEach((o, k) => {
+    if (!o.ok) {
+      const c = configs[k];
+      throw new Error(
+        `${c.name} (${c.train.optimizer.kind} η = ${c.train.optimizer.learningRate}) did not finish: ${o.failure.message}. ` +
+          "Lower its learning rate in the parameters cell.",
+      );
+    }
+  });
+  const runs: Experiment[] = [];
+  for (const [k, c] of configs.entries()) {
+    const run = await runExperiment(c, {}, { cacheDir: opts.cacheDir });
+    runs.push({ ...run, cache: outcomes[k].cache }); // what this call did: trained ("miss") or read ("hit")
+  }
+  return runs;
 }
