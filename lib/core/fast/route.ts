@@ -2,8 +2,9 @@
  * Which path trains a run: the fast WebAssembly kernel or tfjs.
  *
  * The fast kernel computes exactly one model, h_l = f(h_{l−1} W_l + b_l) with a
- * linear output layer, softmax cross-entropy, SGD / momentum / Adam with
- * per-layer rates. A configuration is routed to it only when every field it
+ * linear output layer, optionally with batch norm and residual blocks as
+ * lib/core/model.ts defines them, softmax cross-entropy, SGD / momentum /
+ * Adam with per-layer rates. A configuration is routed to it only when every field it
  * sets is one of those this file knows; any other field (a loss, a penalty,
  * a block type added later) sends the run to tfjs, which implements it. So a
  * new option can never be silently ignored by the fast path.

@@ -20,6 +20,8 @@ export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   descriptorLayout(): number;
   heapBase(): number;
+  /** Words of a hidden layer's batch-norm / residual record (layout.ts EXT_FIELDS). */
+  extensionWords(): number;
   setOptimizer(
     kind: number,
     muOrBeta1: number,

@@ -58,7 +58,7 @@ export function probePass(t: usize, n: i32, backward: bool, grads: bool): void {
   const top = L1 - 1;
   outputError(lw(t, top, 8), n, nP, <i32>lw(t, top, 1), <i32>lw(t, top, 3), <usize>word(t, 5), lw(t, top, 11), lw(t, top, 12));
   for (let l = top; l > 0; l--) {
-    denseInputGrad(lw(t, l, 12), nP, <i32>lw(t, l, 3), lw(t, l, 6), <i32>lw(t, l, 2), lw(t, l - 1, 10), act, lw(t, l - 1, 11), lw(t, l - 1, 12));
+    denseInputGrad(lw(t, l, 12), nP, <i32>lw(t, l, 3), lw(t, l, 6), <i32>lw(t, l, 2), lw(t, l - 1, 10), act, lw(t, l - 1, 11), lw(t, l - 1, 12), 0);
   }
   for (let l = 0; l < L1; l++) stripsToRows(lw(t, l, 11), nP, <i32>lw(t, l, 3), lw(t, l, 14));
   if (!grads) return;
