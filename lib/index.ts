@@ -52,6 +52,7 @@ export * from "./measure/isometry";
 export * from "./measure/bound";
 export * from "./measure/trace";
 export * from "./measure/frames";
+export * from "./measure/frames-group";
 export * from "./measure/causal";
 // run
 export * from "./run/cache";

@@ -112,6 +112,26 @@ test("two writers of the same entry at once (two kernels on a cold cache) leave 
   );
 });
 
+test("a writer never deletes another writer's fresh binary file; it removes the one its manifest replaced", () => {
+  const dir = tmp();
+  const file = path.join(dir, "e");
+  const entry = (fill: number) => ({ value: { fill }, arrays: { w: new Float32Array(8).fill(fill) } });
+  writeEntry(file, { k: 1 }, entry(1));
+  const first = fs.readdirSync(dir).filter((f) => f.endsWith(".bin"));
+  // A second kernel has renamed its binary file into place but not yet its manifest:
+  const theirs = path.join(dir, "e.0123456789abcdef.bin");
+  fs.writeFileSync(theirs, Buffer.alloc(32));
+  writeEntry(file, { k: 1 }, entry(2)); // this writer finishes in between
+  assert.ok(fs.existsSync(theirs), "the other writer's binary file survives");
+  assert.ok(!fs.existsSync(path.join(dir, first[0])), "the replaced entry's binary file is gone");
+  // Leftovers older than an hour are removed by the next write.
+  const old = new Date(Date.now() - 2 * 3600_000);
+  fs.utimesSync(theirs, old, old);
+  writeEntry(file, { k: 1 }, entry(3));
+  assert.ok(!fs.existsSync(theirs));
+  assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".bin")).length, 1);
+});
+
 test("a value with NaN or ±Infinity is refused, naming where it is", () => {
   assert.equal(nonFinitePath({ a: [1, { b: 2 }] }, "value"), null);
   assert.equal(nonFinitePath({ a: [1, { b: NaN }] }, "value"), "value.a[1].b (NaN)");

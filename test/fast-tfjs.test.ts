@@ -72,10 +72,20 @@ async function compare(
   act: ActivationName,
   optimizer: OptimizerConfig,
   layerLearningRates?: number[],
+  arch: { widths?: number[]; batchNorm?: boolean; residual?: boolean } = {},
 ): Promise<Compared> {
   const ds = data();
   const net = () =>
-    new Mlp({ inputDim: 784, widths: WIDTHS, outputDim: 10, activation: act, init: "standard", seed: SEED });
+    new Mlp({
+      inputDim: 784,
+      widths: arch.widths ?? WIDTHS,
+      outputDim: 10,
+      activation: act,
+      init: "standard",
+      seed: SEED,
+      ...(arch.batchNorm ? { batchNorm: true } : {}),
+      ...(arch.residual ? { residual: true } : {}),
+    });
   const config: TrainConfig = {
     epochs: 10,
     batchSize: BATCH,
@@ -94,6 +104,8 @@ async function compare(
   assert.equal(fastRun.path, "wasm-simd");
   const tfjsWeights = tfjsModel.getWeights(),
     fastWeights = fastModel.getWeights();
+  assert.deepEqual(Object.keys(fastWeights).sort(), Object.keys(tfjsWeights).sort());
+  if (arch.batchNorm || arch.residual) checkInference(tfjsModel);
   tfjsModel.dispose();
   fastModel.dispose();
   let maxWeightDiff = 0,
@@ -123,13 +135,13 @@ async function compare(
 const WEIGHT_TOL = 2e-6,
   LOSS_TOL = 4e-6;
 
-function check(what: string, c: Compared): void {
+function check(what: string, c: Compared, tol = { weight: WEIGHT_TOL, loss: LOSS_TOL }): void {
   assert.ok(c.maxWeightMove > 1e-2, `${what}: training moved the weights (${c.maxWeightMove})`);
   assert.ok(
-    c.maxWeightDiff < WEIGHT_TOL,
+    c.maxWeightDiff < tol.weight,
     `${what}: max |w_fast − w_tfjs| = ${c.maxWeightDiff.toExponential(2)} after ${STEPS} steps (weights moved up to ${c.maxWeightMove.toFixed(3)})`,
   );
-  assert.ok(c.maxLossDiff < LOSS_TOL, `${what}: max |loss_fast − loss_tfjs| = ${c.maxLossDiff.toExponential(2)}`);
+  assert.ok(c.maxLossDiff < tol.loss, `${what}: max |loss_fast − loss_tfjs| = ${c.maxLossDiff.toExponential(2)}`);
 }
 
 test("train(): 100 SGD steps on the fast path agree with the tfjs path for every activation", async () => {
@@ -149,6 +161,91 @@ test("train(): 100 steps on the fast path agree with the tfjs path with momentum
     "Adam, rates [1, 0.5, 0.25, 2]",
     await compare("relu", { kind: "adam", learningRate: 1e-3 }, [1, 0.5, 0.25, 2]),
   );
+});
+
+/**
+ * The kernel's forward() on a trained model's weights against the model's
+ * tfjs forward pass in inference mode (batch norm on the moving averages):
+ * z, f(z) of every hidden layer and the logits.
+ */
+function checkInference(model: Mlp): void {
+  const fast = FastTrainer.fromModel(model, { optimizer: { kind: "sgd", learningRate: 1 }, batchSize: 8 }, "simd");
+  const n = 37,
+    x = data().x.subarray(0, n * 784);
+  const ours = fast.forward(x, n, { z: true });
+  const theirs = tf.tidy(() => {
+    const t = model.forward(tf.tensor2d(x, [n, 784]), { training: false });
+    return {
+      z: t.z.map((v) => v.dataSync() as Float32Array),
+      a: t.a.map((v) => v.dataSync() as Float32Array),
+      logits: t.logits.dataSync() as Float32Array,
+    };
+  });
+  const near = (a: Float32Array, b: Float32Array, what: string) => {
+    let worst = 0,
+      scale = 0;
+    for (let i = 0; i < b.length; i++) {
+      worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(b[i]));
+    }
+    // float32 sums of up to 784 products in other orders: a few ulps of the largest value.
+    assert.ok(worst <= 2e-6 * Math.max(1, scale), `${what}: max |fast − tfjs| = ${worst} (values up to ${scale})`);
+  };
+  theirs.z.forEach((z, l) => near((ours.z as Float32Array[])[l], z, `z${l + 1}`));
+  theirs.a.forEach((a, l) => near((ours.a as Float32Array[])[l], a, `a${l + 1}`));
+  near(ours.logits, theirs.logits, "logits");
+  fast.dispose();
+}
+
+/**
+ * Batch norm and residual blocks (lib/core/model.ts), 100 steps at widths 64,
+ * depths 5 and 10, against tfjs: every parameter (W, b, γ, β, R, c) and the
+ * moving averages, the losses, and forward() in inference mode.
+ *
+ * Tolerance: these nets move their weights further (up to ~1, against 0.15–0.34
+ * above), and batch norm's statistics and the blocks add float32 sums taken in
+ * other orders. Measured (2026-12-02, six cases incl. BN at depth 5 and
+ * residual at depth 10): max |Δw| 7e-8 to 3.6e-6, max |Δloss| 3e-7 to 9.6e-6,
+ * with weights moved by 0.05–1.0. The bounds are ~3× the worst observed and
+ * ~10⁵× below the moves: a wrong term of the backward (≥ 1e-3 after 100 steps) fails.
+ */
+const ARCH_TOL = { weight: 1e-5, loss: 3e-5 };
+const W64 = (depth: number) => Array.from({ length: depth }, () => 64);
+
+test("train(): batch norm and residual blocks on the fast path agree with the tfjs path (depth 5 and 10, width 64)", async () => {
+  const momentum = { kind: "sgd" as const, learningRate: 0.1, momentum: 0.9 };
+  const cases: [string, Compared][] = [
+    [
+      "BN, depth 10, SGD 0.3 (05's job)",
+      await compare("sigmoid", { kind: "sgd", learningRate: 0.3 }, undefined, { widths: W64(10), batchNorm: true }),
+    ],
+    [
+      "residual, depth 5, momentum, rates",
+      await compare("sigmoid", momentum, [2, 1, 0.5, 1, 1, 1], { widths: W64(5), residual: true }),
+    ],
+    [
+      "BN + residual, depth 10, momentum, rates",
+      await compare("sigmoid", { ...momentum, learningRate: 0.05 }, [1, 2, 1, 0.5, 1, 1, 1, 0.5, 2, 1, 1], {
+        widths: W64(10),
+        batchNorm: true,
+        residual: true,
+      }),
+    ],
+    [
+      "BN + residual, depth 5, Adam, rates",
+      await compare("relu", { kind: "adam", learningRate: 1e-3 }, [1, 0.5, 0.25, 2, 1, 1], {
+        widths: W64(5),
+        batchNorm: true,
+        residual: true,
+      }),
+    ],
+  ];
+  for (const [what, c] of cases) {
+    console.log(
+      `${what}: max |Δw| ${c.maxWeightDiff.toExponential(2)}, max |Δloss| ${c.maxLossDiff.toExponential(2)}, moved ${c.maxWeightMove.toFixed(3)}`,
+    );
+  }
+  for (const [what, c] of cases) check(what, c, ARCH_TOL);
 });
 
 test("syncTo/syncFrom keep an Mlp in step, and the fast path makes no tensors", () => {

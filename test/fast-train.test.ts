@@ -81,9 +81,9 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
       { ...trainConfig, loss: { kind: "crossEntropy", labelSmoothing: 0.1 } },
     ])
       assert.deepEqual(route(modelConfig, t), { kind: "fast", variant: "simd" }, JSON.stringify(t));
+    // Batch norm and residual blocks are in the kernel too.
+    assert.deepEqual(route({ ...modelConfig, batchNorm: true, residual: true }), { kind: "fast", variant: "simd" });
     const cases: [object, object, RegExp][] = [
-      [{ ...modelConfig, batchNorm: true }, trainConfig, /batch normalization/],
-      [{ ...modelConfig, residual: true }, trainConfig, /residual/],
       // A field the kernel does not know (e.g. a penalty added later) is never silently ignored.
       [modelConfig, { ...trainConfig, weightDecay: 1e-4 }, /train\.weightDecay is not in the fast kernel/],
       [{ ...modelConfig, block: "standard" }, trainConfig, /model\.block/],
@@ -120,8 +120,17 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
   };
   assert.equal(await withEnv("0", () => cacheKeyOf(cfg)), cfg);
   assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(cfg)), { ...cfg, trainer: "wasm-simd" });
-  const bn = { ...cfg, model: { ...cfg.model, batchNorm: true } };
-  assert.equal(await withEnv(undefined, () => cacheKeyOf(bn)), bn);
+  // A configuration that falls back to tfjs keeps its old key.
+  const decay = {
+    ...cfg,
+    train: { ...trainConfig, optimizer: { kind: "sgd" as const, learningRate: 1, weightDecay: 1e-4 } },
+  };
+  assert.equal(await withEnv(undefined, () => cacheKeyOf(decay)), decay);
+  // Batch norm and residual blocks are trained by the kernel now: their runs (and 05's jobs, lib/run/job's
+  // keyedJob) get the fast path's key, so a record trained by tfjs before is not read back.
+  const bn = { ...cfg, model: { ...cfg.model, batchNorm: true, residual: true } };
+  assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(bn)), { ...bn, trainer: "wasm-simd" });
+  assert.equal(await withEnv("0", () => cacheKeyOf(bn)), bn);
 });
 
 /** A run that records Σw² wherever a caller can look at the model. */
@@ -208,10 +217,11 @@ test("a configuration the kernel lacks trains on tfjs, with a one-line note", as
   const notes: string[] = [];
   const info = console.info;
   console.info = (m: string) => notes.push(m);
-  const model = new Mlp({ ...modelConfig, batchNorm: true });
+  const model = new Mlp(modelConfig);
   try {
+    const optimizer = { kind: "sgd" as const, learningRate: 1, weightDecay: 1e-4 };
     const r = await withEnv(undefined, () =>
-      train(model, { train: data }, { ...trainConfig, maxSteps: 3, evalTrainSize: 8 }),
+      train(model, { train: data }, { ...trainConfig, optimizer, maxSteps: 3, evalTrainSize: 8 }),
     );
     assert.equal(r.path, "tfjs");
     assert.equal(r.steps, 3);
@@ -220,5 +230,5 @@ test("a configuration the kernel lacks trains on tfjs, with a one-line note", as
     model.dispose();
   }
   assert.equal(notes.length, 1);
-  assert.match(notes[0], /trained by tfjs, not the fast kernel: batch normalization/);
+  assert.match(notes[0], /trained by tfjs, not the fast kernel: train\.optimizer\.weightDecay/);
 });

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { formatBytes, peakRssBytes } from "../lib/runner/memory";
+import { cpuSeconds, formatBytes, peakRssBytes } from "../lib/runner/memory";
 
 const onLinux = process.platform === "linux";
 
@@ -45,4 +45,18 @@ test("formatBytes uses decimal units", () => {
   assert.equal(formatBytes(2_090_000_000), "2.09 GB");
   assert.equal(formatBytes(512_400_000), "512 MB");
   assert.equal(formatBytes(999_000), "999 kB");
+});
+
+test("CPU seconds from /proc agree with process.cpuUsage() for this process", { skip: !onLinux }, () => {
+  const until = Date.now() + 300;
+  let x = 0;
+  while (Date.now() < until) x += Math.sqrt(x + 1); // burn ~0.3 s of CPU
+  const u = process.cpuUsage();
+  const viaNode = (u.user + u.system) / 1e6;
+  const viaProc = cpuSeconds(process.pid);
+  assert.ok(viaProc !== null && x > 0);
+  // /proc counts in clock ticks (10 ms): allow a few ticks either way.
+  assert.ok(Math.abs(viaProc - viaNode) < 0.05 + 0.02 * viaNode, `/proc ${viaProc} s vs cpuUsage ${viaNode} s`);
+  assert.ok(viaProc >= 0.25, "at least the 0.3 s burnt above (minus a tick or so)");
+  assert.equal(cpuSeconds(2 ** 22 + 12345), null, "no such process");
 });

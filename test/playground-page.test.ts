@@ -12,54 +12,38 @@
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { inflateSync, deflateSync as nodeDeflate } from "node:zlib";
-import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { Browser, Page } from "playwright-core";
 import { prepareBackend } from "../lib/core/backend";
 import { ConfigError } from "../lib/core/errors";
 import { validateMlpConfig } from "../lib/core/model";
 import { validateOptimizer } from "../lib/core/optim";
-import { buildBook } from "../lib/book/build";
-import { PLAYGROUND_PAGE } from "../lib/book/playground/page";
 import { BrowserBuffer } from "../lib/book/playground/browser/buffer";
 import { adler32, deflateSync } from "../lib/book/playground/browser/zlib";
-import { PlaygroundConfig, runPlayground } from "../lib/chapters/playground";
+import { runPlayground } from "../lib/chapters/playground";
 import { PlaygroundSession } from "../lib/chapters/playground-page/session";
-import {
-  DEFAULT_SETTINGS,
-  PageSettings,
-  playgroundConfigOf,
-  readSettings,
-  settingsText,
-} from "../lib/chapters/playground-page/settings";
-import type { RunOptions, RunResult, PlaygroundStatus } from "../lib/chapters/playground-page";
+import { DEFAULT_SETTINGS, readSettings, settingsText } from "../lib/chapters/playground-page/settings";
+import type { RunOptions } from "../lib/chapters/playground-page";
 import { pct } from "../lib/display/text";
 import { HOW_TO_GET_CHROMIUM, launchChromium } from "./helpers/browser";
-
-const FIXTURES = path.join(__dirname, "fixtures", "book");
-
-/** The page's configuration for some settings (the rest as the page's defaults). */
-function configOf(over: Partial<PageSettings>): PlaygroundConfig {
-  return playgroundConfigOf({ ...DEFAULT_SETTINGS, ...over });
-}
-
-/** runPlayground's numbers after the last epoch, in the page API's shape. */
-async function libraryRun(
-  config: PlaygroundConfig,
-): Promise<{ accuracy: number; saturation: number[]; freshSaturation: number[]; loss: number }> {
-  const run = await runPlayground({ ...config, moments: [config.epochs] });
-  const m = run.moments[run.moments.length - 1];
-  assert.equal(m.epoch, config.epochs);
-  return {
-    accuracy: m.accuracy,
-    saturation: m.pointSaturation.map((s) => s.total),
-    freshSaturation: (m.freshSaturation ?? []).map((s) => s.total),
-    loss: m.loss,
-  };
-}
+import {
+  COMPARED_RUN,
+  PAGE_READY,
+  PageWindow,
+  PlaygroundBook,
+  SCREENS,
+  assertDefaultDrawn,
+  assertSameAsNodeCpu,
+  buildPlaygroundBook,
+  comparedConfig,
+  configOf,
+  countDrawn,
+  isNetworkRequest,
+  libraryRun,
+  screenshotPath,
+} from "./helpers/playground";
 
 function libraryError(f: () => void): string {
   try {
@@ -178,17 +162,14 @@ describe("the playground page's browser stand-ins against Node", () => {
 
 // ------------------------------------------------------------ in Chromium
 
-type Api = { run(o: RunOptions): Promise<RunResult>; status(): PlaygroundStatus };
-
 describe("the playground page in a real Chromium, from file://", () => {
   let browser: Browser | undefined;
-  let bookDir: string;
+  let book: PlaygroundBook | undefined;
   let page: Page;
   const problems: string[] = [];
 
   before(async () => {
-    bookDir = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-playground-"));
-    buildBook({ notebooksDir: FIXTURES, outDir: bookDir });
+    book = buildPlaygroundBook();
     browser = (await launchChromium()) ?? undefined;
     if (!browser) return;
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -198,21 +179,20 @@ describe("the playground page in a real Chromium, from file://", () => {
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     page.on("requestfailed", (r) => problems.push(`failed request: ${r.url()} (${r.failure()?.errorText})`));
     page.on("request", (r) => {
-      if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) problems.push(`network request: ${r.url()}`);
+      if (isNetworkRequest(r.url())) problems.push(`network request: ${r.url()}`);
     });
-    await page.goto(pathToFileURL(path.join(bookDir, PLAYGROUND_PAGE)).href, { waitUntil: "load" });
-    await page.waitForSelector('#sigmoid-lab-playground[data-ready="true"]', { timeout: 120_000 });
+    await page.goto(book.url, { waitUntil: "load" });
+    await page.waitForSelector(PAGE_READY, { timeout: 120_000 });
   });
 
   after(async () => {
     await browser?.close();
-    if (bookDir) fs.rmSync(bookDir, { recursive: true, force: true });
+    book?.remove();
   });
 
-  const status = () =>
-    page.evaluate(() => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status());
+  const status = () => page.evaluate(() => (window as unknown as PageWindow).sigmoidLabPlayground.status());
   const runInPage = (o: RunOptions) =>
-    page.evaluate((opts) => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.run(opts), o);
+    page.evaluate((opts) => (window as unknown as PageWindow).sigmoidLabPlayground.run(opts), o);
   const stateIs = (state: string, timeout = 120_000) =>
     page.waitForSelector(`#sigmoid-lab-playground[data-state="${state}"]`, { timeout });
 
@@ -227,22 +207,9 @@ describe("the playground page in a real Chromium, from file://", () => {
 
   test("the index links the page; it loads with no network request, 07's default network drawn", async () => {
     assert.ok(browser, `no Chromium found: ${HOW_TO_GET_CHROMIUM}`);
-    assert.match(fs.readFileSync(path.join(bookDir, "index.html"), "utf8"), /<a href="playground\.html">/);
-    {
-      const drawn = await page.evaluate(() => ({
-        tiles: document.querySelectorAll(".pg-tiles svg.sl-tile").length,
-        curves: document.querySelectorAll(".pg-chart .main-svg").length,
-        rows: document.querySelectorAll(".pg-numbers tbody tr").length,
-      }));
-      assert.equal(
-        drawn.tiles,
-        DEFAULT_SETTINGS.depth * DEFAULT_SETTINGS.width + 1,
-        "one tile per hidden unit, and the output p(class 1)",
-      );
-      assert.equal(drawn.rows, DEFAULT_SETTINGS.depth, "one row per hidden layer");
-      assert.ok(drawn.curves >= 3, "three charts drawn by the book's plotly");
-      assert.deepEqual(problems, []);
-    }
+    assert.match(fs.readFileSync(path.join(book!.dir, "index.html"), "utf8"), /<a href="playground\.html">/);
+    assertDefaultDrawn(await page.evaluate(countDrawn));
+    assert.deepEqual(problems, []);
   });
 
   test(
@@ -294,7 +261,7 @@ describe("the playground page in a real Chromium, from file://", () => {
       await stateIs("ready", 60_000);
       await page.click(".pg-train");
       await page.waitForFunction(
-        () => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status().epoch >= 2,
+        () => (window as unknown as PageWindow).sigmoidLabPlayground.status().epoch >= 2,
         undefined,
         { timeout: 120_000 },
       );
@@ -310,7 +277,7 @@ describe("the playground page in a real Chromium, from file://", () => {
       // The reader leaves (another tab): training stops.
       await page.click(".pg-train");
       await page.waitForFunction(
-        (e) => (window as unknown as { sigmoidLabPlayground: Api }).sigmoidLabPlayground.status().epoch > e,
+        (e) => (window as unknown as PageWindow).sigmoidLabPlayground.status().epoch > e,
         paused.epoch,
         { timeout: 120_000 },
       );
@@ -335,17 +302,7 @@ describe("the playground page in a real Chromium, from file://", () => {
     "run(): deterministic per seed, and the same numbers as the library in Node (cpu exactly, the kernel's wasm within tolerance)",
     { timeout: 300_000 },
     async () => {
-      // A configuration that learns something and saturates part of a layer in 6 epochs (on Node's cpu backend: accuracy 80%, layer 2 about half saturated).
-      const options: RunOptions = {
-        dataset: "moons",
-        depth: 2,
-        width: 8,
-        activation: "sigmoid",
-        init: "he",
-        learningRate: 6,
-        epochs: 6,
-        seed: 2,
-      };
+      const options: RunOptions = COMPARED_RUN;
       const first = await runInPage(options);
       const tensors = (await status()).tensors;
       const second = await runInPage(options);
@@ -366,40 +323,20 @@ describe("the playground page in a real Chromium, from file://", () => {
         first.saturation.map((s, l) => [String(l + 1), pct(s), pct(first.freshSaturation[l])]),
       );
 
-      const config = configOf({
-        dataset: "moons",
-        depth: 2,
-        width: 8,
-        init: "he",
-        learningRate: 6,
-        epochs: 6,
-        seed: 2,
-      });
+      const config = comparedConfig();
       await prepareBackend({ backend: "cpu", quiet: true });
       const cpu = await libraryRun(config);
       await prepareBackend({ quiet: true });
       const kernel = await libraryRun(config);
       assert.equal(first.saturation.length, 2);
-      assert.ok(
-        first.accuracy > 0.6 && first.saturation.some((x) => x > 0.1),
-        `a run with something to compare: ${JSON.stringify(first)}`,
-      );
+      assertSameAsNodeCpu(first, cpu, "Chromium");
       first.saturation.forEach((s, l) => {
-        assert.ok(
-          Math.abs(s - cpu.saturation[l]) <= 1e-9,
-          `layer ${l + 1}: page ${s} vs Node cpu ${cpu.saturation[l]}`,
-        );
-        assert.ok(
-          Math.abs(first.freshSaturation[l] - cpu.freshSaturation[l]) <= 1e-9,
-          `layer ${l + 1}, fresh points: page ${first.freshSaturation[l]} vs Node cpu ${cpu.freshSaturation[l]}`,
-        );
         // Float details differ between tfjs backends: an entry near the ε boundary may land on the other side.
         assert.ok(
           Math.abs(s - kernel.saturation[l]) <= 0.02,
           `layer ${l + 1}: page ${s} vs Node wasm ${kernel.saturation[l]}`,
         );
       });
-      assert.equal(first.accuracy, cpu.accuracy);
       assert.ok(
         Math.abs(first.accuracy - kernel.accuracy) <= 4 / 256,
         `accuracy: page ${first.accuracy} vs Node wasm ${kernel.accuracy}`,
@@ -412,15 +349,12 @@ describe("the playground page in a real Chromium, from file://", () => {
     "usable at 1280×800 and at phone width: nothing wider than the window; screenshots",
     { timeout: 60_000 },
     async () => {
-      for (const [name, width, height] of [
-        ["desktop", 1280, 800],
-        ["phone", 390, 844],
-      ] as const) {
+      for (const { name, width, height } of SCREENS) {
         await page.setViewportSize({ width, height });
         await page.waitForTimeout(400);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the window`);
-        const shot = path.join(os.tmpdir(), `sigmoid-lab-playground-${name}.png`);
+        const shot = screenshotPath(name);
         await page.screenshot({ path: shot, fullPage: true });
         assert.ok(fs.statSync(shot).size > 10_000);
         console.log(`screenshot: ${shot}`);

@@ -225,6 +225,10 @@ describe("runNotebook with a real tslab kernel", { concurrency: 2 }, () => {
       const stamp = (nb_: { metadata: Record<string, unknown> }) =>
         (nb_.metadata.sigmoid_lab as { run: { peak_rss_mb: number } }).run.peak_rss_mb;
       assert.equal(stamp(written(output)), Math.round(result.peakRssBytes / 1e6));
+      // CPU seconds: starting tslab alone (it type-checks) costs a good fraction of a second; less than the wall time × 2 cores × 2.
+      assert.ok(
+        result.cpuSeconds !== null && result.cpuSeconds > 0.2 && result.cpuSeconds < (result.elapsedMs / 1000) * 4,
+      );
       const finished = seen.events.find((e) => e.kind === "notebook-finished");
       assert.ok(finished && finished.kind === "notebook-finished" && finished.peakRssBytes === result.peakRssBytes);
     }

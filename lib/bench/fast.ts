@@ -228,7 +228,7 @@ function section(B: number, rows: Summary[], opts: FastBenchOptions, flops: numb
   return out;
 }
 
-/** What a forward pass over both probe sets costs on the fast path, against the training time between probes. */
+/** What the probe's passes over both probe sets cost on the fast kernel, against the training time between probes. */
 async function probeReadCost(data: ExperimentData): Promise<string[]> {
   const { cfg } = question(32);
   const model = new Mlp({ ...cfg.model, inputDim: 784, outputDim: 10 });
@@ -245,17 +245,17 @@ async function probeReadCost(data: ExperimentData): Promise<string[]> {
     }
     stepMs.push((performance.now() - t0) / 100);
     t0 = performance.now();
-    for (const p of [data.probeTrain, data.probeHeldOut]) t.forward(p.x, p.n, { z: true });
+    for (const p of [data.probeTrain, data.probeHeldOut]) t.passes().run(p, { backward: true, weightGrads: true });
     readMs.push(performance.now() - t0);
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const between = cfg.train.probeEverySteps ?? 1;
   const share = med(readMs) / (between * med(stepMs));
   return [
-    `## Probe read-out on the fast path (batch 32, ${t.variant} build)`,
+    `## Probe passes on the fast path (batch 32, ${t.variant} build)`,
     "",
-    `- forward pass (z and a of every layer) over both probe sets (${data.probeTrain.n} + ${data.probeHeldOut.n} points): ${med(readMs).toFixed(1)} ms`,
-    `- training between two probes: ${between} steps × ${med(stepMs).toFixed(2)} ms = ${(between * med(stepMs)).toFixed(0)} ms; the read-out is ${(100 * share).toFixed(1)}% of it ` +
-      "(the probe statistics on top are phase 2's)",
+    `- forward pass (z and a of every layer), every example's δ and the weight-gradient norms over both probe sets (${data.probeTrain.n} + ${data.probeHeldOut.n} points): ${med(readMs).toFixed(1)} ms`,
+    `- training between two probes: ${between} steps × ${med(stepMs).toFixed(2)} ms = ${(between * med(stepMs)).toFixed(0)} ms; the passes are ${(100 * share).toFixed(1)}% of it ` +
+      "(the whole probe, statistics included: `npm run bench -- --probes`)",
   ];
 }

@@ -25,7 +25,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Seconds each notebook executed in this invocation took, and whether it succeeded. */
 /** Per notebook run now: wall seconds, success, and the kernel's peak resident memory (bytes; null if unknown). */
-type RunTimes = Map<string, { seconds: number; ok: boolean; peakRss: number | null }>;
+type RunTimes = Map<string, { seconds: number; ok: boolean; peakRss: number | null; cpu: number | null }>;
 
 export async function main(argv: string[]): Promise<number> {
   let args: BookArgs;
@@ -86,9 +86,14 @@ async function executeAll(
         cellTimeoutMs: args.cellTimeoutMs,
         onProgress,
       });
-      times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: true, peakRss: r.peakRssBytes });
+      times.set(p.name, {
+        seconds: (Date.now() - started) / 1000,
+        ok: true,
+        peakRss: r.peakRssBytes,
+        cpu: r.cpuSeconds,
+      });
     } catch (err) {
-      times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: false, peakRss: null });
+      times.set(p.name, { seconds: (Date.now() - started) / 1000, ok: false, peakRss: null, cpu: null });
       throw err;
     }
   });
@@ -129,11 +134,13 @@ function printSummary(book: BuildResult, times: RunTimes, outDir: string): void 
             ? `${formatSeconds(c.elapsedSeconds)} (earlier run)`
             : "not executed";
       const state = c.state === "executed" ? "" : `  [${c.state}]`;
+      const cpu = now?.cpu ? `, ${formatSeconds(now.cpu)} of CPU` : "";
       const memory = now?.peakRss ? `, kernel peak memory ${formatBytes(now.peakRss)}` : "";
-      console.log(`  ${c.name.padEnd(width)}  ${time}${memory}${state}`);
+      console.log(`  ${c.name.padEnd(width)}  ${time}${cpu}${memory}${state}`);
     }
-    const total = [...times.values()].reduce((s, t) => s + t.seconds, 0);
-    if (times.size > 1) console.log(`  ${"all run now".padEnd(width)}  ${formatSeconds(total)}`);
+    const cpuTotal = [...times.values()].reduce((s, t) => s + (t.cpu ?? 0), 0);
+    if (times.size > 1 && cpuTotal > 0)
+      console.log(`  ${"CPU, all kernels".padEnd(width)}  ${formatSeconds(cpuTotal)}`);
   }
   const pg = book.playground;
   console.log(

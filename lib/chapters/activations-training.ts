@@ -17,15 +17,9 @@ import * as plot from "../display/plot";
 import type { Row } from "../display/table";
 import { count, intervalPp, layerList, num, pct, pp } from "../display/text";
 import type { Shown } from "./activations-figures";
-import {
-  BUILD_UP_RULES,
-  GradientSeries,
-  SweepResult,
-  SweepSummary,
-  TopPeak,
-  nearestRecords,
-  saturationSeries,
-} from "./activations";
+import { sweepSettingMeans } from "./activations-frames";
+export { sweepLayerFrame } from "./activations-frames";
+import { BUILD_UP_RULES, GradientSeries, SweepResult, TopPeak, nearestRecords, saturationSeries } from "./activations";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const argmax = (xs: readonly number[]) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
@@ -561,17 +555,17 @@ export function typicalSigmoid(trace: TrainingTrace, hvTrain: HiddenValues, eps:
 }
 
 // ------------------------------------------------------------------ §8 the sweep
+// (its per-layer tables, settings × layers over seeds, are DataFrames: ./activations-frames)
 
-export function sweepTables(
-  results: readonly SweepResult[],
-  eps: number,
-): { recipe: Row[]; gaps: Row[]; takeaway: string } {
+export function sweepTables(results: readonly SweepResult[]): { recipe: Row[]; gaps: Row[]; takeaway: string } {
   const rows = [...new Map(results.map((r) => [r.row.key, r.row])).values()];
   const ok = (key: string) => results.filter((r) => r.row.key === key && r.summary).map((r) => r.summary!);
-  const avg = (xs: SweepSummary[], f: (s: SweepSummary) => number) => xs.reduce((a, s) => a + f(s), 0) / xs.length;
+  // Means over seeds through the DataFrame path (groupby setting; per layer: groupby setting × layer).
+  const means = sweepSettingMeans(results);
   const recipe = rows.map((row): Row => {
     const s = ok(row.key),
-      cfg = results.find((r) => r.row === row)!.config;
+      cfg = results.find((r) => r.row === row)!.config,
+      m = means.get(row.label)!;
     if (s.length === 0)
       return {
         setting: row.label,
@@ -585,17 +579,10 @@ export function sweepTables(
       setting: row.ours ? `${row.label} — ${row.ours}` : row.label,
       epochs: cfg.train.epochs,
       "SGD steps": s[0].steps,
-      "training accuracy (%)": 100 * avg(s, (x) => x.train),
-      "test accuracy (%)": 100 * avg(s, (x) => x.test),
-      [`saturated per layer, ε = ${eps} (%)`]: s[0].perLayer
-        .map((_, l) => (100 * avg(s, (x) => x.perLayer[l])).toFixed(0))
-        .join(" · "),
-      "flat per layer (%)": s[0].flatPerLayer
-        .map((_, l) => (100 * avg(s, (x) => x.flatPerLayer[l])).toFixed(0))
-        .join(" · "),
-      "lowest layer mean f′(z) / max f′ (%)":
-        100 * Math.min(...s[0].derivative.map((_, l) => avg(s, (x) => x.derivative[l]))),
-      "stuck units": `${avg(s, (x) => x.stuck).toFixed(0)} / ${s[0].units}`,
+      "training accuracy (%)": m.train,
+      "test accuracy (%)": m.test,
+      "lowest layer mean f′(z) / max f′ (%)": m.lowestDerivative,
+      "stuck units": `${m.stuck.toFixed(0)} / ${s[0].units}`,
     };
   });
   const gaps = rows.map(

@@ -24,6 +24,12 @@ export type Role = "never" | `k${number}` | "wrong";
 export const roleOf = (g: { passesPerEpoch: number; labels: string }): Role =>
   g.labels === "wrong" ? "wrong" : g.passesPerEpoch === 0 ? "never" : `k${g.passesPerEpoch}`;
 
+/** Tables' order of roles: never visited, then k = 1, 4, 16 …, then the wrong labels. */
+export function roleOrder(a: Role, b: Role): number {
+  const rank = (r: Role) => (r === "never" ? -1 : r === "wrong" ? 1e9 : Number(r.slice(1)));
+  return rank(a) - rank(b);
+}
+
 /** A short name for axis ticks: "k=0", "k=4", "wrong, k=1". */
 export function shortLabel(g: { passesPerEpoch: number; labels: string }): string {
   return g.labels === "wrong" ? `wrong, k=${g.passesPerEpoch}` : `k=${g.passesPerEpoch}`;
@@ -63,7 +69,6 @@ export function doseTable(rows: readonly DoseRow[], depth: number): Record<strin
     "accuracy, labels trained on (%)": Number((100 * r.accuracy).toFixed(1)),
     "accuracy, true labels (%)": Number((100 * r.accuracyTrueLabels).toFixed(1)),
     "mean loss (nats)": Number(r.loss.toFixed(3)),
-    "saturated per layer (%)": r.saturation.map((s) => (100 * s).toFixed(1)).join(" · "),
     "layer 1 − never visited": r.role === "never" ? "—" : intervalPp(r.minusNeverSeen[0]),
     [`layer ${depth} − never visited`]: r.role === "never" ? "—" : intervalPp(r.minusNeverSeen[top]),
     [`layer ${depth}, each network (pp)`]:

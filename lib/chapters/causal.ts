@@ -37,7 +37,7 @@ import {
   VisitsResult,
 } from "./causal-jobs";
 
-import { Role, groupLabel, roleOf } from "./causal-report";
+import { Role, groupLabel, roleOf, roleOrder } from "./causal-report";
 import type { JobOutcome } from "../run/job";
 
 export type {
@@ -51,6 +51,7 @@ export type {
   SetSummary,
 } from "./causal-jobs";
 export * from "./causal-report";
+export * from "./causal-frames";
 
 /** A group visited k ≥ 1 times per epoch. */
 export interface Dose {
@@ -441,11 +442,6 @@ export function doseResponse(
       minusNeverSeen,
     };
   });
-}
-
-function roleOrder(a: Role, b: Role): number {
-  const rank = (r: Role) => (r === "never" ? -1 : r === "wrong" ? 1e9 : Number(r.slice(1)));
-  return rank(a) - rank(b);
 }
 
 /** The largest per-point disagreement between the ε rule and the flat rule, in units (0 for the sigmoid at δ = 4ε(1 − ε)). */

@@ -191,26 +191,6 @@ export function fixesFindings(
   };
 }
 
-/** Test error at both depths, one row per fix: mean ± sample standard deviation over seeds ("not run" where a depth was skipped). */
-export function errorTable(results: readonly FixResult[], opts: VerdictOptions): Record<string, string>[] {
-  const ids = [...new Set(results.map((r) => r.fix.id))];
-  const cell = (r: FixResult | undefined) =>
-    !r
-      ? "not run"
-      : r.diverged === r.runs.length
-        ? "diverged"
-        : plusMinus(r.testErrorPercent, 1) + (r.diverged ? ` (${r.diverged}/${r.runs.length} diverged)` : "");
-  return ids.map((id) => {
-    const at = (d: number) => results.find((r) => r.fix.id === id && r.depth === d);
-    const f = (at(opts.shallow) ?? at(opts.deep))!.fix;
-    return {
-      fix: f.label,
-      [`test error (%), depth ${opts.shallow}`]: cell(at(opts.shallow)),
-      [`test error (%), depth ${opts.deep}`]: cell(at(opts.deep)),
-    };
-  });
-}
-
 /** One row of the learning-rate table: where each rate's seed-1 run stopped, and the rule's choice. */
 export function rateRow(d: {
   setting: { fix: { label: string }; depth: number };

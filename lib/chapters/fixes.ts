@@ -8,6 +8,7 @@
  *   fixes-summary   what is kept of each run and of each fix's seeds
  *   fixes-verdicts  the rules that turn numbers into words
  *   fixes-prose     table rows, closing paragraphs, findings for 06
+ *   fixes-frames    the per-seed runs as a DataFrame: groupby fix × depth, pivot
  *   fixes-jobs      the batch-norm figure's job kind
  *
  *   const s = await settle(FIXES[3], 10, budget);            // resolve gains / per-layer rates
@@ -21,6 +22,7 @@ export * from "./fixes-rate";
 export * from "./fixes-summary";
 export * from "./fixes-verdicts";
 export * from "./fixes-prose";
+export * from "./fixes-frames";
 export { JOB_MODULE, bnFigureFixes, bnFigureJob } from "./fixes-jobs";
 export type {
   BnFigureSpec,

@@ -15,6 +15,7 @@ import { Optimizer, OptimizerConfig, ParamSlot } from "./optim";
 import { LossConfig, oneHot, trainingLoss } from "./loss";
 import { scoped } from "./scope";
 import { FastTrainer } from "./fast/trainer";
+import { FastPasses, logitLossAndAccuracy } from "./fast/probe";
 import { TrainingPath } from "./fast/route";
 import type { Evaluation, LabelledData } from "./train";
 import { evaluate } from "./evaluate";
@@ -29,6 +30,11 @@ export interface Stepper {
   syncModel(): void;
   /** Loss and accuracy of the current weights on a whole set (as train.ts's evaluate). */
   evaluate(ds: LabelledData): Evaluation;
+  /**
+   * The probes' passes on the kernel that holds the trained weights (the fast
+   * path, plain MLPs), for as long as no step is taken; null on tfjs.
+   */
+  probePasses(): FastPasses | null;
   dispose(): void;
 }
 
@@ -74,6 +80,10 @@ class TfjsStepper implements Stepper {
 
   evaluate(ds: LabelledData): Evaluation {
     return evaluate(this.model, ds);
+  }
+
+  probePasses(): null {
+    return null;
   }
 
   dispose(): void {
@@ -131,18 +141,17 @@ class FastStepper implements Stepper {
     for (let s = 0; s < ds.n; s += chunk) {
       const m = Math.min(chunk, ds.n - s);
       const { logits } = this.trainer.forward(ds.x.subarray(s * ds.inputDim, (s + m) * ds.inputDim), m, { a: false });
-      for (let i = 0; i < m; i++) {
-        const row = logits.subarray(i * C, (i + 1) * C),
-          y = ds.y[s + i];
-        let best = 0;
-        for (let c = 1; c < C; c++) if (row[c] > row[best]) best = c;
-        let sum = 0;
-        for (let c = 0; c < C; c++) sum += Math.exp(row[c] - row[best]);
-        lossSum += Math.log(sum) - (row[y] - row[best]);
-        if (best === y) correct++;
-      }
+      const r = logitLossAndAccuracy(logits, ds.y.subarray(s, s + m), C);
+      lossSum += r.lossSum;
+      correct += r.correct;
     }
     return { loss: lossSum / ds.n, accuracy: correct / ds.n };
+  }
+
+  /** Plain MLPs only: the probe pass knows no batch norm or residual blocks. */
+  probePasses(): FastPasses | null {
+    const c = this.model.config;
+    return c.batchNorm || c.residual ? null : this.trainer.passes();
   }
 
   dispose(): void {

@@ -15,6 +15,7 @@ import { ConfigError, DivergenceError, InterruptedError } from "./errors";
 import { Rng, permutation } from "./rng";
 import { makeStepper } from "./steppers";
 import { noteFallback, pathName, trainingPath, TrainingPath } from "./fast/route";
+import type { FastPasses } from "./fast/probe";
 
 export { evaluate } from "./evaluate";
 
@@ -45,8 +46,19 @@ export interface LabelledData {
   readonly numClasses: number;
 }
 
+/**
+ * What train() hands an observer besides the model. `fast`: on the fast path,
+ * the same weights in the kernel, whose passes lib/measure's probe and
+ * backward take instead of tfjs's (the same numbers within float32 rounding;
+ * valid during the call only); null on tfjs. Shaped so that `observe: probe`
+ * passes it on as probe's options.
+ */
+export interface ObserveContext {
+  readonly fast: FastPasses | null;
+}
+
 /** What is recorded about the network on one point set at a probe time (e.g. lib/measure/probe). */
-export type Observer<S> = (model: Mlp, points: LabelledData) => S;
+export type Observer<S> = (model: Mlp, points: LabelledData, context: ObserveContext) => S;
 
 export interface TrainData<S = unknown> {
   readonly train: LabelledData;
@@ -173,10 +185,11 @@ export async function train<S = unknown>(
     if (!data.probeSets || data.probeSets.length === 0 || !data.observe) return;
     const observe = data.observe;
     stepper.syncModel();
+    const context: ObserveContext = { fast: stepper.probePasses() };
     const record: ProbeRecord<S> = {
       step,
       epoch: step / stepsPerEpoch,
-      snapshots: data.probeSets.map((p) => observe(model, p)),
+      snapshots: data.probeSets.map((p) => observe(model, p, context)),
       updateToData,
     };
     result.probes.push(record);

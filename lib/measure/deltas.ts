@@ -14,6 +14,12 @@
  *
  * Optionally, the weight gradients of the mean loss, ∂L/∂W_l = (1/n) Σ_i
  * h_{i,l−1}ᵀ δ_{i,l}, as Frobenius norms per layer.
+ *
+ * Two engines fill the same result: tfjs on the model (above), or, given
+ * `fast` (train()'s probes on the fast path hand it to `observe`), the fast
+ * kernel holding the same weights, which writes the recursion out
+ * (lib/core/fast/probe.ts) — the same numbers within float32 rounding, in a
+ * fraction of the time. Batch norm and residual models always take tfjs.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "../core/model";
@@ -21,6 +27,7 @@ import { crossEntropy, oneHot } from "../core/loss";
 import { ConfigError } from "../core/errors";
 import { scoped, variableFrom } from "../core/scope";
 import type { LabelledData } from "../core/train";
+import { FastPasses, KernelPass, logitLossAndAccuracy } from "../core/fast/probe";
 
 export interface ForwardValues {
   readonly n: number;
@@ -46,15 +53,35 @@ export interface PassOptions {
   readonly training?: boolean;
   /** Also compute the weight-gradient norms. */
   readonly weightGrads?: boolean;
+  /** The model's weights in the fast kernel: compute there (plain MLPs; see the module comment). */
+  readonly fast?: FastPasses | null;
+}
+
+/** The fast kernel's passes when given and the model is one it computes (plain MLP of the same sizes). */
+function kernelFor(model: Mlp, fast: FastPasses | null | undefined): FastPasses | null {
+  if (!fast || model.config.batchNorm || model.config.residual) return null;
+  const w = fast.widths,
+    mine = widthsOf(model);
+  if (w.length !== mine.length || w.some((m, l) => m !== mine[l]))
+    throw new ConfigError("fast passes", `widths ${w.join("-")}`, `the model's widths ${mine.join("-")}`);
+  return fast;
+}
+
+/** ForwardValues (and BackwardPass fields) from the kernel's pass. */
+function fromKernel(model: Mlp, points: LabelledData, p: KernelPass) {
+  const { lossSum, correct } = logitLossAndAccuracy(p.logits, points.y, model.config.outputDim);
+  return { n: p.n, widths: p.widths, z: p.z, a: p.a, loss: lossSum / p.n, accuracy: correct / p.n };
 }
 
 /** The forward pass alone (no gradients), downloaded. */
 export function forwardValues(
   model: Mlp,
   points: LabelledData,
-  opts: Pick<PassOptions, "training"> = {},
+  opts: Pick<PassOptions, "training" | "fast"> = {},
 ): ForwardValues {
   checkPoints(model, points);
+  const kernel = kernelFor(model, opts.fast);
+  if (kernel) return fromKernel(model, points, kernel.run(points, { backward: false, weightGrads: false }));
   return scoped(() => {
     const x = tf.tensor2d(points.x, [points.n, points.inputDim]);
     const y = oneHot(points.y, model.config.outputDim);
@@ -72,6 +99,11 @@ export function forwardValues(
 /** The forward pass and every example's δ at every layer (see the module comment). */
 export function backward(model: Mlp, points: LabelledData, opts: PassOptions = {}): BackwardPass {
   checkPoints(model, points);
+  const kernel = kernelFor(model, opts.fast);
+  if (kernel) {
+    const p = kernel.run(points, { backward: true, weightGrads: !!opts.weightGrads });
+    return { ...fromKernel(model, points, p), deltas: p.deltas!, weightGradNorms: p.weightGradNorms };
+  }
   const n = points.n;
   const shifts = [
     ...model.hidden.map((l) => variableFrom(tf.zeros([n, l.nOut]), true)),

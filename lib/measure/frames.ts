@@ -5,6 +5,7 @@
  */
 import type { ProbeSnapshot } from "./probe";
 import type { DataFrame } from "danfojs-node";
+import { loadDanfo } from "./frames-group";
 
 export type ProbeRow = Record<string, number | string | null>;
 
@@ -28,8 +29,6 @@ export function probeRows(s: ProbeSnapshot): ProbeRow[] {
 /** The same rows as a danfo DataFrame (columns in row order). */
 export function probeFrame(s: ProbeSnapshot): DataFrame {
   // Loaded here, not at the top: most notebooks never need danfo.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const dfd = require("danfojs-node") as typeof import("danfojs-node");
   const rows = probeRows(s);
-  return new dfd.DataFrame(rows.map((r) => ({ ...r })));
+  return new (loadDanfo().DataFrame)(rows.map((r) => ({ ...r })));
 }

@@ -1,25 +1,19 @@
 /**
  * Probes: what the hidden layers look like on a fixed set of points.
- * One forward and one backward pass over the probe set, then plain JS
- * statistics on the downloaded activations. Notation as in model.ts:
+ * One forward and one backward pass over the probe set (tfjs, or the fast
+ * kernel when train() hands its weights over), then plain JS statistics on
+ * the downloaded activations. Notation as in model.ts:
  * z_l pre-activation, a_l = f(z_l) (the h_{i,l} of the question),
  * δ_l = ∂ℓ_i/∂z_l the backpropagated error of one example's loss.
  */
 import { Mlp } from "../core/model";
-import {
-  SaturationAt,
-  UnitSaturation,
-  flatFraction,
-  rhoB,
-  saturationFraction,
-  sigmoidDeltaForEps,
-  unitSaturation,
-} from "./saturation";
+import { SaturationAt, UnitSaturation, scanLayer, sigmoidDeltaForEps } from "./saturation";
 import { Histogram, histogram, meanStd, percentiles } from "./stats";
 import { frobeniusNorm } from "../core/linalg";
 import { ConfigError } from "../core/errors";
 import { BackwardPass, ForwardValues, backward, forwardValues, meanRowNorm } from "./deltas";
 import type { LabelledData } from "../core/train";
+import type { FastPasses } from "../core/fast/probe";
 
 /** The points a probe looks at: rows of x (n × inputDim) with labels. */
 export type ProbePoints = LabelledData;
@@ -35,6 +29,8 @@ export interface ProbeOptions {
   readonly rhoBins?: number;
   /** Skip the backward pass (δ and weight-gradient norms). */
   readonly gradients?: boolean;
+  /** The model's weights in the fast kernel (train() hands them to `observe` on the fast path): the passes run there. */
+  readonly fast?: FastPasses | null;
 }
 
 export const DEFAULT_EPS = [0.01, 0.05] as const;
@@ -92,16 +88,25 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
   const withGrads = opts.gradients ?? true;
   // δ and weight gradients need the backward pass; the rest only the forward one.
   const pass: ForwardValues & Partial<BackwardPass> = withGrads
-    ? backward(model, points, { weightGrads: true })
-    : forwardValues(model, points);
+    ? backward(model, points, { weightGrads: true, fast: opts.fast })
+    : forwardValues(model, points, { fast: opts.fast });
   const weights = model.layers.map((l) => l.W.dataSync() as Float32Array);
-  const asym = model.act.asymptotes;
+  const bins = opts.bins ?? 50,
+    delta = sigmoidDeltaForEps(eps[0]);
   const layers = model.hidden.map((layer, i): LayerProbe => {
     const a = pass.a[i],
       z = pass.z[i],
       width = layer.nOut;
     const { mean, std } = meanStd(a);
     const pre = meanStd(z);
+    // The counts of this layer in one pass (saturation.ts's scanLayer: the same rules as its one-pass-each functions).
+    const scan = scanLayer(a, points.n, width, model.act, {
+      eps,
+      delta,
+      bins,
+      rhoBins: opts.rhoBins ?? 10,
+      stuckFraction: opts.stuckFraction ?? 0.99,
+    });
     const weightNorm = frobeniusNorm(weights[i]);
     const gradNorm = pass.weightGradNorms ? pass.weightGradNorms[i] : null;
     return {
@@ -110,13 +115,13 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
       mean,
       std,
       percentiles: percentiles(a, ps),
-      histogram: asym ? histogram(a, opts.bins ?? 50, asym.low, asym.high) : histogram(a, opts.bins ?? 50),
-      saturation: asym ? eps.map((e) => saturationFraction(a, asym, e)) : [],
-      flat: { delta: sigmoidDeltaForEps(eps[0]), total: flatFraction(a, model.act, sigmoidDeltaForEps(eps[0])) },
-      units: asym ? unitSaturation(a, points.n, width, asym, eps[0], opts.stuckFraction ?? 0.99) : null,
-      derivativeMean: derivativeMean(a, (t) => model.act.dfFromOutput(t)),
+      histogram: scan.histogram ?? histogram(a, bins),
+      saturation: scan.saturation,
+      flat: { delta, total: scan.flat },
+      units: scan.units,
+      derivativeMean: scan.derivativeMean,
       preActivation: { mean: pre.mean, std: pre.std, percentiles: percentiles(z, ps) },
-      rhoB: asym ? rhoB(a, asym, opts.rhoBins ?? 10) : null,
+      rhoB: scan.rhoB,
       deltaNorm: pass.deltas ? meanRowNorm(pass.deltas[i], points.n, width) : null,
       weightGradNorm: gradNorm,
       weightNorm,

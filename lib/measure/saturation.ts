@@ -18,11 +18,18 @@
  */
 import { Activation, ActivationName, Asymptotes, activation } from "../core/activations";
 import { ConfigError } from "../core/errors";
+import { Histogram, histogramBin, histogramRange } from "./stats";
+
+/** The saturation thresholds at ε: h < below is saturated low, h > above saturated high. */
+export function saturationBounds(a: Asymptotes, eps: number): { below: number; above: number } {
+  return { below: a.low + eps * a.lowScale, above: a.high - eps * a.highScale };
+}
 
 /** Is h within ε of an asymptote (in the activation's own units)? −1 low, +1 high, 0 neither. */
 export function isSaturated(h: number, a: Asymptotes, eps: number): -1 | 0 | 1 {
-  if (h < a.low + eps * a.lowScale) return -1;
-  if (h > a.high - eps * a.highScale) return 1;
+  const { below, above } = saturationBounds(a, eps);
+  if (h < below) return -1;
+  if (h > above) return 1;
   return 0;
 }
 
@@ -46,20 +53,25 @@ export interface SaturationAt {
 
 /** Fractions of entries within ε of each asymptote. */
 export function saturationFraction(a: ArrayLike<number>, asym: Asymptotes, eps: number): SaturationAt {
+  // isSaturated with its thresholds computed once (probes run this over every entry of every layer).
+  const { below, above } = saturationBounds(asym, eps);
   let low = 0,
     high = 0;
   for (let i = 0; i < a.length; i++) {
-    const s = isSaturated(a[i], asym, eps);
-    if (s < 0) low++;
-    else if (s > 0) high++;
+    const h = a[i];
+    if (h < below) low++;
+    else if (h > above) high++;
   }
   return { eps, low: low / a.length, high: high / a.length, total: (low + high) / a.length };
 }
 
 /** Fraction of entries whose slope is below δ of the largest (the activation-neutral measure). */
 export function flatFraction(a: ArrayLike<number>, act: Activation, delta: number): number {
+  // isFlat with its threshold computed once.
+  const limit = delta * act.maxDerivative,
+    df = act.dfFromOutput;
   let flat = 0;
-  for (let i = 0; i < a.length; i++) if (isFlat(a[i], act, delta)) flat++;
+  for (let i = 0; i < a.length; i++) if (df(a[i]) < limit) flat++;
   return flat / a.length;
 }
 
@@ -87,14 +99,27 @@ export function unitSaturation(
 ): UnitSaturation {
   const low = new Int32Array(width),
     high = new Int32Array(width);
+  const { below, above } = saturationBounds(asym, eps);
   for (let i = 0; i < n; i++) {
     const o = i * width;
     for (let j = 0; j < width; j++) {
-      const s = isSaturated(a[o + j], asym, eps);
-      if (s < 0) low[j]++;
-      else if (s > 0) high[j]++;
+      const h = a[o + j];
+      if (h < below) low[j]++;
+      else if (h > above) high[j]++;
     }
   }
+  return unitsFromCounts(low, high, n, eps, stuckFraction);
+}
+
+/** Per-unit saturation from each unit's counts of points saturated low and high (of n). */
+function unitsFromCounts(
+  low: Int32Array,
+  high: Int32Array,
+  n: number,
+  eps: number,
+  stuckFraction: number,
+): UnitSaturation {
+  const width = low.length;
   let stuckLow = 0,
     stuckHigh = 0,
     inputDependent = 0,
@@ -118,15 +143,33 @@ export function unitSaturation(
 export function rhoB(a: ArrayLike<number>, asym: Asymptotes, bins: number): number {
   const sum = new Float64Array(bins),
     count = new Float64Array(bins);
-  const span = asym.high - asym.low;
+  const span = asym.high - asym.low,
+    low = asym.low;
   for (let i = 0; i < a.length; i++) {
-    const g = (2 * (a[i] - asym.low)) / span - 1;
-    let k = Math.floor(((g + 1) / 2) * bins);
-    if (k < 0) k = 0;
-    if (k >= bins) k = bins - 1;
+    const g = rhoCoordinate(a[i], low, span),
+      k = rhoBin(g, bins);
     sum[k] += g;
     count[k]++;
   }
+  return rhoFromBins(sum, count);
+}
+
+/** An activation mapped to [−1, 1] (ρ_B's coordinate). */
+function rhoCoordinate(h: number, low: number, span: number): number {
+  return (2 * (h - low)) / span - 1;
+}
+
+/** ρ_B's bin of a coordinate g ∈ [−1, 1] among `bins` equal bins. */
+function rhoBin(g: number, bins: number): number {
+  let k = Math.floor(((g + 1) / 2) * bins);
+  if (k < 0) k = 0;
+  if (k >= bins) k = bins - 1;
+  return k;
+}
+
+/** ρ_B from its bins' sums of coordinates and counts. */
+function rhoFromBins(sum: Float64Array, count: Float64Array): number {
+  const bins = sum.length;
   let num = 0,
     den = 0;
   for (let k = 0; k < bins; k++) {
@@ -186,4 +229,133 @@ export function saturatedShare(values: ArrayLike<number>, rule: SaturationRule):
   }
   const n = Math.max(1, cls.length);
   return { low: low / n, high: high / n, total: (low + high) / n };
+}
+
+// ------------------------------------------------------------ the probe's one pass over a layer
+
+/** What a probe counts over one layer's n × width outputs a = f(z). */
+export interface LayerScan {
+  /** On the asymptotes' range; null without asymptotes (histogram() finds the range there). */
+  readonly histogram: Histogram | null;
+  /** Per ε; empty without asymptotes. */
+  readonly saturation: SaturationAt[];
+  /** Fraction of entries flat at δ. */
+  readonly flat: number;
+  /** At the first ε; null without asymptotes. */
+  readonly units: UnitSaturation | null;
+  /** Mean of f' over the entries. */
+  readonly derivativeMean: number;
+  readonly rhoB: number | null;
+}
+
+export interface LayerScanOptions {
+  readonly eps: readonly number[];
+  readonly delta: number;
+  readonly bins: number;
+  readonly rhoBins: number;
+  readonly stuckFraction: number;
+}
+
+/**
+ * In one pass over a layer's outputs, what saturationFraction (every ε),
+ * flatFraction, unitSaturation (the first ε), rhoB, histogram (on the
+ * asymptotes' range) and the mean slope compute in a pass each: the same
+ * rules through the same helpers and the same sums in the same order, so the
+ * same numbers (test/fast-probe.test.ts checks equality), a few times faster.
+ * Probes run it on every layer of every probe set.
+ */
+export function scanLayer(
+  a: ArrayLike<number>,
+  n: number,
+  width: number,
+  act: Activation,
+  o: LayerScanOptions,
+): LayerScan {
+  const N = a.length,
+    df = act.dfFromOutput,
+    limit = o.delta * act.maxDerivative;
+  let flat = 0,
+    slopes = 0;
+  const asym = act.asymptotes;
+  if (!asym) {
+    for (let i = 0; i < N; i++) {
+      const d = df(a[i]);
+      slopes += d;
+      if (d < limit) flat++;
+    }
+    return { histogram: null, saturation: [], flat: flat / N, units: null, derivativeMean: slopes / N, rhoB: null };
+  }
+  // The first two ε in locals (the probe's default has two), any further ones in arrays.
+  const bounds = o.eps.map((e) => saturationBounds(asym, e));
+  const b0 = bounds[0].below,
+    a0 = bounds[0].above;
+  const b1 = bounds.length > 1 ? bounds[1].below : -Infinity,
+    a1 = bounds.length > 1 ? bounds[1].above : Infinity;
+  let low0 = 0,
+    high0 = 0,
+    low1 = 0,
+    high1 = 0;
+  const lowAt = new Float64Array(o.eps.length),
+    highAt = new Float64Array(o.eps.length);
+  const unitLow = new Int32Array(width),
+    unitHigh = new Int32Array(width);
+  const range = histogramRange(asym.low, asym.high),
+    lo = range.lo,
+    w = (range.hi - range.lo) / o.bins,
+    bins = o.bins,
+    counts = new Float64Array(bins),
+    binOf = histogramBin; // a local: a call through the module object in the loop costs more than the rest
+  const span = asym.high - asym.low,
+    aLow = asym.low,
+    rhoBins = o.rhoBins,
+    rhoSum = new Float64Array(rhoBins),
+    rhoCount = new Float64Array(rhoBins);
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < width; j++) {
+      const h = a[row + j];
+      if (h < b0) {
+        low0++;
+        unitLow[j]++;
+      } else if (h > a0) {
+        high0++;
+        unitHigh[j]++;
+      }
+      if (h < b1) low1++;
+      else if (h > a1) high1++;
+      const d = df(h);
+      slopes += d;
+      if (d < limit) flat++;
+      counts[binOf(h, lo, w, bins)]++;
+      const g = rhoCoordinate(h, aLow, span),
+        k = rhoBin(g, rhoBins);
+      rhoSum[k] += g;
+      rhoCount[k]++;
+    }
+  }
+  lowAt[0] = low0;
+  highAt[0] = high0;
+  if (bounds.length > 1) {
+    lowAt[1] = low1;
+    highAt[1] = high1;
+  }
+  for (let e = 2; e < bounds.length; e++) {
+    for (let i = 0; i < N; i++) {
+      if (a[i] < bounds[e].below) lowAt[e]++;
+      else if (a[i] > bounds[e].above) highAt[e]++;
+    }
+  }
+  return {
+    histogram: { lo: range.lo, hi: range.hi, counts: Array.from(counts) },
+    saturation: o.eps.map((eps, e) => ({
+      eps,
+      low: lowAt[e] / N,
+      high: highAt[e] / N,
+      total: (lowAt[e] + highAt[e]) / N,
+    })),
+    flat: flat / N,
+    units: unitsFromCounts(unitLow, unitHigh, n, o.eps[0], o.stuckFraction),
+    derivativeMean: slopes / N,
+    rhoB: rhoFromBins(rhoSum, rhoCount),
+  };
 }

@@ -17,7 +17,10 @@ export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
     s2 = 0;
   for (let i = 0; i < x.length; i++) s += x[i];
   const mean = s / x.length;
-  for (let i = 0; i < x.length; i++) s2 += (x[i] - mean) ** 2;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - mean;
+    s2 += d * d;
+  }
   return { mean, std: Math.sqrt(s2 / x.length) };
 }
 
@@ -97,16 +100,24 @@ export function histogram(x: ArrayLike<number>, bins: number, lo?: number, hi?: 
       if (hi === undefined && x[i] > b) b = x[i];
     }
   }
-  if (!(b > a)) b = a + 1;
-  const counts = new Array<number>(bins).fill(0);
+  if (!(b > a)) b = histogramRange(a, b).hi;
+  const counts = new Float64Array(bins);
   const w = (b - a) / bins;
-  for (let i = 0; i < x.length; i++) {
-    let k = Math.floor((x[i] - a) / w);
-    if (k < 0) k = 0;
-    if (k >= bins) k = bins - 1;
-    counts[k]++;
-  }
-  return { lo: a, hi: b, counts };
+  for (let i = 0; i < x.length; i++) counts[histogramBin(x[i], a, w, bins)]++;
+  return { lo: a, hi: b, counts: Array.from(counts) };
+}
+
+/** The histogram's range [lo, hi] as `histogram` takes it when both are given. */
+export function histogramRange(lo: number, hi: number): { lo: number; hi: number } {
+  return { lo, hi: hi > lo ? hi : lo + 1 };
+}
+
+/** The bin of x in bins of width w from lo: [lo + k·w, lo + (k+1)·w), the outer bins taking what lies beyond. */
+export function histogramBin(x: number, lo: number, w: number, bins: number): number {
+  let k = Math.floor((x - lo) / w);
+  if (k < 0) k = 0;
+  if (k >= bins) k = bins - 1;
+  return k;
 }
 
 /**

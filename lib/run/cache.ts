@@ -162,31 +162,42 @@ export function writeEntry<T>(file: string, key: unknown, entry: CacheEntry<T>):
   // readers go by it, and its checksum covers the binary file.
   const tmp = `.${process.pid}-${crypto.randomBytes(6).toString("hex")}.tmp`;
   const binPath = path.join(path.dirname(file), manifest.binFile);
+  const replaced = manifestBin(file); // the binary file of the entry this one replaces, if any
   fs.writeFileSync(`${binPath}${tmp}`, bin);
   fs.renameSync(`${binPath}${tmp}`, binPath);
   fs.writeFileSync(`${file}.json${tmp}`, JSON.stringify(manifest));
   fs.renameSync(`${file}.json${tmp}`, `${file}.json`);
-  removeUnreferencedBins(file);
+  // Remove only what no writer can still be about to name: the file of the manifest this one replaced,
+  // and leftovers older than a training run. (Deleting every file the current manifest does not name
+  // raced: another writer's fresh binary file, renamed but its manifest not yet, was deleted under it.)
+  if (replaced !== null && replaced !== manifest.binFile)
+    fs.rmSync(path.join(path.dirname(file), replaced), { force: true });
+  removeOldUnreferencedBins(file);
 }
 
-/** Binary files of this entry that its manifest no longer names (an entry rebuilt with other numbers). */
-function removeUnreferencedBins(file: string): void {
+/** The binary file an entry's manifest names, or null (no entry, or unreadable). */
+function manifestBin(file: string): string | null {
+  try {
+    return (JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as Manifest).binFile;
+  } catch {
+    return null;
+  }
+}
+
+/** Leftover binary files of an entry that its manifest does not name, older than STALE_BIN_MS (nobody is writing them). */
+const STALE_BIN_MS = 60 * 60_000;
+function removeOldUnreferencedBins(file: string): void {
   const dir = path.dirname(file),
     base = path.basename(file);
-  let current: string;
-  try {
-    current = (JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as Manifest).binFile;
-  } catch {
-    return;
-  }
+  const current = manifestBin(file);
+  if (current === null) return;
   for (const f of fs.readdirSync(dir)) {
-    if (
-      f.startsWith(`${base}.`) &&
-      f.endsWith(".bin") &&
-      f !== current &&
-      /^[0-9a-f]{16}\.bin$/.test(f.slice(base.length + 1))
-    ) {
-      fs.rmSync(path.join(dir, f), { force: true });
+    if (!(f.startsWith(`${base}.`) && f !== current && /^[0-9a-f]{16}\.bin$/.test(f.slice(base.length + 1)))) continue;
+    try {
+      if (Date.now() - fs.statSync(path.join(dir, f)).mtimeMs > STALE_BIN_MS)
+        fs.rmSync(path.join(dir, f), { force: true });
+    } catch {
+      // Gone already: another writer removed it.
     }
   }
 }

@@ -244,7 +244,7 @@ export async function runExperiment(
               train: data.train,
               test: data.test,
               probeSets: [data.probeTrain, data.probeHeldOut],
-              observe: (m, p) => probe(m, p),
+              observe: (m, p, { fast }) => probe(m, p, { fast }),
             },
             cfg.train,
             watched,

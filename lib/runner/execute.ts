@@ -9,7 +9,7 @@ import { AppliedParameters, applyParameters } from "./applyParameters";
 import { cellErrorOutput } from "./cellError";
 import { FailedCell, KernelError, NotebookError, NotebookFailure } from "./errors";
 import { KERNELSPEC, Kernel } from "./kernel";
-import { peakRssBytes } from "./memory";
+import { cpuSeconds, peakRssBytes } from "./memory";
 import { CodeCell, ErrorOutput, Notebook, codeCells, firstLine, readNotebook, writeNotebook } from "./notebook";
 import { OutputRecorder } from "./outputs";
 import { Params, checkValue } from "./params";
@@ -53,6 +53,8 @@ export interface RunResult {
   elapsedMs: number;
   /** The kernel's peak resident set (VmHWM, bytes, worker threads included); null where it cannot be read. */
   peakRssBytes: number | null;
+  /** CPU seconds the kernel used (user + system, worker threads included); null where it cannot be read. */
+  cpuSeconds: number | null;
   cells: CellRun[];
 }
 
@@ -93,6 +95,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   let kernelStartMs = 0;
   let failure: CellFailure | null = null;
   let peakRss: number | null = null;
+  let cpu: number | null = null;
   try {
     kernel = await startKernel(run);
     kernelStartMs = Date.now() - started.getTime();
@@ -100,17 +103,22 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
   } catch (err) {
     failure = asFailure(err);
   } finally {
-    if (kernel) peakRss = peakRssBytes(kernel.pid); // before shutdown: the process must still exist
+    if (kernel) {
+      // Before shutdown: the process must still exist.
+      peakRss = peakRssBytes(kernel.pid);
+      cpu = cpuSeconds(kernel.pid);
+    }
     await kernel?.shutdown();
   }
   const elapsedMs = Date.now() - started.getTime();
-  stampRun(run.notebook, applied, { started, elapsedMs, kernelStartMs, failure, peakRss });
+  stampRun(run.notebook, applied, { started, elapsedMs, kernelStartMs, failure, peakRss, cpu });
   const writeError = saveNotebook(run);
   run.progress({
     kind: "notebook-finished",
     notebook: run.name,
     elapsedMs,
     peakRssBytes: peakRss,
+    cpuSeconds: cpu,
     ok: !failure && !writeError,
     output: run.opts.output,
   });
@@ -124,6 +132,7 @@ export async function runNotebook(options: RunOptions): Promise<RunResult> {
     kernelStartMs,
     elapsedMs,
     peakRssBytes: peakRss,
+    cpuSeconds: cpu,
     cells: run.cellRuns,
   };
 }
@@ -210,6 +219,7 @@ interface RunStamp {
   kernelStartMs: number;
   failure: CellFailure | null;
   peakRss: number | null;
+  cpu: number | null;
 }
 
 /** Record parameters and timing in metadata.sigmoid_lab, for readers checking numbers. */
@@ -229,6 +239,7 @@ function stampRun(nb: Notebook, applied: AppliedParameters, s: RunStamp): void {
       elapsed_s: roundSeconds(s.elapsedMs),
       kernel_start_s: roundSeconds(s.kernelStartMs),
       peak_rss_mb: s.peakRss === null ? null : Math.round(s.peakRss / 1e6),
+      cpu_s: s.cpu === null ? null : roundSeconds(s.cpu * 1000),
       node: process.version,
       tslab: tslabVersion(),
     },

@@ -31,6 +31,8 @@ export type ProgressEvent =
       elapsedMs: number;
       /** The kernel's peak resident set in bytes (null where it cannot be read). */
       peakRssBytes?: number | null;
+      /** CPU seconds of the kernel (null where it cannot be read). */
+      cpuSeconds?: number | null;
       ok: boolean;
       output: string;
     };
@@ -62,8 +64,8 @@ export function formatProgress(e: ProgressEvent): string | null {
     }
     case "notebook-finished":
       return `${e.notebook}: ${e.ok ? "done" : "FAILED"} in ${seconds(e.elapsedMs)}${
-        e.peakRssBytes ? `, kernel peak memory ${formatBytes(e.peakRssBytes)}` : ""
-      } -> ${e.output}`;
+        e.cpuSeconds ? `, ${seconds(e.cpuSeconds * 1000)} of CPU` : ""
+      }${e.peakRssBytes ? `, kernel peak memory ${formatBytes(e.peakRssBytes)}` : ""} -> ${e.output}`;
   }
 }
 

@@ -14,13 +14,27 @@ export const HOW_TO_GET_CHROMIUM =
 
 /** The Chromium binary to use, or null with no CHROMIUM set and none on PATH; a CHROMIUM that is not a file throws. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.CHROMIUM) {
-    if (!isExecutable(env.CHROMIUM))
-      throw new Error(`CHROMIUM=${env.CHROMIUM} is not an executable file; ${HOW_TO_GET_CHROMIUM}`);
-    return env.CHROMIUM;
+  return findBrowser("CHROMIUM", NAMES, HOW_TO_GET_CHROMIUM, env);
+}
+
+/**
+ * A browser binary: $variable if set (it must be an executable file, else this
+ * throws with `howTo`), else the first of `names` on PATH, else null.
+ * (test/helpers/firefox.ts finds Firefox with it.)
+ */
+export function findBrowser(
+  variable: string,
+  names: readonly string[],
+  howTo: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
+  const set = env[variable];
+  if (set) {
+    if (!isExecutable(set)) throw new Error(`${variable}=${set} is not an executable file; ${howTo}`);
+    return set;
   }
   for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    for (const name of NAMES) {
+    for (const name of names) {
       const candidate = path.join(dir, name);
       if (isExecutable(candidate)) return candidate;
     }

@@ -8,6 +8,7 @@ import { ConfigError } from "../errors";
 import { OptimizerConfig, validateLayerLearningRates, validateOptimizer } from "../optim";
 import { LossConfig, validateLoss } from "../loss";
 import { KernelVariant, variantAvailable } from "./wasm";
+import type { LayerKind } from "./layout";
 
 export interface FastTrainerConfig {
   readonly inputDim: number;
@@ -16,6 +17,10 @@ export interface FastTrainerConfig {
   readonly outputDim: number;
   /** Hidden units; the output layer is linear (softmax cross-entropy on its logits). */
   readonly activation: ActivationName;
+  /** Batch normalization of z_l before the activation, as MlpConfig.batchNorm (no b_l; γ_l, β_l, moving averages). */
+  readonly batchNorm?: boolean;
+  /** Residual blocks h_l = h_{l−1} + f(z_l) R_l + c_l where a layer's widths match, as MlpConfig.residual. */
+  readonly residual?: boolean;
   readonly optimizer: OptimizerConfig;
   /** Learning-rate multiplier per layer, hidden 1..L then output L+1 (as lib/optim.ts). */
   readonly layerLearningRates?: readonly number[];
@@ -23,7 +28,10 @@ export interface FastTrainerConfig {
   readonly loss?: LossConfig;
   /** The largest batch `step` takes (buffers are sized for it). */
   readonly batchSize: number;
-  /** W1, b1, …, W{L+1}, b{L+1} as Mlp.getWeights(): W_l row-major [nIn, nOut], h = f(xW + b). */
+  /**
+   * As Mlp.getWeights(): W_l row-major [nIn, nOut] and b_l, h = f(xW + b); under batch norm gamma_l, beta_l,
+   * movingMean_l, movingVariance_l instead of b_l (hidden layers); R_l [n, n] and c_l in residual blocks.
+   */
   readonly weights: Readonly<Record<string, Float32Array>>;
   /** Which build to run (default "auto": relaxed SIMD where the engine has it). */
   readonly kernel?: KernelVariant | "auto";
@@ -64,6 +72,32 @@ export function weightDecayOf(o: OptimizerConfig): number {
   return o.kind === "sgd" ? (o.weightDecay ?? 0) : 0;
 }
 
+/** Batch norm and residual block per hidden layer (a block wherever a layer's input and output widths match). */
+export function layerKinds(c: Pick<FastTrainerConfig, "inputDim" | "widths" | "batchNorm" | "residual">): LayerKind[] {
+  const dims = [c.inputDim, ...c.widths];
+  return c.widths.map((w, l) => ({ batchNorm: !!c.batchNorm, residual: !!c.residual && dims[l] === w }));
+}
+
+/** Every parameter and statistic by Mlp.getWeights()'s name, with its size and shape. */
+export function weightShapes(
+  c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim" | "batchNorm" | "residual">,
+): [name: string, size: number, shape: string][] {
+  const dims = layerDims(c),
+    kinds = layerKinds(c),
+    out: [string, number, string][] = [];
+  for (let l = 1; l < dims.length; l++) {
+    const k = dims[l - 1],
+      m = dims[l],
+      kind = kinds[l - 1];
+    out.push([`W${l}`, k * m, `[${k}, ${m}]`]);
+    if (!kind?.batchNorm) out.push([`b${l}`, m, `[${m}]`]);
+    if (kind?.residual) out.push([`R${l}`, m * m, `[${m}, ${m}]`], [`c${l}`, m, `[${m}]`]);
+    if (kind?.batchNorm)
+      for (const name of ["gamma", "beta", "movingMean", "movingVariance"]) out.push([`${name}${l}`, m, `[${m}]`]);
+  }
+  return out;
+}
+
 /** The layer sizes input → output. */
 export function layerDims(c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim">): number[] {
   return [c.inputDim, ...c.widths, c.outputDim];
@@ -95,36 +129,34 @@ export function validateFastConfig(c: FastTrainerConfig): void {
   const L1 = c.widths.length + 1;
   validateLayerLearningRates(c.layerLearningRates, L1);
   if (!posInt(c.batchSize)) throw new ConfigError("batchSize", c.batchSize, "a positive integer, e.g. 32");
+  if (c.batchNorm !== undefined && typeof c.batchNorm !== "boolean")
+    throw new ConfigError("batchNorm", c.batchNorm, "true or false");
+  if (c.residual !== undefined && typeof c.residual !== "boolean")
+    throw new ConfigError("residual", c.residual, "true or false");
   if (c.kernel !== undefined && c.kernel !== "auto" && c.kernel !== "simd" && c.kernel !== "relaxed") {
     throw new ConfigError("kernel", c.kernel, '"auto", "simd" or "relaxed"');
   }
   validateWeights(c, c.weights);
 }
 
-/** Every W_l and b_l present, of the right length, finite. */
+/** Every parameter (W_l, b_l; γ, β, moving averages; R_l, c_l) present, of the right length, finite. */
 export function validateWeights(
-  c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim">,
+  c: Pick<FastTrainerConfig, "inputDim" | "widths" | "outputDim" | "batchNorm" | "residual">,
   weights: Readonly<Record<string, Float32Array>>,
 ): void {
   if (!weights || typeof weights !== "object")
     throw new ConfigError("weights", weights, "W1, b1, … as Mlp.getWeights() returns them");
-  const dims = layerDims(c);
-  for (let l = 1; l < dims.length; l++) {
-    for (const [name, size, shape] of [
-      [`W${l}`, dims[l - 1] * dims[l], `[${dims[l - 1]}, ${dims[l]}]`],
-      [`b${l}`, dims[l], `[${dims[l]}]`],
-    ] as const) {
-      const w = weights[name];
-      if (!(w instanceof Float32Array) || w.length !== size) {
-        throw new ConfigError(
-          `weights.${name}`,
-          w instanceof Float32Array ? `${w.length} values` : w,
-          `a Float32Array of ${size} values (shape ${shape}, row-major)`,
-        );
-      }
-      for (let i = 0; i < w.length; i++) {
-        if (!Number.isFinite(w[i])) throw new ConfigError(`weights.${name}[${i}]`, w[i], "a finite number");
-      }
+  for (const [name, size, shape] of weightShapes(c)) {
+    const w = weights[name];
+    if (!(w instanceof Float32Array) || w.length !== size) {
+      throw new ConfigError(
+        `weights.${name}`,
+        w instanceof Float32Array ? `${w.length} values` : w,
+        `a Float32Array of ${size} values (shape ${shape}, row-major)`,
+      );
+    }
+    for (let i = 0; i < w.length; i++) {
+      if (!Number.isFinite(w[i])) throw new ConfigError(`weights.${name}[${i}]`, w[i], "a finite number");
     }
   }
 }
@@ -154,9 +186,6 @@ export type FastPathVerdict =
  * (lib/model.ts and lib/train.ts validate it).
  */
 export function fastPathSupports(q: FastPathQuery): FastPathVerdict {
-  if (q.model.batchNorm) return { ok: false, reason: "batch normalization is not in the fast kernel (tfjs trains it)" };
-  if (q.model.residual)
-    return { ok: false, reason: "residual connections are not in the fast kernel (tfjs trains them)" };
   if (!isActivationName(q.model.activation))
     return {
       ok: false,

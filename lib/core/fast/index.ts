@@ -2,3 +2,4 @@
 export { FastTrainer, FastForward, FastForwardOptions } from "./trainer";
 export { FastTrainerConfig, FastPathQuery, FastPathVerdict, fastPathSupports, ACTIVATION_CODES } from "./config";
 export { KernelVariant, bestVariant, enableRelaxedSimd, variantAvailable, wasmFile } from "./wasm";
+export { FastPasses, KernelPass, KernelPassOptions } from "./probe";

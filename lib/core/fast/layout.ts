@@ -30,10 +30,85 @@ export interface LayerSlots {
   readonly s2b: number;
   /** The layer's output during training: the logits in rows (last layer; 0 for hidden ones). */
   readonly out: number;
-  /** f(z) in panels and in columns (hidden layers; 0 for the last). */
+  /** f(z) in panels and in columns (hidden layers; 0 for the last); h_l in a residual block. */
   readonly outP: number;
   readonly outC: number;
+  /** Batch norm / residual block buffers (null for a plain layer). */
+  readonly ext: ExtSlots | null;
 }
+
+/** What a hidden layer is beyond h W + b (lib/core/model.ts). */
+export interface LayerKind {
+  readonly batchNorm: boolean;
+  readonly residual: boolean;
+}
+
+/**
+ * Byte offsets of a hidden layer's batch-norm and residual-block buffers, in
+ * the order of the kernel's record (assembly/index.ts, EXT words); 0 where unused.
+ */
+export interface ExtSlots {
+  readonly record: number;
+  readonly flags: number;
+  readonly gamma: number;
+  readonly beta: number;
+  readonly s1gamma: number;
+  readonly s1beta: number;
+  readonly s2gamma: number;
+  readonly s2beta: number;
+  readonly movingMean: number;
+  readonly movingVariance: number;
+  readonly batchMean: number;
+  readonly batchVariance: number;
+  readonly invStd: number;
+  readonly xhat: number;
+  readonly R: number;
+  readonly RT: number;
+  readonly c: number;
+  readonly s1R: number;
+  readonly s1c: number;
+  readonly s2R: number;
+  readonly s2c: number;
+  readonly aP: number;
+  readonly aC: number;
+  readonly rows: number;
+  readonly g2: number;
+  readonly gP2: number;
+  readonly zero: number;
+  /** h_l in panels for forward passes outside training; set with the eval plan. */
+  readonly hEval: number;
+}
+
+/** The record's words in order (EXT words of assembly/index.ts). */
+export const EXT_FIELDS = [
+  "flags",
+  "gamma",
+  "beta",
+  "s1gamma",
+  "s1beta",
+  "s2gamma",
+  "s2beta",
+  "movingMean",
+  "movingVariance",
+  "batchMean",
+  "batchVariance",
+  "invStd",
+  "xhat",
+  "R",
+  "RT",
+  "c",
+  "s1R",
+  "s1c",
+  "s2R",
+  "s2c",
+  "aP",
+  "aC",
+  "rows",
+  "g2",
+  "gP2",
+  "zero",
+  "hEval",
+] as const;
 
 export interface TrainPlan {
   /** Rows the training buffers hold (the batch size rounded up to 4). */
@@ -63,6 +138,8 @@ export interface EvalPlan {
   readonly outs: readonly number[];
   readonly outPs: readonly number[];
   readonly zs: readonly number[];
+  /** h_l in panels for residual blocks (0 elsewhere): the kernel finds them in the layers' records (hEval). */
+  readonly hs: readonly number[];
   /** i32 tables of the outs, outPs and zs pointers, for the kernel's forward(). */
   readonly outTable: number;
   readonly outPTable: number;
@@ -86,6 +163,7 @@ export function planTraining(
   batchSize: number,
   state: { s1: boolean; s2: boolean },
   base: number,
+  kinds: readonly LayerKind[] = [],
 ): TrainPlan {
   const a = new Bump(base);
   const L1 = dims.length - 1;
@@ -101,6 +179,14 @@ export function planTraining(
   const gP0 = a.take(4 * rows * widest),
     gP1 = a.take(4 * rows * widest);
   const sumsq = a.take(8 * L1);
+  const anyBn = kinds.some((k) => k.batchNorm),
+    anyRes = kinds.some((k) => k.residual);
+  const shared = {
+    rows: anyBn ? a.take(4 * rows * widest) : 0,
+    zero: anyBn ? a.take(4 * widest) : 0,
+    g2: anyRes ? a.take(4 * rows * widest) : 0,
+    gP2: anyRes ? a.take(4 * rows * widest) : 0,
+  };
   const layers: LayerSlots[] = [];
   for (let l = 0; l < L1; l++) {
     const k = dims[l],
@@ -118,12 +204,64 @@ export function planTraining(
     const out = hidden ? 0 : a.take(4 * rows * mP);
     const outP = hidden ? a.take(4 * rows * mP) : 0;
     const outC = hidden ? a.take(4 * rows * mP) : 0;
-    layers.push({ k, m, kP, mP, W, WT, b, s1W, s1b, s2W, s2b, out, outP, outC });
+    const kind = hidden ? kinds[l] : undefined;
+    const ext = kind && (kind.batchNorm || kind.residual) ? planExt(a, kind, rows, mP, state, shared) : null;
+    layers.push({ k, m, kP, mP, W, WT, b, s1W, s1b, s2W, s2b, out, outP, outC, ext });
   }
   return { rows, desc, x, xP, xC, labels, g0, g1, gP0, gP1, sumsq, layers, end: a.at };
 }
 
-export function planEval(dims: readonly number[], rows: number, z: boolean, base: number): EvalPlan {
+function planExt(
+  a: Bump,
+  kind: LayerKind,
+  rows: number,
+  mP: number,
+  state: { s1: boolean; s2: boolean },
+  shared: { rows: number; zero: number; g2: number; gP2: number },
+): ExtSlots {
+  const record = a.take(4 * EXT_FIELDS.length);
+  const vec = (on: boolean) => (on ? a.take(4 * mP) : 0);
+  const bn = kind.batchNorm,
+    res = kind.residual;
+  return {
+    record,
+    flags: (bn ? 1 : 0) | (res ? 2 : 0),
+    gamma: vec(bn),
+    beta: vec(bn),
+    s1gamma: vec(bn && state.s1),
+    s1beta: vec(bn && state.s1),
+    s2gamma: vec(bn && state.s2),
+    s2beta: vec(bn && state.s2),
+    movingMean: vec(bn),
+    movingVariance: vec(bn),
+    batchMean: vec(bn),
+    batchVariance: vec(bn),
+    invStd: vec(bn),
+    xhat: bn ? a.take(4 * rows * mP) : 0,
+    R: res ? a.take(4 * mP * mP) : 0,
+    RT: res ? a.take(4 * mP * mP) : 0,
+    c: vec(res),
+    s1R: res && state.s1 ? a.take(4 * mP * mP) : 0,
+    s1c: vec(res && state.s1),
+    s2R: res && state.s2 ? a.take(4 * mP * mP) : 0,
+    s2c: vec(res && state.s2),
+    aP: res ? a.take(4 * rows * mP) : 0,
+    aC: res ? a.take(4 * rows * mP) : 0,
+    rows: bn ? shared.rows : 0,
+    g2: res ? shared.g2 : 0,
+    gP2: res ? shared.gP2 : 0,
+    zero: bn ? shared.zero : 0,
+    hEval: 0,
+  };
+}
+
+export function planEval(
+  dims: readonly number[],
+  rows: number,
+  z: boolean,
+  base: number,
+  residual: readonly boolean[] = [],
+): EvalPlan {
   const a = new Bump(base);
   const L1 = dims.length - 1;
   const r = pad4(rows);
@@ -132,10 +270,11 @@ export function planEval(dims: readonly number[], rows: number, z: boolean, base
   const outs = dims.slice(1).map((m) => a.take(4 * r * pad8(m)));
   const outPs = dims.slice(1).map((m, l) => (l < L1 - 1 ? a.take(4 * r * pad8(m)) : 0));
   const zs = dims.slice(1).map((m, l) => (z && l < L1 - 1 ? a.take(4 * r * pad8(m)) : 0));
+  const hs = dims.slice(1).map((m, l) => (residual[l] ? a.take(4 * r * pad8(m)) : 0));
   const outTable = a.take(4 * L1),
     outPTable = a.take(4 * L1),
     zTable = a.take(4 * L1);
-  return { rows: r, x, xP, outs, outPs, zs, outTable, outPTable, zTable, end: a.at };
+  return { rows: r, x, xP, outs, outPs, zs, hs, outTable, outPTable, zTable, end: a.at };
 }
 
 /** Typed views of the kernel's memory, remade after it grows. */
@@ -257,5 +396,20 @@ export function writeDescriptor(
     const o = d + DESCRIPTOR.header + l * DESCRIPTOR.layer;
     i.set([s.k, s.m, s.kP, s.mP, s.W, s.b, s.s1W, s.s1b, s.s2W, s.s2b, 0, s.out, s.outP, s.outC, s.WT, 0], o);
     f[o + 10] = learningRates[l];
+    if (s.ext) {
+      const e = s.ext;
+      i.set(
+        EXT_FIELDS.map((k) => e[k]),
+        e.record >> 2,
+      );
+      i[o + 15] = e.record;
+    }
+  });
+}
+
+/** Tell the kernel where forward() puts h_l of each residual block (the eval plan's hs). */
+export function writeEvalBuffers(mem: KernelMemory, plan: TrainPlan, hs: readonly number[]): void {
+  plan.layers.forEach((s, l) => {
+    if (s.ext && s.ext.R) mem.i32[(s.ext.record >> 2) + EXT_FIELDS.indexOf("hEval")] = hs[l];
   });
 }

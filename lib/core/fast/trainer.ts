@@ -7,6 +7,12 @@
  *   loss = the mean training loss (lib/core/loss.ts's trainingLoss: cross-entropy, label smoothing or mse)
  *   θ ← θ − lr·multiplier_l · (SGD/momentum direction, with weight decay λθ in g; or Adam's)
  *
+ * with lib/core/model.ts's options: batch norm (z_l = γ_l x̂ + β_l from the
+ * batch's statistics in training, the moving averages in forward(); the
+ * moving averages updated after each good step) and residual blocks
+ * (h_l = h_{l−1} + f(z_l) R_l + c_l between equal widths). γ, β, R, c take
+ * their layer's learning-rate multiplier, as in lib/core/optim.ts.
+ *
  * A non-finite loss is returned as is and leaves weights and optimizer state
  * untouched (the caller throws lab's DivergenceError). The weights use
  * Mlp.getWeights()'s names and shapes, so a training loop can keep an Mlp in
@@ -20,14 +26,25 @@ import {
   ACTIVATION_CODES,
   FastTrainerConfig,
   layerDims,
+  layerKinds,
   lossSetting,
   optimizerCode,
   validateFastConfig,
   validateWeights,
   weightDecayOf,
 } from "./config";
-import { EvalPlan, KernelMemory, planEval, planTraining, TrainPlan, writeDescriptor } from "./layout";
+import {
+  EvalPlan,
+  EXT_FIELDS,
+  KernelMemory,
+  planEval,
+  planTraining,
+  TrainPlan,
+  writeDescriptor,
+  writeEvalBuffers,
+} from "./layout";
 import { instantiate, KernelVariant } from "./wasm";
+import { FastPasses } from "./probe";
 
 /** What a forward pass outside training returns; hidden layers 1..L at index 0..L−1, each n × width row-major. */
 export interface FastForward {
@@ -59,6 +76,9 @@ export class FastTrainer {
   private readonly mem: KernelMemory;
   private readonly plan: TrainPlan;
   private evalPlan: EvalPlan | null = null;
+  private probePasses: FastPasses | null = null;
+  /** First free byte after what is laid out (the training plan, then buffers laid out on first use). */
+  private heapTop: number;
   private readonly optimizer: OptimizerConfig;
   private readonly opt: number;
   /** Successful steps (Adam's t). */
@@ -75,8 +95,13 @@ export class FastTrainer {
     this.variant = variant;
     this.mem = new KernelMemory(kernel);
     const state = { s1: this.opt !== 0, s2: config.optimizer.kind === "adam" };
-    this.plan = planTraining(this.dims, config.batchSize, state, kernel.heapBase());
+    if (kernel.extensionWords() !== EXT_FIELDS.length)
+      throw new Error(
+        `the fast kernel's layer records have ${kernel.extensionWords()} words, this code writes ${EXT_FIELDS.length}: run \`npm run build\`.`,
+      );
+    this.plan = planTraining(this.dims, config.batchSize, state, kernel.heapBase(), layerKinds(config));
     this.mem.ensure(this.plan.end);
+    this.heapTop = this.plan.end;
     const lr = config.optimizer.learningRate;
     const rates = this.plan.layers.map((_, l) =>
       Math.fround(lr * (config.layerLearningRates ? config.layerLearningRates[l] : 1)),
@@ -105,17 +130,13 @@ export class FastTrainer {
     kernel?: KernelVariant | "auto",
   ): FastTrainer {
     const c = model.config;
-    if (c.batchNorm || c.residual)
-      throw new ConfigError(
-        c.batchNorm ? "batchNorm" : "residual",
-        true,
-        "false: the fast kernel trains plain MLPs (tfjs trains the others)",
-      );
     return new FastTrainer({
       inputDim: c.inputDim,
       widths: c.widths,
       outputDim: c.outputDim,
       activation: c.activation,
+      batchNorm: !!c.batchNorm,
+      residual: !!c.residual,
       ...train,
       weights: model.getWeights(),
       kernel,
@@ -172,7 +193,7 @@ export class FastTrainer {
     return loss;
   }
 
-  /** ‖Δθ_l‖² (weights and bias) per layer 1..L+1 of the last step, if it was measured; else null. */
+  /** ‖Δθ_l‖² (W, b, γ, β, R, c: every parameter of the layer) per layer 1..L+1 of the last step, if it was measured; else null. */
   updateSquares(): number[] | null {
     if (!this.measured) return null;
     const f = this.mem.f64,
@@ -191,13 +212,26 @@ export class FastTrainer {
     });
   }
 
-  /** Copies of the parameters, named and shaped as Mlp.getWeights(). */
+  /** Copies of the parameters (and batch norm's moving averages), named and shaped as Mlp.getWeights(). */
   weights(): Record<string, Float32Array> {
     this.live();
     const out: Record<string, Float32Array> = {};
+    const vec = (p: number, m: number) => this.mem.readRows(p, 1, m, m, new Float32Array(m));
     this.plan.layers.forEach((s, l) => {
-      out[`W${l + 1}`] = this.mem.readStrips(s.W, s.k, s.m, s.kP);
-      out[`b${l + 1}`] = this.mem.readRows(s.b, 1, s.m, s.mP, new Float32Array(s.m));
+      const e = s.ext,
+        i = l + 1;
+      out[`W${i}`] = this.mem.readStrips(s.W, s.k, s.m, s.kP);
+      if (!e?.gamma) out[`b${i}`] = vec(s.b, s.m);
+      if (e?.R) {
+        out[`R${i}`] = this.mem.readStrips(e.R, s.m, s.m, s.mP);
+        out[`c${i}`] = vec(e.c, s.m);
+      }
+      if (e?.gamma) {
+        out[`gamma${i}`] = vec(e.gamma, s.m);
+        out[`beta${i}`] = vec(e.beta, s.m);
+        out[`movingMean${i}`] = vec(e.movingMean, s.m);
+        out[`movingVariance${i}`] = vec(e.movingVariance, s.m);
+      }
     });
     return out;
   }
@@ -207,10 +241,25 @@ export class FastTrainer {
     this.live();
     validateWeights(this.config, weights);
     this.plan.layers.forEach((s, l) => {
-      const W = weights[`W${l + 1}`];
+      const W = weights[`W${l + 1}`],
+        e = s.ext,
+        vec = (p: number, name: string) => this.mem.writeRows(p, weights[`${name}${l + 1}`], 1, s.m, s.mP, 1);
       this.mem.writeStrips(s.W, W, s.k, s.m, s.kP, s.mP);
       if (s.WT) this.mem.writeStrips(s.WT, transpose(W, s.k, s.m), s.m, s.k, s.mP, s.kP);
-      this.mem.writeRows(s.b, weights[`b${l + 1}`], 1, s.m, s.mP, 1);
+      // Under batch norm b stays 0 (β plays its role): the kernel adds it to nothing.
+      if (!e?.gamma) vec(s.b, "b");
+      if (e?.R) {
+        const R = weights[`R${l + 1}`];
+        this.mem.writeStrips(e.R, R, s.m, s.m, s.mP, s.mP);
+        this.mem.writeStrips(e.RT, transpose(R, s.m, s.m), s.m, s.m, s.mP, s.mP);
+        vec(e.c, "c");
+      }
+      if (e?.gamma) {
+        vec(e.gamma, "gamma");
+        vec(e.beta, "beta");
+        vec(e.movingMean, "movingMean");
+        vec(e.movingVariance, "movingVariance");
+      }
     });
   }
 
@@ -219,12 +268,21 @@ export class FastTrainer {
     this.live();
     const f = this.mem.f32;
     for (const s of this.plan.layers) {
+      const e = s.ext;
       for (const [p, size] of [
         [s.s1W, s.kP * s.mP],
         [s.s1b, s.mP],
         [s.s2W, s.kP * s.mP],
         [s.s2b, s.mP],
-      ]) {
+        [e?.s1gamma, s.mP],
+        [e?.s1beta, s.mP],
+        [e?.s2gamma, s.mP],
+        [e?.s2beta, s.mP],
+        [e?.s1R, s.mP * s.mP],
+        [e?.s1c, s.mP],
+        [e?.s2R, s.mP * s.mP],
+        [e?.s2c, s.mP],
+      ] as [number | undefined, number][]) {
         if (p) f.fill(0, p >> 2, (p >> 2) + size);
       }
     }
@@ -243,7 +301,8 @@ export class FastTrainer {
 
   /**
    * The forward pass on n points (x: n × inputDim), in chunks of 256 rows:
-   * hidden pre-activations z and outputs a per layer, and the logits.
+   * hidden pre-activations z and outputs a = f(z) per layer, and the logits;
+   * batch norm uses the moving averages (tfjs's inference mode).
    */
   forward(x: Float32Array, n: number, opts: FastForwardOptions = {}): FastForward {
     this.live();
@@ -273,6 +332,31 @@ export class FastTrainer {
     return { z, a, logits };
   }
 
+  /**
+   * The probes' passes (forward, every example's δ, weight-gradient norms) over
+   * this trainer's current weights, on the kernel (lib/core/fast/probe.ts).
+   */
+  passes(): FastPasses {
+    this.live();
+    if (this.plan.layers.some((s) => s.ext))
+      throw new ConfigError(
+        "probe passes",
+        "a network with batch norm or residual blocks",
+        "a plain MLP (tfjs computes the other networks' probes)",
+      );
+    if (!this.probePasses) {
+      this.probePasses = new FastPasses(
+        this.mem,
+        this.plan.layers,
+        ACTIVATION_CODES[this.config.activation],
+        this.heapTop,
+        () => this.live(),
+      );
+      this.heapTop = this.probePasses.end;
+    }
+    return this.probePasses;
+  }
+
   /** Free the kernel's memory (the trainer is unusable afterwards). */
   dispose(): void {
     this.disposed = true;
@@ -281,8 +365,11 @@ export class FastTrainer {
   private ensureEvalPlan(): EvalPlan {
     if (this.evalPlan) return this.evalPlan;
     // With z buffers: one layout serves both kinds of pass.
-    const ep = planEval(this.dims, EVAL_ROWS, true, this.plan.end);
+    const residual = this.plan.layers.map((s) => !!s.ext?.R);
+    const ep = planEval(this.dims, EVAL_ROWS, true, this.heapTop, residual);
     this.mem.ensure(ep.end);
+    this.heapTop = ep.end;
+    writeEvalBuffers(this.mem, this.plan, ep.hs);
     this.mem.i32.set(ep.outs, ep.outTable >> 2);
     this.mem.i32.set(ep.outPs, ep.outPTable >> 2);
     this.evalPlan = ep;

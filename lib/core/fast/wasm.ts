@@ -20,6 +20,8 @@ export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   descriptorLayout(): number;
   heapBase(): number;
+  /** Words of a hidden layer's batch-norm / residual record (layout.ts EXT_FIELDS). */
+  extensionWords(): number;
   setOptimizer(
     kind: number,
     muOrBeta1: number,
@@ -38,6 +40,9 @@ export interface KernelExports {
   forward(desc: number, n: number, x: number, xP: number, outs: number, outPs: number, zs: number): void;
   mapActivation(code: number, src: number, dst: number, count: number, derivative: number): void;
   mapExp(src: number, dst: number, count: number): void;
+  /** The probes' pass (assembly/probe.ts). */
+  probeLayout(): number;
+  probePass(table: number, n: number, backward: number, grads: number): void;
 }
 
 /** The descriptor layout this TypeScript writes (kept equal to the module's by a check at load). */

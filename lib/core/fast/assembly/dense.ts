@@ -41,7 +41,7 @@ export function packColumns(X: usize, n: i32, kP: i32, C: usize): void {
 
 /** Store the 4×4 block with rows r0..r3 column by column, columns `stride` bytes apart. */
 // @ts-ignore: decorator
-@inline function storeTransposed(p: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+@inline export function storeTransposed(p: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
   const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
   const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
@@ -125,9 +125,11 @@ function storeZ(p: usize, row: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0
  * dX = (dZ·Wᵀ) ⊙ f'(Y): the forward product's loop with dZ in panels (n ×
  * mP) and Wᵀ in strips (mP rows per strip of 8 columns c), then × f'(Y) with
  * Y (the layer's input) in columns. dX goes out in strips (for dW of the
- * layer below) and panels (for its dX).
+ * layer below) and panels (for its dX). Where `skip` ≠ 0 (strips like dX),
+ * it is added to dZ·Wᵀ before the product with f': a residual block's
+ * identity path, dX = (dZ·Wᵀ + skip) ⊙ f'(Y).
  */
-export function denseInputGrad(dZP: usize, n: i32, mP: i32, WT: usize, kP: i32, YC: usize, code: i32, dXS: usize, dXP: usize): void {
+export function denseInputGrad(dZP: usize, n: i32, mP: i32, WT: usize, kP: i32, YC: usize, code: i32, dXS: usize, dXP: usize, skip: usize): void {
   const panel = <usize>mP << 4, strip = <usize>mP << 5, colPanel = <usize>n << 4, outPanel = <usize>kP << 4;
   for (let c = 0; c < kP; c += 8) {
     const wStrip = WT + <usize>(c >> 3) * strip;
@@ -153,6 +155,13 @@ export function denseInputGrad(dZP: usize, n: i32, mP: i32, WT: usize, kP: i32, 
         w += 32;
       }
       const r = <usize>i << 4;
+      if (skip) {
+        const q = skip + <usize>(c >> 3) * (<usize>n << 5) + (<usize>i << 5);
+        c00 = f32x4.add(c00, v128.load(q)); c01 = f32x4.add(c01, v128.load(q, 16));
+        c10 = f32x4.add(c10, v128.load(q, 32)); c11 = f32x4.add(c11, v128.load(q, 48));
+        c20 = f32x4.add(c20, v128.load(q, 64)); c21 = f32x4.add(c21, v128.load(q, 80));
+        c30 = f32x4.add(c30, v128.load(q, 96)); c31 = f32x4.add(c31, v128.load(q, 112));
+      }
       const d00 = f32x4.mul(c00, derivative(code, v128.load(y0 + r))), d01 = f32x4.mul(c01, derivative(code, v128.load(y1 + r)));
       const d10 = f32x4.mul(c10, derivative(code, v128.load(y0 + r, 16))), d11 = f32x4.mul(c11, derivative(code, v128.load(y1 + r, 16)));
       const d20 = f32x4.mul(c20, derivative(code, v128.load(y0 + r, 32))), d21 = f32x4.mul(c21, derivative(code, v128.load(y1 + r, 32)));
