@@ -123,6 +123,7 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
   // A configuration that falls back to tfjs keeps its old key.
   const decay = {
     ...cfg,
+    model: { ...cfg.model, batchNorm: true },
     train: { ...trainConfig, optimizer: { kind: "sgd" as const, learningRate: 1, weightDecay: 1e-4 } },
   };
   assert.equal(await withEnv(undefined, () => cacheKeyOf(decay)), decay);
@@ -217,7 +218,8 @@ test("a configuration the kernel lacks trains on tfjs, with a one-line note", as
   const notes: string[] = [];
   const info = console.info;
   console.info = (m: string) => notes.push(m);
-  const model = new Mlp(modelConfig);
+  // Weight decay with batch norm: not in the kernel yet.
+  const model = new Mlp({ ...modelConfig, batchNorm: true });
   try {
     const optimizer = { kind: "sgd" as const, learningRate: 1, weightDecay: 1e-4 };
     const r = await withEnv(undefined, () =>
