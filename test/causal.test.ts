@@ -336,6 +336,19 @@ test("measurePoints: per-point saturation as perExampleStats, margins and losses
     assert.ok(Math.abs(whole.fit.loss[i] - (lse - row[y])) < 1e-5);
     assert.equal(chunked.fit.margin[i], whole.fit.margin[i]);
   });
+  // While the fast kernel trains, its own forward pass measures the points: the same numbers within float32.
+  const { FastTrainer } = await import("../lib/core/fast/trainer");
+  const trainer = FastTrainer.fromModel(model, { optimizer: { kind: "sgd", learningRate: 0.1 }, batchSize: 8 });
+  const viaKernel = measurePoints(model, pts, 0.01, 4, trainer.passes());
+  assert.equal(tf.memory().numTensors, before, "the kernel's pass makes no tensor");
+  // An entry within float32 rounding of ε may change side: at most one entry of one point per layer here.
+  viaKernel.saturated.forEach((row, l) => {
+    const off = row.map((v, i) => Math.abs(v - whole.saturated[l][i])).filter((d) => d > 0);
+    assert.ok(off.length <= 1 && off.every((d) => d <= 1 / 5 + 1e-12), `layer ${l + 1}: ${off}`);
+  });
+  viaKernel.fit.margin.forEach((m, i) => assert.ok(Math.abs(m - whole.fit.margin[i]) < 1e-5));
+  viaKernel.fit.loss.forEach((v, i) => assert.ok(Math.abs(v - whole.fit.loss[i]) < 1e-5));
+  trainer.dispose();
   model.dispose();
 });
 

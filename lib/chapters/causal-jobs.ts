@@ -24,6 +24,7 @@ import { train } from "../core/train";
 import { ConfigError } from "../core/errors";
 import { frobeniusNorm } from "../core/linalg";
 import { measurePoints, pointFit } from "../measure/causal";
+import type { FastPasses } from "../core/fast/probe";
 import { cached } from "../run/cache";
 import type { ExperimentConfig } from "../run/experiment";
 import { keyedJob, type Job, type JobKinds, type JobProgress } from "../run/job";
@@ -155,12 +156,13 @@ export interface StreamResult {
 // ------------------------------------------------------------------ measuring
 
 /** Means over a set of points: accuracy, loss, saturation per layer. */
-export function summarize(model: Mlp, points: Dataset, eps: number): SetSummary {
-  return pointsOf(model, points, eps).summary;
+/** A set's accuracy, loss and per-layer saturation; `fast`: the training kernel's pass while it trains. */
+export function summarize(model: Mlp, points: Dataset, eps: number, fast: FastPasses | null = null): SetSummary {
+  return pointsOf(model, points, eps, fast).summary;
 }
 
-function pointsOf(model: Mlp, points: Dataset, eps: number) {
-  const pm = measurePoints(model, points, eps);
+function pointsOf(model: Mlp, points: Dataset, eps: number, fast: FastPasses | null = null) {
+  const pm = measurePoints(model, points, eps, 1000, fast);
   let correct = 0,
     loss = 0;
   for (let i = 0; i < points.n; i++) {
@@ -227,7 +229,12 @@ async function trainVisits(
   try {
     const r = await train(
       model,
-      { train: data.train, epochOrder: data.epochOrder, probeSets, observe: (m, p) => summarize(m, p, job.eps) },
+      {
+        train: data.train,
+        epochOrder: data.epochOrder,
+        probeSets,
+        observe: (m, p, ctx) => summarize(m, p, job.eps, ctx.fast),
+      },
       { ...job.config.train, evalTrainSize: 64 },
       {
         onProbe: (p) => {
@@ -362,7 +369,7 @@ async function continueRun(job: ContinueJob, onProgress: (p: JobProgress) => voi
   try {
     const r = await train(
       model,
-      { train: trainSet, probeSets: [trainSet, unseenSet], observe: (m, p) => summarize(m, p, job.eps) },
+      { train: trainSet, probeSets: [trainSet, unseenSet], observe: (m, p, ctx) => summarize(m, p, job.eps, ctx.fast) },
       {
         ...job.config.train,
         probeEverySteps: stepsPerEpoch * job.probeEveryEpochs,

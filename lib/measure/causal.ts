@@ -22,12 +22,12 @@
  *    compareManyMeans's bootstrap of mean_V D − mean_U D (images resampled
  *    with both their values kept together), halved.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { Mlp } from "../core/model";
 import type { LabelledData } from "../core/train";
 import { ConfigError } from "../core/errors";
 import { Rng } from "../core/rng";
-import { scoped } from "../core/scope";
+import type { FastPasses } from "../core/fast/probe";
+import { forwardValues } from "./deltas";
 import { BootstrapOptions, HiddenValues, MeanDifference, compareManyMeans, perExampleStats } from "./compare";
 import { meanAt, percentiles } from "./stats";
 
@@ -255,12 +255,19 @@ export interface PointMeasures {
  * margin and loss, in chunks so that many points never hold every layer in
  * memory at once. `eps` null: the fit only.
  */
-export function measurePoints(model: Mlp, points: LabelledData, eps: number | null, chunk = 1000): PointMeasures {
+export function measurePoints(
+  model: Mlp,
+  points: LabelledData,
+  eps: number | null,
+  chunk = 1000,
+  fast: FastPasses | null = null,
+): PointMeasures {
   if (points.inputDim !== model.config.inputDim)
     throw new ConfigError("points.inputDim", points.inputDim, `the model's inputDim (${model.config.inputDim})`);
   if (!(points.n >= 1)) throw new ConfigError("points.n", points.n, "at least one point");
   const C = model.config.outputDim,
-    n = points.n;
+    n = points.n,
+    d = points.inputDim;
   const widths = model.hidden.map((l) => l.nOut);
   const saturated = eps === null ? [] : widths.map(() => new Float64Array(n));
   const flat = eps === null ? [] : widths.map(() => new Float64Array(n));
@@ -268,21 +275,23 @@ export function measurePoints(model: Mlp, points: LabelledData, eps: number | nu
     loss = new Float64Array(n);
   for (let s = 0; s < n; s += chunk) {
     const m = Math.min(chunk, n - s);
-    const { hidden, logits } = scoped(() => {
-      const x = tf.tensor2d(points.x.subarray(s * points.inputDim, (s + m) * points.inputDim), [m, points.inputDim]);
-      const tr = model.forward(x, { training: false });
-      const a = eps === null ? [] : tr.a.map((t) => t.dataSync() as Float32Array);
-      return { hidden: a, logits: tr.logits.dataSync() as Float32Array };
-    });
+    const rows: LabelledData = {
+      ...points,
+      n: m,
+      x: points.x.subarray(s * d, (s + m) * d),
+      y: points.y.subarray(s, s + m),
+    };
+    // The one forward pass of lib/measure/deltas: the training kernel's while it trains (fast), else tfjs.
+    const fv = forwardValues(model, rows, { fast });
     if (eps !== null) {
-      const hv: HiddenValues = { set: "chunk", n: m, widths, z: hidden, a: hidden };
+      const hv: HiddenValues = { set: "chunk", n: m, widths, z: fv.a, a: fv.a };
       const st = perExampleStats(model, hv, [eps]);
       st.layers.forEach((L, l) => {
         saturated[l].set(L.saturated[0], s);
         flat[l].set(L.flat, s);
       });
     }
-    fitRows(logits, points.y, s, m, C, margin, loss);
+    fitRows(fv.logits, points.y, s, m, C, margin, loss);
   }
   return { widths, saturated, flat, fit: { margin, loss } };
 }

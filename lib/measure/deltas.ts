@@ -36,6 +36,8 @@ export interface ForwardValues {
   /** Hidden layers 1..L, n × width row-major. */
   readonly z: Float32Array[];
   readonly a: Float32Array[];
+  /** The output layer's logits, n × classes row-major. */
+  readonly logits: Float32Array;
   /** Mean cross-entropy and accuracy on these points. */
   readonly loss: number;
   readonly accuracy: number;
@@ -70,7 +72,7 @@ function kernelFor(model: Mlp, fast: FastPasses | null | undefined): FastPasses 
 /** ForwardValues (and BackwardPass fields) from the kernel's pass. */
 function fromKernel(model: Mlp, points: LabelledData, p: KernelPass) {
   const { lossSum, correct } = logitLossAndAccuracy(p.logits, points.y, model.config.outputDim);
-  return { n: p.n, widths: p.widths, z: p.z, a: p.a, loss: lossSum / p.n, accuracy: correct / p.n };
+  return { n: p.n, widths: p.widths, z: p.z, a: p.a, logits: p.logits, loss: lossSum / p.n, accuracy: correct / p.n };
 }
 
 /** The forward pass alone (no gradients), downloaded. */
@@ -91,6 +93,7 @@ export function forwardValues(
       widths: widthsOf(model),
       z: tr.z.map((t) => t.dataSync() as Float32Array),
       a: tr.a.map((t) => t.dataSync() as Float32Array),
+      logits: tr.logits.dataSync() as Float32Array,
       ...lossAndAccuracy(tr.logits, y, points.y),
     };
   });
@@ -133,6 +136,7 @@ export function backward(model: Mlp, points: LabelledData, opts: PassOptions = {
           widths: widthsOf(model),
           z: z.map((t) => t.dataSync() as Float32Array),
           a: a.map((t) => t.dataSync() as Float32Array),
+          logits: logits.dataSync() as Float32Array,
           ...lossAndAccuracy(logits, y, points.y),
           deltas: shifts.map((s) => grads[s.name].dataSync() as Float32Array),
           // ∂(mean loss)/∂W = (1/n) ∂(sum loss)/∂W.
