@@ -2,6 +2,15 @@
 // gradient (softmax − one-hot) / n, in float64 for the n × C scalars (cheap:
 // C is the number of classes).
 
+/** log Σ_c exp(z_c) of one row of C float32 logits, in float64, shifted by the row's largest for stability. */
+@inline export function logSumExp(z: usize, C: i32): f64 {
+  let top = -Infinity;
+  for (let c = 0; c < C; c++) top = Math.max(top, <f64>load<f32>(z + (<usize>c << 2)));
+  let sum: f64 = 0;
+  for (let c = 0; c < C; c++) sum += Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - top);
+  return top + Math.log(sum);
+}
+
 /**
  * Loss over rows 0..n of the logits (rows, mP wide). Writes dZ in strips
  * and in panels (dense.ts) for rows 0..nP, with rows n..nP and columns C..mP
@@ -15,11 +24,7 @@ export function softmaxCrossEntropy(logits: usize, n: i32, nP: i32, C: i32, mP: 
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
     const z = logits + <usize>i * row;
-    let top = -Infinity;
-    for (let c = 0; c < C; c++) top = Math.max(top, <f64>load<f32>(z + (<usize>c << 2)));
-    let sum: f64 = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - top);
-    const lse = top + Math.log(sum);
+    const lse = logSumExp(z, C);
     const label = load<i32>(labels + (<usize>i << 2));
     total += lse - <f64>load<f32>(z + (<usize>label << 2));
     const d = dZ + (<usize>i << 5);
@@ -70,11 +75,7 @@ function otherLoss(logits: usize, n: i32, nP: i32, C: i32, mP: i32, labels: usiz
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
     const z = logits + <usize>i * row;
-    let top = -Infinity;
-    for (let c = 0; c < C; c++) top = Math.max(top, <f64>load<f32>(z + (<usize>c << 2)));
-    let sum: f64 = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - top);
-    const lse = top + Math.log(sum);
+    const lse = logSumExp(z, C);
     const label = load<i32>(labels + (<usize>i << 2));
     // Σ_k (s_k − y_k) s_k, for the quadratic cost's Jacobian term.
     let dot: f64 = 0;

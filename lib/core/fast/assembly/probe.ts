@@ -19,6 +19,7 @@
 // (what the TypeScript side copies out).
 import { denseForward, denseInputGrad, packColumns, packPanels } from "./dense";
 import { fma, LINEAR } from "./vmath";
+import { logSumExp } from "./loss";
 
 const HEADER = 6;
 const LAYER = 15;
@@ -78,11 +79,7 @@ function outputError(logits: usize, n: i32, nP: i32, C: i32, mP: i32, labels: us
   memory.fill(dP, 0, <usize>(mP >> 3) * strip);
   for (let i = 0; i < n; i++) {
     const z = logits + <usize>i * row;
-    let top = -Infinity;
-    for (let c = 0; c < C; c++) top = Math.max(top, <f64>load<f32>(z + (<usize>c << 2)));
-    let sum: f64 = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - top);
-    const lse = top + Math.log(sum);
+    const lse = logSumExp(z, C);
     const label = load<i32>(labels + (<usize>i << 2));
     for (let c = 0; c < C; c++) {
       const g = <f32>(Math.exp(<f64>load<f32>(z + (<usize>c << 2)) - lse) - (c == label ? 1.0 : 0.0));
