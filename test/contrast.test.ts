@@ -383,7 +383,7 @@ describe("outputs in light and dark editor themes, in a real browser", () => {
   const why =
     executedDir === null
       ? "asked for by npm run check-contrast or SIGMOID_LAB_EXECUTED=DIR"
-      : `no executed notebooks in ${executedDir} (npm start -- --profile quick makes them)`;
+      : `no executed notebooks in ${executedDir} (npm start makes them; the quick profile's go to out/quick/notebooks)`;
   test(
     `every output of the executed notebooks reaches ${MIN_RATIO}:1 in both themes`,
     { timeout: 600_000, skip: executed.length === 0 ? why : false },

@@ -23,6 +23,8 @@ const NOTEBOOKS = fs
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-notebooks-"));
 // A private cache: the test trains what it needs (quick profile), and never reads a user's cache.
 process.env.SIGMOID_LAB_CACHE = path.join(OUT, "cache");
+// The notebooks run under the quick profile, so they record findings under its name: read them there too.
+process.env.SIGMOID_LAB_PROFILE = "quick";
 
 const runs = new Map<string, Promise<RunResult>>();
 

@@ -595,7 +595,7 @@ describe("CLI arguments", () => {
     ]);
     assert.deepEqual(
       [o.notebooks, o.profile, o.params, o.cellTimeoutMs, o.outDir],
-      [["a.ipynb", "b.ipynb"], "quick", { n: 2, s: "x" }, 1500, path.join("out", "notebooks")],
+      [["a.ipynb", "b.ipynb"], "quick", { n: 2, s: "x" }, 1500, path.join("out", "quick", "notebooks")],
     );
     assert.throws(() => parseCli([]), UsageError);
     assert.throws(() => parseCli(["a.ipynb", "--cell-timeout", "soon"]), /--cell-timeout needs a positive number/);

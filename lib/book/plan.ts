@@ -16,6 +16,7 @@ import { parseArgs } from "util";
 import { listNotebooks } from "./build";
 import { readBookNotebook } from "./notebook";
 import { needsProblem } from "./schedule";
+import { profileOutDir } from "../runner/profiles";
 
 export interface BookArgs {
   /** Re-render from executed notebooks; execute only stale ones. */
@@ -41,8 +42,8 @@ export const USAGE = `Usage: npm start -- [options]     execute every notebook, 
   --cell-timeout SECONDS per-cell time limit
   --jobs N               notebooks executed at once (default: 2 on 2 or more cores, else 1)
   --notebooks DIR        source notebooks (default notebooks)
-  --executed DIR         executed notebooks (default out/notebooks)
-  --out DIR              the book (default out/book)`;
+  --executed DIR         executed notebooks (default out/notebooks; with --profile P, out/P/notebooks)
+  --out DIR              the book (default out/book; with --profile P, out/P/book)`;
 
 export function parseBookArgs(argv: string[], root: string): BookArgs {
   let values;
@@ -75,8 +76,9 @@ export function parseBookArgs(argv: string[], root: string): BookArgs {
     cellTimeoutMs: seconds(values["cell-timeout"]),
     jobs: jobsOf(values.jobs),
     sourcesDir: path.resolve(root, values.notebooks ?? "notebooks"),
-    executedDir: path.resolve(root, values.executed ?? path.join("out", "notebooks")),
-    outDir: path.resolve(root, values.out ?? path.join("out", "book")),
+    // A profile's run goes to out/<profile>/: it never overwrites the default book (lib/runner/profiles).
+    executedDir: path.resolve(root, values.executed ?? path.join(profileOutDir(values.profile), "notebooks")),
+    outDir: path.resolve(root, values.out ?? path.join(profileOutDir(values.profile), "book")),
   };
 }
 

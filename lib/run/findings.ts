@@ -384,6 +384,12 @@ export interface FindingsRecord<N extends FindingsNotebook> {
   readonly findings: FindingsByNotebook[N];
 }
 
+/** " --profile quick" when this process runs under a profile ("npm start -- --profile quick"), else "". */
+function profileFlag(sep = ""): string {
+  const p = findingsProfile();
+  return p ? `${sep} --profile ${p}` : "";
+}
+
 /** A notebook's findings are missing or unusable: say which, and how to make them. */
 export class MissingFindingsError extends Error {
   constructor(
@@ -392,14 +398,22 @@ export class MissingFindingsError extends Error {
   ) {
     super(
       `No usable findings from notebook ${notebook}: ${problem}. Run it first ` +
-        `(npm run run -- notebooks/${notebook}.ipynb, or npm start, which runs 01–05 before 06).`,
+        `(npm run run -- notebooks/${notebook}.ipynb${profileFlag()}, or npm start${profileFlag(" --")}, which runs 01–05 before 06).`,
     );
     this.name = "MissingFindingsError";
   }
 }
 
+/** The profile this process runs under (the runner sets SIGMOID_LAB_PROFILE in a profile's kernels), or null. */
+export function findingsProfile(): string | null {
+  const p = typeof process === "undefined" ? undefined : process.env.SIGMOID_LAB_PROFILE;
+  return p && /^[A-Za-z0-9_-]+$/.test(p) ? p : null;
+}
+
+/** out/cache/findings/<notebook>.json, or out/cache/findings/<profile>/<notebook>.json under a profile. */
 export function findingsFile(notebook: FindingsNotebook, cacheDir: string = defaultCacheDir()): string {
-  return path.join(cacheDir, "findings", `${notebook}.json`);
+  const profile = findingsProfile();
+  return path.join(cacheDir, "findings", ...(profile ? [profile] : []), `${notebook}.json`);
 }
 
 /** Store a notebook's findings (atomically: a half-written file is never read). */

@@ -11,9 +11,10 @@ import { NotebookError, NotebookFormatError, ParameterError } from "./errors";
 import { DEFAULT_CELL_TIMEOUT_MS, DEFAULT_START_TIMEOUT_MS, runNotebook } from "./execute";
 import { Params, parseParamAssignment } from "./params";
 import { ensureLibBuilt } from "./build-lib";
+import { profileOutDir } from "./profiles";
 
 export const USAGE = `Usage: npm run run -- <notebook.ipynb...> [options]
-  --out DIR               where executed notebooks go (default out/notebooks)
+  --out DIR               where executed notebooks go (default out/notebooks; with --profile P, out/P/notebooks)
   --profile NAME          parameter profile from notebooks/profiles.json (e.g. quick)
   --param name=value      override a parameter; repeatable; value is JSON or a plain string
   --cell-timeout SECONDS  per-cell limit (default ${DEFAULT_CELL_TIMEOUT_MS / 1000})
@@ -41,7 +42,7 @@ export function parseCli(argv: string[]): CliOptions {
       args: argv,
       allowPositionals: true,
       options: {
-        out: { type: "string", default: path.join("out", "notebooks") },
+        out: { type: "string" },
         profile: { type: "string" },
         param: { type: "string", multiple: true, default: [] },
         "cell-timeout": { type: "string" },
@@ -58,7 +59,8 @@ export function parseCli(argv: string[]): CliOptions {
   return {
     help: false,
     notebooks: positionals,
-    outDir: values.out ?? "out/notebooks",
+    // A profile's run goes to out/<profile>/notebooks: it never overwrites the default run's notebooks.
+    outDir: values.out ?? path.join(profileOutDir(values.profile), "notebooks"),
     profile: values.profile,
     params: Object.fromEntries((values.param ?? []).map(parseParamAssignment)),
     cellTimeoutMs: secondsOption("--cell-timeout", values["cell-timeout"]),

@@ -14,7 +14,7 @@ import { CodeCell, ErrorOutput, Notebook, codeCells, firstLine, readNotebook, wr
 import { OutputRecorder } from "./outputs";
 import { Params, checkValue } from "./params";
 import { CellStatus, ProgressListener, printProgress } from "./progress";
-import { ProfileTable } from "./profiles";
+import { PROFILE_ENV, ProfileTable } from "./profiles";
 import { KernelMessage } from "./protocol";
 
 export interface RunOptions {
@@ -75,6 +75,8 @@ class CellFailure extends Error {
 interface Run {
   opts: Required<Pick<RunOptions, "input" | "output" | "cellTimeoutMs" | "startTimeoutMs">>;
   name: string;
+  /** The parameter profile the run uses (named in the kernel's environment), if any. */
+  profile: string | undefined;
   notebook: Notebook;
   cells: CodeCell[];
   recorder: OutputRecorder;
@@ -149,6 +151,7 @@ function prepare(options: RunOptions): Run {
   return {
     opts,
     name: path.basename(options.input, ".ipynb"),
+    profile: options.profile,
     notebook,
     cells: [],
     recorder: new OutputRecorder(),
@@ -160,7 +163,9 @@ function prepare(options: RunOptions): Run {
 async function startKernel(run: Run): Promise<Kernel> {
   const t0 = Date.now();
   const cwd = path.dirname(path.resolve(run.opts.input));
-  const kernel = await Kernel.start({ cwd, startTimeoutMs: run.opts.startTimeoutMs });
+  // The profile's name reaches the notebook's code: its findings go under it (lib/run/findings).
+  const env = { [PROFILE_ENV]: run.profile ?? null };
+  const kernel = await Kernel.start({ cwd, startTimeoutMs: run.opts.startTimeoutMs, env });
   if (kernel.info) run.notebook.metadata.language_info = kernel.info.language_info;
   run.progress({ kind: "kernel-started", notebook: run.name, pid: kernel.pid, elapsedMs: Date.now() - t0 });
   return kernel;

@@ -25,6 +25,8 @@ export interface KernelStartOptions {
   /** Working directory of the kernel: relative imports in cells resolve here. */
   cwd: string;
   startTimeoutMs: number;
+  /** Variables set (a string) or removed (null) in the kernel's environment, e.g. the profile it runs under. */
+  env?: Readonly<Record<string, string | null>>;
 }
 
 /** Header dates (ISO 8601) of the messages that bracket one execution, as nbclient records them. */
@@ -79,7 +81,7 @@ export class Kernel {
     const connection = await writeConnectionFile(KERNEL_NAME);
     let proc: KernelProcess;
     try {
-      proc = spawnKernel(connection.path, opts.cwd);
+      proc = spawnKernel(connection.path, opts.cwd, opts.env);
     } catch (err) {
       connection.remove();
       throw err;

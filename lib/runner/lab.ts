@@ -46,6 +46,19 @@ Registers the kernel "${KERNELSPEC.display_name}" in .jupyter-local/ of this clo
 jupyter-lab (or jupyter-notebook) on notebooks/ with JUPYTER_PATH pointing there.
 A kernel you registered for your user (npm run kernel) is re-registered if its node or launcher is gone.`;
 
+/**
+ * The front end's arguments. As root (containers, dev containers, CI images) Jupyter refuses to start
+ * ("Running as root is not recommended. Use --allow-root"): pass it there, and say so (the note).
+ */
+export function frontendArgs(notebooks: string, uid: number | null): { args: string[]; note: string | null } {
+  const args = [`--notebook-dir=${notebooks}`];
+  if (uid !== 0) return { args, note: null };
+  return {
+    args: [...args, "--allow-root"],
+    note: "Running as root (a container?): starting Jupyter with --allow-root, which it requires for root.",
+  };
+}
+
 function main(argv: string[]): void {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(LAB_USAGE + "\n");
@@ -65,8 +78,10 @@ function main(argv: string[]): void {
   process.stdout.write(
     `Kernel "${KERNELSPEC.display_name}" registered in ${localSpec}\nStarting ${frontend} in ${notebooks}\n`,
   );
+  const { args, note } = frontendArgs(notebooks, process.getuid ? process.getuid() : null);
+  if (note) process.stdout.write(note + "\n");
   // Same process group: Ctrl-C reaches Jupyter directly, which shuts down its kernels.
-  const child = spawn(frontend, [`--notebook-dir=${notebooks}`], {
+  const child = spawn(frontend, args, {
     cwd: notebooks,
     env: withLocalJupyterPath(process.env),
     stdio: "inherit",

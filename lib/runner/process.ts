@@ -59,13 +59,22 @@ if (isMainThread) {
 }
 `;
 
-export function spawnKernel(connectionFile: string, cwd: string): KernelProcess {
+export function spawnKernel(
+  connectionFile: string,
+  cwd: string,
+  envChanges: Readonly<Record<string, string | null>> = {},
+): KernelProcess {
   const guard = path.join(path.dirname(connectionFile), "orphan-guard.js");
   fs.writeFileSync(guard, ORPHAN_GUARD);
   const args = ["--require", guard, tslabBinary(), "kernel", "--config-path", connectionFile];
   // detached: own process group, so a terminal Ctrl-C reaches the runner
   // (which cleans up) and not the kernel, and a group kill takes everything.
-  const child = spawn(process.execPath, args, { cwd, detached: !isWindows, stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...process.env };
+  for (const [k, v] of Object.entries(envChanges)) {
+    if (v === null) delete env[k];
+    else env[k] = v;
+  }
+  const child = spawn(process.execPath, args, { cwd, env, detached: !isWindows, stdio: ["ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error(`Could not spawn ${process.execPath} ${args.join(" ")}`);
   return track(wrap(child, child.pid));
 }

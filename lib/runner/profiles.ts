@@ -67,3 +67,22 @@ export function profileValues(table: ProfileTable, profile: string, notebook: st
   }
   return { common: entries[ALL_NOTEBOOKS] ?? {}, specific: entries[notebook] ?? {} };
 }
+
+/**
+ * Where a profile's results go. The default run keeps out/notebooks and out/book; a profile's run (e.g.
+ * `npm start -- --profile quick`) writes out/<profile>/notebooks and out/<profile>/book, and its kernels
+ * record their findings under out/cache/findings/<profile>/ (PROFILE_ENV, read by lib/run/findings), so a
+ * quick run for a class never overwrites the full book. The trained-network cache stays shared: its keys
+ * are whole configurations, so profiles never collide there.
+ */
+export const PROFILE_ENV = "SIGMOID_LAB_PROFILE";
+
+/** out/ for the default run, out/<profile>/ for a profile's (the name checked to be a plain folder name). */
+export function profileOutDir(profile: string | undefined, root = "out"): string {
+  if (profile === undefined) return root;
+  if (!/^[A-Za-z0-9_-]+$/.test(profile))
+    throw new Error(
+      `profile name ${JSON.stringify(profile)}: use letters, digits, "-" and "_" only (it names a folder)`,
+    );
+  return `${root}/${profile}`;
+}
