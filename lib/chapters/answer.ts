@@ -22,7 +22,8 @@ import type {
   TrainFindings,
 } from "../run/findings";
 import { ConfigError } from "../core/errors";
-import { Cell, VerdictRow, causalVerdict, groupLabel, roleOf } from "./causal-report";
+import { groupLabel, roleOf } from "./causal-report";
+import { Cell, VerdictRow, causalVerdict } from "./causal-verdict";
 
 /** 03's differences are a fraction of a percentage point: two decimals. */
 export const ivp = (d: { readonly diff: number; readonly low: number; readonly high: number }) => intervalPp(d, 2);

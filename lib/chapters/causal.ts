@@ -51,6 +51,7 @@ export type {
   SetSummary,
 } from "./causal-jobs";
 export * from "./causal-report";
+export * from "./causal-verdict";
 export * from "./causal-frames";
 
 /** A group visited k ≥ 1 times per epoch. */
