@@ -15,7 +15,7 @@ import { requireText } from "./figure";
 import { escapeHtml } from "./html";
 import { formatNumber } from "./numbers";
 import { inTslabKernel, updatingCellSink } from "./output";
-import { sparklineSvg } from "./sparkline";
+import { downsample, sparklineSvg } from "./sparkline";
 import { ACCENT, CARD, MUTED, TRACK } from "./theme";
 import { STATUS_ATTRIBUTE_NAME } from "./markers";
 
@@ -26,6 +26,12 @@ export interface ProgressUpdate {
   loss: number;
   /** In [0, 1]. */
   accuracy?: number;
+  /**
+   * Whether `accuracy` was measured just now, at the end of an epoch (default true). A per-step
+   * update that repeats the last epoch's accuracy for the display says false: the accuracy curve
+   * gets one point per measurement, so its last point is the final epoch's value.
+   */
+  accuracyMeasured?: boolean;
   samplesPerSec?: number;
 }
 
@@ -87,7 +93,7 @@ export function progress(opts: ProgressOptions): Progress {
       last = u;
       pace.see(u);
       history.loss.push(u.loss);
-      if (u.accuracy !== undefined) history.accuracy.push(u.accuracy);
+      if (u.accuracy !== undefined && u.accuracyMeasured !== false) history.accuracy.push(u.accuracy);
       if (now() - lastRender >= throttleMs) render(false);
     },
     done(note) {
@@ -174,6 +180,21 @@ export class Pace {
   }
 }
 
+/** Points a sparkline draws at most. */
+export const SPARKLINE_POINTS = 200;
+
+/**
+ * A long history in at most SPARKLINE_POINTS points, ending with its last value
+ * itself: bucket means of the values before it (the sparkline's own downsampling
+ * would average the last value into the last bucket, and the curve would miss
+ * the number printed beside it).
+ */
+export function endingAtLast(values: number[], maxPoints = SPARKLINE_POINTS): number[] {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length <= maxPoints) return finite;
+  return [...downsample(finite.slice(0, -1), maxPoints - 1), finite[finite.length - 1]];
+}
+
 /** "40 s", "3 min 05 s". */
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -205,9 +226,9 @@ export function progressHtml(view: ProgressView): string {
   const barColor = view.final ? ACCENT.green : ACCENT.blue;
   const status = view.final ? `done${view.note ? ` — ${escapeHtml(view.note)}` : ""}` : "running…";
   const curves = [
-    sparklineSvg(view.history.loss, { label: "loss", color: ACCENT.orange }),
+    sparklineSvg(endingAtLast(view.history.loss), { label: "loss", color: ACCENT.orange }),
     ...(view.history.accuracy.length > 0
-      ? [sparklineSvg(view.history.accuracy, { label: "accuracy", color: ACCENT.blue })]
+      ? [sparklineSvg(endingAtLast(view.history.accuracy), { label: "accuracy", color: ACCENT.blue })]
       : []),
   ];
   const curveLabels = ["loss", ...(view.history.accuracy.length > 0 ? ["accuracy"] : [])];

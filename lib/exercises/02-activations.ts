@@ -31,7 +31,9 @@ const saturationFractionExercise = (() => {
     { h: uniformArray(1000, 1), eps: 0.01 },
     { h: uniformArray(2000, 2).map((v) => v ** 4), eps: 0.05 },
     { h: uniformArray(500, 3).map((v) => 1 - v ** 3), eps: 0.1 },
-    { h: Float32Array.from([0.001, 0.5, 0.999, 0.2, 0.995, 0.004, 0.7, 0.01]), eps: 0.01 },
+    // The boundary case, in float64 so that 0.01 and 0.99 are exactly ε and 1 − ε (a float32 0.01 is
+    // 0.0099999998 < ε): h = ε and h = 1 − ε are not saturated, so `<` and `≤` give different fractions.
+    { h: Float64Array.from([0.001, 0.5, 0.999, 0.2, 0.995, 0.004, 0.7, 0.01, 0.99]), eps: 0.01 },
   ];
   const ref = (h: ArrayLike<number>, eps: number) => saturationFraction(h, SIGMOID_ASYM, eps).total;
   const count = (h: ArrayLike<number>, pred: (v: number) => boolean) => Array.from(h).filter(pred).length;
@@ -55,6 +57,11 @@ const saturationFractionExercise = (() => {
       name: "percent",
       f: (h, e) => (100 * count(h, (v) => v < e || v > 1 - e)) / h.length,
       hint: "that is a percentage; return a fraction between 0 and 1.",
+    },
+    {
+      name: "≤ instead of <",
+      f: (h, e) => count(h, (v) => v <= e || v >= 1 - e) / h.length,
+      hint: "an entry exactly at h = ε (or h = 1 − ε) is not saturated: the rule is strict, h < ε or h > 1 − ε.",
     },
     {
       name: "unsaturated",

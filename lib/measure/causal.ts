@@ -29,7 +29,7 @@ import { Rng } from "../core/rng";
 import type { FastPasses } from "../core/fast/probe";
 import { forwardValues } from "./deltas";
 import { BootstrapOptions, HiddenValues, MeanDifference, compareManyMeans, perExampleStats } from "./compare";
-import { meanAt, percentiles } from "./stats";
+import { meanAt, normalQuantile, percentiles } from "./stats";
 
 /** Per-point values of two sets to compare, one pair per row (e.g. per layer). */
 export type PairRows = readonly { readonly a: ArrayLike<number>; readonly b: ArrayLike<number> }[];
@@ -200,33 +200,8 @@ export function minimumDetectable(
   return (normalQuantile(0.5 + level / 2) + normalQuantile(power)) * se;
 }
 
-/** The standard normal quantile (Acklam's rational approximation, |error| < 1.2e−9). */
-export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) throw new ConfigError("p", p, "a probability in (0, 1)");
-  const a = [
-    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
-  ];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [
-    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
-    2.938163982698783,
-  ];
-  const dd = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const lo = 0.02425;
-  if (p < lo || p > 1 - lo) {
-    const q = Math.sqrt(-2 * Math.log(p < lo ? p : 1 - p));
-    const x =
-      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-      ((((dd[0] * q + dd[1]) * q + dd[2]) * q + dd[3]) * q + 1);
-    return p < lo ? x : -x;
-  }
-  const q = p - 0.5,
-    r = q * q;
-  return (
-    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
-    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
-  );
-}
+/** The standard normal quantile: one implementation, in stats.ts (re-exported here for 03's readers). */
+export { normalQuantile };
 
 /** How the network's output treats each point: the margin and the loss of its label. */
 export interface PointFit {

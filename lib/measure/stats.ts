@@ -1,4 +1,5 @@
-/** Plain descriptive statistics over typed arrays (float64 accumulation). */
+/** Plain descriptive statistics over typed arrays (float64 accumulation), and the multiplicity correction. */
+import { ConfigError } from "../core/errors";
 
 export interface Histogram {
   readonly lo: number;
@@ -156,4 +157,54 @@ export function bootstrapInterval(
   for (let d = 0; d < draws; d++) values[d] = statistic(resample);
   const [low, high] = percentiles(values, [(100 * (1 - level)) / 2, 100 - (100 * (1 - level)) / 2], Infinity);
   return { low, high };
+}
+
+// ------------------------------------------------------------ multiplicity (Bonferroni) and the normal quantile
+
+/**
+ * Bonferroni's correction, the one the book uses for a family of m intervals
+ * or tests: each is made at level 1 − (1 − level)/m, so that all m hold
+ * together with probability at least `level` (by the union bound, whatever
+ * their dependence). bonferroniLevel(0.95, 10) = 0.995.
+ */
+export function bonferroniLevel(level: number, m: number): number {
+  if (!(level > 0 && level < 1)) throw new ConfigError("level", level, "a confidence level in (0, 1), e.g. 0.95");
+  if (!(Number.isInteger(m) && m >= 1)) throw new ConfigError("family size m", m, "a whole number ≥ 1");
+  return 1 - (1 - level) / m;
+}
+
+/** Bonferroni-adjusted p-values: min(1, m·p_k) for the m tests of a family (compare each with α). */
+export function bonferroniAdjust(ps: readonly number[]): number[] {
+  ps.forEach((p, k) => {
+    if (!(p >= 0 && p <= 1)) throw new ConfigError(`p-value ${k}`, p, "a probability in [0, 1]");
+  });
+  return ps.map((p) => Math.min(1, ps.length * p));
+}
+
+/** The standard normal quantile (Acklam's rational approximation, |error| < 1.2e−9). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new ConfigError("p", p, "a probability in (0, 1)");
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const dd = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p < lo || p > 1 - lo) {
+    const q = Math.sqrt(-2 * Math.log(p < lo ? p : 1 - p));
+    const x =
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((dd[0] * q + dd[1]) * q + dd[2]) * q + dd[3]) * q + 1);
+    return p < lo ? x : -x;
+  }
+  const q = p - 0.5,
+    r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }

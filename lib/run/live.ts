@@ -2,7 +2,7 @@
  * Glue between the training loop and the live progress display: one call
  * gives the callbacks a notebook passes to train() or runExperiment().
  */
-import { progress } from "../display/progress";
+import { ProgressSink, progress } from "../display/progress";
 import type { TrainCallbacks } from "../core/train";
 import type { ProbeSnapshot } from "../measure/probe";
 
@@ -15,12 +15,24 @@ export interface LiveTraining extends TrainCallbacks<ProbeSnapshot> {
  * Live epoch, loss, held-out accuracy and samples/s, updated in place, at most
  * every `throttleMs` (default 250 ms; long cells use 1,000 so the kernel sends few messages).
  */
-export function liveTraining(title: string, epochs: number, opts: { throttleMs?: number } = {}): LiveTraining {
-  const p = progress({ title, total: epochs, throttleMs: opts.throttleMs });
+export function liveTraining(
+  title: string,
+  epochs: number,
+  opts: { throttleMs?: number; sink?: ProgressSink } = {},
+): LiveTraining {
+  const p = progress({ title, total: epochs, throttleMs: opts.throttleMs, sink: opts.sink });
   let lastAccuracy: number | undefined;
   return {
+    // Steps repeat the last epoch's accuracy for the display; only onEpoch adds it to the accuracy curve.
     onStep: (s) =>
-      p.update({ epoch: s.epoch, step: s.step, loss: s.loss, accuracy: lastAccuracy, samplesPerSec: s.samplesPerSec }),
+      p.update({
+        epoch: s.epoch,
+        step: s.step,
+        loss: s.loss,
+        accuracy: lastAccuracy,
+        accuracyMeasured: false,
+        samplesPerSec: s.samplesPerSec,
+      }),
     onEpoch: (e) => {
       lastAccuracy = (e.test ?? e.train).accuracy;
       p.update({
