@@ -24,8 +24,10 @@ import type { Dataset } from "../lib/data/dataset";
 import { glorotBengioTable1, TABLE1_DATASETS } from "../lib/data/published";
 import { Experiment, ExperimentConfig, runExperiment } from "../lib/run/experiment";
 import * as ch from "../lib/chapters/activations";
+import * as cx from "../lib/chapters/activations-compare";
 import * as views from "../lib/chapters/activations-figures";
 import * as over from "../lib/chapters/activations-training";
+import * as summaryView from "../lib/chapters/activations-summary";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -196,7 +198,7 @@ test("gradientSeries: per layer over time from the records; update:data transpos
   assert.throws(() => ch.gradientSeries(noGrads), ConfigError);
 });
 
-test("small helpers: relative gap, Pearson, per-class means, low share, stuck units", () => {
+test("small helpers: relative gap, low share, stuck units", () => {
   const d = (meanA: number, meanB: number) => ({
     meanA,
     meanB,
@@ -206,13 +208,8 @@ test("small helpers: relative gap, Pearson, per-class means, low share, stuck un
     level: 0.95,
     draws: 10,
   });
-  assert.equal(ch.maxRelativeGap([d(0.5, 0.4), d(0, 0), d(0.1, 0.2)]), 0.5);
-  assert.equal(ch.maxRelativeGap([d(0, 0)]), 0);
-  assert.ok(Math.abs(ch.pearson([1, 2, 3, 4], [2, 4, 6, 8]) - 1) < 1e-12);
-  assert.ok(Math.abs(ch.pearson([1, 2, 3, 4], [4, 3, 2, 1]) + 1) < 1e-12);
-  assert.ok(Number.isNaN(ch.pearson([1, 1, 1], [1, 2, 3])));
-  assert.deepEqual(ch.meanByClass([1, 2, 3, 5], [0, 1, 0, 1], 3).slice(0, 2), [2, 3.5]);
-  assert.ok(Number.isNaN(ch.meanByClass([1], [0], 2)[1]));
+  assert.equal(cx.maxRelativeGap([d(0.5, 0.4), d(0, 0), d(0.1, 0.2)]), 0.5);
+  assert.equal(cx.maxRelativeGap([d(0, 0)]), 0);
   const snap = {
     layers: [
       { width: 10, saturation: [{ eps: 0.01, low: 0.2, high: 0.1, total: 0.3 }], units: { stuckLow: 1, stuckHigh: 2 } },
@@ -221,7 +218,7 @@ test("small helpers: relative gap, Pearson, per-class means, low share, stuck un
   } as unknown as ProbeSnapshot;
   assert.ok(Math.abs(ch.lowShare(snap) - (2 + 3) / (3 + 3)) < 1e-12);
   assert.deepEqual(ch.stuckUnits(snap), { stuck: 3, units: 40 });
-  // The unit table names the stuck rule from STUCK_FRACTION, and a correlation without variation says so.
+  // The unit table names the stuck rule from STUCK_FRACTION.
   const units = (perUnit: number[]) => ({
     stuckLow: 0,
     stuckHigh: 0,
@@ -233,11 +230,7 @@ test("small helpers: relative gap, Pearson, per-class means, low share, stuck un
     ({ layers: [{ layer: 1, width: perUnit.length, units: units(perUnit) }] }) as unknown as ProbeSnapshot;
   const flatRow = views.unitRows(unitSnap([0, 0, 0]), unitSnap([0, 0.1, 0]))[0];
   assert.equal(flatRow[`stuck low (≥ ${Math.round(100 * ch.STUCK_FRACTION)}% of points)`], 0);
-  assert.equal(flatRow["per-unit saturation: corr(training, unseen)"], "undefined: no variation");
-  assert.equal(
-    views.unitRows(unitSnap([0, 0.5, 1]), unitSnap([0, 0.25, 0.5]))[0]["per-unit saturation: corr(training, unseen)"],
-    1,
-  );
+  assert.equal(flatRow["unseen probe points: never saturated"], 3);
 });
 
 const tinyExperiment = (name: string): ExperimentConfig => ({
@@ -253,29 +246,29 @@ test("compareSplit: the differences of the per-point means with intervals, the f
   const q = await runExperiment(tinyExperiment("tiny-02"), {}, { cacheDir: dir });
   try {
     // Spirals have no unseen training-file part: stand one in, as MNIST's split would give.
-    assert.throws(() => ch.comparisonSets(q.data, 50), ConfigError);
+    assert.throws(() => cx.comparisonSets(q.data, 50), ConfigError);
     const data = { ...q.data, heldOut: points(300, 2, 7, 2, "unseen") };
-    assert.throws(() => ch.comparisonSets(data, 5), ConfigError);
-    const sets = ch.comparisonSets(data, 200);
+    assert.throws(() => cx.comparisonSets(data, 5), ConfigError);
+    const sets = cx.comparisonSets(data, 200);
     assert.deepEqual([sets.train.n, sets.heldOut.n, sets.test.n], [128, 128, 128], "at most the smallest set");
     const before = tf.memory().numTensors;
-    const cmp = ch.compareSplit(q.model, sets, { eps: [0.01, 0.1], draws: 200, seed: 5 });
+    const cmp = cx.compareSplit(q.model, sets, { eps: [0.01, 0.1], draws: 200, seed: 5 });
     assert.equal(tf.memory().numTensors, before);
     const a = perExampleStats(q.model, sets.train, [0.01, 0.1]),
       b = perExampleStats(q.model, sets.heldOut, [0.01, 0.1]);
     const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
-    const sat = ch.perLayer(cmp.main, "saturation", 0.1),
-      flat = ch.perLayer(cmp.main, "flat");
+    const sat = cx.perLayer(cmp.main, "saturation", 0.1),
+      flat = cx.perLayer(cmp.main, "flat");
     assert.equal(sat.length, 3);
     sat.forEach((r, l) => {
       assert.ok(Math.abs(r.diff - (mean(a.layers[l].saturated[1]) - mean(b.layers[l].saturated[1]))) < 1e-12);
       assert.ok(r.low <= r.diff && r.diff <= r.high);
     });
-    ch.perLayer(cmp.main, "saturation", 0.01).forEach((r, l) =>
+    cx.perLayer(cmp.main, "saturation", 0.01).forEach((r, l) =>
       assert.ok(Math.abs(r.diff - flat[l].diff) < 1e-12, "flat at 4ε(1 − ε) selects the sigmoid's ε entries"),
     );
     assert.ok(
-      ch.perLayer(cmp.main, "saturation", 0.01).some((r) => r.meanA > 0),
+      cx.perLayer(cmp.main, "saturation", 0.01).some((r) => r.meanA > 0),
       "the test needs saturated entries",
     );
     // The test-file checks keep the first ε only (and flat).
@@ -283,11 +276,11 @@ test("compareSplit: the differences of the per-point means with intervals, the f
       [...new Set(cmp.trainMinusTest.map((r) => `${r.statistic} ${r.eps}`))],
       ["saturation 0.01", "flat null"],
     );
-    assert.throws(() => ch.perLayer(cmp.trainMinusTest, "saturation", 0.1), ConfigError);
+    assert.throws(() => cx.perLayer(cmp.trainMinusTest, "saturation", 0.1), ConfigError);
     // Notebook cell 21b: the bootstrap written out, with the documented label, gives the library's interval.
     const sA = cmp.stats.train.layers[0].saturated[0],
       sB = cmp.stats.heldOut.layers[0].saturated[0];
-    const rng = new Rng(5).fork(ch.COMPARISON_LABELS.main);
+    const rng = new Rng(5).fork(cx.COMPARISON_LABELS.main);
     const resampled = (s: Float64Array) => {
       let sum = 0;
       for (let i = 0; i < s.length; i++) sum += s[Math.floor(rng.next() * s.length)];
@@ -295,46 +288,89 @@ test("compareSplit: the differences of the per-point means with intervals, the f
     };
     const draws = Array.from({ length: 200 }, () => resampled(sA) - resampled(sB));
     const [low, high] = percentiles(draws, [2.5, 97.5], Infinity);
-    const row = ch.perLayer(cmp.main, "saturation", 0.01)[0];
+    const row = cx.perLayer(cmp.main, "saturation", 0.01)[0];
     assert.ok(
       Math.abs(low - row.low) < 1e-12 && Math.abs(high - row.high) < 1e-12,
       `${low}, ${high} vs ${row.low}, ${row.high}`,
     );
     // A set against itself differs by exactly zero.
-    const same = ch.compareSplit(
+    const same = cx.compareSplit(
       q.model,
       { train: sets.train, heldOut: sets.train, test: sets.train },
       { eps: [0.01], draws: 50, seed: 1 },
     );
     for (const r of [...same.main, ...same.heldOutMinusTest]) assert.equal(r.diff, 0);
 
-    // Findings from this run: every field from the records and the comparison, the memorisation rows empty.
-    const probeT = q.result.probes[q.result.probes.length - 1].snapshots[0],
-      probeH = q.result.probes[q.result.probes.length - 1].snapshots[1];
-    const f = ch.activationFindings({ q, probeTrain: probeT, probeHeldOut: probeH, cmp, sweep: [] });
+    // The end of training: the last record when it probed the final network at the notebook's ε, else a fresh
+    // probe of the final network on the same points — the two agree (up to an entry at a float32 boundary).
+    const last = q.result.probes[q.result.probes.length - 1];
+    assert.equal(last.step, q.result.steps, "this run's last record is at its final step");
+    const endRec = ch.endOfTraining(q, [0.01, 0.05]),
+      endNew = ch.endOfTraining(q, [0.01, 0.1]);
+    assert.equal(endRec.source, "last probe record");
+    assert.equal(endRec.train, last.snapshots[0]);
+    assert.equal(endNew.source, "final network, probed by 02");
+    const entry = 1 / (q.data.probeTrain.n * 8);
+    endNew.train.layers.forEach((L, l) =>
+      assert.ok(Math.abs(L.saturation[0].total - endRec.train.layers[l].saturation[0].total) <= entry + 1e-12),
+    );
+    const stale = { ...q, result: { ...q.result, probes: q.result.probes.slice(0, -1) } };
+    assert.equal(
+      ch.endOfTraining(stale, [0.01, 0.05]).source,
+      "final network, probed by 02",
+      "a record before the end",
+    );
+
+    // Findings from this run: every field from the end record and the comparison, the memorisation rows empty.
+    const primary = cx.primaryComparison(cmp, { draws: 200, seed: 5 });
+    const probeCmp = cx.probeSetComparison(q, { eps: [0.01, 0.1], draws: 200, seed: 5 });
+    const family = cx.intervalFamily(cmp, probeCmp, primary);
+    const slopes = ch.slopeFactors(q.model, q.data.probeTrain);
+    const unitTests = cx.unitTests(q.model, sets, 0.01, { permutations: 19, seed: 5 });
+    const f = ch.activationFindings({ q, end: endRec, cmp, primary, family, unitTests, slopes, sweep: [] });
     assert.deepEqual(
       f.trainMinusHeldOut.map((x) => x.diff),
-      ch.perLayer(cmp.main, "saturation", 0.01).map((r) => r.diff),
+      cx.perLayer(cmp.main, "saturation", 0.01).map((r) => r.diff),
     );
     assert.deepEqual(
       f.trainMinusHeldOutFlat.map((x) => x.diff),
       flat.map((r) => r.diff),
     );
     assert.deepEqual([f.memorising, f.reference, f.comparePoints, f.depth, f.sweep.runs], [[], [], 128, 3, 0]);
-    assert.deepEqual(f.buildUp, ch.layerBuildUp(q.result.probes));
+    assert.deepEqual(f.buildUp, ch.layerBuildUp(q.result.probes, ch.BUILD_UP_RULES, endRec));
+    // One source for "the end": the findings' saturation and every layer's build-up end are the end record.
+    assert.deepEqual(
+      f.buildUp.map((b) => b.end),
+      f.saturationTrain,
+    );
+    assert.deepEqual(
+      f.saturationTrain,
+      last.snapshots[0].layers.map((L) => L.saturation[0].total),
+    );
+    assert.deepEqual(f.end, { step: q.result.steps, steps: q.result.steps, source: "last probe record" });
     assert.equal(f.topPeak.saturation, f.buildUp[2].peak);
     const g = ch.gradientSeries(q.result.probes);
     assert.equal(
       f.gradientRatios.weightGrad.end,
       g.weightGrad[0][g.epochs.length - 1] / g.weightGrad[2][g.epochs.length - 1],
     );
+    // The levels 06 reads beside the differences are those of the same 128-point sets.
+    assert.deepEqual(
+      f.compareLevels!.train,
+      cx.perLayer(cmp.main, "saturation", 0.01).map((r) => r.meanA),
+    );
+    assert.equal(f.primary!.interval.diff, primary.diff);
+    assert.equal(f.secondary!.intervals, family.m);
+    assert.equal(f.unitTests!.length, 3);
+    assert.equal(f.derivative!.effective.length, 3);
 
     // The figures carry their numbers into the takeaways.
     const fig = views.comparisonFigure(cmp);
     assert.equal(fig.figure.data.length, 5, "ε, ε, flat; two test-file checks");
     assert.ok(fig.figure.data.every((d) => (d.error_y as { array: number[] }).array.every((v) => v >= 0)));
-    assert.match(fig.takeaway, /with 128 points per set/);
-    const summary = over.measuredSummary(f, "a sweep.").join("\n");
+    assert.match(fig.takeaway, /128 points per set/);
+    const summary = summaryView.measuredSummary(f, "a sweep.").join("\n");
+    assert.match(summary, new RegExp(`pre-registered primary comparison .*\\*\\*${primary.verdict}\\*\\*`));
     assert.match(summary, /notebook 06 states the answer/);
     assert.doesNotMatch(summary, /\*\*(Yes|No|Partly|Mostly not)\b/);
   } finally {

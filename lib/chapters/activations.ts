@@ -1,15 +1,15 @@
 /**
  * Chapter: notebook 02-activations — inside the trained network.
  *
- * The measurements and comparisons the notebook's cells call, each tested
- * (test/activations-chapter.test.ts); the figures and the computed prose
- * built from them are in activations-figures.ts.
+ * The measurements the notebook's cells call, each tested
+ * (test/activations-chapter.test.ts); §3's comparisons are in
+ * activations-compare.ts, the figures and computed prose in
+ * activations-figures.ts and activations-training.ts.
  *
- *   const sets = comparisonSets(q.data, 10_000);            // random training points, unseen training-file points, test-file points
- *   const cmp = compareSplit(q.model, sets, { eps: [0.01], draws: 2000, seed: 1 });
- *   perLayer(cmp.main, "saturation", 0.01);                 // training − unseen, per layer, with 95% intervals
- *   layerBuildUp(q.result.probes);                          // each layer's saturation over training
+ *   const end = endOfTraining(q, [0.01, 0.05]);              // the end of training: the record 01 and 06 read
+ *   layerBuildUp(q.result.probes, BUILD_UP_RULES, end);     // each layer's saturation over training
  *   gradientSeries(q.result.probes);                        // δ, ∂L/∂W, update:data and ρ_B over training
+ *   slopeFactors(q.model, q.data.probeTrain);               // mean σ′ and σ′_eff, the factor on δ, per layer
  *
  * Notation as in the notebook: h_{i,l} = σ(z_{i,l}), δ_{i,l} = ∂ℓ_i/∂z_{i,l},
  * ∂ℓ_i/∂W_l = h_{i,l−1}ᵀ δ_{i,l}.
@@ -18,21 +18,30 @@ import type { Dataset } from "../data/dataset";
 import type { Mlp } from "../core/model";
 import type { ProbeRecord } from "../core/train";
 import { ConfigError } from "../core/errors";
-import type { ProbeSnapshot } from "../measure/probe";
+import { ProbeSnapshot, probe } from "../measure/probe";
 import {
   BootstrapOptions,
   MeanDifference,
   PerExampleStats,
   SetComparison,
   compareMeans,
-  compareSets,
   perExampleStats,
 } from "../measure/compare";
+import { measureBound } from "../measure/bound";
 import { mean } from "../measure/stats";
-import { Experiment, ExperimentConfig, ExperimentData, probeSubset, runExperiment } from "../run/experiment";
+import { Experiment, ExperimentConfig, runExperiment } from "../run/experiment";
 import type { JobOutcome } from "../run/job";
 import { QuestionParams, questionExperiment } from "../run/question";
 import { ActivationFindings, Interval, LayerBuildUp, TimesOfRun, Trend, interval } from "../run/findings";
+import {
+  IntervalFamily,
+  PrimaryComparison,
+  SplitComparison,
+  UnitTestRow,
+  excludesZero,
+  maxRelativeGap,
+  perLayer,
+} from "./activations-compare";
 
 type Probes = readonly ProbeRecord<ProbeSnapshot>[];
 
@@ -41,153 +50,53 @@ function argmax(xs: readonly number[]): number {
   return xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
 }
 
-// ------------------------------------------------------------------ §3 training points against unseen points
+// ------------------------------------------------------------------ the end of training, and the factor on δ
 
-/** The three point sets of the large comparison, all drawn at random with the book's probe seed. */
-export interface ComparisonSets {
-  /** Training images: gradient descent passed over each of them once per epoch. */
-  readonly train: Dataset;
-  /** Unseen images of the training file (same file, same writers), never trained on. */
-  readonly heldOut: Dataset;
-  /** Images of the test file, written by other people: the secondary check. */
-  readonly test: Dataset;
+/** The trained network on the two probe sets: one record for every "end" of 02 (and the one 01 and 06 read). */
+export interface EndOfTraining {
+  readonly train: ProbeSnapshot;
+  readonly heldOut: ProbeSnapshot;
+  readonly step: number;
+  readonly steps: number;
+  readonly source: "last probe record" | "final network, probed by 02";
 }
 
-/** n points of each set (at most as many as the smallest set has), at random. */
-export function comparisonSets(data: ExperimentData, n: number): ComparisonSets {
-  if (!data.heldOut) {
-    throw new ConfigError(
-      "experiment data.heldOut",
-      null,
-      "an MNIST split with unseen training-file images (data.heldOut > 0, as questionExperiment holds 10,000 out)",
-    );
-  }
-  if (!(Number.isInteger(n) && n >= 10)) throw new ConfigError("comparePoints", n, "an integer ≥ 10 (points per set)");
-  const m = Math.min(n, data.train.n, data.heldOut.n, data.test.n);
+/**
+ * The question run's last probe record when it probed the final network (step = steps) at these ε — the
+ * record 01's `saturationEnd` reads — else (an older cache, other ε) a probe of the final network on the same
+ * points, said so in `source`. The records use the probe's default stuck fraction, which is STUCK_FRACTION.
+ */
+export function endOfTraining(q: Experiment, eps: readonly number[]): EndOfTraining {
+  const last = q.result.probes[q.result.probes.length - 1],
+    steps = q.result.steps;
+  const recordEps = last.snapshots[0].layers[0]?.saturation.map((x) => x.eps) ?? [];
+  if (last.step === steps && recordEps.join() === eps.join() && STUCK_FRACTION === 0.99)
+    return {
+      train: last.snapshots[0],
+      heldOut: last.snapshots[1],
+      step: last.step,
+      steps,
+      source: "last probe record",
+    };
+  const opts = { eps, gradients: false, stuckFraction: STUCK_FRACTION };
   return {
-    train: probeSubset(data.train, m, "02 comparison: training points"),
-    heldOut: probeSubset(data.heldOut, m, "02 comparison: unseen training-file points"),
-    test: probeSubset(data.test, m, "02 comparison: test-file points"),
+    train: probe(q.model, q.data.probeTrain, opts),
+    heldOut: probe(q.model, q.data.probeHeldOut, opts),
+    step: steps,
+    steps,
+    source: "final network, probed by 02",
   };
 }
 
-export interface SplitComparison {
-  readonly eps: readonly number[];
-  readonly sets: ComparisonSets;
-  /** Per point and layer: saturated shares at each ε (the test-file set at the first ε only), the flat share, mean f′(z). */
-  readonly stats: {
-    readonly train: PerExampleStats;
-    readonly heldOut: PerExampleStats;
-    readonly test: PerExampleStats;
-  };
-  /** Training − unseen training-file points, per layer: saturation at each ε, the flat measure, mean f′(z). */
-  readonly main: readonly SetComparison[];
-  /** The test-file checks at the first ε and flat: training − test file, unseen training file − test file. */
-  readonly trainMinusTest: readonly SetComparison[];
-  readonly heldOutMinusTest: readonly SetComparison[];
-}
-
-/** Bootstrap labels: each comparison draws its own resamples (a reader can redo one by hand with this label). */
-export const COMPARISON_LABELS = {
-  main: "02 train vs unseen",
-  trainTest: "02 train vs test file",
-  heldOutTest: "02 unseen vs test file",
-} as const;
-
-/** The per-point statistics of the three sets and the three differences of means, each with a 95% bootstrap interval. */
-export function compareSplit(
-  model: Mlp,
-  sets: ComparisonSets,
-  opts: { readonly eps: readonly number[]; readonly draws: number; readonly seed: number },
-): SplitComparison {
-  const first = [opts.eps[0]];
-  const stats = {
-    train: perExampleStats(model, sets.train, opts.eps),
-    heldOut: perExampleStats(model, sets.heldOut, opts.eps),
-    // The test-file checks use the first ε (and the flat measure) only.
-    test: perExampleStats(model, sets.test, first),
-  };
-  const boot = { draws: opts.draws, seed: opts.seed };
-  const checks: SetComparison["statistic"][] = ["saturation", "flat"];
-  return {
-    eps: [...opts.eps],
-    sets,
-    stats,
-    main: compareSets(stats.train, stats.heldOut, {
-      ...boot,
-      label: COMPARISON_LABELS.main,
-      statistics: ["saturation", "flat", "derivative"],
-    }),
-    trainMinusTest: compareSets(firstEps(stats.train), stats.test, {
-      ...boot,
-      label: COMPARISON_LABELS.trainTest,
-      statistics: checks,
-    }),
-    heldOutMinusTest: compareSets(firstEps(stats.heldOut), stats.test, {
-      ...boot,
-      label: COMPARISON_LABELS.heldOutTest,
-      statistics: checks,
-    }),
-  };
-}
-
-/** The same per-point statistics restricted to the first ε (no copy). */
-function firstEps(s: PerExampleStats): PerExampleStats {
-  return {
-    ...s,
-    eps: s.eps.slice(0, 1),
-    layers: s.layers.map((L) => ({
-      ...L,
-      saturated: L.saturated.slice(0, 1),
-      low: L.low.slice(0, 1),
-      high: L.high.slice(0, 1),
-    })),
-  };
-}
-
-/** The rows of one statistic, one per layer in order (saturation at ε; flat and derivative have no ε). */
-export function perLayer(
-  rows: readonly SetComparison[],
-  statistic: SetComparison["statistic"],
-  eps: number | null = null,
-): SetComparison[] {
-  const out = rows.filter(
-    (r) =>
-      r.statistic === statistic &&
-      r.eps === (statistic === "saturation" || statistic === "low" || statistic === "high" ? eps : null),
-  );
-  if (out.length === 0)
-    throw new ConfigError(
-      `comparison rows (${statistic}${eps === null ? "" : ` at ε = ${eps}`})`,
-      rows.length,
-      "a comparison that measured this statistic",
-    );
-  return out;
-}
-
-/** Per layer at the first ε, training − held-out probe points (the fixed sets the probe records follow over training). */
-export function compareProbeSets(
-  q: Experiment,
-  opts: { readonly eps: readonly number[]; readonly draws: number; readonly seed: number },
-): SetComparison[] {
-  const a = perExampleStats(q.model, q.data.probeTrain, opts.eps),
-    b = perExampleStats(q.model, q.data.probeHeldOut, opts.eps);
-  return perLayer(
-    compareSets(a, b, { draws: opts.draws, seed: opts.seed, label: "02 probe sets", statistics: ["saturation"] }),
-    "saturation",
-    opts.eps[0],
-  );
-}
-
-/** |difference| relative to the layer's level (the larger of the two means), the largest over layers; 0 where a layer never saturates. */
-export function maxRelativeGap(rows: readonly MeanDifference[]): number {
-  return Math.max(
-    0,
-    ...rows.map((r) => {
-      const level = Math.max(r.meanA, r.meanB);
-      return level > 0 ? Math.abs(r.diff) / level : 0;
-    }),
-  );
+/**
+ * Per hidden layer on the points: mean σ′(z) (how flat the layer is on average) and σ′_eff, the factor that
+ * multiplies ‖δ‖ there — the geometric mean over points of ‖σ′(z_{i,l}) ⊙ g_i‖/‖g_i‖, g_i = δ_{i,l+1}W_{l+1}ᵀ —
+ * both from lib/measure/bound's measureBound (the same code as notebook 04).
+ */
+export function slopeFactors(model: Mlp, points: Dataset): { mean: number[]; effective: number[] } {
+  const rep = measureBound(model, points.x, points.y, points.n);
+  const hidden = rep.rows.slice(0, model.hidden.length);
+  return { mean: hidden.map((r) => r.derivativeMean!), effective: hidden.map((r) => rep.maxDerivative / r.slackGeo!) };
 }
 
 // ------------------------------------------------------------------ §4 saturation over training, per layer
@@ -254,7 +163,11 @@ export function topLayerPeak(probes: Probes): TopPeak {
 }
 
 /** Every hidden layer's saturation over the run: start, at the top layer's peak, its own peak, end, and the trend. */
-export function layerBuildUp(probes: Probes, rules: BuildUpRules = BUILD_UP_RULES): LayerBuildUp[] {
+export function layerBuildUp(
+  probes: Probes,
+  rules: BuildUpRules = BUILD_UP_RULES,
+  end?: EndOfTraining,
+): LayerBuildUp[] {
   const epochs = probes.map((p) => p.epoch);
   const top = topLayerPeak(probes);
   return probes[0].snapshots[0].layers.map((_, l) => {
@@ -267,12 +180,12 @@ export function layerBuildUp(probes: Probes, rules: BuildUpRules = BUILD_UP_RULE
       layer: l + 1,
       start: s[0],
       atTopPeak: s[top.index],
-      end: s[s.length - 1],
+      end: end ? end.train.layers[l].saturation[0].total : s[s.length - 1],
       peak: s[own],
       peakEpoch: epochs[own],
       lastEpochChange: t.change,
       trend: t.trend,
-      endHeldOut: h[h.length - 1],
+      endHeldOut: end ? end.heldOut.layers[l].saturation[0].total : h[h.length - 1],
       trendHeldOut: th.trend,
     };
   });
@@ -406,36 +319,6 @@ export function lowShare(p: ProbeSnapshot): number {
   const low = p.layers.reduce((s, L) => s + L.saturation[0].low * L.width, 0);
   const total = p.layers.reduce((s, L) => s + L.saturation[0].total * L.width, 0);
   return total > 0 ? low / total : 0;
-}
-
-/** Pearson's correlation; NaN when either sample is constant. */
-export function pearson(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length || a.length < 2)
-    throw new ConfigError("pearson samples", `${a.length} and ${b.length} values`, "two samples of equal length ≥ 2");
-  const ma = mean(a),
-    mb = mean(b);
-  let sab = 0,
-    saa = 0,
-    sbb = 0;
-  a.forEach((v, i) => {
-    sab += (v - ma) * (b[i] - mb);
-    saa += (v - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  });
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-}
-
-/** Mean of a per-point value for each class 0..classes−1 (NaN for a class without points). */
-export function meanByClass(values: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number[] {
-  if (values.length !== labels.length)
-    throw new ConfigError("meanByClass", `${values.length} values, ${labels.length} labels`, "one label per value");
-  const sum = new Float64Array(classes),
-    n = new Float64Array(classes);
-  for (let i = 0; i < values.length; i++) {
-    sum[labels[i]] += values[i];
-    n[labels[i]]++;
-  }
-  return Array.from(sum, (s, c) => (n[c] > 0 ? s / n[c] : NaN));
 }
 
 // ------------------------------------------------------------------ §8 the sensitivity sweep
@@ -622,10 +505,13 @@ export function sweepFindings(runs: readonly SweepSummary[]): ActivationFindings
 
 export interface FindingsInputs {
   readonly q: Experiment;
-  /** Probes of the trained network on the training and held-out probe points, at `eps`. */
-  readonly probeTrain: ProbeSnapshot;
-  readonly probeHeldOut: ProbeSnapshot;
+  /** The end of training on the training and held-out probe points (endOfTraining), at `eps`. */
+  readonly end: EndOfTraining;
   readonly cmp: SplitComparison;
+  readonly primary: PrimaryComparison;
+  readonly family: IntervalFamily;
+  readonly unitTests: readonly UnitTestRow[];
+  readonly slopes: { readonly mean: readonly number[]; readonly effective: readonly number[] };
   readonly sweep: readonly SweepSummary[];
   readonly rules?: BuildUpRules;
 }
@@ -638,16 +524,17 @@ export function activationFindings(x: FindingsInputs): ActivationFindings {
   const main = perLayer(x.cmp.main, "saturation", eps);
   const peak = topLayerPeak(probes);
   const g = gradientSeries(probes);
-  const { stuck, units } = stuckUnits(x.probeTrain);
+  const { stuck, units } = stuckUnits(x.end.train);
   const ivs = (rows: readonly SetComparison[]): Interval[] => rows.map(interval);
+  const secondary = x.family.rows.filter((r) => r.role === "secondary");
   return {
     eps,
-    depth: x.probeTrain.layers.length,
+    depth: x.end.train.layers.length,
     testAccuracy: last.test!.accuracy,
     passes: last.epoch,
-    saturationTrain: x.probeTrain.layers.map((L) => L.saturation[0].total),
-    saturationHeldOut: x.probeHeldOut.layers.map((L) => L.saturation[0].total),
-    lowShare: lowShare(x.probeTrain),
+    saturationTrain: x.end.train.layers.map((L) => L.saturation[0].total),
+    saturationHeldOut: x.end.heldOut.layers.map((L) => L.saturation[0].total),
+    lowShare: lowShare(x.end.train),
     comparePoints: x.cmp.sets.train.n,
     trainMinusHeldOut: ivs(main),
     maxRelativeGap: maxRelativeGap(main),
@@ -661,7 +548,34 @@ export function activationFindings(x: FindingsInputs): ActivationFindings {
     trainMinusHeldOutFlat: ivs(perLayer(x.cmp.main, "flat")),
     trainMinusTestFile: ivs(perLayer(x.cmp.trainMinusTest, "saturation", eps)),
     heldOutMinusTestFile: ivs(perLayer(x.cmp.heldOutMinusTest, "saturation", eps)),
-    buildUp: layerBuildUp(probes, x.rules),
+    buildUp: layerBuildUp(probes, x.rules, x.end),
     gradientRatios: { delta: firstOverTop(g.delta, peak.index), weightGrad: firstOverTop(g.weightGrad, peak.index) },
+    end: { step: x.end.step, steps: x.end.steps, source: x.end.source },
+    primary: {
+      eps: x.primary.eps,
+      points: x.primary.n,
+      level: x.primary.level,
+      train: x.primary.meanA,
+      heldOut: x.primary.meanB,
+      interval: interval(x.primary),
+      verdict: x.primary.verdict,
+    },
+    compareLevels: { train: main.map((r) => r.meanA), heldOut: main.map((r) => r.meanB) },
+    secondary: {
+      intervals: x.family.m,
+      correction: "Bonferroni",
+      adjustedLevel: x.family.adjustedLevel,
+      excludeZero: secondary.filter((r) => excludesZero(r.raw)).length,
+      excludeZeroAdjusted: secondary.filter((r) => excludesZero(r.adjusted)).length,
+    },
+    unitTests: x.unitTests.map((t) => ({
+      layer: t.layer,
+      maxAbs: t.maxAbs,
+      nullMax95: t.nullMax95,
+      pMaxAdjusted: t.pMaxAdjusted,
+      shift: t.shift,
+      pShiftAdjusted: t.pShiftAdjusted,
+    })),
+    derivative: { mean: [...x.slopes.mean], effective: [...x.slopes.effective] },
   };
 }

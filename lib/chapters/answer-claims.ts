@@ -34,6 +34,24 @@ export interface Claim {
 
 const perLayer = (xs: readonly number[], digits = 1) => xs.map((x) => pct(x, digits)).join(" · ");
 
+/**
+ * 02's evidence on the causal clause, as 02 states it: its pre-registered primary comparison (levels and
+ * difference on the same sets, one network), the secondary family's count after Bonferroni. Findings
+ * recorded before 02 had a primary comparison fall back to the per-layer intervals.
+ */
+export function primary02(a: AnswerInputs["activations"]): string {
+  const n = a.comparePoints.toLocaleString("en");
+  if (!a.primary)
+    return `02, training − unseen (${n} each): ${a.trainMinusHeldOut.map((d) => intervalPp(d)).join("; ")}.`;
+  const p = a.primary;
+  return (
+    `02's pre-registered primary comparison (share of all hidden entries within ${p.eps} of 0 or 1, ${p.points.toLocaleString("en")} training and as many unseen training-file points, one network): ${pct(p.train, 2)} vs ${pct(p.heldOut, 2)}, ${intervalPp(p.interval, 2)} — ${p.verdict}` +
+    (a.secondary
+      ? `; ${a.secondary.excludeZeroAdjusted} of its ${a.secondary.intervals} secondary intervals exclude zero after ${a.secondary.correction}.`
+      : ".")
+  );
+}
+
 export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Claim[] {
   validateRules(rules);
   const a = x.activations,
@@ -61,7 +79,7 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
     claim: "…because gradient descent passed over $x_i$ many times.",
     measured:
       `Visited ${v.most.passes} times − never visited, same file, same networks: ${v.most.minusNeverSeen.map((d, l) => `layer ${l + 1} ${ivp(d)}`).join("; ")}; ${v.up.length} of ${v.cells.length} group × layer differences exclude zero upward; detectable (80%) per visit per epoch: ${c.detectable.minimumDetectable80.map((m) => (100 * m).toFixed(2)).join(", ")} pp. ` +
-      `Swap: ${c.swap.map((d, l) => `layer ${l + 1} ${ivp(d)}`).join("; ")}. 02, training − unseen (${a.comparePoints.toLocaleString("en")} each): ${a.trainMinusHeldOut.map((d) => intervalPp(d)).join("; ")}.`,
+      `Swap: ${c.swap.map((d, l) => `layer ${l + 1} ${ivp(d)}`).join("; ")}. ${primary02(a)}`,
     verdict:
       v.answer === "Yes."
         ? "holds"

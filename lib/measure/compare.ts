@@ -407,17 +407,27 @@ export function unitPermutationTest(
   const nA = a.length / width,
     nB = b.length / width,
     N = nA + nB;
-  const pooled = new Uint8Array(N * width);
-  pooled.set(a, 0);
-  pooled.set(b, nA * width);
+  // The pooled points as lists of their saturated units (sparse rows): a permutation sums only the 1s.
+  const offsets = new Int32Array(N + 1);
+  const units: number[] = [];
   const total = new Float64Array(width);
-  for (let i = 0; i < N; i++) for (let j = 0; j < width; j++) total[j] += pooled[i * width + j];
+  for (let i = 0; i < N; i++) {
+    const src = i < nA ? a : b,
+      o = (i < nA ? i : i - nA) * width;
+    for (let j = 0; j < width; j++)
+      if (src[o + j] !== 0) {
+        units.push(j);
+        total[j]++;
+      }
+    offsets[i + 1] = units.length;
+  }
+  const idx = Int32Array.from(units);
   const sumA = new Float64Array(width);
   const stats = (rows: ArrayLike<number>, d: Float64Array): { max: number; arg: number; shift: number } => {
     sumA.fill(0);
     for (let r = 0; r < nA; r++) {
-      const o = rows[r] * width;
-      for (let j = 0; j < width; j++) sumA[j] += pooled[o + j];
+      const row = rows[r];
+      for (let k = offsets[row]; k < offsets[row + 1]; k++) sumA[idx[k]]++;
     }
     let max = -1,
       arg = 0,

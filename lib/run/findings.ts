@@ -134,6 +134,56 @@ export interface ActivationFindings {
     readonly delta: TimesOfRun;
     readonly weightGrad: TimesOfRun;
   };
+  /**
+   * Where `saturationTrain`, `saturationHeldOut` and every "end" of 02 come from: the question run's last probe
+   * record when it probed the final network (step = steps, the record 01's `saturationEnd` reads), else a probe
+   * of the final network made by 02 (an older cache). Optional: findings recorded before it have none.
+   */
+  readonly end?: {
+    readonly step: number;
+    readonly steps: number;
+    readonly source: "last probe record" | "final network, probed by 02";
+  };
+  /**
+   * The pre-registered primary comparison, the only one 02 states a verdict on: per point, the share of all its
+   * hidden entries within `eps` of 0 or 1; training − unseen training-file points, `points` each (the §3 sets);
+   * the levels of both sets, the difference with its 95% bootstrap interval, and the verdict by 02's rule
+   * (lib/chapters/activations-compare `primaryVerdict`).
+   */
+  readonly primary?: {
+    readonly eps: number;
+    readonly points: number;
+    readonly level: number;
+    readonly train: number;
+    readonly heldOut: number;
+    readonly interval: Interval;
+    readonly verdict: "training points more saturated" | "training points less saturated" | "no difference detected";
+  };
+  /** Per-layer saturation at `eps` on the §3 sets themselves (`comparePoints` each), the levels of `trainMinusHeldOut`. */
+  readonly compareLevels?: { readonly train: readonly number[]; readonly heldOut: readonly number[] };
+  /** The secondary intervals of §3 (every one reported): how many, how many exclude 0 at 95% each and after Bonferroni. */
+  readonly secondary?: {
+    readonly intervals: number;
+    readonly correction: "Bonferroni";
+    readonly adjustedLevel: number;
+    readonly excludeZero: number;
+    readonly excludeZeroAdjusted: number;
+  };
+  /**
+   * Per layer, the per-unit permutation test on the §3 sets (training vs unseen labels shuffled): the largest
+   * per-unit |difference| against its null 95th percentile, the mean per-unit difference (a uniform shift), and
+   * their p-values, Bonferroni-adjusted over the 2L tests.
+   */
+  readonly unitTests?: readonly {
+    readonly layer: number;
+    readonly maxAbs: number;
+    readonly nullMax95: number;
+    readonly pMaxAdjusted: number;
+    readonly shift: number;
+    readonly pShiftAdjusted: number;
+  }[];
+  /** Per layer on the training probe points: mean σ′(z), and σ′_eff, the factor that multiplies ‖δ‖ (lib/measure/bound). */
+  readonly derivative?: { readonly mean: readonly number[]; readonly effective: readonly number[] };
 }
 
 /** A quantity at the start of training, at the top layer's most saturated moment, and at the end. */
