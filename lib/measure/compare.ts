@@ -422,12 +422,13 @@ export function unitPermutationTest(
     offsets[i + 1] = units.length;
   }
   const idx = Int32Array.from(units);
-  const sumA = new Float64Array(width);
-  const stats = (rows: ArrayLike<number>, d: Float64Array): { max: number; arg: number; shift: number } => {
+  const sumA = new Int32Array(width);
+  const stats = (rows: Int32Array, d: Float64Array): { max: number; arg: number; shift: number } => {
     sumA.fill(0);
     for (let r = 0; r < nA; r++) {
-      const row = rows[r];
-      for (let k = offsets[row]; k < offsets[row + 1]; k++) sumA[idx[k]]++;
+      const row = rows[r],
+        to = offsets[row + 1];
+      for (let k = offsets[row]; k < to; k++) sumA[idx[k]]++;
     }
     let max = -1,
       arg = 0,
