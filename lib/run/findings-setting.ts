@@ -15,7 +15,7 @@
 import * as path from "path";
 import { projectRoot } from "../core/paths";
 import { Params } from "../runner/params";
-import { profileParameters } from "../runner/profiles";
+import { loadProfiles, profileParameters } from "../runner/profiles";
 import { defaultCacheDir } from "./cache";
 import {
   FINDINGS_NOTEBOOKS,
@@ -142,8 +142,9 @@ export function readAllFindings(opts: ReadAllOptions = {}): BookFindings {
   const records = Object.fromEntries(
     FINDINGS_NOTEBOOKS.map((nb) => [nb, readFindings(nb, cacheDir, profile)]),
   ) as unknown as AllFindings;
+  const table = profile === null ? undefined : loadProfiles(path.join(dir, "profiles.json"));
   const settings = FINDINGS_NOTEBOOKS.map((nb) =>
-    settingOf(records[nb], profile, profileParameters(path.join(dir, `${nb}.ipynb`), nb, profile)),
+    settingOf(records[nb], profile, profileParameters(path.join(dir, `${nb}.ipynb`), nb, profile, table)),
   );
   const problem = mixedFindingsProblem(settings, profile);
   if (problem) throw new MixedFindingsError(problem);

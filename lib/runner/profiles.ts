@@ -19,8 +19,12 @@ export type ProfileTable = Record<string, Profile>;
 
 export const ALL_NOTEBOOKS = "*";
 
+/** notebooks/profiles.json of this project, found upwards (this file runs from lib/runner and from out/lib/runner). */
 export function defaultProfilesPath(): string {
-  return path.resolve(__dirname, "..", "..", "notebooks", "profiles.json");
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "notebooks", "profiles.json");
+    if (fs.existsSync(file) || path.dirname(dir) === dir) return file;
+  }
 }
 
 export function loadProfiles(file: string = defaultProfilesPath()): ProfileTable {
