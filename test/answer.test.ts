@@ -572,6 +572,18 @@ test("answer: saturation builds up per layer, by the rule, not from the top laye
   );
 });
 
+test("answer: the top layer's lowest mean is quoted with the run it comes from (01's main run) and links there", () => {
+  const row = claims(INPUTS).find((c) => c.claim.startsWith("Saturation builds up"))!;
+  assert.match(
+    row.measured,
+    new RegExp(`main run \\(η = ${TRAIN.learningRate}\\) its mean activation fell to ${TRAIN.topLayerMinMean}`),
+  );
+  assert.ok(
+    row.where.includes(WHERE.mainRun) && !row.where.includes(WHERE.plateau),
+    "the link goes to the η = 1 section",
+  );
+});
+
 test("answer: the point-by-point verdicts follow the measurements", () => {
   const byClaim = (x: AnswerInputs) => Object.fromEntries(claims(x).map((c) => [c.claim.slice(0, 30), c.verdict]));
   const v = byClaim(INPUTS);

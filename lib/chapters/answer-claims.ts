@@ -77,9 +77,9 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
     claim: "Saturation builds up as training goes on.",
     measured:
       `Per layer, start → end of the question run (training points; unseen at the end): ${a.buildUp.map((u) => `layer ${u.layer} ${pct(u.start, 0)} → ${pct(u.end, 0)} (${pct(u.endHeldOut, 0)}), ${u.trend}`).join("; ")}. ` +
-      `The top layer peaked at ${pct(a.topPeak.saturation, 0)} at epoch ${a.topPeak.epoch.toFixed(2)} (held-out accuracy ${pct(a.topPeak.heldOutAccuracy, 0)}); its mean activation fell to ${num(t.topLayerMinMean)} on the plateau.`,
+      `The top layer peaked at ${pct(a.topPeak.saturation, 0)} at epoch ${a.topPeak.epoch.toFixed(2)} (held-out accuracy ${pct(a.topPeak.heldOutAccuracy, 0)}); in 01's main run (η = ${t.learningRate}) its mean activation fell to ${num(t.topLayerMinMean)} on the plateau.`,
     verdict: rising.length === L ? "holds" : rising.length > 0 ? "partly holds" : "does not hold",
-    where: [WHERE.overTraining, WHERE.plateau],
+    where: [WHERE.overTraining, WHERE.mainRun],
   });
   if (peakedEarly.length > 0 && rising.length > 0)
     out[out.length - 1] = {
