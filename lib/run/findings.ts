@@ -357,6 +357,16 @@ export interface FixesFindings {
   readonly evenUpdatesEnd?: readonly string[];
   /** Fixes run at the deep depth (the others only at the shallow one). */
   readonly deepRun?: readonly string[];
+  // Added for issue 18 (items 10, 11): the one meaning of "trains", and the per-layer rates judged per depth.
+  /** "Trains" (trainsDeep, trainsShallow) = mean test error ≤ this percent over seeds, no run diverged. */
+  readonly trainsBelowErrorPercent?: number;
+  readonly trainsShallow?: readonly string[];
+  /** Fix 4a/4b against the baseline at each depth: test-error intervals (mean ± sample std) separated or not. */
+  readonly layerRatesPerDepth?: readonly {
+    readonly id: string;
+    readonly depth: number;
+    readonly reading: "beats the baseline" | "worse than the baseline" | "not separated from the baseline";
+  }[];
 }
 
 export interface FindingsByNotebook {
