@@ -65,4 +65,5 @@ export type { RunJobsOptions, JobEvent } from "./run/jobs";
 export * from "./run/live";
 export * from "./run/replay";
 export * from "./run/findings";
+export * from "./run/findings-setting";
 export { watchInterrupts } from "./run/interrupt";

@@ -572,19 +572,48 @@ test("answer: saturation builds up per layer, by the rule, not from the top laye
   );
 });
 
+test("answer: the top layer's lowest mean is quoted with the run it comes from (01's main run) and links there", () => {
+  const row = claims(INPUTS).find((c) => c.claim.startsWith("Saturation builds up"))!;
+  assert.match(
+    row.measured,
+    new RegExp(`main run \\(η = ${TRAIN.learningRate}\\) its mean activation fell to ${TRAIN.topLayerMinMean}`),
+  );
+  assert.ok(
+    row.where.includes(WHERE.mainRun) && !row.where.includes(WHERE.plateau),
+    "the link goes to the η = 1 section",
+  );
+});
+
 test("answer: the point-by-point verdicts follow the measurements", () => {
   const byClaim = (x: AnswerInputs) => Object.fromEntries(claims(x).map((c) => [c.claim.slice(0, 30), c.verdict]));
   const v = byClaim(INPUTS);
   assert.equal(v["On a trained network, the hidd"], "partly holds");
   assert.equal(v["…because gradient descent pass"], "does not hold");
   assert.equal(
-    v["So the error shrinks at least "],
+    v["So if the weights are below 4 "],
     "partly holds",
     "true at init, but the trained net keeps 0.62 of the error",
   );
   assert.equal(v["Weights larger than 4 are no w"], "partly holds", "they saturate, but the error grows ×46.5");
   assert.equal(v["Better initialisation such as "], "partly holds", "LSUV fails, normalized and orthogonal train");
-  assert.equal(v["Per-layer learning rates (afte"], "does not hold", "86 and 88 vs 88.6: under 5 pp");
+  assert.equal(
+    v["Per-layer learning rates (afte"],
+    "partly holds",
+    "judged per depth: both beat 88.6 at depth 5 (80, 60), neither at depth 10 (86, 88: under 5 pp)",
+  );
+  const rates = claims(INPUTS).find((c) => c.claim.startsWith("Per-layer"))!;
+  assert.match(rates.measured, /depth 5: .*both beat the baseline.*; depth 10: .*neither beats the baseline/);
+  assert.equal(
+    byClaim({
+      ...INPUTS,
+      fixes: {
+        ...FIXES,
+        rows: FIXES.rows.map((r) => (r.id.startsWith("layer-rates") ? { ...r, testErrorPercent: 85 } : r)),
+      },
+    })["Per-layer learning rates (afte"],
+    "does not hold",
+    "under 5 pp at both depths",
+  );
   assert.equal(v["In the end ReLU solved it."], "partly holds", "ReLU trains, and so do sigmoid recipes");
   const large = claims(INPUTS).find((c) => c.claim.startsWith("Weights larger"))!;
   assert.ok(
@@ -614,7 +643,7 @@ test("answer: the point-by-point verdicts follow the measurements", () => {
   });
   assert.equal(w["…because gradient descent pass"], "holds");
   assert.equal(w["Weights larger than 4 are no w"], "holds");
-  assert.equal(w["So the error shrinks at least "], "holds");
+  assert.equal(w["So if the weights are below 4 "], "holds");
   assert.equal(w["Per-layer learning rates (afte"], "holds");
   assert.equal(w["In the end ReLU solved it."], "holds");
   assert.equal(w["Better initialisation such as "], "holds");

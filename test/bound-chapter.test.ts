@@ -1,5 +1,5 @@
 /**
- * Notebook 04's chapter modules (lib/chapters/bound, bound-spectra): the rules that turn its numbers into words,
+ * Notebook 04's chapter modules (lib/chapters/bound, bound-derivation, bound-spectra, bound-summary): the rules that turn its numbers into words,
  * the checks that stop the notebook, the sweep point against a hand computation, and the closing prose and
  * findings built from small real networks.
  */
@@ -15,6 +15,8 @@ import { prescribedNet, hiddenGainSetter, isometryGain } from "../lib/measure/is
 import { jacobianSpectra } from "../lib/measure/jacobian";
 import * as bound from "../lib/chapters/bound";
 import * as spectra from "../lib/chapters/bound-spectra";
+import * as deriv from "../lib/chapters/bound-derivation";
+import * as recap from "../lib/chapters/bound-summary";
 import { num } from "../lib/display/text";
 
 before(async () => {
@@ -50,12 +52,22 @@ test("verify stops with the claim's name; checkDerivation holds on a coarse grid
     (e: Error) => e instanceof bound.ClaimFailed && /Check failed: σ' ≤ 1\/4/.test(e.message),
   );
   bound.verify(true, "never thrown");
-  const d = bound.checkDerivation(10, 100);
+  const d = deriv.checkDerivation(10, 100);
   assert.equal(d.grid.length, 2001);
   assert.equal(d.maxSlope, 0.25);
   assert.equal(d.argmaxZ, 0);
   assert.ok(Math.abs(d.level.z - Math.log((1 + Math.sqrt(0.96)) / (1 - Math.sqrt(0.96)))) < 1e-12);
-  assert.equal(bound.derivationRows(d).length, 7);
+  assert.equal(deriv.derivationRows(d).length, 7);
+});
+
+test("the σ/tanh takeaway says what the identity tanh(z) = 2σ(2z) − 1 does: compressed ×2 along z, stretched ×2 vertically, shifted", () => {
+  const d = deriv.checkDerivation(4, 100);
+  const t = deriv.curvesTakeaway(d);
+  assert.match(t, /compressed ×2 along z, stretched ×2 vertically and shifted down by 1/);
+  assert.doesNotMatch(t, /stretched by 2 in both directions/);
+  // The reading itself, on the grid: tanh(z) = 2σ(2z) − 1 (compressed in z, doubled, shifted), and its slope at 0 is 2 · 2 · σ'(0) = 1.
+  for (const z of [-3, -0.5, 0, 0.7, 2]) assert.ok(Math.abs(Math.tanh(z) - (2 * deriv.sigmoid(2 * z) - 1)) < 1e-15);
+  assert.equal(2 * 2 * deriv.sigmoidDerivative(0), deriv.tanhDerivative(0));
 });
 
 test("PLATEAU_RULES: at chance, pinned at a side, σ' ≈ 0 — at and around each threshold", () => {
@@ -104,7 +116,7 @@ test("topLayerState counts the top layer's sides and mean σ' by hand", () => {
   assert.equal(s.lowFraction, a.filter((v) => v < 0.01).length / a.length);
   assert.equal(s.highFraction, a.filter((v) => v > 0.99).length / a.length);
   assert.ok(s.saturation > 0, "gain 30 saturates some entries");
-  assert.ok(Math.abs(s.meanDerivative - z.reduce((t, v) => t + bound.sigmoidDerivative(v), 0) / z.length) < 1e-12);
+  assert.ok(Math.abs(s.meanDerivative - z.reduce((t, v) => t + deriv.sigmoidDerivative(v), 0) / z.length) < 1e-12);
   assert.ok(Math.abs(s.accuracy - fv.accuracy) < 1e-12);
   m.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leaks");
@@ -137,7 +149,7 @@ test("sweepPoint: χ₁ = g²·E[σ'²] by hand, the bound holds, and at small g
     const s = spectra.sweepPoint(net, p, g);
     const fv = forwardValues(net, p);
     const e = [0, 1, 2].map(
-      (l) => Array.from(fv.z[l]).reduce((t, v) => t + bound.sigmoidDerivative(v) ** 2, 0) / fv.z[l].length,
+      (l) => Array.from(fv.z[l]).reduce((t, v) => t + deriv.sigmoidDerivative(v) ** 2, 0) / fv.z[l].length,
     );
     const chi = g * g * Math.exp(e.reduce((t, v) => t + Math.log(v), 0) / 3);
     assert.ok(Math.abs(s.chi / chi - 1) < 1e-5, `χ₁ ${s.chi} vs ${chi}`);
@@ -209,8 +221,8 @@ test("summary and findings: from small real networks, no undefined or NaN in the
     net.dispose();
     return r;
   });
-  const inputs: bound.SummaryInputs = {
-    derivation: bound.checkDerivation(5, 100),
+  const inputs: recap.SummaryInputs = {
+    derivation: deriv.checkDerivation(5, 100),
     sizes,
     cases,
     top,
@@ -219,9 +231,9 @@ test("summary and findings: from small real networks, no undefined or NaN in the
     jacobian: jac,
     epochs: 1,
   };
-  const prose = bound.summary(inputs);
+  const prose = recap.summary(inputs);
   for (const para of prose) assert.doesNotMatch(para, /undefined|NaN|\[object/, para);
-  const f = bound.findings(inputs, { plateauEpochs: 1, deepDepth: 5 });
+  const f = recap.findings(inputs, { plateauEpochs: 1, deepDepth: 5 });
   assert.equal(f.depth, 3);
   assert.equal(f.init.deepDepth, 5);
   assert.equal(f.largeWeights.chiCrossGain, summary.chiCross.zero);

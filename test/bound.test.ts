@@ -17,7 +17,12 @@ import { singularValues, spectrumStats } from "../lib/measure/svd";
 import { findGain, hiddenGainSetter, isometryGain, prescribedNet } from "../lib/measure/isometry";
 import { centerBiases } from "../lib/core/centre";
 import { glorotBengioJacobian } from "../lib/data/published";
-import { activationGradient, sigmoid, sigmoidDerivative, sigmoidDerivativeLevel } from "../lib/chapters/bound";
+import {
+  activationGradient,
+  sigmoid,
+  sigmoidDerivative,
+  sigmoidDerivativeLevel,
+} from "../lib/chapters/bound-derivation";
 import { scoped } from "../lib/core/scope";
 import { Rng } from "../lib/core/rng";
 import {

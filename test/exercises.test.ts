@@ -252,6 +252,27 @@ test("07 checks read the run they are given", async () => {
   assert.match((await verify("07.most-saturated-layer", 99, baseline)).message, /not a hidden layer/);
 });
 
+test("07.1: when no layer saturates (every share under 1%), no layer is marked right", async () => {
+  const last = baseline.moments[baseline.moments.length - 1];
+  const quiet = (share: (l: number) => number): PlaygroundRun => ({
+    ...baseline,
+    moments: [
+      ...baseline.moments.slice(0, -1),
+      { ...last, planeSaturation: last.planeSaturation.map((s, l) => ({ ...s, total: share(l) })) },
+    ],
+  });
+  const none = quiet(() => 0);
+  for (let layer = 1; layer <= baseline.config.widths.length; layer++) {
+    const f = await verify("07.most-saturated-layer", layer, none);
+    assert.equal(f.ok, false, `layer ${layer} at a 0% tie`);
+    assert.match(f.message, /no layer saturates/);
+  }
+  // One layer at 2%, the others at 0: that layer is right, the others are not.
+  const one = quiet((l) => (l === 1 ? 0.02 : 0));
+  assert.equal((await verify("07.most-saturated-layer", 2, one)).ok, true);
+  assert.equal((await verify("07.most-saturated-layer", 1, one)).ok, false);
+});
+
 test("check.* shows exactly one line in the cell and returns nothing", async () => {
   const sink = memorySink();
   setDefaultSink(sink);
@@ -431,6 +452,10 @@ test("every notebook has exactly the registered exercises, and calls only regist
     }
     const own = EXERCISES.filter((e) => EXERCISE_NOTEBOOKS[e.notebook] === file);
     assert.equal(prompts.length, own.length, `${file}: ${prompts.length} exercise prompts, ${own.length} registered`);
+    // A reader meets NN.1 before NN.2: the prompts come in the order of their numbers.
+    const numbers = prompts.map((p) => /^\*\*Exercise (\S+) /.exec(p.source)?.[1] ?? "?");
+    const inOrder = [...numbers].sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+    assert.deepEqual(numbers, inOrder, `${file}: exercises appear as ${numbers.join(", ")}`);
     const code = cells.filter((c) => c.type === "code");
     for (const c of code) {
       for (const m of c.source.matchAll(/\bcheck\.(\w+)\(\s*("[^"]*")?/g)) {

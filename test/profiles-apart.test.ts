@@ -4,15 +4,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseBookArgs } from "../lib/book/plan";
 import { parseCli } from "../lib/runner/cli";
-import { profileOutDir, PROFILE_ENV } from "../lib/runner/profiles";
+import { OUT_ENV, profileOutDir, PROFILE_ENV } from "../lib/runner/profiles";
 import { findingsFile, readFindings, recordFindings } from "../lib/run/findings";
 import { frontendArgs } from "../lib/runner/lab";
 import { runNotebook } from "../lib/runner/execute";
+import { spawnSync } from "node:child_process";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -113,4 +115,65 @@ test("npm run lab passes --allow-root to Jupyter as root only, and says so", () 
   assert.match(root.note ?? "", /--allow-root/);
   assert.deepEqual(user, { args: ["--notebook-dir=/nb"], note: null });
   assert.deepEqual(frontendArgs("/nb", null).args, ["--notebook-dir=/nb"], "no uid (Windows): as a user");
+});
+
+/** Every file under dir: relative path → its bytes' SHA-256 and its modification time. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else
+        out[path.relative(dir, p)] =
+          `${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")} ${fs.statSync(p).mtimeMs}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test("the real npm start with --profile quick after a default run: the default notebooks, book and findings stay byte-identical", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sigmoid-lab-apart-"));
+  const out = path.join(tmp, "out"),
+    cache = path.join(tmp, "cache");
+  try {
+    // What a default run left: its executed notebook, its book and its findings.
+    fs.mkdirSync(path.join(out, "notebooks"), { recursive: true });
+    fs.mkdirSync(path.join(out, "book"), { recursive: true });
+    fs.copyFileSync(
+      path.join(ROOT, "notebooks", "07-playground.ipynb"),
+      path.join(out, "notebooks", "07-playground.ipynb"),
+    );
+    fs.writeFileSync(path.join(out, "book", "index.html"), "<p>the default book</p>\n");
+    delete process.env[PROFILE_ENV];
+    recordFindings("01-train", { epochs: 10 }, { testAccuracy: 0.962 } as never, cache);
+    const before = { out: snapshot(out), findings: snapshot(path.join(cache, "findings")) };
+    const env: NodeJS.ProcessEnv = { ...process.env, [OUT_ENV]: out, SIGMOID_LAB_CACHE: cache };
+    delete env[PROFILE_ENV];
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "lib/book/main.ts", "--profile", "quick", "--only", "07", "--jobs", "1"],
+      { cwd: ROOT, env, encoding: "utf8", timeout: 240_000 },
+    );
+    assert.equal(run.status, 0, `npm start --profile quick failed:\n${run.stdout}\n${run.stderr}`);
+    const after = snapshot(out);
+    const quickFiles = Object.keys(after).filter((f) => f.startsWith(`quick${path.sep}`));
+    for (const f of Object.keys(after).filter((f) => !quickFiles.includes(f)))
+      assert.equal(after[f], before.out[f], `${f} was written by the quick run`);
+    assert.deepEqual(
+      Object.keys(after)
+        .filter((f) => !quickFiles.includes(f))
+        .sort(),
+      Object.keys(before.out).sort(),
+    );
+    assert.deepEqual(snapshot(path.join(cache, "findings")), before.findings, "the default findings are untouched");
+    // The quick run went to out/quick/, and says so on its pages.
+    const executed = JSON.parse(fs.readFileSync(path.join(out, "quick", "notebooks", "07-playground.ipynb"), "utf8"));
+    assert.equal(executed.metadata.sigmoid_lab.profile, "quick");
+    const page = fs.readFileSync(path.join(out, "quick", "book", "07-playground.html"), "utf8");
+    assert.match(page, /Executed with profile <code>quick<\/code>/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });

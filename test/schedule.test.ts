@@ -3,6 +3,7 @@
  * each after the notebooks it declares it needs; and the book's notebooks
  * declare every notebook they read from.
  */
+import { FINDINGS_NOTEBOOKS } from "../lib/run/findings";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -130,6 +131,9 @@ test("every notebook declares the notebooks it reads from: findings, and the que
     const needs = readNeeds(p.source);
     for (const m of code.matchAll(/readFindings\("([^"]+)"/g))
       if (m[1] !== p.name) assert.ok(needs.includes(m[1]), `${p.name} reads ${m[1]}'s findings: needs ${m[1]}`);
+    if (/readAllFindings\(/.test(code))
+      for (const nb of FINDINGS_NOTEBOOKS)
+        assert.ok(needs.includes(nb), `${p.name} reads every notebook's findings (readAllFindings): needs ${nb}`);
     if (p.name !== "01-train" && /questionExperiment\(/.test(code))
       assert.ok(needs.includes("01-train"), `${p.name} trains or reads the question's run: needs 01-train`);
   }

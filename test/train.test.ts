@@ -222,7 +222,10 @@ test("training learns MNIST, probes come at the asked cadence with update:data r
     r.probes.slice(0, 4).map((p) => p.step),
     [0, 10, 20, 30],
   );
-  assert.equal(r.probes.length, 1 + Math.floor(r.steps / 10));
+  // Every 10th step, plus the final network after the last step (128 steps: …, 120, 128).
+  assert.equal(r.steps, 128);
+  assert.equal(r.probes.length, 1 + Math.floor(r.steps / 10) + 1);
+  assert.equal(r.probes[r.probes.length - 1].step, r.steps);
   assert.equal(r.probes[0].updateToData, null);
   for (const p of r.probes.slice(1)) {
     assert.equal(p.updateToData!.length, 3);
@@ -305,4 +308,40 @@ test("a stop signal ends training before the next step with an InterruptedError 
   assert.equal(steps, 5, "no step ran after the signal");
   m.dispose();
   stopAfter = Infinity;
+});
+
+test("the last probe record is the final network: the same numbers as probing the trained model afterwards", async () => {
+  // 1024 rows / batch 32 = 32 steps per epoch; probing every 12 steps would otherwise stop at step 60 of 64.
+  const points = subset(held(), [0, 1, 2, 3, 4, 5, 6, 7], "p");
+  const m = net();
+  const r = await train(
+    m,
+    { train: mnist(), observe: probe, probeSets: [points] },
+    { epochs: 2, batchSize: 32, optimizer: sgd(1), seed: 3, probeEverySteps: 12 },
+  );
+  assert.deepEqual(
+    r.probes.map((p) => p.step),
+    [0, 12, 24, 36, 48, 60, 64],
+  );
+  const last = r.probes[r.probes.length - 1];
+  assert.equal(last.epoch, 2);
+  assert.equal(last.updateToData!.length, 4);
+  const after = probe(m, points);
+  assert.ok(Math.abs(last.snapshots[0].loss - after.loss) < 1e-5, `${last.snapshots[0].loss} vs ${after.loss}`);
+  last.snapshots[0].layers.forEach((l, i) => {
+    assert.ok(Math.abs(l.mean - after.layers[i].mean) < 1e-5, `layer ${i + 1}: ${l.mean} vs ${after.layers[i].mean}`);
+  });
+  // An interrupted or capped run ends where it stopped: maxSteps = 50 probes at 0, 12, 24, 36, 48 and 50.
+  const m2 = net();
+  const capped = await train(
+    m2,
+    { train: mnist(), observe: probe, probeSets: [points] },
+    { epochs: 2, batchSize: 32, optimizer: sgd(1), seed: 3, probeEverySteps: 12, maxSteps: 50 },
+  );
+  assert.deepEqual(
+    capped.probes.map((p) => p.step),
+    [0, 12, 24, 36, 48, 50],
+  );
+  m.dispose();
+  m2.dispose();
 });

@@ -77,9 +77,9 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
     claim: "Saturation builds up as training goes on.",
     measured:
       `Per layer, start → end of the question run (training points; unseen at the end): ${a.buildUp.map((u) => `layer ${u.layer} ${pct(u.start, 0)} → ${pct(u.end, 0)} (${pct(u.endHeldOut, 0)}), ${u.trend}`).join("; ")}. ` +
-      `The top layer peaked at ${pct(a.topPeak.saturation, 0)} at epoch ${a.topPeak.epoch.toFixed(2)} (held-out accuracy ${pct(a.topPeak.heldOutAccuracy, 0)}); its mean activation fell to ${num(t.topLayerMinMean)} on the plateau.`,
+      `The top layer peaked at ${pct(a.topPeak.saturation, 0)} at epoch ${a.topPeak.epoch.toFixed(2)} (held-out accuracy ${pct(a.topPeak.heldOutAccuracy, 0)}); in 01's main run (η = ${t.learningRate}) its mean activation fell to ${num(t.topLayerMinMean)} on the plateau.`,
     verdict: rising.length === L ? "holds" : rising.length > 0 ? "partly holds" : "does not hold",
-    where: [WHERE.overTraining, WHERE.plateau],
+    where: [WHERE.overTraining, WHERE.mainRun],
   });
   if (peakedEarly.length > 0 && rising.length > 0)
     out[out.length - 1] = {
@@ -95,8 +95,9 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
     where: [WHERE.derivation],
   });
   out.push({
-    claim: "So the error shrinks at least 4× per layer while the weights are below 4, and gradients vanish with depth.",
-    measured: `The bound $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point and layer" : "failed somewhere (see 04)"}. At init: ×${num(b.init.perLayer)} per layer, ‖δ₁‖/‖δ_out‖ = ${num(b.init.firstOverOutput)} (depth ${b.depth}), ${num(b.init.deepFirstOverOutput)} (depth ${b.init.deepDepth}). Trained: ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}, the chained bound ${num(b.trained.boundOverMeasured[0])}× too high at layer 1; ‖W‖₂ ${num(b.trained.spectralNormMin)}–${num(b.trained.spectralNormMax)}, no entry above ${num(b.trained.maxEntry)}.`,
+    claim:
+      "So if the weights are below 4 the error shrinks while flowing backward, and it gets worse with every layer: gradients vanish with depth.",
+    measured: `The bound $\\lVert\\delta_l\\rVert \\le \\tfrac14 \\lVert W_{l+1}\\rVert_2 \\lVert\\delta_{l+1}\\rVert$ ${b.boundHeld ? "held on every point and layer" : "failed somewhere (see 04)"}; its factor per layer, ¼‖W‖₂, is below 1 (the error must shrink) whenever ‖W‖₂ < 4, and at most ¼ (a shrink of at least 4×) only when ‖W‖₂ ≤ 1 — "weights below 4" means ‖W‖₂, a whole matrix. At init ‖W‖₂ ≈ ${num(b.init.spectralNorm)}, so the bound allows ×${num(b.init.spectralNorm / 4)} per layer; measured: ×${num(b.init.perLayer)} per layer, ‖δ₁‖/‖δ_out‖ = ${num(b.init.firstOverOutput)} (depth ${b.depth}), ${num(b.init.deepFirstOverOutput)} (depth ${b.init.deepDepth}). Trained: ‖δ₁‖/‖δ_${b.depth}‖ = ${num(b.trained.firstOverTop)}, the chained bound ${num(b.trained.boundOverMeasured[0])}× too high at layer 1; ‖W‖₂ ${num(b.trained.spectralNormMin)}–${num(b.trained.spectralNormMax)}, no entry above ${num(b.trained.maxEntry)}.`,
     verdict:
       b.boundHeld && b.init.perLayer < 1 && b.trained.firstOverTop < 0.1
         ? "holds"
@@ -132,18 +133,34 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
             : "partly holds",
     where: [WHERE.fixesTable],
   });
-  const r4 = fixRow(f, "layer-rates-4x", D),
-    rEq = fixRow(f, "layer-rates-eq", D);
-  const helps = [r4, rEq].filter((r) => better(r, base));
+  // Per-layer rates, judged at every depth 05 ran (issue 18, item 11): holds when both rules beat the baseline by
+  // helpsBy at every depth, partly when some rule does at some depth.
+  const rateDepths = [f.shallow, D].map((d) => {
+    const r4 = fixRow(f, "layer-rates-4x", d),
+      rEq = fixRow(f, "layer-rates-eq", d),
+      b0 = fixRow(f, "baseline", d);
+    const named = [
+      { name: "4^(L−l)", row: r4 },
+      { name: "equalising update:data", row: rEq },
+    ];
+    const helps = named.filter((x) => better(x.row, b0));
+    const said = helps.length === 2 ? "both beat" : helps.length === 1 ? `${helps[0].name} beats` : "neither beats";
+    return {
+      ran: r4 !== null || rEq !== null,
+      helps: helps.length,
+      text: `depth ${d}: rates 4^(L−l) ${errText(r4)}, rates equalising update:data ${errText(rEq)}, baseline ${errText(b0)} — ${said} the baseline by ${rules.helpsBy} pp or more`,
+    };
+  });
+  const rated = rateDepths.filter((x) => x.ran);
   out.push({
     claim: "Per-layer learning rates (after Xu et al. 2016) help.",
-    measured: `At depth ${D}: rates 4^(L−l) ${errText(r4)}, rates equalising update:data ${errText(rEq)}, baseline ${errText(base)}.`,
+    measured: `Judged at each depth: ${rateDepths.map((x) => x.text).join("; ")}.`,
     verdict:
-      r4 === null && rEq === null
+      rated.length === 0
         ? "not measured"
-        : helps.length === 2
+        : rated.every((x) => x.helps === 2) && rated.length === rateDepths.length
           ? "holds"
-          : helps.length === 1
+          : rated.some((x) => x.helps > 0)
             ? "partly holds"
             : "does not hold",
     where: [WHERE.fixesTable, WHERE.gradientFlow],
@@ -152,7 +169,7 @@ export function claims(x: AnswerInputs, rules: AnswerRules = ANSWER_RULES): Clai
   const sigmoidDeep = f.trainsDeep.filter((id) => f.rows.find((r) => r.id === id)?.activation === "sigmoid");
   out.push({
     claim: "In the end ReLU solved it.",
-    measured: `ReLU with He init at depth ${D}: ${errText(relu)}. Recipes that also train at depth ${D} and keep the sigmoid: ${sigmoidDeep.length > 0 ? sigmoidDeep.map((id) => `${f.rows.find((r) => r.id === id)!.label} (${errText(fixRow(f, id, D))})`).join("; ") : "none"}.`,
+    measured: `ReLU with He init at depth ${D}: ${errText(relu)}. Recipes that also train at depth ${D}${f.trainsBelowErrorPercent !== undefined ? ` (05's one meaning of "trains": mean test error ≤ ${f.trainsBelowErrorPercent}%, no run diverged)` : ""} and keep the sigmoid: ${sigmoidDeep.length > 0 ? sigmoidDeep.map((id) => `${f.rows.find((r) => r.id === id)!.label} (${errText(fixRow(f, id, D))})`).join("; ") : "none"}.`,
     verdict:
       relu === null
         ? "not measured"

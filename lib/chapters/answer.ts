@@ -71,6 +71,7 @@ export function validateRules(r: AnswerRules): void {
 /** Links into the chapters (the book turns .ipynb into .html); test/answer.test.ts checks every anchor against the notebook's headings. */
 export const WHERE = {
   plateau: { label: "01, the plateau", href: "01-train.ipynb#a-first-run-with-a-small-learning-rate-the-plateau" },
+  mainRun: { label: "01, the main run", href: "01-train.ipynb#the-main-run-1" },
   perLayer: { label: "02 §2", href: "02-activations.ipynb#2-per-layer-on-the-training-points" },
   trainVsHeldOut: { label: "02 §3", href: "02-activations.ipynb#3-training-points-against-held-out-points" },
   overTraining: {

@@ -1,22 +1,21 @@
 /**
  * Chapter: notebook 04-bound (the 1/4 bound, derived and measured).
  *
- * What only that chapter needs: the scalar facts of its derivation (σ, σ',
- * tanh' — aliases of lib/core/activations, not second implementations) and
- * their numeric checks, the weight-size table, the checks and tables of the
- * measured δ against the chained bound, the rule that reads the top layer of
- * the plateau network, and the closing prose and findings. The gain sweep,
- * the Jacobian spectra and Glorot & Bengio's layer Jacobians are in
- * ./bound-spectra. The measurements themselves (δ, the bound, spectra, the
- * isometry gain) are general and live in lib/measure.
+ * What only that chapter needs, in three modules the notebook imports directly:
+ *   ./bound-derivation  §1–2: σ, σ', tanh' and the numeric checks of the derivation
+ *   ./bound (this)      §3–4: the networks, the weight-size table, the checks and tables of the measured δ
+ *                       against the chained bound, the rule that reads the top layer of the plateau network,
+ *                       and every words-from-numbers rule of the chapter (PLATEAU_, SUMMARY_, ISOMETRY_RULES)
+ *   ./bound-summary     §7: the closing prose and the findings for 06
+ * The gain sweep, the Jacobian spectra and Glorot & Bengio's layer Jacobians are in ./bound-spectra. The
+ * measurements themselves (δ, the bound, spectra, the isometry gain) are general and live in lib/measure.
+ * This module imports nothing at run time from the other three (no cycles).
  *
- * Every claim the notebook's text makes is checked here by `verify`, which
+ * Every claim the notebook's text makes is checked by `verify`, which
  * stops the run with the claim's name when it fails.
  */
-import * as tf from "@tensorflow/tfjs";
-import { ActivationName, activation } from "../core/activations";
+import { activation } from "../core/activations";
 import { ConfigError } from "../core/errors";
-import { scoped } from "../core/scope";
 import { Mlp } from "../core/model";
 import { frobeniusNorm } from "../core/linalg";
 import type { LabelledData } from "../core/train";
@@ -28,15 +27,9 @@ import type { Row } from "../display/table";
 import * as plot from "../display/plot";
 import type { PlotlyFigure } from "../display/plot";
 import { num, pct } from "../display/text";
-import type { BoundFindings } from "../run/findings";
-import type { JacobianResult, SweepSummary } from "./bound-spectra";
 
-/** σ(z) = 1/(1 + e^(−z)), in float64. */
-export const sigmoid = activation("sigmoid").f;
-/** σ'(z) = σ(z)(1 − σ(z)), in float64. */
-export const sigmoidDerivative = activation("sigmoid").df;
-/** tanh'(z) = 1 − tanh²(z). */
-export const tanhDerivative = activation("tanh").df;
+/** σ'(z) in float64 (./bound-derivation exports it for the notebook). */
+const sigmoidSlope = activation("sigmoid").df;
 
 /** A claim of the text failed in this run: the notebook stops here, naming it. */
 export class ClaimFailed extends Error {
@@ -77,148 +70,6 @@ export function sectionClock(): { lap(name: string): void; rows(): Row[] } {
       last = { wall: Date.now(), cpu: cpu() };
     },
     rows: () => [...laps, row("total after the imports", start)],
-  };
-}
-
-// ------------------------------------------------------------ §1–2: the derivation, checked
-
-/**
- * Where σ' equals `level` (0 < level ≤ 1/4): σ(1 − σ) = level gives
- * σ = (1 ± √(1 − 4·level))/2 and z = ±ln(σ/(1 − σ)). Below the level for |z| > z.
- */
-export function sigmoidDerivativeLevel(level: number): { hLow: number; hHigh: number; z: number } {
-  if (!(level > 0 && level <= 0.25)) throw new ConfigError("level", level, "a number in (0, 1/4]");
-  const r = Math.sqrt(1 - 4 * level);
-  const hHigh = (1 + r) / 2,
-    hLow = (1 - r) / 2;
-  return { hLow, hHigh, z: Math.log(hHigh / hLow) };
-}
-
-/** f'(z) by tfjs autodiff of the activation's op, in float32 (to check against the closed form). */
-export function activationGradient(name: ActivationName, z: ArrayLike<number>): Float32Array {
-  const act = activation(name);
-  return scoped(
-    () =>
-      tf
-        .grad((t: tf.Tensor) => tf.sum(act.apply(t)))(tf.tensor1d(Float32Array.from(z)))
-        .dataSync() as Float32Array,
-  );
-}
-
-export interface DerivationCheck {
-  readonly grid: Float64Array;
-  readonly maxAutodiffError: number;
-  readonly maxTanhError: number;
-  readonly maxIdentityError: number;
-  /** max σ' on the grid (closed form, autodiff) and where. */
-  readonly maxSlope: number;
-  readonly maxAutodiffSlope: number;
-  readonly argmaxZ: number;
-  readonly maxTanhSlope: number;
-  /** σ' = 0.01 at |z| = level.z. */
-  readonly level: { readonly hLow: number; readonly hHigh: number; readonly z: number };
-}
-
-/** Every claim of section 1 on the grid z = k/perUnit, |z| ≤ zMax; stops at the first that fails. */
-export function checkDerivation(zMax = 30, perUnit = 1000): DerivationCheck {
-  const half = zMax * perUnit;
-  const grid = Float64Array.from({ length: 2 * half + 1 }, (_, k) => (k - half) / perUnit);
-  const closed = grid.map(sigmoidDerivative);
-  const autoSig = activationGradient("sigmoid", grid),
-    autoTanh = activationGradient("tanh", grid);
-  let maxAutodiffError = 0,
-    maxTanhError = 0,
-    maxIdentityError = 0,
-    argmax = 0,
-    maxAutodiffSlope = 0,
-    maxTanhSlope = 0;
-  const level = sigmoidDerivativeLevel(0.01);
-  grid.forEach((z, k) => {
-    maxAutodiffError = Math.max(maxAutodiffError, Math.abs(autoSig[k] - closed[k]));
-    maxTanhError = Math.max(maxTanhError, Math.abs(autoTanh[k] - tanhDerivative(z)));
-    maxIdentityError = Math.max(maxIdentityError, Math.abs(Math.tanh(z) - (2 * sigmoid(2 * z) - 1)));
-    maxAutodiffSlope = Math.max(maxAutodiffSlope, autoSig[k]);
-    maxTanhSlope = Math.max(maxTanhSlope, tanhDerivative(z));
-    if (closed[k] > closed[argmax]) argmax = k;
-    const s = sigmoid(z);
-    // (Messages are built only when a claim fails: 60,001 points.)
-    if (closed[k] > ((s + 1 - s) / 2) ** 2 + 1e-17) verify(false, `AM–GM: σ(1−σ) ≤ ((σ + 1 − σ)/2)² fails at z = ${z}`);
-    if (Math.abs(z) > level.z !== closed[k] < 0.01 && Math.abs(Math.abs(z) - level.z) >= 1e-3)
-      verify(false, `σ' < 0.01 ⇔ |z| > ${level.z} fails at z = ${z}`);
-    if ((s < 0.01 || s > 0.99) && closed[k] >= 0.01)
-      verify(false, `an entry with h within 0.01 of 0 or 1 has σ' = ${closed[k]} ≥ 0.01 (z = ${z})`);
-  });
-  const maxSlope = closed[argmax];
-  verify(maxAutodiffError < 1e-7, `tfjs autodiff of sigmoid differs from σ(1−σ) by ${maxAutodiffError} on the grid`);
-  verify(maxTanhError < 1e-6, `tfjs autodiff of tanh differs from 1 − tanh² by ${maxTanhError}`);
-  verify(
-    maxSlope === 0.25 && grid[argmax] === 0,
-    `max σ' on the grid is ${maxSlope} at z = ${grid[argmax]}, expected exactly 0.25 at 0`,
-  );
-  verify(maxAutodiffSlope === 0.25, `max of the autodiff σ' is ${maxAutodiffSlope}, expected 0.25`);
-  verify(maxTanhSlope === 1 && tanhDerivative(0) === 1, `max tanh' = ${maxTanhSlope}, expected 1 at 0`);
-  verify(maxIdentityError < 1e-15, `tanh(x) = 2σ(2x) − 1 fails by ${maxIdentityError}`);
-  verify(
-    Math.abs(level.z - 4.585) < 5e-4 && Math.abs(sigmoidDerivative(level.z) - 0.01) < 1e-12,
-    `σ' = 0.01 at z = ${level.z}`,
-  );
-  return {
-    grid,
-    maxAutodiffError,
-    maxTanhError,
-    maxIdentityError,
-    maxSlope,
-    maxAutodiffSlope,
-    argmaxZ: grid[argmax],
-    maxTanhSlope,
-    level,
-  };
-}
-
-export function derivationRows(d: DerivationCheck): Row[] {
-  const sat = Math.log(99);
-  return [
-    { check: "max |autodiff − σ(1−σ)| on the grid", value: num(d.maxAutodiffError) },
-    { check: "max |autodiff − (1 − tanh²)|", value: num(d.maxTanhError) },
-    {
-      check: "max σ′ (closed form / autodiff) and where",
-      value: `${d.maxSlope} / ${d.maxAutodiffSlope} at z = ${d.argmaxZ}`,
-    },
-    {
-      check: "σ′ = 0.01 at |z| =",
-      value: `${d.level.z.toFixed(4)} (σ = ${d.level.hLow.toFixed(4)} or ${d.level.hHigh.toFixed(4)})`,
-    },
-    {
-      check: "h within 0.01 of 0 or 1 at |z| ≥ ln 99 =",
-      value: `${sat.toFixed(4)}, where σ′ = ${sigmoidDerivative(sat).toFixed(5)}`,
-    },
-    { check: "max tanh′", value: d.maxTanhSlope },
-    { check: "max |tanh(x) − (2σ(2x) − 1)|", value: num(d.maxIdentityError) },
-  ];
-}
-
-/** σ′ on a log scale, with the 0.01 level. */
-export function logSlopeFigure(d: DerivationCheck): Shown {
-  const zl = Array.from(d.grid.filter((z, k) => k % 20 === 0 && Math.abs(z) <= 15));
-  const z0 = d.level.z;
-  return {
-    figure: plot.line({
-      title: `σ′ on a log scale: below 0.01 beyond |z| ≈ ${z0.toFixed(3)}`,
-      x: { label: "pre-activation z", unit: "dimensionless" },
-      y: { label: "σ′(z)", unit: "dimensionless", log: true },
-      series: [
-        { name: "σ′(z)", x: zl, y: zl.map(sigmoidDerivative) },
-        { name: "0.01", x: [-15, 15], y: [0.01, 0.01], dash: "dash", color: "#000000" },
-        {
-          name: `|z| = ${z0.toFixed(3)}`,
-          x: [-z0, -z0, NaN, z0, z0],
-          y: [1e-7, 0.3, NaN, 1e-7, 0.3],
-          dash: "dot",
-          color: "#D55E00",
-        },
-      ],
-    }),
-    takeaway: `σ′ falls like e^(−|z|): ${num(sigmoidDerivative(5))} at |z| = 5, ${num(sigmoidDerivative(10))} at |z| = 10; saturation (h within 0.01 of 0 or 1) starts at |z| = ${Math.log(99).toFixed(3)}.`,
   };
 }
 
@@ -347,8 +198,8 @@ export function caseOf(cases: readonly MeasuredCase[], key: CaseKey): MeasuredCa
 }
 
 /** The hidden rows of a report (layers 1..L; the last row is the output). */
-const hiddenRows = (rep: BoundReport) => rep.rows.slice(0, rep.rows.length - 1);
-const range = (xs: number[]) => `${num(Math.min(...xs))}–${num(Math.max(...xs))}`;
+export const hiddenRows = (rep: BoundReport) => rep.rows.slice(0, rep.rows.length - 1);
+export const range = (xs: number[]) => `${num(Math.min(...xs))}–${num(Math.max(...xs))}`;
 
 /** The claims of sections 3–4 on every network: the bound holds per point, the recursion is autodiff's δ, σ' ≤ 1/4, slack ≥ 1 ≥ alignment. */
 export function checkBound(cases: readonly MeasuredCase[]): void {
@@ -526,7 +377,7 @@ export function topLayerState(model: Mlp, points: LabelledData, label: string): 
     sum += a[k];
     if (a[k] < 0.01) low++;
     else if (a[k] > 0.99) high++;
-    d += sigmoidDerivative(z[k]);
+    d += sigmoidSlope(z[k]);
   }
   const n = a.length;
   return {
@@ -581,7 +432,7 @@ export function topLayerSentence(s: TopLayerState, shrink: number): string {
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-// ------------------------------------------------------------ §7: what the 1/4 argument gets right and misses
+// ------------------------------------------------------------ the rules of §6–7 (the prose is in ./bound-summary)
 
 /** Thresholds of the closing prose (with PLATEAU_RULES, the only words-from-numbers rules of the chapter). */
 export const SUMMARY_RULES = {
@@ -661,174 +512,3 @@ export function slopesNearMax(slopes: readonly number[], rules: typeof SUMMARY_R
 export function errorVanished(ratio: number, rules: typeof SUMMARY_RULES = SUMMARY_RULES): boolean {
   return ratio < rules.vanished;
 }
-
-export interface SummaryInputs {
-  readonly derivation: DerivationCheck;
-  readonly sizes: WeightSizes;
-  readonly cases: readonly MeasuredCase[];
-  /** The top layer of the plateau network. */
-  readonly top: TopLayerState;
-  readonly sweep: SweepSummary;
-  readonly sweepSetting: string;
-  readonly jacobian: readonly JacobianResult[];
-  /** Epochs of the trained network. */
-  readonly epochs: number;
-}
-
-/** Every number the closing prose and the findings use, computed once. */
-function closing(x: SummaryInputs) {
-  const ini = caseOf(x.cases, "init").rep,
-    tr = caseOf(x.cases, "trained").rep,
-    pla = caseOf(x.cases, "plateau").rep;
-  const deepIni = caseOf(x.cases, "deep init").rep;
-  const L = ini.rows.length - 1,
-    Ld = deepIni.rows.length - 1;
-  const jd = Math.max(...x.jacobian.map((r) => r.depth));
-  const jac = (k: JacobianResult["case"]["key"]) => {
-    const r = x.jacobian.find((j) => j.case.key === k && j.depth === jd);
-    if (!r) throw new Error(`no Jacobian result for ${k} at depth ${jd}`);
-    return { gain: r.gain ?? NaN, spread: r.spectra.stats.log10Std, meanSquared: r.spectra.stats.meanSquared };
-  };
-  return {
-    ini,
-    tr,
-    pla,
-    L,
-    Ld,
-    jd,
-    jac,
-    initPerLayer: deltaRatio(ini, 1, L + 1) ** (1 / L),
-    initFirstOverOutput: deltaRatio(ini, 1, L + 1),
-    deepFirstOverOutput: deltaRatio(deepIni, 1, Ld + 1),
-    trainedFirstOverTop: deltaRatio(tr, 1, L),
-    plateauTopShrink: 1 / deltaRatio(pla, L, L + 1),
-    boundHeld: x.cases.every(({ rep }) => hiddenRows(rep).every((r) => r.minRatio >= 1 - 1e-6)),
-    initSlopes: hiddenRows(ini).map((r) => r.derivativeMean!),
-  };
-}
-
-/** The closing paragraphs, every number from this run. */
-export function summary(x: SummaryInputs): string[] {
-  const c = closing(x),
-    s = x.sweep,
-    d = x.derivation;
-  const agree = (k: "zero" | "centred") => Number.isFinite(s.ratioCross[k]) && Number.isFinite(s.chiCross[k]);
-  return [
-    "**Right.**",
-    `σ′ ≤ 1/4, with equality only at z = 0 (checked on ${d.grid.length.toLocaleString("en")} points; autodiff agrees with σ(1−σ) to ${num(d.maxAutodiffError)}), and a saturated unit (h within 0.01 of 0 or 1) has σ′ < 0.01.`,
-    `‖δ_l‖ ≤ ¼‖W_{l+1}‖₂‖δ_{l+1}‖ ${c.boundHeld ? "held on every point, layer and network measured here" : "failed somewhere (see the tables of section 4)"}.`,
-    `At initialisation the question's network (‖W‖₂ ≈ ${num(x.sizes.initNorms[1])}) ${c.initPerLayer < 1 ? "does lose the error geometrically" : "does not lose the error"}: ×${num(c.initPerLayer)} per layer on average from the logits down, ‖δ_1‖/‖δ_${c.L + 1}‖ = ${num(c.initFirstOverOutput)}; at ${c.Ld} layers ${num(c.deepFirstOverOutput)}. ` +
-      `Mean σ′ is ${range(c.initSlopes)} per layer there` +
-      (slopesNearMax(c.initSlopes)
-        ? `, near its maximum 1/4: the loss comes from ‖W‖₂ and misalignment, not from saturation.`
-        : `.`),
-    "**Missed.**",
-    `"Weight less than 4" must be read as ‖W‖₂ < 4, a statement about a whole matrix; after training ‖W‖₂ = ${range(x.sizes.trainedNorms)} while no entry exceeds ${num(x.sizes.maxEntry)}.`,
-    `After ${x.epochs} epochs of training (training accuracy ${pct(c.tr.accuracy)}${c.tr.accuracy < PLATEAU_RULES.chance ? ", still at chance" : ""}) the error ${errorVanished(c.trainedFirstOverTop) ? "still vanishes" : "does not vanish"} between the top hidden layer and the first: ‖δ_1‖/‖δ_${c.L}‖ = ${num(c.trainedFirstOverTop)}, and the chained bound overestimates ‖δ_1‖ ${num(c.tr.rows[0].ratio)}-fold (mean σ′ per layer ${hiddenRows(
-      c.tr,
-    )
-      .map((r) => num(r.derivativeMean!))
-      .join(", ")}; alignment ${hiddenRows(c.tr)
-      .map((r) => num(r.alignmentGeo!))
-      .join(", ")}).`,
-    `At init the bound is ${num(c.ini.rows[0].localRatioGeo!)}× loose per step at layer 1 (σ′ slack ${num(c.ini.rows[0].slackGeo!)}, α = ${num(c.ini.rows[0].alignmentGeo!)}); over all hidden layers the larger factor is ${mainLooseness(c.ini)}.`,
-    `At initialisation with random orthogonal W × g (${x.sweepSetting}), ${s.largest.ratio > 1 ? `large gains do not make the error vanish: at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and yet ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)} (growth)` : `at g = ${s.largest.gain}, ${pct(s.largest.saturation)} of entries are saturated and ‖δ_1‖/‖δ_${s.depth}‖ = ${num(s.largest.ratio)}`}. ` +
-      `The shrinking stops at ${g3(s.ratioCross.zero)} (biases 0) or ${g3(s.ratioCross.centred)} (centred), where the mean-field χ₁ = g²·E[σ′²] crosses 1 at ${g3(s.chiCross.zero)} and ${g3(s.chiCross.centred)}${agree("zero") && agree("centred") ? "" : " (one of the crossings is outside the gains swept)"}. This is measured at initialisation only.`,
-    ...jacobianParagraphs(c),
-    `**On the plateau.** ${topLayerSentence(x.top, c.plateauTopShrink)}`,
-  ];
-}
-
-/** §6 in the closing: how the centred and the zero-bias σ compare with tanh, read by SUMMARY_RULES.nearFour and ISOMETRY_RULES. */
-function jacobianParagraphs(c: ReturnType<typeof closing>): string[] {
-  const oc = c.jac("orth-c"),
-    o = c.jac("orth"),
-    t = c.jac("tanh"),
-    st = c.jac("standard");
-  const rc = readIsometry(oc.meanSquared, oc.spread, t.spread),
-    r0 = readIsometry(o.meanSquared, o.spread, t.spread);
-  const ratio = oc.gain / t.gain;
-  const reads = (r: IsometryReading) =>
-    `${r.critical ? "critical" : "not critical"} and ${r.nearIsometry ? "near isometry" : "not near isometry"} by the rule`;
-  return [
-    `${gainRatioNearFour(ratio) ? "Four is a conversion factor more than a wall" : "The searched gains are not 4 apart here"}: at ${c.jd} layers a sigmoid net with our centred biases and orthogonal weights reaches mean σ² of J = ${num(oc.meanSquared)} at g* ≈ ${num(oc.gain)}, ` +
-      `${num(ratio)}× the tanh net's g* ≈ ${num(t.gain)} (section 1's identity says 4 where every z is near 0), and its singular values spread over ${num(oc.spread)} decades (std of log₁₀ σ), ${num(rc.spreadOverTanh)}× the tanh net's ${num(t.spread)}: ${reads(rc)}.`,
-    `Pennington, Schoenholz & Ganguli's sigmoidal results are for odd, tanh-like units; the logistic σ is not odd. With biases 0 it reaches mean σ² = ${num(o.meanSquared)} at g* ≈ ${num(o.gain)}, and its singular values spread over ${num(o.spread)} decades, ${num(r0.spreadOverTanh)}× the tanh net's: ${reads(r0)}` +
-      `${r0.critical && !r0.nearIsometry ? " — criticality, not isometry" : ""}. Centring the biases, which makes σ work like tanh, is our construction, not theirs. The standard init spreads over ${num(st.spread)} decades, with mean σ² = ${num(st.meanSquared)}. ${isometryRulesText()}`,
-  ];
-}
-
-/** What notebook 06 reads from this run (lib/run/findings BoundFindings). */
-export function findings(
-  x: SummaryInputs,
-  p: { readonly plateauEpochs: number; readonly deepDepth: number },
-): BoundFindings {
-  const c = closing(x),
-    s = x.sweep,
-    r = readTopLayer(x.top);
-  const read = (k: JacobianResult["case"]["key"]) =>
-    readIsometry(c.jac(k).meanSquared, c.jac(k).spread, c.jac("tanh").spread);
-  const iso = { centred: read("orth-c"), zero: read("orth") };
-  return {
-    depth: c.L,
-    derivativeCheck: { points: x.derivation.grid.length, maxError: x.derivation.maxAutodiffError },
-    boundHeld: c.boundHeld,
-    init: {
-      perLayer: c.initPerLayer,
-      firstOverOutput: c.initFirstOverOutput,
-      deepDepth: p.deepDepth,
-      deepFirstOverOutput: c.deepFirstOverOutput,
-      spectralNorm: x.sizes.initNorms[1],
-    },
-    trained: {
-      firstOverTop: c.trainedFirstOverTop,
-      boundOverMeasured: hiddenRows(c.tr).map((row) => row.ratio),
-      derivativeMean: hiddenRows(c.tr).map((row) => row.derivativeMean!),
-      spectralNormMin: Math.min(...x.sizes.trainedNorms),
-      spectralNormMax: Math.max(...x.sizes.trainedNorms),
-      maxEntry: x.sizes.maxEntry,
-      accuracy: c.tr.accuracy,
-    },
-    plateau: {
-      epochs: p.plateauEpochs,
-      topSaturation: x.top.saturation,
-      topDerivativeMean: x.top.meanDerivative,
-      topShrink: c.plateauTopShrink,
-      accuracy: x.top.accuracy,
-      topMeanActivation: x.top.meanActivation,
-      topLowFraction: x.top.lowFraction,
-      topHighFraction: x.top.highFraction,
-      atChance: r.atChance,
-      pinnedAt: r.pinnedAt,
-      flat: r.flat,
-    },
-    largeWeights: {
-      gain: s.largest.gain,
-      depth: s.depth,
-      saturation: s.largest.saturation,
-      meanDerivative: s.largest.meanDerivative,
-      firstOverTop: s.largest.ratio,
-      crossOverGain: s.ratioCross.zero,
-      setting: `random orthogonal W × g at initialisation: ${x.sweepSetting}`,
-      crossOverGainCentred: s.ratioCross.centred,
-      chiCrossGain: s.chiCross.zero,
-      chiCrossGainCentred: s.chiCross.centred,
-      chiAtLargest: s.largest.chi,
-    },
-    isometry: {
-      depth: c.jd,
-      gain: c.jac("orth-c").gain,
-      spreadCentred: c.jac("orth-c").spread,
-      spreadZeroBias: c.jac("orth").spread,
-      spreadStandard: c.jac("standard").spread,
-      gainZeroBias: c.jac("orth").gain,
-      spreadTanh: c.jac("tanh").spread,
-      gainTanh: c.jac("tanh").gain,
-      nearIsometryCentred: iso.centred.nearIsometry,
-      nearIsometryZeroBias: iso.zero.nearIsometry,
-      criticalZeroBias: iso.zero.critical,
-    },
-  };
-}
-
-const g3 = (v: number) => (Number.isFinite(v) ? `g ≈ ${num(v)}` : "— (not in the gains swept)");

@@ -5,9 +5,19 @@
  */
 import { num, pct, plusMinus } from "../display/text";
 import type { FixesFindings } from "../run/findings";
-import type { RateChoice, RatePoint } from "./fixes-rate";
+import type { Fix } from "../run/fixes";
+import { RateChoice, RateGrid, RatePoint, gridEdge, learningRateGrid } from "./fixes-rate";
 import { FixResult, layerAverage } from "./fixes-summary";
-import { VERDICT_RULES, Verdict, VerdictOptions, meanEscape, verdicts } from "./fixes-verdicts";
+import {
+  VERDICT_RULES,
+  Verdict,
+  VerdictOptions,
+  againstBaselinePerDepth,
+  meanEscape,
+  trains,
+  trainsDefinition,
+  verdicts,
+} from "./fixes-verdicts";
 import { Budget, budgetSamples } from "./fixes-budget";
 
 /** A fix's label without its number: "ReLU, He init". */
@@ -33,13 +43,19 @@ export function stepsText(m: { mean: number; std: number; n: number }, got: numb
   return `${plusMinus(m, 0)}${got < runs ? ` (${got}/${runs})` : ""}`;
 }
 
-/** One row of the comparison table (plain cells); per-layer detail is in the heatmaps. */
-export function comparisonRow(r: FixResult): Record<string, string | number> {
+/** " (top of the grid)" / " (bottom of the grid)" when the rule's pick sits at an edge of the fix's grid, else "". */
+export function edgeText(fix: Fix, choice: RateChoice, grid: RateGrid): string {
+  const e = gridEdge(choice, learningRateGrid(fix, grid));
+  return e === null ? "" : ` (${e} of the grid)`;
+}
+
+/** One row of the comparison table (plain cells); per-layer detail is in the heatmaps. With the grid, a pick at its edge is marked. */
+export function comparisonRow(r: FixResult, grid?: RateGrid): Record<string, string | number> {
   const f = r.derivativeMean;
   return {
     fix: r.fix.label,
     L: r.depth,
-    "learning rate": rateText(r.rate),
+    "learning rate": rateText(r.rate) + (grid ? edgeText(r.fix, r.rate, grid) : ""),
     "test error (%)":
       plusMinus(r.testErrorPercent, 1) + (r.diverged ? ` (${r.diverged}/${r.runs.length} diverged)` : ""),
     "left the plateau at step": stepsText(r.escapeStep, r.escaped, r.runs.length),
@@ -110,22 +126,38 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
   const trainsDeep = ran.filter((v) => v.trainsDeep),
     failsDeep = ran.filter((v) => v.failsDeep);
   paras.push(
-    `**Train the deep net** (depth ${D}, mean test error ≤ ${R.trainsBelowErrorPercent}%; ${ran.length} fixes run there): ${list(trainsDeep, (v) => `${v.fix.label} (${accuracyText(v.deep!)})`)}. ` +
+    `**Train the deep net** (depth ${D}; "trains" means ${trainsDefinition()}, here and in notebook 06; ${ran.length} fixes run there): ${list(trainsDeep, (v) => `${v.fix.label} (${accuracyText(v.deep!)})`)}. ` +
       `**Fail at depth ${D}** (mean test accuracy below ${pct(R.failsBelowAccuracy, 0)}, chance is 10%, or a run diverged): ${list(failsDeep, (v) => `${v.fix.label} (${accuracyText(v.deep!)})`)}.`,
   );
+  paras.push(layerRatesParagraph(results, [S, D]));
   paras.push(...questionParagraph(results));
   return paras;
 }
 
+/** The per-layer learning-rate rules against the baseline, judged at every depth (fixes-verdicts' interval rule). */
+export function layerRatesParagraph(results: readonly FixResult[], depths: readonly number[]): string {
+  const cs = againstBaselinePerDepth(results, ["layer-rates-4x", "layer-rates-eq"], depths);
+  const at = (d: number) =>
+    cs
+      .filter((c) => c.depth === d)
+      .map(
+        (c) =>
+          `${c.fix.label} ${accuracyText(c.result)} — ${c.reading}, and ${trains(c.result) ? "trains" : "does not train"}`,
+      )
+      .join("; ");
+  const ds = depths.filter((d) => cs.some((c) => c.depth === d));
+  return (
+    `**Per-layer learning rates, at each depth** (a fix beats the baseline when its test-error interval, mean ± one sample standard deviation over seeds, lies entirely below the baseline's at the same depth; "trains": ${trainsDefinition()}): ` +
+    ds
+      .map((d) => `depth ${d}, baseline ${accuracyText(cs.find((c) => c.depth === d)!.baseline)}: ${at(d)}`)
+      .join(". ") +
+    "."
+  );
+}
+
 /** Among trained networks with two asymptotes: how saturated they end, from least to most. */
 function questionParagraph(results: readonly FixResult[]): string[] {
-  const trained = results.filter(
-    (r) =>
-      r.saturation &&
-      r.diverged === 0 &&
-      r.testErrorPercent.n > 0 &&
-      r.testErrorPercent.mean <= VERDICT_RULES.trainsBelowErrorPercent,
-  );
+  const trained = results.filter((r) => r.saturation && trains(r));
   if (trained.length === 0) return [];
   const by = (r: FixResult) => layerAverage(r.saturation);
   const lo = trained.reduce((a, b) => (by(b) < by(a) ? b : a)),
@@ -134,7 +166,7 @@ function questionParagraph(results: readonly FixResult[]): string[] {
   const peak = trained.reduce((a, b) => (peakOf(b) > peakOf(a) ? b : a));
   const peakLayer = (peak.saturation as number[]).indexOf(peakOf(peak)) + 1;
   return [
-    `**Back to the question.** Of the ${trained.length} trained networks here (fix and depth pairs with mean test error ≤ ${VERDICT_RULES.trainsBelowErrorPercent}% and an activation with two asymptotes), the share of hidden entries on training points within ε of an asymptote ranges from ${pct(by(lo))} (${lo.fix.label}, depth ${lo.depth}) to ${pct(by(hi))} (${hi.fix.label}, depth ${hi.depth}), mean over layers; the most saturated single layer is layer ${peakLayer} of ${peak.fix.label} at depth ${peak.depth} (${pct(peakOf(peak))}). ` +
+    `**Back to the question.** Of the ${trained.length} trained networks here (fix and depth pairs that train — ${trainsDefinition()} — with an activation with two asymptotes), the share of hidden entries on training points within ε of an asymptote ranges from ${pct(by(lo))} (${lo.fix.label}, depth ${lo.depth}) to ${pct(by(hi))} (${hi.fix.label}, depth ${hi.depth}), mean over layers; the most saturated single layer is layer ${peakLayer} of ${peak.fix.label} at depth ${peak.depth} (${pct(peakOf(peak))}). ` +
       (by(hi) - by(lo) >= 0.2
         ? "How saturated a trained network's hidden entries end depends on how it was set up and trained, not on training as such."
         : "Across these recipes the trained hidden entries end saturated to a similar degree."),
@@ -186,17 +218,38 @@ export function fixesFindings(
     restoresFlowEnd: ids((v) => v.evenFlowEnd),
     evenUpdatesEnd: ids((v) => v.evenUpdatesEnd),
     trainsDeep: ids((v) => v.trainsDeep === true),
+    trainsBelowErrorPercent: VERDICT_RULES.trainsBelowErrorPercent,
+    trainsShallow: ids((v) => v.trainsShallow),
+    layerRatesPerDepth: againstBaselinePerDepth(
+      results,
+      ["layer-rates-4x", "layer-rates-eq"],
+      [opts.shallow, opts.deep],
+    ).map((c) => ({ id: c.fix.id, depth: c.depth, reading: c.reading })),
     failsDeep: ids((v) => v.failsDeep === true),
     deepRun: ids((v) => v.deep !== null),
   };
 }
 
+/** What the learning-rate table reads of one setting's sweep. */
+export interface RateRow {
+  readonly setting: { readonly fix: { readonly label: string }; readonly depth: number };
+  readonly points: readonly RatePoint[];
+  readonly choice: RateChoice;
+}
+
+/** The settings whose pick sits at an edge of their grid, e.g. "Tanh (top)". */
+export function edgeRows(ds: readonly RateRow[]): { label: string; edge: "top" | "bottom" }[] {
+  return ds.flatMap((d) => {
+    const e = gridEdge(
+      d.choice,
+      d.points.map((q) => q.learningRate),
+    );
+    return e === null ? [] : [{ label: shortLabel(d.setting.fix), edge: e }];
+  });
+}
+
 /** One row of the learning-rate table: where each rate's seed-1 run stopped, and the rule's choice. */
-export function rateRow(d: {
-  setting: { fix: { label: string }; depth: number };
-  points: readonly RatePoint[];
-  choice: RateChoice;
-}): Record<string, string | number> {
+export function rateRow(d: RateRow): Record<string, string | number> {
   const at = (q: RatePoint) =>
     q.diverged ? "diverged" : `${pct(q.accuracy, 0)}${q.reachedAt !== null ? ` (target at step ${q.reachedAt})` : ""}`;
   return {
@@ -205,5 +258,10 @@ export function rateRow(d: {
     "validation accuracy where each rate's run stopped": d.points.map((q) => `${q.learningRate}: ${at(q)}`).join(" · "),
     "learning rate": rateText(d.choice),
     "how chosen": d.choice.kind,
+    "at an edge of the grid":
+      gridEdge(
+        d.choice,
+        d.points.map((q) => q.learningRate),
+      ) ?? "no",
   };
 }

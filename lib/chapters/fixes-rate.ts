@@ -133,6 +133,20 @@ export function chooseLearningRate(points: readonly RatePoint[], v: ValidationSe
   };
 }
 
+/**
+ * Where the rule's pick sits in the grid it chose from (issue 18, item 15), when a better rate may lie beyond
+ * the grid, untried: "top" when the rule compared rates (fastest to target, best) and picked the largest;
+ * "bottom" when it picked the smallest by accuracy ("best": no rate reached the target, so a smaller one might
+ * score higher). A pick that reached the target at the smallest rate is not flagged (a smaller step covers
+ * less ground per step), nor is "none leaves chance" (the largest rate by design, said so) or a grid of one.
+ */
+export function gridEdge(choice: RateChoice, grid: readonly number[]): "top" | "bottom" | null {
+  if (grid.length < 2 || !(choice.kind === "best" || choice.kind === "fastest to target")) return null;
+  if (choice.learningRate === Math.max(...grid)) return "top";
+  if (choice.kind === "best" && choice.learningRate === Math.min(...grid)) return "bottom";
+  return null;
+}
+
 /** A run's validation score: its last validation check (where it stopped). */
 export function ratePoint(learningRate: number, outcome: JobOutcome): RatePoint {
   if (!outcome.ok) return { learningRate, accuracy: NaN, loss: NaN, diverged: true, reachedAt: null };

@@ -2,20 +2,23 @@
  * Chapter: notebook 05-fixes — what a fix leaves open, made concrete at one
  * depth before training: per-layer learning-rate multipliers (a formula, or
  * measured at init) and the gain of the orthogonal init at the isometry
- * criterion (searched numerically, with lib/measure/isometry's findGain).
+ * criterion (searched numerically, with lib/measure/isometry's isometryGain).
  */
 import { ConfigError } from "../core/errors";
 import type { InitSpec } from "../core/init";
 import { Mlp } from "../core/model";
 import { centerBiases } from "../core/centre";
 import { cached } from "../run/cache";
-import { ExperimentConfig, buildModel, loadData, mnistSplit } from "../run/experiment";
-import type { Fix } from "../run/fixes";
-import { findGain, hiddenGainSetter } from "../measure/isometry";
-import { jacobianMeanSquared, jacobianSpectra } from "../measure/jacobian";
+import { ExperimentConfig, buildModel, loadData, probeSubset } from "../run/experiment";
+import { Fix, geometricLayerRates } from "../run/fixes";
+
+import { hiddenGainSetter, isometryGain as findIsometryGain } from "../measure/isometry";
+import { jacobianSpectra } from "../measure/jacobian";
 import { probe } from "../measure/probe";
 import { backward, meanDeltaNorms } from "../measure/deltas";
-import { Budget, Setting, experimentConfig, validateBudget } from "./fixes-budget";
+import { Budget, Setting, dataSpec, experimentConfig, validateBudget } from "./fixes-budget";
+
+export { geometricLayerRates }; // the one definition lives with the fix catalogue (lib/run/fixes)
 
 /**
  * Resolve what a fix leaves open at this depth: the isometry gain of an
@@ -34,10 +37,10 @@ export async function settle(
   let init: InitSpec;
   if (typeof fix.init === "object" && fix.init.gain === "isometry") {
     const centre = fix.init.centre === true;
-    const iso = await isometryGain({ width: budget.width, depth, centre }, opts);
+    const iso = await isometryGain({ depth, centre, budget }, opts);
     init = { name: "orthogonal", gain: iso.gain, ...(centre ? { centre: true } : {}) };
     notes.push(
-      `orthogonal gain ${iso.gain}${centre ? " with centred biases" : ""} (mean squared singular value of the input–output Jacobian ${iso.meanSquaredAtGain.toPrecision(3)} at init)`,
+      `orthogonal gain ${iso.gain}${centre ? " with centred biases" : ""} (mean squared singular value of J = ∂h_L/∂h_1 ${iso.meanSquaredAtGain.toPrecision(3)} at init)`,
     );
   } else {
     init = fix.init as InitSpec;
@@ -53,17 +56,6 @@ export async function settle(
 }
 
 // ------------------------------------------------------------------ per-layer learning rates
-
-/**
- * m_l = base^(L−l) for hidden layers l = 1..L, and 1 for the output layer.
- * The lowest layer of a depth-10 net gets 4⁹ ≈ 2.6 × 10⁵; whether that is a
- * large step depends on how small its gradient is — see firstStepRatios.
- */
-export function geometricLayerRates(depth: number, base: number): number[] {
-  if (!(Number.isInteger(depth) && depth >= 1)) throw new ConfigError("depth", depth, "a positive integer");
-  if (!(Number.isFinite(base) && base > 0)) throw new ConfigError("base", base, "a positive number, e.g. 4");
-  return [...Array.from({ length: depth }, (_, i) => base ** (depth - 1 - i)), 1];
-}
 
 /**
  * How far SGD's first step moves each layer's weights relative to the output
@@ -134,54 +126,64 @@ export function trainingModeDeltaNorms(cfg: ExperimentConfig): number[] {
 
 // ------------------------------------------------------------------ isometry
 
+/**
+ * The isometry gain of fix 10, found by THE gain search of the book (lib/measure/isometry's isometryGain,
+ * which notebook 04 §6 uses too) with 04's definition of the Jacobian: J = ∂h_L/∂h_1, from layer 1's output
+ * to layer L's (L − 1 square factors), at a few random training images of the network's own training set.
+ * The biases are re-centred after every gain change on the images buildModel centres the trained network on
+ * (the first 512 of its training set, itself a random draw of MNIST's training file), so the gain is searched
+ * on the very network fix 10 trains.
+ */
 export interface IsometryOptions {
-  readonly width: number;
   readonly depth: number;
   /** Centre the hidden biases on training images after every gain change (lib/core/centre: our construction). */
   readonly centre: boolean;
-  /** MNIST training images the Jacobian is taken at (default 3). */
+  /** The budget whose network width and training images the search uses. */
+  readonly budget: Budget;
+  /** Random training images J is taken at (default 2, as notebook 04's jacPoints). */
   readonly inputs?: number;
-  /** Training images the biases are centred on (default 512, as buildModel does). */
-  readonly centreOn?: number;
   readonly seed?: number;
 }
 
 export interface IsometryResult {
   readonly gain: number;
-  /** Mean over inputs of the mean squared singular value of J = ∂h_L/∂x at the gain (1 at the criterion). */
+  /** Mean over inputs of the mean squared singular value of J = ∂h_L/∂h_1 at the gain (1 at the criterion). */
   readonly meanSquaredAtGain: number;
   /** Mean over inputs of (largest singular value)² / mean squared singular value at the gain: 1 at perfect isometry. */
   readonly spreadAtGain: number;
+  /** The spread 04 reads with its ISOMETRY_RULES: the std of log₁₀ of the singular values at the gain. */
+  readonly log10Std: number;
   /** Whether the scan bracketed 1 (otherwise: the closest grid gain). */
   readonly bracketed: boolean;
-  /** Every gain evaluated, sorted by gain. */
+  /** The scanned gains, sorted. */
   readonly curve: { readonly gain: number; readonly meanSquared: number }[];
 }
 
 /** The gains scanned before bisection: 2^(k/2), k = 0..14 (1 to 128). */
 export const ISOMETRY_GRID: readonly number[] = Array.from({ length: 15 }, (_, k) => 2 ** (k / 2));
 
-/**
- * The gain g of an orthogonal sigmoid init at which the mean squared singular
- * value of the input–output Jacobian at init is 1 (Pennington, Schoenholz &
- * Ganguli 2017's criterion), by lib/measure/isometry's findGain: a scan over
- * ISOMETRY_GRID, then 8 bisection steps in log g. Rounded to 3 digits; cached.
- */
+/** Rounded to 3 digits; cached. */
 export async function isometryGain(
   opts: IsometryOptions,
   cacheOpts: { cacheDir?: string } = {},
 ): Promise<IsometryResult> {
+  validateBudget(opts.budget);
   const key = {
     isometry: {
-      ...opts,
-      inputs: opts.inputs ?? 3,
-      centreOn: opts.centreOn ?? 512,
+      width: opts.budget.width,
+      depth: opts.depth,
+      centre: opts.centre,
+      jacobian: "h1 to hL",
+      data: dataSpec(opts.budget),
+      inputs: opts.inputs ?? 2,
+      centreOn: CENTRE_ON,
       seed: opts.seed ?? 1,
       grid: ISOMETRY_GRID,
+      steps: 8,
     },
   };
   const r = await cached<IsometryResult>(
-    `isometry-sigmoid-${opts.width}x${opts.depth}${opts.centre ? "-centred" : ""}`,
+    `isometry-sigmoid-${opts.budget.width}x${opts.depth}${opts.centre ? "-centred" : ""}`,
     key,
     async () => ({ value: searchIsometry(opts), arrays: {} }),
     { dir: cacheOpts.cacheDir },
@@ -189,45 +191,49 @@ export async function isometryGain(
   return r.value;
 }
 
+/** Images buildModel centres a network's biases on (its cfg.lsuvBatch default). */
+const CENTRE_ON = 512;
+
 function searchIsometry(opts: IsometryOptions): IsometryResult {
-  const inputs = opts.inputs ?? 3,
-    centreOn = opts.centreOn ?? 512;
-  const train = mnistSplit({ kind: "mnist", trainLimit: Math.max(inputs, centreOn) }).train;
-  const x = train.x.subarray(0, inputs * 784),
-    xc = train.x.subarray(0, centreOn * 784);
+  const inputs = opts.inputs ?? 2;
+  const train = loadData(dataSpec(opts.budget), opts.budget.probePoints).train;
+  const pts = probeSubset(train, inputs, "05: isometry gain, Jacobian points");
+  const n = Math.min(CENTRE_ON, train.n);
+  const centreOn = { x: train.x.subarray(0, n * train.inputDim), n };
   const model = new Mlp({
-    inputDim: 784,
-    outputDim: 10,
-    widths: Array.from({ length: opts.depth }, () => opts.width),
+    inputDim: train.inputDim,
+    outputDim: train.numClasses,
+    widths: Array.from({ length: opts.depth }, () => opts.budget.width),
     activation: "sigmoid",
     init: "orthogonal",
     seed: opts.seed ?? 1,
   });
   try {
-    const setGain = hiddenGainSetter(model);
-    const apply = (g: number) => {
-      setGain(g);
-      if (opts.centre) centerBiases(model, xc, centreOn);
-    };
-    const curve: { gain: number; meanSquared: number }[] = [];
-    const found = findGain(
-      (g) => {
-        apply(g);
-        const meanSquared = jacobianMeanSquared(model, x, inputs, 0, opts.depth);
-        curve.push({ gain: g, meanSquared });
-        return meanSquared;
-      },
-      1,
-      ISOMETRY_GRID,
-      8,
-    );
+    const setGain = hiddenGainSetter(model); // taken before the search: g × the orthogonal draw
+    const found = findIsometryGain(model, pts.x, pts.n, {
+      from: 1,
+      to: opts.depth,
+      centre: opts.centre,
+      centreOn,
+      grid: ISOMETRY_GRID,
+      steps: 8,
+    });
+    // The gain as the fix will use it (3 digits), and the spectrum there (the search left the model at found.gain).
     const gain = Number(found.gain.toPrecision(3));
-    apply(gain);
-    const spectra = jacobianSpectra(model, x, inputs, 0, opts.depth);
-    const spread = spectra.perPoint.reduce((s, sv) => s + Math.max(...sv) ** 2 / meanOfSquares(sv), 0) / inputs;
-    const meanSquaredAtGain = spectra.perPoint.reduce((s, sv) => s + meanOfSquares(sv), 0) / inputs;
-    curve.sort((a, b) => a.gain - b.gain);
-    return { gain, meanSquaredAtGain, spreadAtGain: spread, bracketed: found.bracketed, curve };
+    setGain(gain);
+    if (opts.centre) centerBiases(model, centreOn.x, centreOn.n);
+    const spectra = jacobianSpectra(model, pts.x, pts.n, 1, opts.depth);
+    const spread = spectra.perPoint.reduce((s, sv) => s + Math.max(...sv) ** 2 / meanOfSquares(sv), 0) / pts.n;
+    const meanSquaredAtGain = spectra.perPoint.reduce((s, sv) => s + meanOfSquares(sv), 0) / pts.n;
+    const curve = found.scanned.map((p) => ({ gain: p.gain, meanSquared: p.value })).sort((a, b) => a.gain - b.gain);
+    return {
+      gain,
+      meanSquaredAtGain,
+      spreadAtGain: spread,
+      log10Std: spectra.stats.log10Std,
+      bracketed: found.bracketed,
+      curve,
+    };
   } finally {
     model.dispose();
   }

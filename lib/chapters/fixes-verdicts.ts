@@ -14,7 +14,11 @@ import { BASELINE, Fix } from "../run/fixes";
 import { FixResult, layerAverage } from "./fixes-summary";
 
 export const VERDICT_RULES = {
-  /** A network "trains" when its mean test error is at most this (percent) … */
+  /**
+   * THE meaning of "trains" in 05 and in 06 (which reads 05's verdicts from the findings): mean test error over
+   * seeds at most this (percent), with no run diverged. The stopping target (validation accuracy) is when a run
+   * stops, not what "trains" means; every sentence that says "trains" uses `trains` and states this number.
+   */
   trainsBelowErrorPercent: 15,
   /** … and "fails" when its mean test accuracy is below this (chance is 0.1), or a run diverged. */
   failsBelowAccuracy: 0.2,
@@ -55,8 +59,11 @@ export interface Verdict {
   readonly escapesSooner: boolean;
 }
 
-export const trains = (r: FixResult): boolean =>
+export const trains = (r: Pick<FixResult, "diverged" | "testErrorPercent">): boolean =>
   r.diverged === 0 && r.testErrorPercent.n > 0 && r.testErrorPercent.mean <= VERDICT_RULES.trainsBelowErrorPercent;
+/** The definition of "trains", as every sentence that uses the word states it. */
+export const trainsDefinition = (): string =>
+  `mean test error ≤ ${VERDICT_RULES.trainsBelowErrorPercent}% over seeds, no run diverged`;
 export const fails = (r: FixResult): boolean =>
   r.diverged > 0 || !(r.testAccuracy.n > 0 && r.testAccuracy.mean >= VERDICT_RULES.failsBelowAccuracy);
 export const evenRatio = (x: number): boolean =>
@@ -108,4 +115,118 @@ export function verdicts(
     };
   });
   return { baseline: { shallow: base, deep: findResult(results, BASELINE.id, opts.deep) }, verdicts: out };
+}
+
+// ------------------------------------------------------------------ ranking by intervals
+
+/**
+ * Ranking rows by a noisy number (issue 18, item 14): rank only what the intervals separate. Each row's
+ * interval is mean ± sample standard deviation over its runs (what the tables print); a row with fewer than
+ * two runs has no interval and separates from nothing. Rows sorted by mean are cut into tiers: a new tier
+ * starts where a row's interval lies entirely above every interval of the tier so far; inside a tier the rows
+ * are tied ("≈"), between tiers ordered ("<"). Rows without a finite mean are left out (and listed as such).
+ */
+export const RANK_RULE = { halfWidth: "one sample standard deviation", minRuns: 2 } as const;
+
+export interface Ranked {
+  readonly label: string;
+  readonly mean: number;
+  /** Sample standard deviation over runs (NaN or n < 2: no interval). */
+  readonly std: number;
+  readonly n: number;
+}
+
+/** [low, high] of a row's interval; unbounded when it has too few runs. */
+export function rankInterval(r: Ranked): [number, number] {
+  if (r.n < RANK_RULE.minRuns || !Number.isFinite(r.std)) return [-Infinity, Infinity];
+  return [r.mean - r.std, r.mean + r.std];
+}
+
+/** How two rows' intervals compare: a entirely below b, entirely above, or overlapping (not separated). */
+export function compareIntervals(a: Ranked, b: Ranked): "below" | "above" | "overlap" {
+  const [alo, ahi] = rankInterval(a),
+    [blo, bhi] = rankInterval(b);
+  return ahi < blo ? "below" : alo > bhi ? "above" : "overlap";
+}
+
+/** The tiers of the module rule, lowest mean first; `unranked` holds rows without a finite mean. */
+export function rankTiers(rows: readonly Ranked[]): { tiers: Ranked[][]; unranked: Ranked[] } {
+  const ok = rows.filter((r) => Number.isFinite(r.mean)).sort((a, b) => a.mean - b.mean);
+  const tiers: Ranked[][] = [];
+  let top = -Infinity; // the highest interval end of the current tier
+  for (const r of ok) {
+    const [lo, hi] = rankInterval(r);
+    if (tiers.length === 0 || !(lo > top)) {
+      if (tiers.length === 0) tiers.push([]);
+      tiers[tiers.length - 1].push(r);
+      top = Math.max(top, hi);
+    } else {
+      tiers.push([r]);
+      top = hi;
+    }
+  }
+  return { tiers, unranked: rows.filter((r) => !Number.isFinite(r.mean)) };
+}
+
+/** "A < B ≈ C < D": ties inside a tier, order between tiers (plus the rows that could not be ranked). */
+export function rankText(rows: readonly Ranked[]): string {
+  const { tiers, unranked } = rankTiers(rows);
+  const text = tiers.map((t) => t.map((r) => r.label).join(" ≈ ")).join(" < ");
+  return unranked.length === 0 ? text : `${text} (not ranked: ${unranked.map((r) => r.label).join(", ")})`;
+}
+
+/** A fix's result as a row to rank by test error. */
+export const rankedByError = (r: FixResult, label: string): Ranked => ({
+  label,
+  mean: r.testErrorPercent.mean,
+  std: r.testErrorPercent.std,
+  n: r.testErrorPercent.n,
+});
+
+// ------------------------------------------------------------------ per-layer learning rates, per depth
+
+/**
+ * Issue 18, item 11: the per-layer learning-rate rules (fix 4a, 4b) judged at every depth run, each against
+ * the baseline at the same depth, by the ranking rule above: "beats" when its test-error interval lies
+ * entirely below the baseline's, "worse" when entirely above, "not separated" otherwise.
+ */
+export interface DepthComparison {
+  readonly fix: Fix;
+  readonly depth: number;
+  readonly result: FixResult;
+  readonly baseline: FixResult;
+  readonly reading: "beats the baseline" | "worse than the baseline" | "not separated from the baseline";
+}
+
+export function againstBaselinePerDepth(
+  results: readonly FixResult[],
+  ids: readonly string[],
+  depths: readonly number[],
+): DepthComparison[] {
+  const out: DepthComparison[] = [];
+  for (const d of depths) {
+    const base = findResult(results, BASELINE.id, d);
+    if (!base) continue;
+    for (const id of ids) {
+      const r = findResult(results, id, d);
+      if (!r) continue;
+      const c =
+        r.diverged === r.runs.length
+          ? "above"
+          : compareIntervals(rankedByError(r, id), rankedByError(base, BASELINE.id));
+      out.push({
+        fix: r.fix,
+        depth: d,
+        result: r,
+        baseline: base,
+        reading:
+          c === "below"
+            ? "beats the baseline"
+            : c === "above"
+              ? "worse than the baseline"
+              : "not separated from the baseline",
+      });
+    }
+  }
+  return out;
 }

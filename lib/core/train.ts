@@ -26,7 +26,10 @@ export interface TrainConfig {
   /** Learning-rate multiplier per layer, hidden 1..L then output L+1 (Xu et al. 2016). */
   readonly layerLearningRates?: readonly number[];
   readonly seed: number;
-  /** Probe every this many steps (default: once per epoch), and always before the first step. */
+  /**
+   * Probe every this many steps (default: once per epoch), always before the first step, and always after the
+   * last one: the last probe record is the final network (what "at the end of training" means everywhere).
+   */
   readonly probeEverySteps?: number;
   /** Training points evaluated after each epoch for the train curve (default 10,000, drawn at random by the seed). */
   readonly evalTrainSize?: number;
@@ -161,6 +164,7 @@ export async function train<S = unknown>(
   const stepsPerEpoch = Math.floor(epochLength / batchSize);
   const probeEvery = config.probeEverySteps ?? stepsPerEpoch;
   const maxSteps = config.maxSteps ?? Infinity;
+  const lastStep = Math.min(maxSteps, config.epochs * stepsPerEpoch);
   const evalTrain = randomRows(
     ds,
     Math.min(ds.n, config.evalTrainSize ?? 10_000),
@@ -212,7 +216,7 @@ export async function train<S = unknown>(
       for (let b = 0; b < stepsPerEpoch && step < maxSteps; b++) {
         if (callbacks.signal?.aborted) throw new InterruptedError(step);
         const t0 = performance.now();
-        const probeNext = (step + 1) % probeEvery === 0;
+        const probeNext = (step + 1) % probeEvery === 0 || step + 1 === lastStep;
         const labels = gatherBatch(ds, order, b * batchSize, batchSize, xBuf);
         const loss = stepper.step(xBuf, labels, probeNext);
         step++;

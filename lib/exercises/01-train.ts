@@ -1,7 +1,7 @@
 /**
- * The exercises of notebook 01 (train the network of the question): 01.1 the
- * loss of a network that guesses, 01.2 the variance of the standard
- * initialisation, 01.3 which layer saturates first — checked against the
+ * The exercises of notebook 01 (train the network of the question), in the
+ * order a reader meets them: 01.1 the variance of the standard initialisation,
+ * 01.2 the loss of a network that guesses, 01.3 which layer saturates first — checked against the
  * check's own small training run (`measureFirstSaturation`), read by the same
  * rule the solution applies to the notebook's plateau run (`firstSaturation`).
  * Their cells are in notebooks/01-train.ipynb; the registry is index.ts.
@@ -19,7 +19,7 @@ import { defineExercise, numericExercise } from "./registry";
 
 const chanceLoss = numericExercise({
   id: "01.chance-loss",
-  number: "01.1",
+  number: "01.2",
   notebook: "01",
   title: "the loss of a network that guesses",
   kind: "predict-then-run",
@@ -44,7 +44,7 @@ const chanceLoss = numericExercise({
 
 const standardInitVariance = numericExercise({
   id: "01.standard-init-variance",
-  number: "01.2",
+  number: "01.1",
   notebook: "01",
   title: "the variance of the standard initialisation",
   kind: "code",

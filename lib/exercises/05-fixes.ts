@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { activation } from "../core/activations";
 import { INITS } from "../core/init";
 import { BN_EPSILON, Mlp } from "../core/model";
+import { geometricLayerRates } from "../run/fixes";
 import { validateTrainConfig } from "../core/train";
 import { prepareBackend } from "../core/backend";
 import { Feedback, asNumber, attempt, close, fmt, isNumberArray, noAnswer, notYet, right } from "./feedback";
@@ -16,8 +17,9 @@ import { defineExercise, numericExercise } from "./registry";
 const layerMultipliers = (() => {
   const id = "05.layer-multipliers";
   const hint =
-    "layer l's error has crossed L + 1 − l sigmoid derivatives (each ≤ 1/4) on its way down from the output: give it the multiplier 4^(L+1−l), so layer 1 gets 4^L and the output layer 4⁰ = 1.";
-  const ref = (L: number) => Array.from({ length: L + 1 }, (_, i) => Math.pow(4, L - i));
+    "rule 4a (lab.geometricLayerRates): the output layer L + 1 and the top hidden layer L keep the base rate (multiplier 1); every hidden layer below gets 4× the multiplier of the layer above it, because its error has crossed one more σ' ≤ 1/4 than the error of the layer above. So layer l gets 4^(L−l): [4^(L−1), …, 16, 4, 1] for layers 1..L, then 1 for the output layer.";
+  // The one definition (lib/run/fixes): the same function fix 4a trains with.
+  const ref = (L: number) => geometricLayerRates(L, 4);
   const check = (answer: unknown): Feedback => {
     if (answer === undefined || answer === null) return noAnswer(id, "a function (L) => multipliers", hint);
     if (typeof answer !== "function") return notYet(id, "expected a function (L: number) => number[].", hint);
@@ -49,13 +51,14 @@ const layerMultipliers = (() => {
           show,
           "reversed: index 0 is layer 1, the layer nearest the input, whose error is the most attenuated — it gets the largest multiplier.",
         );
-      if (arr.every((x, i) => close(x, r[i] / 4, { rel: 1e-9 })))
+      const hidden = (g: (i: number) => number) => arr.slice(0, L).every((x, i) => close(x, g(i), { rel: 1e-9 }));
+      if (hidden((i) => 4 * r[i]) || hidden((i) => r[i] / 4))
         return notYet(
           id,
           show,
-          "off by one: the output layer's own gradient is not attenuated (multiplier 4⁰ = 1), layer L's by one σ' (multiplier 4).",
+          "off by one: rule 4a counts the σ' factors between layer l and the top hidden layer L, so layer L itself gets 4⁰ = 1, like the output layer, and layer l gets 4^(L−l).",
         );
-      if (arr.every((x, i) => close(x, Math.pow(2, L - i), { rel: 1e-9 })))
+      if (hidden((i) => Math.pow(2, L - 1 - i)))
         return notYet(id, show, "the bound is σ' ≤ 1/4, so the factor per layer is 4, not 2.");
       return notYet(id, show, hint);
     }
@@ -88,7 +91,7 @@ const layerMultipliers = (() => {
     }
     return right(
       id,
-      `e.g. L = 5 gives [${ref(5).join(", ")}], and train() accepts them as layerLearningRates. (A worst-case rule: where σ' ≈ 1/4 it compensates exactly; where units saturate it cannot.)`,
+      `e.g. L = 5 gives [${ref(5).join(", ")}] — fix 4a's multipliers (lab.geometricLayerRates(5, 4)) — and train() accepts them as layerLearningRates. (A worst-case rule: where σ' ≈ 1/4 it compensates exactly; where units saturate it cannot.)`,
     );
   };
   return defineExercise({
@@ -105,9 +108,10 @@ const layerMultipliers = (() => {
     typicalWrong: [
       { answer: (L: number) => ref(L).slice(0, L), hint: "train() wants L + 1" },
       { answer: (L: number) => ref(L).reverse(), hint: "reversed" },
-      { answer: (L: number) => ref(L).map((x) => x / 4), hint: "off by one" },
+      // The off-by-one: 4^(L+1−l), counting the σ' between the output and layer L too.
+      { answer: (L: number) => Array.from({ length: L + 1 }, (_, i) => 4 ** (L - i)), hint: "off by one" },
       {
-        answer: (L: number) => Array.from({ length: L + 1 }, (_, i) => Math.pow(2, L - i)),
+        answer: (L: number) => [...Array.from({ length: L }, (_, i) => Math.pow(2, L - 1 - i)), 1],
         hint: "the bound is σ' ≤ 1/4",
       },
     ],

@@ -6,6 +6,7 @@
  * notebooks/07-playground.ipynb; the registry is index.ts.
  */
 import {
+  NO_SATURATION_BELOW,
   POINTS_PLANE_MARGIN,
   PlaygroundRun,
   mostSaturatedLayer,
@@ -48,6 +49,13 @@ const playgroundMostSaturated = (() => {
     const shares = last.planeSaturation.map((s) => s.total);
     const ref = mostSaturatedLayer(run);
     const measured = `at epoch ${last.epoch} layers 1–${L} of "${run.config.label}" are saturated on ${shares.map((x) => pct(x)).join(", ")} of the plane`;
+    // Every layer at (about) 0%: the layers tie, and "layer x saturates most" is neither right nor wrong.
+    if (shares[ref - 1] < NO_SATURATION_BELOW)
+      return notYet(
+        id,
+        `${measured}: no layer saturates (every layer under ${pct(NO_SATURATION_BELOW, 0)}), so this run cannot check a prediction.`,
+        "train the network until it saturates (the notebook's default learning rate and epochs), then run the check again.",
+      );
     if (x === ref || close(shares[x - 1], shares[ref - 1], { abs: 1e-9 })) return right(id, `layer ${x}: ${measured}.`);
     const specific =
       x === 1 && ref === L

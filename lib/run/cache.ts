@@ -11,7 +11,7 @@ import * as crypto from "crypto";
 import { projectRoot } from "../core/paths";
 
 /** Bump when the meaning of cached data changes (probe definitions, training loop). */
-export const CACHE_VERSION = 2;
+export const CACHE_VERSION = 3;
 
 export interface CacheEntry<T> {
   readonly value: T;

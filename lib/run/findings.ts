@@ -357,6 +357,16 @@ export interface FixesFindings {
   readonly evenUpdatesEnd?: readonly string[];
   /** Fixes run at the deep depth (the others only at the shallow one). */
   readonly deepRun?: readonly string[];
+  // Added for issue 18 (items 10, 11): the one meaning of "trains", and the per-layer rates judged per depth.
+  /** "Trains" (trainsDeep, trainsShallow) = mean test error ≤ this percent over seeds, no run diverged. */
+  readonly trainsBelowErrorPercent?: number;
+  readonly trainsShallow?: readonly string[];
+  /** Fix 4a/4b against the baseline at each depth: test-error intervals (mean ± sample std) separated or not. */
+  readonly layerRatesPerDepth?: readonly {
+    readonly id: string;
+    readonly depth: number;
+    readonly reading: "beats the baseline" | "worse than the baseline" | "not separated from the baseline";
+  }[];
 }
 
 export interface FindingsByNotebook {
@@ -381,12 +391,13 @@ export interface FindingsRecord<N extends FindingsNotebook> {
   readonly recordedAt: string;
   /** The notebook's parameters in that run (its parameters cell after any overrides). */
   readonly parameters: Record<string, unknown>;
+  /** The profile the run was under (null: the defaults); absent in records written before profiles were recorded. */
+  readonly profile?: string | null;
   readonly findings: FindingsByNotebook[N];
 }
 
 /** " --profile quick" when this process runs under a profile ("npm start -- --profile quick"), else "". */
-function profileFlag(sep = ""): string {
-  const p = findingsProfile();
+function profileFlag(sep = "", p: string | null = findingsProfile()): string {
   return p ? `${sep} --profile ${p}` : "";
 }
 
@@ -395,10 +406,11 @@ export class MissingFindingsError extends Error {
   constructor(
     readonly notebook: string,
     problem: string,
+    profile: string | null = findingsProfile(),
   ) {
     super(
       `No usable findings from notebook ${notebook}: ${problem}. Run it first ` +
-        `(npm run run -- notebooks/${notebook}.ipynb${profileFlag()}, or npm start${profileFlag(" --")}, which runs 01–05 before 06).`,
+        `(npm run run -- notebooks/${notebook}.ipynb${profileFlag("", profile)}, or npm start${profileFlag(" --", profile)}, which runs 01–05 before 06).`,
     );
     this.name = "MissingFindingsError";
   }
@@ -411,8 +423,11 @@ export function findingsProfile(): string | null {
 }
 
 /** out/cache/findings/<notebook>.json, or out/cache/findings/<profile>/<notebook>.json under a profile. */
-export function findingsFile(notebook: FindingsNotebook, cacheDir: string = defaultCacheDir()): string {
-  const profile = findingsProfile();
+export function findingsFile(
+  notebook: FindingsNotebook,
+  cacheDir: string = defaultCacheDir(),
+  profile: string | null = findingsProfile(),
+): string {
   return path.join(cacheDir, "findings", ...(profile ? [profile] : []), `${notebook}.json`);
 }
 
@@ -432,6 +447,7 @@ export function recordFindings<N extends FindingsNotebook>(
     notebook,
     recordedAt: new Date().toISOString(),
     parameters,
+    profile: findingsProfile(),
     findings,
   };
   const file = findingsFile(notebook, cacheDir);
@@ -452,24 +468,26 @@ const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Inf
 export function readFindings<N extends FindingsNotebook>(
   notebook: N,
   cacheDir: string = defaultCacheDir(),
+  profile: string | null = findingsProfile(),
 ): FindingsRecord<N> {
-  const file = findingsFile(notebook, cacheDir);
-  if (!fs.existsSync(file)) throw new MissingFindingsError(notebook, `${file} does not exist`);
+  const file = findingsFile(notebook, cacheDir, profile);
+  if (!fs.existsSync(file)) throw new MissingFindingsError(notebook, `${file} does not exist`, profile);
   let rec: FindingsRecord<N>;
   try {
     rec = JSON.parse(fs.readFileSync(file, "utf8"), (_k, v) =>
       typeof v === "string" && v in NON_FINITE ? NON_FINITE[v] : v,
     ) as FindingsRecord<N>;
   } catch (e) {
-    throw new MissingFindingsError(notebook, `${file} is not valid JSON (${(e as Error).message})`);
+    throw new MissingFindingsError(notebook, `${file} is not valid JSON (${(e as Error).message})`, profile);
   }
   if (rec.version !== FINDINGS_VERSION)
     throw new MissingFindingsError(
       notebook,
       `${file} has format version ${String(rec.version)}, this library reads ${FINDINGS_VERSION}`,
+      profile,
     );
   if (rec.notebook !== notebook || typeof rec.findings !== "object" || rec.findings === null)
-    throw new MissingFindingsError(notebook, `${file} does not hold findings of ${notebook}`);
+    throw new MissingFindingsError(notebook, `${file} does not hold findings of ${notebook}`, profile);
   return rec;
 }
 

@@ -36,6 +36,20 @@ export type LayerRateRule =
   | { readonly kind: "equalizeUpdateRatio" };
 
 /**
+ * THE per-layer rate rule of fix 4a (one definition, used by the fix, by exercise 05.1's text, reference and
+ * checker, and by notebook 05's table): m_l = base^(L−l) for hidden layers l = 1..L, and 1 for the output layer
+ * L+1 — so the top hidden layer and the output layer both keep the base rate, and each layer below gets `base`
+ * times the rate of the layer above it. With base 4 this undoes the ≤ ¼ factor σ' puts on the error at every
+ * hidden layer it crosses between layer L and layer l (δ_l has crossed L − l more of them than δ_L has).
+ * At depth 10 layer 1 gets 4⁹ ≈ 2.6 × 10⁵ (not clipped: notebook 05 shows what the first step does with it).
+ */
+export function geometricLayerRates(depth: number, base: number): number[] {
+  if (!(Number.isInteger(depth) && depth >= 1)) throw new ConfigError("depth", depth, "a positive integer");
+  if (!(Number.isFinite(base) && base > 0)) throw new ConfigError("base", base, "a positive number, e.g. 4");
+  return [...Array.from({ length: depth }, (_, i) => base ** (depth - 1 - i)), 1];
+}
+
+/**
  * An init, or orthogonal at the gain where the net is closest to dynamical isometry (found
  * numerically), optionally with biases centred on data (lib/core/centre, our construction).
  */

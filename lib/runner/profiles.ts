@@ -11,16 +11,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ParameterError } from "./errors";
-import { isObject } from "./notebook";
-import { Params, checkValue } from "./params";
+import { isObject, readNotebook } from "./notebook";
+import { Params, checkValue, declaredParameters, parametersCell } from "./params";
 
 export type Profile = Record<string, Params>;
 export type ProfileTable = Record<string, Profile>;
 
 export const ALL_NOTEBOOKS = "*";
 
+/** notebooks/profiles.json of this project, found upwards (this file runs from lib/runner and from out/lib/runner). */
 export function defaultProfilesPath(): string {
-  return path.resolve(__dirname, "..", "..", "notebooks", "profiles.json");
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "notebooks", "profiles.json");
+    if (fs.existsSync(file) || path.dirname(dir) === dir) return file;
+  }
 }
 
 export function loadProfiles(file: string = defaultProfilesPath()): ProfileTable {
@@ -77,12 +81,44 @@ export function profileValues(table: ProfileTable, profile: string, notebook: st
  */
 export const PROFILE_ENV = "SIGMOID_LAB_PROFILE";
 
+/** Where runs write instead of out/ (tests use it to run the real `npm start` into a scratch folder). */
+export const OUT_ENV = "SIGMOID_LAB_OUT";
+
 /** out/ for the default run, out/<profile>/ for a profile's (the name checked to be a plain folder name). */
-export function profileOutDir(profile: string | undefined, root = "out"): string {
+export function profileOutDir(profile: string | undefined, root = process.env[OUT_ENV] || "out"): string {
   if (profile === undefined) return root;
   if (!/^[A-Za-z0-9_-]+$/.test(profile))
     throw new Error(
       `profile name ${JSON.stringify(profile)}: use letters, digits, "-" and "_" only (it names a folder)`,
     );
   return `${root}/${profile}`;
+}
+
+/**
+ * The values a notebook's parameters take under a profile (null: the defaults) — its parameters cell's
+ * defaults with the profile's values over them, as `npm run run -- --profile P` (no --param) gives them.
+ * A default that is not a JSON literal (an expression) is left out. Notebook 06 compares each notebook's
+ * recorded parameters with these to tell a profile's run from a run with changed parameters.
+ */
+export function profileParameters(
+  notebookFile: string,
+  notebookName: string,
+  profile: string | null,
+  table?: ProfileTable,
+): Params {
+  const nb = readNotebook(notebookFile);
+  const cell = parametersCell(nb, notebookFile);
+  const declared = cell ? declaredParameters(cell.source) : [];
+  const values: Params = {};
+  for (const d of declared) {
+    try {
+      values[d.name] = checkValue(d.name, JSON.parse(d.initializer));
+    } catch {
+      // An expression, not a literal: nothing to compare against.
+    }
+  }
+  if (profile === null) return values;
+  const { common, specific } = profileValues(table ?? loadProfiles(), profile, notebookName);
+  for (const [name, v] of Object.entries(common)) if (declared.some((d) => d.name === name)) values[name] = v;
+  return { ...values, ...specific };
 }
