@@ -27,6 +27,7 @@ import {
   WHERE,
   buildUpPattern,
   claims,
+  errText,
   claimsMarkdown,
   clause,
   headline,
@@ -761,4 +762,12 @@ test("answer: a run without any saturation is described without invented shares 
   assert.match(text, /^\*\*No\.\*\*/);
   assert.ok(!text.includes("of the saturated entries sit near"));
   assert.ok(text.includes("the top layer never had an entry within ε of 0 or 1"));
+});
+
+test("answer: a fix's test error says how many runs diverged (1 of 2 is not an error of 11.9 ± 0.0%)", () => {
+  const row = { ...FIXES.rows[0], runs: 2, diverged: 1, testErrorPercent: 11.9, testErrorStd: 0 };
+  assert.equal(errText(row), "11.9% test error (1 of 2 runs diverged; the error is the other 1's)");
+  assert.equal(errText({ ...row, diverged: 0, testErrorStd: 0.4 }), "11.9 ± 0.4% test error");
+  assert.equal(errText({ ...row, diverged: 2 }), "diverged (2 runs)");
+  assert.equal(errText(null), "not run");
 });

@@ -124,12 +124,16 @@ export function fixRow(f: FixesFindings, id: string, depth: number): FixRow | nu
   return f.rows.find((r) => r.id === id && r.depth === depth) ?? null;
 }
 
+/** A fix's test error, mean ± sample std over the runs that did not diverge, and how many did. */
 export const errText = (r: FixRow | null) =>
   r === null
     ? "not run"
     : r.diverged === r.runs
       ? `diverged (${r.runs} runs)`
-      : `${r.testErrorPercent.toFixed(1)}${r.runs > 1 ? ` ± ${r.testErrorStd.toFixed(1)}` : ""}% test error`;
+      : `${r.testErrorPercent.toFixed(1)}${r.runs - r.diverged > 1 ? ` ± ${r.testErrorStd.toFixed(1)}` : ""}% test error` +
+        (r.diverged > 0
+          ? ` (${r.diverged} of ${r.runs} runs diverged; the error is the other ${r.runs - r.diverged}'s)`
+          : "");
 
 /** 03's groups as its verdict rule reads them, the never-visited group first. */
 export function doseRows(c: CausalFindings): (VerdictRow & CausalFindings["doseResponse"]["groups"][number])[] {
