@@ -8,7 +8,7 @@ import type { DataFrame } from "danfojs-node";
 import { plusMinus } from "../display/text";
 import { GroupStats, LongRecord, Value, groupMeanStd, pivot } from "../measure/frames-group";
 import type { VisitsResult } from "./causal-jobs";
-import { groupLabel, roleOf, roleOrder } from "./causal-report";
+import { groupLabel, roleOf, roleOrder } from "./causal-design";
 
 /** The per-layer shares of a group at the end of training, in % (value columns of groupLayerRecords). */
 export const GROUP_LAYER_COLUMNS = {

@@ -241,6 +241,8 @@ async function trainVisits(
           timeline.push({ step: p.step, epoch: p.epoch, sets: p.snapshots, weightNorms: weightNorms(model) });
           if (unseen >= 0) heldOutAccuracy = p.snapshots[unseen].accuracy;
         },
+        // onStep reads only the loss: the fast path need not copy the weights into the model every step.
+        stepReadsModel: () => false,
         onStep: (s) =>
           onProgress({
             epoch: s.epoch,
@@ -385,6 +387,8 @@ async function continueRun(job: ContinueJob, onProgress: (p: JobProgress) => voi
           });
           unseenAccuracy = p.snapshots[1].accuracy;
         },
+        // onStep reads only the loss: the fast path need not copy the weights into the model every step.
+        stepReadsModel: () => false,
         onStep: (s) =>
           onProgress({
             epoch: s.epoch,
@@ -477,6 +481,7 @@ async function streamRun(job: StreamJob, onProgress: (p: JobProgress) => void): 
           evalTrainSize: 32,
         },
         {
+          stepReadsModel: () => false,
           onStep: (p) =>
             onProgress({
               epoch: s + 1,

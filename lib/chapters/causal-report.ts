@@ -9,7 +9,11 @@ import { pct } from "../display/text";
 import type { PlotlyFigure } from "../display/plot";
 import type { SwapDifference } from "../measure/causal";
 import { halfWidth } from "../measure/causal";
-import type { CausalParams, Design, DoseRow, DoseTimeline, MechanismRow, StreamSummary } from "./causal";
+import type { CausalParams, Design, DoseRow, DoseTimeline, MechanismRow, StreamSummary } from "./causal-design";
+import { Role, groupLabel, roleOf, shortLabel } from "./causal-design";
+// The roles' names were defined here before causal-design.ts; notebook 06's chapter reads them from here.
+export { groupLabel, roleOf, roleOrder, shortLabel } from "./causal-design";
+export type { Role } from "./causal-design";
 import type { ContinueResult, StreamResult, VisitsResult } from "./causal-jobs";
 
 // Differences here are often hundredths of a point: two decimals unless a call asks for fewer.
@@ -17,29 +21,6 @@ const pp = (x: number, digits = 2) => text.pp(x, digits);
 const intervalPp = (d: { diff: number; low: number; high: number }, digits = 2) => text.intervalPp(d, digits);
 const excludesZero = (d: { low: number; high: number }) => d.low > 0 || d.high < 0;
 const layerNames = (L: number) => Array.from({ length: L }, (_, l) => `layer ${l + 1}`);
-
-/** The role of a measured group in its network: never seen, k times per epoch, or wrong labels. */
-export type Role = "never" | `k${number}` | "wrong";
-
-export const roleOf = (g: { passesPerEpoch: number; labels: string }): Role =>
-  g.labels === "wrong" ? "wrong" : g.passesPerEpoch === 0 ? "never" : `k${g.passesPerEpoch}`;
-
-/** Tables' order of roles: never visited, then k = 1, 4, 16 …, then the wrong labels. */
-export function roleOrder(a: Role, b: Role): number {
-  const rank = (r: Role) => (r === "never" ? -1 : r === "wrong" ? 1e9 : Number(r.slice(1)));
-  return rank(a) - rank(b);
-}
-
-/** A short name for axis ticks: "k=0", "k=4", "wrong, k=1". */
-export function shortLabel(g: { passesPerEpoch: number; labels: string }): string {
-  return g.labels === "wrong" ? `wrong, k=${g.passesPerEpoch}` : `k=${g.passesPerEpoch}`;
-}
-
-/** How a group is named in tables and legends: "k = 0 (never visited)", "k = 4", "wrong labels, k = 1". */
-export function groupLabel(g: { passesPerEpoch: number; labels: string }): string {
-  if (g.labels === "wrong") return `wrong labels, k = ${g.passesPerEpoch}`;
-  return g.passesPerEpoch === 0 ? "k = 0 (never visited)" : `k = ${g.passesPerEpoch}`;
-}
 
 // ------------------------------------------------------------------ the design
 

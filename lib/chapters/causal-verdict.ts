@@ -7,8 +7,7 @@ import * as text from "../display/text";
 import { pct } from "../display/text";
 import type { SwapDifference } from "../measure/causal";
 import { halfWidth, minimumDetectable } from "../measure/causal";
-import type { CausalParams, DoseRow, DoseTimeline, MechanismRow, StreamSummary } from "./causal";
-import type { Role } from "./causal-report";
+import type { CausalParams, DoseRow, DoseTimeline, MechanismRow, Role, StreamSummary } from "./causal-design";
 
 // Differences here are often hundredths of a point: two decimals unless a call asks for fewer.
 const pp = (x: number, digits = 2) => text.pp(x, digits);

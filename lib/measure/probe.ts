@@ -97,8 +97,7 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
     const a = pass.a[i],
       z = pass.z[i],
       width = layer.nOut;
-    const { mean, std } = meanStd(a);
-    const pre = meanStd(z);
+    const [{ mean, std }, pre] = meanStdOfTwo(a, z);
     // The counts of this layer in one pass (saturation.ts's scanLayer: the same rules as its one-pass-each functions).
     const scan = scanLayer(a, points.n, width, model.act, {
       eps,
@@ -142,6 +141,37 @@ export function probe(model: Mlp, points: ProbePoints, opts: ProbeOptions = {}):
     },
   };
 }
+
+/**
+ * stats.meanStd of two arrays of one length (a layer's a and z) in the same two passes: the same sums in the
+ * same order, so the same numbers, with two independent addition chains per loop (the probes' hot path).
+ */
+function meanStdOfTwo(x: ArrayLike<number>, y: ArrayLike<number>): [MeanStd, MeanStd] {
+  const n = x.length;
+  if (y.length !== n) return [meanStd(x), meanStd(y)];
+  let sx = 0,
+    sy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += x[i];
+    sy += y[i];
+  }
+  const mx = sx / n,
+    my = sy / n;
+  let qx = 0,
+    qy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx,
+      dy = y[i] - my;
+    qx += dx * dx;
+    qy += dy * dy;
+  }
+  return [
+    { mean: mx, std: Math.sqrt(qx / n) },
+    { mean: my, std: Math.sqrt(qy / n) },
+  ];
+}
+
+type MeanStd = { mean: number; std: number };
 
 /** Mean of f' over entries, given a function of z or (cheaper) of a = f(z). */
 export function derivativeMean(v: ArrayLike<number>, df: (v: number) => number): number {

@@ -131,14 +131,91 @@ export function percentiles(x: ArrayLike<number>, ps: readonly number[], maxSamp
   const stride = Math.max(1, Math.ceil(x.length / maxSample));
   const m = Math.ceil(x.length / stride);
   const s = new Float64Array(m);
-  for (let i = 0, j = 0; i < x.length; i += stride, j++) s[j] = x[i];
-  s.sort();
+  let nan = false;
+  for (let i = 0, j = 0; i < x.length; i += stride, j++) {
+    s[j] = x[i];
+    if (s[j] !== s[j]) nan = true;
+  }
+  // Only the order statistics the interpolation reads need to be in place: a selection puts exactly the values
+  // a sort would there, several times faster (the probes take two percentile sets per layer). NaN: sort.
+  const ranks = new Set<number>();
+  for (const p of ps) {
+    const i = Math.floor((p / 100) * (m - 1));
+    if (i >= 0 && i < m) ranks.add(i);
+    if (i + 1 >= 0 && i + 1 < m) ranks.add(i + 1);
+  }
+  if (nan || !ps.every((p) => Number.isFinite(p)) || ranks.size * 64 > m) s.sort();
+  else
+    selectRanks(
+      s,
+      0,
+      m - 1,
+      [...ranks].sort((a, b) => a - b),
+    );
   return ps.map((p) => {
     const pos = (p / 100) * (m - 1);
     const i = Math.floor(pos),
       f = pos - i;
     return i + 1 < m ? s[i] * (1 - f) + s[i + 1] * f : s[i];
   });
+}
+
+/**
+ * Rearrange s[lo..hi] so that s[r] holds the value a sort would put there, for every r of `ranks` (ascending,
+ * within lo..hi): quickselect (Hoare partition around the median of three) on the parts that hold a rank.
+ */
+function selectRanks(s: Float64Array, lo: number, hi: number, ranks: readonly number[]): void {
+  while (ranks.length > 0 && hi > lo) {
+    if (hi - lo < 16) {
+      // Insertion sort on a short range.
+      for (let i = lo + 1; i <= hi; i++) {
+        const v = s[i];
+        let j = i - 1;
+        while (j >= lo && s[j] > v) {
+          s[j + 1] = s[j];
+          j--;
+        }
+        s[j + 1] = v;
+      }
+      return;
+    }
+    // The median of three in the middle (s[lo] ≤ s[mid] ≤ s[hi]), the pivot Hoare's scheme splits around.
+    const mid = lo + ((hi - lo) >> 1);
+    if (s[mid] < s[lo]) swap(s, mid, lo);
+    if (s[hi] < s[lo]) swap(s, hi, lo);
+    if (s[hi] < s[mid]) swap(s, hi, mid);
+    const pivot = s[mid];
+    let i = lo - 1,
+      j = hi + 1;
+    for (;;) {
+      do i++;
+      while (s[i] < pivot);
+      do j--;
+      while (s[j] > pivot);
+      if (i >= j) break;
+      swap(s, i, j);
+    }
+    // s[lo..j] ≤ pivot ≤ s[j+1..hi]: recurse into the smaller side that holds ranks, loop on the other.
+    const left = ranks.filter((r) => r <= j),
+      right = ranks.filter((r) => r > j);
+    if (left.length > 0 && right.length > 0) {
+      selectRanks(s, lo, j, left);
+      lo = j + 1;
+      ranks = right;
+    } else if (left.length > 0) {
+      hi = j;
+      ranks = left;
+    } else {
+      lo = j + 1;
+      ranks = right;
+    }
+  }
+}
+
+function swap(s: Float64Array, i: number, j: number): void {
+  const t = s[i];
+  s[i] = s[j];
+  s[j] = t;
 }
 
 /** A percentile bootstrap confidence interval for a statistic of paired or unpaired samples. */

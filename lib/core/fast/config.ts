@@ -35,6 +35,11 @@ export interface FastTrainerConfig {
   readonly weights: Readonly<Record<string, Float32Array>>;
   /** Which build to run (default "auto": relaxed SIMD where the engine has it). */
   readonly kernel?: KernelVariant | "auto";
+  /**
+   * Default true: the first layer's products skip the inputs that are 0 (MNIST's background), which gives the
+   * same floats bit for bit; false runs them dense (for the test that checks it, and the benchmark).
+   */
+  readonly skipZeros?: boolean;
 }
 
 /** Activation codes of lib/core/fast/assembly/vmath.ts. */
@@ -133,6 +138,8 @@ export function validateFastConfig(c: FastTrainerConfig): void {
     throw new ConfigError("batchNorm", c.batchNorm, "true or false");
   if (c.residual !== undefined && typeof c.residual !== "boolean")
     throw new ConfigError("residual", c.residual, "true or false");
+  if (c.skipZeros !== undefined && typeof c.skipZeros !== "boolean")
+    throw new ConfigError("skipZeros", c.skipZeros, "true or false");
   if (c.kernel !== undefined && c.kernel !== "auto" && c.kernel !== "simd" && c.kernel !== "relaxed") {
     throw new ConfigError("kernel", c.kernel, '"auto", "simd" or "relaxed"');
   }

@@ -116,6 +116,7 @@ export class FastTrainer {
     const { code, alpha } = lossSetting(this.config.loss);
     this.mem.kernel.setLoss(code, alpha);
     this.mem.kernel.setWeightDecay(Math.fround(weightDecayOf(this.config.optimizer)));
+    this.mem.kernel.setSkipZeros(this.config.skipZeros === false ? 0 : 1);
   }
 
   /** A trainer starting from a model's current weights (which it does not keep in sync by itself). */

@@ -37,6 +37,8 @@ export interface KernelExports {
   setLoss(kind: number, alpha: number): void;
   /** SGD's weight decay λ (0: none). */
   setWeightDecay(lambda: number): void;
+  /** 1 (default): the first layer's products skip the input's zeros (the same floats); 0: dense. */
+  setSkipZeros(on: number): void;
   forward(desc: number, n: number, x: number, xP: number, outs: number, outPs: number, zs: number): void;
   mapActivation(code: number, src: number, dst: number, count: number, derivative: number): void;
   mapExp(src: number, dst: number, count: number): void;

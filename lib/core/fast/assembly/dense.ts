@@ -18,6 +18,62 @@
 import { activate, derivative, fma } from "./vmath";
 import { updateRow } from "./optim";
 
+// Zero inputs (MNIST: about 80% of the pixels). A product's term with x = 0
+// adds exactly ±0 to its accumulator, so the first layer's products may skip
+// the inputs that are 0 in every row of a tile and give the same floats, bit
+// for bit (the remaining terms are added in the same order). Per step, lists
+// of the columns that are not all 0 in each 4-row panel (forward) and of the
+// rows not all 0 in each 4-column panel (weight gradient) go to a static
+// scratch area; a layer whose lists do not fit runs dense.
+const SCRATCH_HALF: usize = 1 << 19;
+const SCRATCH: usize = memory.data(<i32>(2 * SCRATCH_HALF), 16);
+let skipZeros = true;
+
+/** Off: the first layer's products run dense (the same floats; for the test that says so, and the benchmark). */
+export function setSkipZeros(on: bool): void {
+  skipZeros = on;
+}
+
+/**
+ * For each 4-row panel of X (panels, n × kP): the columns c where some row is
+ * not 0, as [count, c…] every (kP + 1) words. Returns the list, or 0 when it
+ * does not fit (the products then run dense).
+ */
+export function nonzeroPanelColumns(XP: usize, n: i32, kP: i32): usize {
+  const stride = (<usize>kP + 1) << 2, panel = <usize>kP << 4;
+  if (!skipZeros || <usize>(n >> 2) * stride > SCRATCH_HALF) return 0;
+  for (let i = 0; i < n; i += 4) {
+    const x = XP + <usize>(i >> 2) * panel, list = SCRATCH + <usize>(i >> 2) * stride;
+    let t = list + 4;
+    for (let c = 0; c < kP; c++) {
+      store<i32>(t, c);
+      t += v128.any_true(v128.load(x + (<usize>c << 4))) ? 4 : 0;
+    }
+    store<i32>(list, <i32>((t - list - 4) >> 2));
+  }
+  return SCRATCH;
+}
+
+/**
+ * For each 4-column panel of X (columns, n × kP): the rows i where some of
+ * the 4 columns is not 0, as [count, i…] every (n + 1) words; 0 when it does
+ * not fit.
+ */
+export function nonzeroColumnRows(XC: usize, n: i32, kP: i32): usize {
+  const stride = (<usize>n + 1) << 2, colPanel = <usize>n << 4, base = SCRATCH + SCRATCH_HALF;
+  if (!skipZeros || <usize>(kP >> 2) * stride > SCRATCH_HALF) return 0;
+  for (let g = 0; g < kP >> 2; g++) {
+    const x = XC + <usize>g * colPanel, list = base + <usize>g * stride;
+    let t = list + 4;
+    for (let i = 0; i < n; i++) {
+      store<i32>(t, i);
+      t += v128.any_true(v128.load(x + (<usize>i << 4))) ? 4 : 0;
+    }
+    store<i32>(list, <i32>((t - list - 4) >> 2));
+  }
+  return base;
+}
+
 /** Rows → panels: P[i/4][c][i%4] = X[i][c] for n rows (a multiple of 4) of kP columns. */
 export function packPanels(X: usize, n: i32, kP: i32, P: usize): void {
   const row = <usize>kP << 2;
@@ -59,7 +115,7 @@ export function packColumns(X: usize, n: i32, kP: i32, C: usize): void {
  * in rows to `zOut`. Columns m..mP of Y are 0, so the next layer's padded
  * inputs are zeros whatever f(0) is.
  */
-export function denseForward(XP: usize, n: i32, kP: i32, W: usize, b: usize, m: i32, mP: i32, out: usize, outP: usize, outC: usize, zOut: usize, code: i32): void {
+export function denseForward(XP: usize, n: i32, kP: i32, W: usize, b: usize, m: i32, mP: i32, out: usize, outP: usize, outC: usize, zOut: usize, code: i32, list: usize = 0): void {
   const panel = <usize>kP << 4, strip = <usize>kP << 5, rowY = <usize>mP << 2, colPanel = <usize>n << 4;
   for (let j = 0; j < mP; j += 8) {
     const col = <usize>j << 2;
@@ -74,18 +130,39 @@ export function denseForward(XP: usize, n: i32, kP: i32, W: usize, b: usize, m: 
       let w = wStrip;
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
       let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      while (x < xEnd) {
-        const w0 = v128.load(w), w1 = v128.load(w, 16);
-        let s = v128.load32_splat(x);
-        c00 = fma(s, w0, c00); c01 = fma(s, w1, c01);
-        s = v128.load32_splat(x, 4);
-        c10 = fma(s, w0, c10); c11 = fma(s, w1, c11);
-        s = v128.load32_splat(x, 8);
-        c20 = fma(s, w0, c20); c21 = fma(s, w1, c21);
-        s = v128.load32_splat(x, 12);
-        c30 = fma(s, w0, c30); c31 = fma(s, w1, c31);
-        x += 16;
-        w += 32;
+      if (list) {
+        // Only the columns not 0 in this panel, in order (nonzeroPanelColumns).
+        const cols = list + <usize>(i >> 2) * ((<usize>kP + 1) << 2);
+        let t = cols + 4;
+        const tEnd = t + (<usize>load<i32>(cols) << 2);
+        while (t < tEnd) {
+          const c = <usize>load<i32>(t);
+          const xc = x + (c << 4), wc = w + (c << 5);
+          const w0 = v128.load(wc), w1 = v128.load(wc, 16);
+          let s = v128.load32_splat(xc);
+          c00 = fma(s, w0, c00); c01 = fma(s, w1, c01);
+          s = v128.load32_splat(xc, 4);
+          c10 = fma(s, w0, c10); c11 = fma(s, w1, c11);
+          s = v128.load32_splat(xc, 8);
+          c20 = fma(s, w0, c20); c21 = fma(s, w1, c21);
+          s = v128.load32_splat(xc, 12);
+          c30 = fma(s, w0, c30); c31 = fma(s, w1, c31);
+          t += 4;
+        }
+      } else {
+        while (x < xEnd) {
+          const w0 = v128.load(w), w1 = v128.load(w, 16);
+          let s = v128.load32_splat(x);
+          c00 = fma(s, w0, c00); c01 = fma(s, w1, c01);
+          s = v128.load32_splat(x, 4);
+          c10 = fma(s, w0, c10); c11 = fma(s, w1, c11);
+          s = v128.load32_splat(x, 8);
+          c20 = fma(s, w0, c20); c21 = fma(s, w1, c21);
+          s = v128.load32_splat(x, 12);
+          c30 = fma(s, w0, c30); c31 = fma(s, w1, c31);
+          x += 16;
+          w += 32;
+        }
       }
       const o = <usize>i * rowY + col;
       if (zOut) storeZ(zOut + o, rowY, f32x4.add(c00, b0), f32x4.add(c01, b1), f32x4.add(c10, b0), f32x4.add(c11, b1), f32x4.add(c20, b0), f32x4.add(c21, b1), f32x4.add(c30, b0), f32x4.add(c31, b1));
@@ -182,7 +259,7 @@ export function denseInputGrad(dZP: usize, n: i32, mP: i32, WT: usize, kP: i32, 
  * order. When WT ≠ 0 the updated tile is also written, transposed, into Wᵀ
  * (strips of mP rows). Returns Σ Δw² (0 unless `measure`).
  */
-export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, W: usize, S1: usize, S2: usize, lr: f32, measure: bool, WT: usize): f64 {
+export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, W: usize, S1: usize, S2: usize, lr: f32, measure: bool, WT: usize, list: usize = 0): f64 {
   const colPanel = <usize>n << 4, dStrip = <usize>n << 5, wStrip = <usize>kP << 5, tStrip = <usize>mP << 5;
   let sq: f64 = 0;
   for (let j = 0; j < mP; j += 8) {
@@ -194,18 +271,39 @@ export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, 
       let d = dS;
       let g00 = f32x4.splat(0), g01 = f32x4.splat(0), g10 = f32x4.splat(0), g11 = f32x4.splat(0);
       let g20 = f32x4.splat(0), g21 = f32x4.splat(0), g30 = f32x4.splat(0), g31 = f32x4.splat(0);
-      while (d < dEnd) {
-        const d0 = v128.load(d), d1 = v128.load(d, 16);
-        let s = v128.load32_splat(x);
-        g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
-        s = v128.load32_splat(x, 4);
-        g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
-        s = v128.load32_splat(x, 8);
-        g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
-        s = v128.load32_splat(x, 12);
-        g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
-        x += 16;
-        d += 32;
+      if (list) {
+        // Only the rows not 0 in these 4 columns, in order (nonzeroColumnRows).
+        const rows = list + <usize>(c >> 2) * ((<usize>n + 1) << 2);
+        let t = rows + 4;
+        const tEnd = t + (<usize>load<i32>(rows) << 2);
+        while (t < tEnd) {
+          const i = <usize>load<i32>(t);
+          const xi = x + (i << 4), di = d + (i << 5);
+          const d0 = v128.load(di), d1 = v128.load(di, 16);
+          let s = v128.load32_splat(xi);
+          g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
+          s = v128.load32_splat(xi, 4);
+          g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
+          s = v128.load32_splat(xi, 8);
+          g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
+          s = v128.load32_splat(xi, 12);
+          g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
+          t += 4;
+        }
+      } else {
+        while (d < dEnd) {
+          const d0 = v128.load(d), d1 = v128.load(d, 16);
+          let s = v128.load32_splat(x);
+          g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
+          s = v128.load32_splat(x, 4);
+          g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
+          s = v128.load32_splat(x, 8);
+          g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
+          s = v128.load32_splat(x, 12);
+          g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
+          x += 16;
+          d += 32;
+        }
       }
       const o = wS + (<usize>c << 5);
       sq += updateRow(W + o, S1 + o, S2 + o, g00, g01, lr, measure);

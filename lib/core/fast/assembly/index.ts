@@ -2,11 +2,12 @@
 // softmax cross-entropy, backward and the optimizer update, on buffers the
 // TypeScript side (lib/core/fast/kernel.ts) lays out in this module's memory
 // and describes in a table of i32 words (the descriptor below).
-import { denseBiasStep, denseForward, denseInputGrad, denseWeightStep, packColumns, packPanels } from "./dense";
+import { denseBiasStep, denseForward, denseInputGrad, denseWeightStep, nonzeroColumnRows, nonzeroPanelColumns, packColumns, packPanels } from "./dense";
 import { addInto, bnBackward, bnInferForward, bnTrainForward, bnUpdateMoving } from "./norm";
 import { trainingLoss } from "./loss";
 import { activate, derivative, exp4, LINEAR } from "./vmath";
 export { setOptimizer } from "./optim";
+export { setSkipZeros } from "./dense";
 export { setWeightDecay } from "./optim";
 export { setLoss } from "./loss";
 export { probeLayout, probePass } from "./probe";
@@ -124,6 +125,9 @@ export function step(desc: usize, n: i32, measure: bool): f64 {
   let input = <usize>word(desc, XP), inputC = <usize>word(desc, XC);
   packPanels(word(desc, X), nP, lw(desc, 0, KP), input);
   packColumns(word(desc, X), nP, lw(desc, 0, KP), inputC);
+  // The input's zeros, skipped by the first layer's products (dense.ts).
+  const firstCols = nonzeroPanelColumns(input, nP, lw(desc, 0, KP));
+  const firstRows = nonzeroColumnRows(inputC, nP, lw(desc, 0, KP));
   let third: usize = 0, thirdP: usize = 0;
   for (let l = 0; l < L1; l++) {
     const last = l == L1 - 1;
@@ -136,7 +140,7 @@ export function step(desc: usize, n: i32, measure: bool): f64 {
       }
     } else {
       denseForward(input, nP, lw(desc, l, KP), lw(desc, l, W), lw(desc, l, B), lw(desc, l, M), lw(desc, l, MP),
-        last ? <usize>lw(desc, l, OUT) : 0, last ? 0 : <usize>lw(desc, l, OUTP), last ? 0 : <usize>lw(desc, l, OUTC), 0, last ? LINEAR : act);
+        last ? <usize>lw(desc, l, OUT) : 0, last ? 0 : <usize>lw(desc, l, OUTP), last ? 0 : <usize>lw(desc, l, OUTC), 0, last ? LINEAR : act, l == 0 ? firstCols : 0);
     }
     input = lw(desc, l, OUTP);
     inputC = lw(desc, l, OUTC);
@@ -182,7 +186,7 @@ export function step(desc: usize, n: i32, measure: bool): f64 {
       if (flags & BATCH_NORM) sq += bnStep(ext, g, gP, n, nP, mP, lr, measure);
       // The gradient for the layer below uses W before this layer's update.
       if (l > 0) denseInputGrad(gP, nP, mP, lw(desc, l, WT), kP, below, belowCode, other, otherP, 0);
-      sq += denseWeightStep(below, nP, kP, g, mP, lw(desc, l, W), lw(desc, l, S1W), lw(desc, l, S2W), lr, measure, lw(desc, l, WT));
+      sq += denseWeightStep(below, nP, kP, g, mP, lw(desc, l, W), lw(desc, l, S1W), lw(desc, l, S2W), lr, measure, lw(desc, l, WT), l == 0 ? firstRows : 0);
       if (!(flags & BATCH_NORM)) sq += denseBiasStep(nP, g, mP, lw(desc, l, B), lw(desc, l, S1B), lw(desc, l, S2B), lr, measure);
       const t = g, tP = gP;
       g = other;
@@ -238,6 +242,7 @@ export function forward(desc: usize, n: i32, x: usize, xP: usize, outs: usize, o
   const L1 = word(desc, LAYERS), act = word(desc, ACT);
   const nP = (n + 3) & ~3;
   packPanels(x, nP, lw(desc, 0, KP), xP);
+  const firstCols = nonzeroPanelColumns(xP, nP, lw(desc, 0, KP));
   let input = xP;
   for (let l = 0; l < L1; l++) {
     const last = l == L1 - 1;
@@ -249,7 +254,7 @@ export function forward(desc: usize, n: i32, x: usize, xP: usize, outs: usize, o
       input = hiddenInfer(desc, l, ext, nP, input, out, outP, z, act);
       continue;
     }
-    denseForward(input, nP, lw(desc, l, KP), lw(desc, l, W), lw(desc, l, B), lw(desc, l, M), lw(desc, l, MP), out, last ? 0 : outP, 0, z, last ? LINEAR : act);
+    denseForward(input, nP, lw(desc, l, KP), lw(desc, l, W), lw(desc, l, B), lw(desc, l, M), lw(desc, l, MP), out, last ? 0 : outP, 0, z, last ? LINEAR : act, l == 0 ? firstCols : 0);
     input = outP;
   }
 }

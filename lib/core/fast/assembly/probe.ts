@@ -17,7 +17,7 @@
 // outP/outC: a_l in panels/columns (hidden); dS/dP: δ_l in strips/panels;
 // G: the weight-gradient accumulator in strips, like W; dR: δ_l in rows
 // (what the TypeScript side copies out).
-import { denseForward, denseInputGrad, packColumns, packPanels } from "./dense";
+import { denseForward, denseInputGrad, nonzeroColumnRows, nonzeroPanelColumns, packColumns, packPanels } from "./dense";
 import { fma, LINEAR } from "./vmath";
 import { logSumExp } from "./loss";
 
@@ -48,11 +48,13 @@ export function probePass(t: usize, n: i32, backward: bool, grads: bool): void {
   const x = <usize>word(t, 2), xP = <usize>word(t, 3), xC = <usize>word(t, 4);
   packPanels(x, nP, <i32>lw(t, 0, 2), xP);
   if (grads) packColumns(x, nP, <i32>lw(t, 0, 2), xC);
+  // The input's zeros, skipped by the first layer's products (dense.ts).
+  const firstCols = nonzeroPanelColumns(xP, nP, <i32>lw(t, 0, 2));
   let input = xP;
   for (let l = 0; l < L1; l++) {
     const last = l == L1 - 1;
     denseForward(input, nP, <i32>lw(t, l, 2), lw(t, l, 4), lw(t, l, 5), <i32>lw(t, l, 1), <i32>lw(t, l, 3),
-      lw(t, l, 8), last ? 0 : lw(t, l, 9), !last && backward ? lw(t, l, 10) : 0, last ? 0 : lw(t, l, 7), last ? LINEAR : act);
+      lw(t, l, 8), last ? 0 : lw(t, l, 9), !last && backward ? lw(t, l, 10) : 0, last ? 0 : lw(t, l, 7), last ? LINEAR : act, l == 0 ? firstCols : 0);
     input = lw(t, l, 9);
   }
   if (!backward) return;
@@ -63,8 +65,9 @@ export function probePass(t: usize, n: i32, backward: bool, grads: bool): void {
   }
   for (let l = 0; l < L1; l++) stripsToRows(lw(t, l, 11), nP, <i32>lw(t, l, 3), lw(t, l, 14));
   if (!grads) return;
+  const firstRows = nonzeroColumnRows(xC, nP, <i32>lw(t, 0, 2));
   for (let l = 0; l < L1; l++) {
-    gradAccumulate(l > 0 ? lw(t, l - 1, 10) : xC, nP, <i32>lw(t, l, 2), lw(t, l, 11), <i32>lw(t, l, 3), lw(t, l, 13));
+    gradAccumulate(l > 0 ? lw(t, l - 1, 10) : xC, nP, <i32>lw(t, l, 2), lw(t, l, 11), <i32>lw(t, l, 3), lw(t, l, 13), l == 0 ? firstRows : 0);
   }
 }
 
@@ -103,7 +106,7 @@ function stripsToRows(S: usize, n: i32, mP: i32, R: usize): void {
 }
 
 /** G += Xᵀ·dZ (X in columns, dZ and G in strips): dense.ts's weight-gradient tiles, added up instead of applied. */
-function gradAccumulate(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, G: usize): void {
+function gradAccumulate(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, G: usize, list: usize): void {
   const colPanel = <usize>n << 4, dStrip = <usize>n << 5, gStrip = <usize>kP << 5;
   for (let j = 0; j < mP; j += 8) {
     const dS = dZ + <usize>(j >> 3) * dStrip;
@@ -114,18 +117,39 @@ function gradAccumulate(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, G: usize
       let d = dS;
       let g00 = f32x4.splat(0), g01 = f32x4.splat(0), g10 = f32x4.splat(0), g11 = f32x4.splat(0);
       let g20 = f32x4.splat(0), g21 = f32x4.splat(0), g30 = f32x4.splat(0), g31 = f32x4.splat(0);
-      while (d < dEnd) {
-        const d0 = v128.load(d), d1 = v128.load(d, 16);
-        let s = v128.load32_splat(x);
-        g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
-        s = v128.load32_splat(x, 4);
-        g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
-        s = v128.load32_splat(x, 8);
-        g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
-        s = v128.load32_splat(x, 12);
-        g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
-        x += 16;
-        d += 32;
+      if (list) {
+        // Only the rows not 0 in these 4 columns, in order (dense.ts's nonzeroColumnRows).
+        const rows = list + <usize>(c >> 2) * ((<usize>n + 1) << 2);
+        let t = rows + 4;
+        const tEnd = t + (<usize>load<i32>(rows) << 2);
+        while (t < tEnd) {
+          const i = <usize>load<i32>(t);
+          const xi = x + (i << 4), di = d + (i << 5);
+          const d0 = v128.load(di), d1 = v128.load(di, 16);
+          let s = v128.load32_splat(xi);
+          g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
+          s = v128.load32_splat(xi, 4);
+          g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
+          s = v128.load32_splat(xi, 8);
+          g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
+          s = v128.load32_splat(xi, 12);
+          g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
+          t += 4;
+        }
+      } else {
+        while (d < dEnd) {
+          const d0 = v128.load(d), d1 = v128.load(d, 16);
+          let s = v128.load32_splat(x);
+          g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
+          s = v128.load32_splat(x, 4);
+          g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
+          s = v128.load32_splat(x, 8);
+          g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
+          s = v128.load32_splat(x, 12);
+          g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
+          x += 16;
+          d += 32;
+        }
       }
       const o = gS + (<usize>c << 5);
       v128.store(o, f32x4.add(v128.load(o), g00)); v128.store(o, f32x4.add(v128.load(o, 16), g01), 16);
