@@ -30,6 +30,7 @@ import {
   errText,
   claimsMarkdown,
   clause,
+  clauseSentences,
   headline,
   keyFigure,
   literatureNotes,
@@ -770,4 +771,40 @@ test("answer: a fix's test error says how many runs diverged (1 of 2 is not an e
   assert.equal(errText({ ...row, diverged: 0, testErrorStd: 0.4 }), "11.9 ± 0.4% test error");
   assert.equal(errText({ ...row, diverged: 2 }), "diverged (2 runs)");
   assert.equal(errText(null), "not run");
+});
+
+test("answer: 02's result is its pre-registered primary comparison, its gaps read against the same point sets' levels", () => {
+  const primary = {
+    eps: 0.01,
+    points: 10000,
+    level: 0.95,
+    train: 0.1749,
+    heldOut: 0.1751,
+    interval: { diff: -0.0002, low: -0.002, high: 0.0018 },
+    verdict: "no difference detected" as const,
+  };
+  const secondary = {
+    intervals: 45,
+    correction: "Bonferroni" as const,
+    adjustedLevel: 0.9989,
+    excludeZero: 8,
+    excludeZeroAdjusted: 4,
+  };
+  const a = { ...ACT, primary, secondary };
+  const text = clauseSentences({ ...INPUTS, activations: a });
+  assert.match(text, /02's pre-registered comparison, 10,000 training images/);
+  assert.match(text, /17\.5% against 17\.5%, a difference of −0\.02 pp \[−0\.20, \+0\.18\] — no difference detected/);
+  assert.match(
+    text,
+    /Of its 45 secondary intervals .*8 exclude zero at 95% each \(about 2\.3 would by chance alone\) and 4 after Bonferroni/,
+  );
+  // A gap of 1 pp on the §3 sets: relevant against a 2% level there, not against the probe points' 46%.
+  const gap = { diff: 0.01, low: 0.002, high: 0.018 };
+  const withGap = { ...ACT, trainMinusHeldOut: ACT.trainMinusHeldOut.map((g, l) => (l === 0 ? gap : g)) };
+  assert.deepEqual(
+    relevantGaps({ ...withGap, saturationTrain: ACT.saturationTrain.map((_, l) => (l === 0 ? 0.46 : 0.5)) }),
+    [],
+  );
+  const levels = { train: ACT.saturationTrain.map((_, l) => (l === 0 ? 0.02 : 0.5)), heldOut: ACT.saturationTrain };
+  assert.deepEqual(relevantGaps({ ...withGap, compareLevels: levels }), [1]);
 });

@@ -114,10 +114,13 @@ export function saturationPattern(
 
 /** 02: layers where training points are measurably and relevantly more saturated than held-out points. */
 export function relevantGaps(a: ActivationFindings, rules: AnswerRules = ANSWER_RULES): number[] {
-  return a.trainMinusHeldOut
-    .map((g, l) => ({ g, l: l + 1, level: a.saturationTrain[l] }))
-    .filter(({ g, level }) => g.low > 0 && g.diff >= rules.relevantGap * Math.max(level, 1e-12))
-    .map(({ l }) => l);
+  return (
+    a.trainMinusHeldOut
+      // The level of the same point sets as the difference (02's §3 sets; older findings: the probe points).
+      .map((g, l) => ({ g, l: l + 1, level: (a.compareLevels?.train ?? a.saturationTrain)[l] }))
+      .filter(({ g, level }) => g.low > 0 && g.diff >= rules.relevantGap * Math.max(level, 1e-12))
+      .map(({ l }) => l)
+  );
 }
 
 export function fixRow(f: FixesFindings, id: string, depth: number): FixRow | null {
@@ -252,8 +255,17 @@ export function clauseSentences(x: AnswerInputs, rules: AnswerRules = ANSWER_RUL
       `The ${count(v.wrong.n)} images trained on with a wrong label (each visited ${v.wrong.passes} times) were fitted to ${pct(v.wrong.accuracy)} of their wrong labels; their top layer differs from never-visited images by ${ivp(v.wrong.minusNeverSeen[top])}, layer 1 by ${ivp(v.wrong.minusNeverSeen[0])}.`,
     );
   }
+  const p = a.primary,
+    sec = a.secondary;
   out.push(
-    `02's comparison of ${count(a.comparePoints)} training images with as many unseen images of the training file agrees${gaps.length > 0 ? " only in part" : ""}: ${gaps.length === 0 ? `no layer's gap is relevant (the largest: ${intervalPp(largest02)})` : `training points are relevantly more saturated in ${layerList(gaps)}`}. ${link(WHERE.trainVsHeldOut)}`,
+    p
+      ? // 02 states a verdict on its pre-registered primary comparison only; the per-layer intervals are secondary.
+        `02's pre-registered comparison, ${count(p.points)} training images against as many unseen images of the training file (per image, the share of all its hidden entries within ${p.eps} of 0 or 1): ${pct(p.train)} against ${pct(p.heldOut)}, a difference of ${ivp(p.interval)} — ${p.verdict}.` +
+          (sec
+            ? ` Of its ${sec.intervals} secondary intervals (per layer, per ε, against the test file), ${sec.excludeZero} exclude zero at 95% each (about ${(0.05 * sec.intervals).toFixed(1)} would by chance alone) and ${sec.excludeZeroAdjusted} after Bonferroni's correction.`
+            : "") +
+          ` ${link(WHERE.trainVsHeldOut)}`
+      : `02's comparison of ${count(a.comparePoints)} training images with as many unseen images of the training file agrees${gaps.length > 0 ? " only in part" : ""}: ${gaps.length === 0 ? `no layer's gap is relevant (the largest: ${intervalPp(largest02)})` : `training points are relevantly more saturated in ${layerList(gaps)}`}. ${link(WHERE.trainVsHeldOut)}`,
   );
   return out.join(" ");
 }

@@ -265,6 +265,7 @@ export async function runPlayground(
         },
         {
           onStep: callbacks.onStep,
+          stepReadsModel: callbacks.stepReadsModel,
           onEpoch: (r) => {
             epochLoss.push(r.runningLoss);
             epochAccuracy.push(r.train.accuracy);

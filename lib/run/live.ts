@@ -23,6 +23,8 @@ export function liveTraining(
   const p = progress({ title, total: epochs, throttleMs: opts.throttleMs, sink: opts.sink });
   let lastAccuracy: number | undefined;
   return {
+    // The display reads the step's numbers, never the model: the fast path need not copy its weights out per step.
+    stepReadsModel: () => false,
     // Steps repeat the last epoch's accuracy for the display; only onEpoch adds it to the accuracy curve.
     onStep: (s) =>
       p.update({
