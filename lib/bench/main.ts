@@ -6,7 +6,7 @@
  *
  *   npm run bench [-- --quick] [--rounds N] [--seconds S] [--no-torch]
  *                 [--no-cpu] [--profile] [--random-data] [--variants] [--probes]
- *                 [--fast | --no-fast] [--batch 32,128]
+ *                 [--fast | --no-fast] [--batch 32,128] [--playground]
  *
  * --fast times only the fast training path (lib/core/fast) against today's
  * path (lib/train.ts) and PyTorch on the notebooks' workload, at the batch
@@ -16,6 +16,8 @@
  * fix): what fused matMul, the folded learning rate and the manual loss cost.
  * --probes times only what probing costs the notebooks' training loop (the
  * full run reports it too, after the main table).
+ * --playground times only the book's playground page in headless Chromium
+ * (lib/bench/playground.ts): 100 epochs and the gaps between its pictures.
  *
  * Progress goes to stderr, the report to stdout.
  */
@@ -40,6 +42,7 @@ import {
 } from "./workload";
 import { runRounds, warmUp } from "./rounds";
 import { fastBench } from "./fast";
+import { measurePlayground, playgroundLines } from "./playground";
 
 const STEP_VARIANTS: Record<string, StepOptions> = {
   "plain step": PLAIN,
@@ -61,6 +64,8 @@ interface Options {
   variants: boolean;
   /** Only measure what probing costs during training. */
   probes: boolean;
+  /** Only the playground page in a real browser. */
+  playground: boolean;
   /** Only the fast-path section; `fastSection` false skips it in the full run. */
   fastOnly: boolean;
   fastSection: boolean;
@@ -85,6 +90,7 @@ function parseArgs(argv: string[]): Options {
     randomData: argv.includes("--random-data"),
     variants: argv.includes("--variants"),
     probes: argv.includes("--probes"),
+    playground: argv.includes("--playground"),
     fastOnly: argv.includes("--fast"),
     fastSection: !argv.includes("--no-fast"),
     batchSizes: batchList(argv),
@@ -145,6 +151,11 @@ function mainConfigs(
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.playground) {
+    log("measuring the playground page in Chromium...");
+    process.stdout.write(playgroundLines(await measurePlayground(opts.quick ? 2 : 5)).join("\n") + "\n");
+    return;
+  }
   if (opts.probes) {
     await prepareBackend();
     log("measuring the probe cost...");
