@@ -124,3 +124,17 @@ test("exercise 05.1: the checker's reference is fix 4a's rule (geometricLayerRat
   assert.equal(quarter.ok, false);
   assert.match(quarter.message, /off by one/);
 });
+
+test("gradient-flow ratios: a run with a zero norm has no ratio, and the text says so instead of NaN", async () => {
+  const { ratioText } = await import("../lib/chapters/fixes-prose");
+  const { sampleGeoMeanStd } = await import("../lib/measure/stats");
+  // LeCun's tanh at depth 10 in the default run: δ_L = 0 in float32 (every top unit flat) → 0/0 in both seeds.
+  assert.equal(
+    ratioText(sampleGeoMeanStd([NaN, NaN])),
+    "none (no finite ratio in any of 2 runs: a norm is 0 in float32)",
+  );
+  assert.equal(ratioText(sampleGeoMeanStd([0])), "none (no finite ratio in the run: a norm is 0 in float32)");
+  assert.equal(ratioText(sampleGeoMeanStd([1.5, Infinity])), "1.50 (1 of 2 runs without a finite ratio left out)");
+  assert.equal(ratioText(sampleGeoMeanStd([2, 8])), "4.00");
+  assert.doesNotMatch(ratioText(sampleGeoMeanStd([])), /NaN/);
+});

@@ -7,7 +7,7 @@ import { num, pct, plusMinus } from "../display/text";
 import type { FixesFindings } from "../run/findings";
 import type { Fix } from "../run/fixes";
 import { RateChoice, RateGrid, RatePoint, gridEdge, learningRateGrid } from "./fixes-rate";
-import { FixResult, layerAverage } from "./fixes-summary";
+import { FixResult, GeoMeanStd, layerAverage } from "./fixes-summary";
 import {
   VERDICT_RULES,
   Verdict,
@@ -63,10 +63,22 @@ export function comparisonRow(r: FixResult, grid?: RateGrid): Record<string, str
     "near an asymptote, ε (mean over layers)": layerShares(r.saturation),
     "flat, f′/max f′ < δ (mean over layers)": layerShares(r.flat),
     "mean f′(z), layer 1 → L": f.length === 0 ? "—" : `${f[0].toFixed(2)} → ${f[f.length - 1].toFixed(2)}`,
-    "‖δ₁‖/‖δ_L‖ at init": num(r.gradRatioInit.geoMean),
-    "‖δ₁‖/‖δ_L‖ at end": num(r.gradRatioEnd.geoMean),
-    "last update, layer 1 / layer L": num(r.updateRatioEnd.geoMean),
+    "‖δ₁‖/‖δ_L‖ at init": ratioText(r.gradRatioInit),
+    "‖δ₁‖/‖δ_L‖ at end": ratioText(r.gradRatioEnd),
+    "last update, layer 1 / layer L": ratioText(r.updateRatioEnd),
   };
+}
+
+/**
+ * A ratio's geometric mean over runs, or why there is none: a run whose ‖δ₁‖ or ‖δ_L‖ is 0 in float32 (every
+ * unit of a layer flat) has no ratio, and is left out — said, never printed as NaN.
+ */
+export function ratioText(g: GeoMeanStd, runs: number = g.n + g.dropped): string {
+  if (g.n === 0)
+    return runs === 0
+      ? "—"
+      : `none (no finite ratio in ${runs === 1 ? "the run" : `any of ${runs} runs`}: a norm is 0 in float32)`;
+  return num(g.geoMean) + (g.dropped > 0 ? ` (${g.dropped} of ${runs} runs without a finite ratio left out)` : "");
 }
 
 /** "91.2% ± 0.4 test accuracy", or how the runs diverged. */
@@ -102,19 +114,19 @@ export function closingProse(results: readonly FixResult[], opts: VerdictOptions
       ` **Add saturation** (at least ${R.addsAtLeastTimes}× the baseline's share and at least ${pct(R.addsAtLeastShare, 0)}): ${flatList(adds)}.`,
   );
   const ratio = (v: Verdict) =>
-    `${num(deepest(v).gradRatioInit.geoMean)} at init, ${num(deepest(v).gradRatioEnd.geoMean)} at the end, depth ${deepest(v).depth}`;
+    `${ratioText(deepest(v).gradRatioInit)} at init, ${ratioText(deepest(v).gradRatioEnd)} at the end, depth ${deepest(v).depth}`;
   const initOnly = vs.filter((v) => v.evenFlowInit && !v.evenFlowEnd),
     endOnly = vs.filter((v) => !v.evenFlowInit && v.evenFlowEnd),
     both = vs.filter((v) => v.evenFlowInit && v.evenFlowEnd);
   const baseDeepest = baseline.deep ?? base;
   paras.push(
-    `**Even gradient flow** (‖δ₁‖/‖δ_L‖ within a factor ${R.flowFactor} of 1; the baseline's is ${num(baseDeepest.gradRatioInit.geoMean)} at init and ${num(baseDeepest.gradRatioEnd.geoMean)} at the end, depth ${baseDeepest.depth}): at init and at the end — ${list(both, (v) => `${v.fix.label} (${ratio(v)})`)}; at init only — ${list(initOnly, (v) => `${v.fix.label} (${ratio(v)})`)}; at the end only — ${list(endOnly, (v) => `${v.fix.label} (${ratio(v)})`)}.`,
+    `**Even gradient flow** (‖δ₁‖/‖δ_L‖ within a factor ${R.flowFactor} of 1; the baseline's is ${ratioText(baseDeepest.gradRatioInit)} at init and ${ratioText(baseDeepest.gradRatioEnd)} at the end, depth ${baseDeepest.depth}): at init and at the end — ${list(both, (v) => `${v.fix.label} (${ratio(v)})`)}; at init only — ${list(initOnly, (v) => `${v.fix.label} (${ratio(v)})`)}; at the end only — ${list(endOnly, (v) => `${v.fix.label} (${ratio(v)})`)}.`,
   );
   const adam = vs.find((v) => v.fix.optimizer === "adam");
   if (adam) {
     const d = deepest(adam);
     paras.push(
-      `**Adam** does not change the gradient at init (its network is the baseline's: ‖δ₁‖/‖δ_L‖ = ${num(d.gradRatioInit.geoMean)} at depth ${d.depth}); what it changes is the step. After training, ‖δ₁‖/‖δ_L‖ is ${num(d.gradRatioEnd.geoMean)}, and its last update moved layer 1 by ${num(d.updateRatioEnd.geoMean)} times the fraction it moved layer ${d.depth} (baseline, plain SGD: ${num((baseline.deep && d.depth === baseline.deep.depth ? baseline.deep : base).updateRatioEnd.geoMean)}): ` +
+      `**Adam** does not change the gradient at init (its network is the baseline's: ‖δ₁‖/‖δ_L‖ = ${ratioText(d.gradRatioInit)} at depth ${d.depth}); what it changes is the step. After training, ‖δ₁‖/‖δ_L‖ is ${ratioText(d.gradRatioEnd)}, and its last update moved layer 1 by ${ratioText(d.updateRatioEnd)} times the fraction it moved layer ${d.depth} (baseline, plain SGD: ${ratioText((baseline.deep && d.depth === baseline.deep.depth ? baseline.deep : base).updateRatioEnd)}): ` +
         `${adam.evenUpdatesEnd ? "the per-parameter steps do even out how far the layers move" : "even so, the layers do not move by comparable fractions"}${adam.evenFlowEnd ? ", and the backpropagated error itself ends evenly spread" : ", while the backpropagated error stays uneven"}.`,
     );
   }
