@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { profileParameters } from "../lib/runner/profiles";
+import { profileParameters } from "../lib/runner/applyParameters";
 import { FINDINGS_NOTEBOOKS, FindingsNotebook, recordFindings } from "../lib/run/findings";
 import {
   FindingsSetting,

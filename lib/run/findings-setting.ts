@@ -3,7 +3,7 @@
  *
  * Every findings record carries the profile its run was under and the notebook's parameters. Compared
  * with what the profile prescribes (the notebook's parameters cell with the profile's values over it,
- * lib/runner/profiles `profileParameters`), a record is either "at the profile" or "changed" (a --param,
+ * lib/runner/applyParameters `profileParameters`), a record is either "at the profile" or "changed" (a --param,
  * or a parameters cell edited in Jupyter). 06 states its answer from one run of the book, so it refuses
  *   - a record of another profile than the one it reads,
  *   - a mix of records at the profile and records with changed parameters,
@@ -15,7 +15,8 @@
 import * as path from "path";
 import { projectRoot } from "../core/paths";
 import { Params } from "../runner/params";
-import { loadProfiles, profileParameters } from "../runner/profiles";
+import { profileParameters } from "../runner/applyParameters";
+import { loadProfiles } from "../runner/profiles";
 import { defaultCacheDir } from "./cache";
 import {
   FINDINGS_NOTEBOOKS,

@@ -3,11 +3,12 @@
  * receives, check them against its parameters cell, and inject them.
  */
 import { ParameterError } from "./errors";
-import { CodeCell, Notebook } from "./notebook";
+import { CodeCell, Notebook, readNotebook } from "./notebook";
 import {
   DeclaredParameter,
   Params,
   checkOverrides,
+  checkValue,
   declaredParameters,
   injectParameters,
   parametersCell,
@@ -98,4 +99,31 @@ function provenance(req: ParameterRequest): string {
     Object.keys(req.explicit).length ? "--param" : "",
   ];
   return parts.filter(Boolean).join(" + ");
+}
+
+/**
+ * The values a notebook's parameters take under a profile (null: the defaults) — its parameters cell's
+ * defaults with the profile's values over them, by the same rule as `npm run run -- --profile P` (no
+ * --param): applyParameters on a copy read from disk, never written back. A default that is not a JSON
+ * literal (an expression) is left out. Notebook 06 compares each notebook's recorded parameters with
+ * these to tell a profile's run from a run with changed parameters (lib/run/findings-setting).
+ */
+export function profileParameters(
+  notebookFile: string,
+  notebookName: string,
+  profile: string | null,
+  profiles?: ProfileTable,
+): Params {
+  const nb = readNotebook(notebookFile);
+  const cell = parametersCell(nb, notebookFile);
+  const values: Params = {};
+  for (const d of cell ? declaredParameters(cell.source) : []) {
+    try {
+      values[d.name] = checkValue(d.name, JSON.parse(d.initializer));
+    } catch {
+      // An expression, not a literal: nothing to compare against.
+    }
+  }
+  if (profile === null) return values;
+  return { ...values, ...applyParameters(nb, notebookFile, notebookName, { explicit: {}, profile, profiles }).values };
 }

@@ -11,8 +11,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ParameterError } from "./errors";
-import { isObject, readNotebook } from "./notebook";
-import { Params, checkValue, declaredParameters, parametersCell } from "./params";
+import { isObject } from "./notebook";
+import { Params, checkValue } from "./params";
 
 export type Profile = Record<string, Params>;
 export type ProfileTable = Record<string, Profile>;
@@ -92,33 +92,4 @@ export function profileOutDir(profile: string | undefined, root = process.env[OU
       `profile name ${JSON.stringify(profile)}: use letters, digits, "-" and "_" only (it names a folder)`,
     );
   return `${root}/${profile}`;
-}
-
-/**
- * The values a notebook's parameters take under a profile (null: the defaults) — its parameters cell's
- * defaults with the profile's values over them, as `npm run run -- --profile P` (no --param) gives them.
- * A default that is not a JSON literal (an expression) is left out. Notebook 06 compares each notebook's
- * recorded parameters with these to tell a profile's run from a run with changed parameters.
- */
-export function profileParameters(
-  notebookFile: string,
-  notebookName: string,
-  profile: string | null,
-  table?: ProfileTable,
-): Params {
-  const nb = readNotebook(notebookFile);
-  const cell = parametersCell(nb, notebookFile);
-  const declared = cell ? declaredParameters(cell.source) : [];
-  const values: Params = {};
-  for (const d of declared) {
-    try {
-      values[d.name] = checkValue(d.name, JSON.parse(d.initializer));
-    } catch {
-      // An expression, not a literal: nothing to compare against.
-    }
-  }
-  if (profile === null) return values;
-  const { common, specific } = profileValues(table ?? loadProfiles(), profile, notebookName);
-  for (const [name, v] of Object.entries(common)) if (declared.some((d) => d.name === name)) values[name] = v;
-  return { ...values, ...specific };
 }
