@@ -17,7 +17,7 @@ import { Mlp } from "../lib/core/model";
 import { OptimizerConfig } from "../lib/core/optim";
 import { Rng, permutation } from "../lib/core/rng";
 import { TrainConfig, train } from "../lib/core/train";
-import { FastTrainer } from "../lib/core/fast";
+import { FastTrainer, enableRelaxedSimd } from "../lib/core/fast";
 
 before(async () => {
   await prepareBackend({ quiet: true });
@@ -73,6 +73,8 @@ async function compare(
   optimizer: OptimizerConfig,
   layerLearningRates?: number[],
   arch: { widths?: number[]; batchNorm?: boolean; residual?: boolean } = {},
+  /** SIGMOID_LAB_FAST for the fast run: "1" the default build (relaxed SIMD where the engine runs it), "simd" the plain one. */
+  build: "1" | "simd" = "1",
 ): Promise<Compared> {
   const ds = data();
   const net = () =>
@@ -99,9 +101,9 @@ async function compare(
     fastModel = net();
   const start = tfjsModel.getWeights();
   const tfjsRun = await withPath("0", () => train(tfjsModel, { train: ds }, config));
-  const fastRun = await withPath("1", () => train(fastModel, { train: ds }, config));
+  const fastRun = await withPath(build, () => train(fastModel, { train: ds }, config));
   assert.equal(tfjsRun.path, "tfjs");
-  assert.equal(fastRun.path, "wasm-simd");
+  assert.equal(fastRun.path, `wasm-${build === "1" && enableRelaxedSimd() ? "relaxed" : "simd"}`);
   const tfjsWeights = tfjsModel.getWeights(),
     fastWeights = fastModel.getWeights();
   assert.deepEqual(Object.keys(fastWeights).sort(), Object.keys(tfjsWeights).sort());
@@ -150,6 +152,14 @@ test("train(): 100 SGD steps on the fast path agree with the tfjs path for every
     const lr = act === "sigmoid" ? 1 : 0.1;
     check(act, await compare(act, { kind: "sgd", learningRate: lr }));
   }
+});
+
+test("train(): the plain-SIMD build (SIGMOID_LAB_FAST=simd) agrees with the tfjs path too", async () => {
+  check("sigmoid", await compare("sigmoid", { kind: "sgd", learningRate: 1 }, undefined, {}, "simd"));
+  check(
+    "sigmoid",
+    await compare("sigmoid", { kind: "sgd", learningRate: 0.2, momentum: 0.9 }, [2, 1, 0.5, 1], {}, "simd"),
+  );
 });
 
 test("train(): 100 steps on the fast path agree with the tfjs path with momentum and per-layer rates, and with Adam", async () => {

@@ -15,6 +15,10 @@ import { Mlp, MlpConfig } from "../lib/core/model";
 import { TrainConfig, evaluate, train } from "../lib/core/train";
 import { ConfigError } from "../lib/core/errors";
 import { FAST_ENV, trainingPath } from "../lib/core/fast/route";
+import { enableRelaxedSimd } from "../lib/core/fast/wasm";
+
+/** The build train() takes by default: relaxed SIMD wherever the engine runs it (Node 20 after its flag, Node 22). */
+const DEFAULT_VARIANT = enableRelaxedSimd() ? "relaxed" : "simd";
 import { cacheKeyOf, ExperimentConfig } from "../lib/run/experiment";
 
 before(async () => {
@@ -56,13 +60,13 @@ const weightSum = (m: Mlp) => Object.values(m.getWeights()).reduce((s, w) => s +
 test("the route: plain MLPs go to the fast kernel, everything it does not implement to tfjs with the reason", async () => {
   const route = (model: object, train: object = trainConfig) => trainingPath({ model, train });
   await withEnv(undefined, () => {
-    assert.deepEqual(route(modelConfig), { kind: "fast", variant: "simd" });
+    assert.deepEqual(route(modelConfig), { kind: "fast", variant: DEFAULT_VARIANT });
     assert.deepEqual(
       route(
         { ...modelConfig, batchNorm: false },
         { ...trainConfig, optimizer: { kind: "adam", learningRate: 1e-3 }, layerLearningRates: [1, 2, 3] },
       ),
-      { kind: "fast", variant: "simd" },
+      { kind: "fast", variant: DEFAULT_VARIANT },
     );
     // Known options at their defaults: still the plain cross-entropy SGD the kernel computes.
     assert.deepEqual(
@@ -71,7 +75,7 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
         loss: { kind: "crossEntropy" },
         optimizer: { kind: "sgd", learningRate: 1, weightDecay: 0 },
       }),
-      { kind: "fast", variant: "simd" },
+      { kind: "fast", variant: DEFAULT_VARIANT },
     );
     // The training losses and SGD's weight decay are in the kernel (test/fast-losses.test.ts).
     for (const t of [
@@ -80,9 +84,12 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
       { ...trainConfig, loss: { kind: "mse" } },
       { ...trainConfig, loss: { kind: "crossEntropy", labelSmoothing: 0.1 } },
     ])
-      assert.deepEqual(route(modelConfig, t), { kind: "fast", variant: "simd" }, JSON.stringify(t));
+      assert.deepEqual(route(modelConfig, t), { kind: "fast", variant: DEFAULT_VARIANT }, JSON.stringify(t));
     // Batch norm and residual blocks are in the kernel too.
-    assert.deepEqual(route({ ...modelConfig, batchNorm: true, residual: true }), { kind: "fast", variant: "simd" });
+    assert.deepEqual(route({ ...modelConfig, batchNorm: true, residual: true }), {
+      kind: "fast",
+      variant: DEFAULT_VARIANT,
+    });
     const cases: [object, object, RegExp][] = [
       // A field the kernel does not know (e.g. a penalty added later) is never silently ignored.
       [modelConfig, { ...trainConfig, weightDecay: 1e-4 }, /train\.weightDecay is not in the fast kernel/],
@@ -103,6 +110,10 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
     }
   });
   await withEnv("0", () => assert.deepEqual(route(modelConfig), { kind: "tfjs", reason: `${FAST_ENV}=0` }));
+  // "simd" forces the plain build (the default before 2026-12-02); "relaxed" and "1" are the default.
+  await withEnv("simd", () => assert.deepEqual(route(modelConfig), { kind: "fast", variant: "simd" }));
+  for (const v of ["relaxed", "1", ""])
+    await withEnv(v, () => assert.deepEqual(route(modelConfig), { kind: "fast", variant: DEFAULT_VARIANT }, v));
   await withEnv("yes", () =>
     assert.throws(
       () => route(modelConfig),
@@ -119,7 +130,7 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
     train: trainConfig,
   };
   assert.equal(await withEnv("0", () => cacheKeyOf(cfg)), cfg);
-  assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(cfg)), { ...cfg, trainer: "wasm-simd" });
+  assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(cfg)), { ...cfg, trainer: `wasm-${DEFAULT_VARIANT}` });
   // A configuration that falls back to tfjs keeps its old key.
   const decay = {
     ...cfg,
@@ -130,7 +141,7 @@ test("the cache tells the paths apart: tfjs runs keep their key, fast runs get a
   // Batch norm and residual blocks are trained by the kernel now: their runs (and 05's jobs, lib/run/job's
   // keyedJob) get the fast path's key, so a record trained by tfjs before is not read back.
   const bn = { ...cfg, model: { ...cfg.model, batchNorm: true, residual: true } };
-  assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(bn)), { ...bn, trainer: "wasm-simd" });
+  assert.deepEqual(await withEnv(undefined, () => cacheKeyOf(bn)), { ...bn, trainer: `wasm-${DEFAULT_VARIANT}` });
   assert.equal(await withEnv("0", () => cacheKeyOf(bn)), bn);
 });
 
@@ -163,7 +174,7 @@ async function observedRun(setting: string | undefined, seed = trainConfig.seed)
 test("on the fast path the model callers see is the trained one (probes, onStep, onEpoch, the end), as on tfjs; no tensors leak", async () => {
   const fast = await observedRun(undefined),
     slow = await observedRun("0");
-  assert.equal(fast.result.path, "wasm-simd");
+  assert.equal(fast.result.path, `wasm-${DEFAULT_VARIANT}`);
   assert.equal(slow.result.path, "tfjs");
   assert.equal(fast.leaked, 0, "tensors left by a fast run with probes and evaluation");
   // Probe k (after step 5k) and onStep at step 5k look at the same weights; the last probe is the final network.

@@ -4,8 +4,8 @@
  *
  * Two builds: "relaxed" uses relaxed-SIMD fused multiply-adds (12–20% faster
  * here), "simd" plain f32x4 mul + add. Node 20's V8 runs relaxed SIMD only
- * with --experimental-wasm-relaxed-simd, so "auto" validates the relaxed
- * build and falls back to the plain one. The two builds round differently in
+ * with --experimental-wasm-relaxed-simd (enableRelaxedSimd() sets it), so
+ * "auto" validates the relaxed build and falls back to the plain one. The two builds round differently in
  * the matrix products, so a run is bit-reproducible on the same build only.
  */
 import * as fs from "fs";
@@ -81,9 +81,11 @@ export function variantAvailable(variant: KernelVariant): boolean {
 /**
  * Turn on relaxed SIMD in this Node process when its V8 has it behind a flag
  * (Node 20: --experimental-wasm-relaxed-simd; on by default from Node 22).
- * Affects WebAssembly compiled afterwards, in the whole process, which is why
- * nothing calls it implicitly: the benchmark does, and a training entry point
- * may. Returns whether the relaxed build can now be loaded.
+ * Affects WebAssembly compiled afterwards, in the whole process: it lets the
+ * engine validate the relaxed-SIMD opcodes (a finished WebAssembly proposal,
+ * on by default in Node 22 and Chromium) and changes nothing else, so
+ * train()'s route (route.ts) calls it to take the faster build by default.
+ * Returns whether the relaxed build can now be loaded.
  */
 export function enableRelaxedSimd(): boolean {
   if (variantAvailable("relaxed")) return true;
