@@ -109,7 +109,11 @@ test("train(): 100 steps of label smoothing, mse and weight decay on the fast pa
     const tfjs = await trained("0", c.optimizer, c.loss);
     const fast = await trained("1", c.optimizer, c.loss);
     assert.equal(tfjs.run.path, "tfjs");
-    assert.equal(fast.run.path, `wasm-${enableRelaxedSimd() ? "relaxed" : "simd"}`, `${c.what} trains on the fast path`);
+    assert.equal(
+      fast.run.path,
+      `wasm-${enableRelaxedSimd() ? "relaxed" : "simd"}`,
+      `${c.what} trains on the fast path`,
+    );
     const dw = maxDiff(fast.weights, tfjs.weights);
     const dl = Math.max(...fast.run.stepLosses.map((l, i) => Math.abs(l - tfjs.run.stepLosses[i])));
     assert.ok(dw < WEIGHT_TOL, `${c.what}: max |w_fast − w_tfjs| = ${dw.toExponential(2)}`);
