@@ -110,7 +110,7 @@ test("the route: plain MLPs go to the fast kernel, everything it does not implem
     }
   });
   await withEnv("0", () => assert.deepEqual(route(modelConfig), { kind: "tfjs", reason: `${FAST_ENV}=0` }));
-  // "simd" forces the plain build (the default before 2026-12-02); "relaxed" and "1" are the default.
+  // "simd" forces the plain build (the default until revision cca7c3b); "relaxed" and "1" are the default.
   await withEnv("simd", () => assert.deepEqual(route(modelConfig), { kind: "fast", variant: "simd" }));
   for (const v of ["relaxed", "1", ""])
     await withEnv(v, () => assert.deepEqual(route(modelConfig), { kind: "fast", variant: DEFAULT_VARIANT }, v));

@@ -15,7 +15,7 @@
  * on the relaxed-SIMD build (fused multiply-adds: 12–30% faster here) wherever
  * the engine runs it (Node 22 by default; Node 20 once enableRelaxedSimd()
  * has set V8's flag, which this does), else the plain-SIMD build; "simd" →
- * the plain-SIMD build always (the default before 2026-12-02); "0" → tfjs
+ * the plain-SIMD build always (the default until revision cca7c3b); "0" → tfjs
  * always. The two builds round the products differently, so each is
  * bit-reproducible on its own and the cache keys tell them apart.
  */
