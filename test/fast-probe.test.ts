@@ -34,6 +34,11 @@ import { ActivationName, activation } from "../lib/core/activations";
 import { train } from "../lib/core/train";
 import { FastTrainer } from "../lib/core/fast/trainer";
 import { FAST_ENV } from "../lib/core/fast/route";
+import { enableRelaxedSimd } from "../lib/core/fast/wasm";
+
+// The passes run on the build train() takes by default (relaxed SIMD where the engine runs it): "auto" picks it
+// once the flag is set, whatever test runs first.
+enableRelaxedSimd();
 import { backward } from "../lib/measure/deltas";
 import { LayerProbe, ProbeSnapshot, probe } from "../lib/measure/probe";
 import {

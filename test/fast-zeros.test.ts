@@ -12,6 +12,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { FastTrainer } from "../lib/core/fast/trainer";
 import type { FastTrainerConfig } from "../lib/core/fast/config";
+import { KernelVariant, enableRelaxedSimd } from "../lib/core/fast/wasm";
+
+/** Both builds where this engine runs relaxed SIMD (train()'s default); the skip must be exact on each. */
+const KERNELS: KernelVariant[] = enableRelaxedSimd() ? ["simd", "relaxed"] : ["simd"];
 import { ConfigError } from "../lib/core/errors";
 import { Rng } from "../lib/core/rng";
 import { loadMnist } from "../lib/data/mnist";
@@ -87,54 +91,56 @@ function compare(config: Omit<FastTrainerConfig, "weights">, data: ReturnType<ty
   }
 }
 
-test("skipping the input's zeros gives the dense kernel's floats bit for bit (sigmoid, momentum; tanh, Adam)", () => {
-  const data = sparseRows(400, 37, 5, 0.8, 1);
-  const before = weightsFor([37, 12, 9, 5], 11);
-  const after = compare(
-    {
-      inputDim: 37,
-      widths: [12, 9],
-      outputDim: 5,
-      activation: "sigmoid",
-      optimizer: { kind: "sgd", learningRate: 0.5, momentum: 0.9 },
-      batchSize: 13,
-      kernel: "simd",
-    },
-    data,
-    40,
-  );
-  // The comparison means something only if training moved the first layer's weights.
-  assert.ok(!bits(after.W1).equals(bits(before.W1)), "W1 moved");
-  compare(
-    {
-      inputDim: 37,
-      widths: [16],
-      outputDim: 5,
-      activation: "tanh",
-      optimizer: { kind: "adam", learningRate: 0.01 },
-      loss: { kind: "crossEntropy", labelSmoothing: 0.1 },
-      batchSize: 6,
-      kernel: "simd",
-    },
-    data,
-    30,
-  );
-});
+for (const kernel of KERNELS)
+  test(`${kernel}: skipping the input's zeros gives the dense kernel's floats bit for bit (sigmoid, momentum; tanh, Adam)`, () => {
+    const data = sparseRows(400, 37, 5, 0.8, 1);
+    const before = weightsFor([37, 12, 9, 5], 11);
+    const after = compare(
+      {
+        inputDim: 37,
+        widths: [12, 9],
+        outputDim: 5,
+        activation: "sigmoid",
+        optimizer: { kind: "sgd", learningRate: 0.5, momentum: 0.9 },
+        batchSize: 13,
+        kernel,
+      },
+      data,
+      40,
+    );
+    // The comparison means something only if training moved the first layer's weights.
+    assert.ok(!bits(after.W1).equals(bits(before.W1)), "W1 moved");
+    compare(
+      {
+        inputDim: 37,
+        widths: [16],
+        outputDim: 5,
+        activation: "tanh",
+        optimizer: { kind: "adam", learningRate: 0.01 },
+        loss: { kind: "crossEntropy", labelSmoothing: 0.1 },
+        batchSize: 6,
+        kernel,
+      },
+      data,
+      30,
+    );
+  });
 
-test("on MNIST, and with a batch too large for the skip lists (the kernel runs dense), the floats agree too", () => {
-  const mnist = loadMnist("train", { limit: 1200 });
-  const data = { ...mnist, name: "mnist" };
-  const base = {
-    inputDim: 784,
-    widths: [24, 24],
-    outputDim: 10,
-    activation: "sigmoid" as const,
-    optimizer: { kind: "sgd" as const, learningRate: 1 },
-    kernel: "simd" as const,
-  };
-  compare({ ...base, batchSize: 32 }, data, 20);
-  compare({ ...base, batchSize: 1100 }, data, 1);
-});
+for (const kernel of KERNELS)
+  test(`${kernel}: on MNIST, and with a batch too large for the skip lists (the kernel runs dense), the floats agree too`, () => {
+    const mnist = loadMnist("train", { limit: 1200 });
+    const data = { ...mnist, name: "mnist" };
+    const base = {
+      inputDim: 784,
+      widths: [24, 24],
+      outputDim: 10,
+      activation: "sigmoid" as const,
+      optimizer: { kind: "sgd" as const, learningRate: 1 },
+      kernel,
+    };
+    compare({ ...base, batchSize: 32 }, data, 20);
+    compare({ ...base, batchSize: 1100 }, data, 1);
+  });
 
 test("skipZeros must be a boolean", () => {
   assert.throws(

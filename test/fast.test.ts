@@ -3,18 +3,22 @@
  * (test/helpers/reference-mlp.ts, itself checked by finite differences): the
  * forward pass, one SGD step for every activation, momentum, per-layer rates
  * and Adam over several steps, on sizes that are not multiples of the
- * kernel's tiles. Then determinism, non-finite losses and bad configurations.
+ * kernel's tiles, on both builds (plain SIMD, and relaxed SIMD — train()'s
+ * default — wherever the engine runs it). Then determinism, non-finite losses
+ * and bad configurations.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { ACTIVATION_NAMES, ActivationName, activation } from "../lib/core/activations";
 import { ConfigError } from "../lib/core/errors";
 import { OptimizerConfig } from "../lib/core/optim";
-import { FastTrainer, FastTrainerConfig, fastPathSupports } from "../lib/core/fast";
+import { FastTrainer, FastTrainerConfig, KernelVariant, enableRelaxedSimd, fastPathSupports } from "../lib/core/fast";
 import { questionExperiment } from "../lib/run/question";
 import { RefNet, refGradients, refLoss } from "./helpers/reference-mlp";
 
 const DIMS = [784, 37, 13, 10]; // odd sizes: every padding path runs
+/** Both builds where this engine runs relaxed SIMD (Node 22; Node 20 after the flag the route sets too). */
+const KERNELS: KernelVariant[] = enableRelaxedSimd() ? ["simd", "relaxed"] : ["simd"];
 const BATCH = 5;
 
 /** A deterministic stream in [−0.5, 0.5) (no dependence on lib/rng). */
@@ -112,125 +116,134 @@ function refTrain(
   return out;
 }
 
-test("forward: every layer's z and a, and the logits, match float64 (784-37-13-10, 9 points)", () => {
-  const w = initialWeights(DIMS, 3);
-  const { x } = batch(11, 9);
-  for (const act of ["sigmoid", "tanh", "relu"] as const) {
-    const t = trainer(act, { kind: "sgd", learningRate: 1 }, { weights: w });
-    const out = t.forward(x, 9, { z: true });
-    const f = activation(act);
-    let h = Float64Array.from(x);
-    for (let l = 0; l < DIMS.length - 1; l++) {
-      const nIn = DIMS[l],
-        nOut = DIMS[l + 1],
-        W = w[`W${l + 1}`],
-        b = w[`b${l + 1}`];
-      const z = new Float64Array(9 * nOut);
-      for (let i = 0; i < 9; i++)
-        for (let j = 0; j < nOut; j++) {
-          let s = b[j];
-          for (let k = 0; k < nIn; k++) s += h[i * nIn + k] * W[k * nOut + j];
-          z[i * nOut + j] = s;
-        }
-      const last = l === DIMS.length - 2;
-      const a = last ? z : z.map((v) => f.f(v));
-      // float32 sums of 784 products of size ~0.05: a few 1e-7 of rounding.
-      assert.ok(maxDiff({ v: last ? out.logits : (out.z as Float32Array[])[l] }, { v: z }) < 2e-6, `${act} z${l + 1}`);
-      if (!last) assert.ok(maxDiff({ v: (out.a as Float32Array[])[l] }, { v: a }) < 2e-6, `${act} a${l + 1}`);
-      h = a;
+for (const kernel of KERNELS)
+  test(`${kernel}: forward: every layer's z and a, and the logits, match float64 (784-37-13-10, 9 points)`, () => {
+    const w = initialWeights(DIMS, 3);
+    const { x } = batch(11, 9);
+    for (const act of ["sigmoid", "tanh", "relu"] as const) {
+      const t = trainer(act, { kind: "sgd", learningRate: 1 }, { weights: w, kernel });
+      const out = t.forward(x, 9, { z: true });
+      const f = activation(act);
+      let h = Float64Array.from(x);
+      for (let l = 0; l < DIMS.length - 1; l++) {
+        const nIn = DIMS[l],
+          nOut = DIMS[l + 1],
+          W = w[`W${l + 1}`],
+          b = w[`b${l + 1}`];
+        const z = new Float64Array(9 * nOut);
+        for (let i = 0; i < 9; i++)
+          for (let j = 0; j < nOut; j++) {
+            let s = b[j];
+            for (let k = 0; k < nIn; k++) s += h[i * nIn + k] * W[k * nOut + j];
+            z[i * nOut + j] = s;
+          }
+        const last = l === DIMS.length - 2;
+        const a = last ? z : z.map((v) => f.f(v));
+        // float32 sums of 784 products of size ~0.05: a few 1e-7 of rounding.
+        assert.ok(
+          maxDiff({ v: last ? out.logits : (out.z as Float32Array[])[l] }, { v: z }) < 2e-6,
+          `${act} z${l + 1}`,
+        );
+        if (!last) assert.ok(maxDiff({ v: (out.a as Float32Array[])[l] }, { v: a }) < 2e-6, `${act} a${l + 1}`);
+        h = a;
+      }
     }
-  }
-});
-
-for (const act of ACTIVATION_NAMES) {
-  test(`one SGD step with ${act} units equals float64 backprop (loss, weights, ‖ΔW‖²)`, () => {
-    const t = trainer(act, { kind: "sgd", learningRate: 0.5 });
-    const before = t.weights(),
-      b = batch(5);
-    const net = refNet(before, act);
-    const loss = t.step(b.x, b.labels, { measure: true });
-    const g = refGradients(net, Float64Array.from(b.x), Array.from(b.labels), BATCH);
-    const ref = refTrain(refNet(before, act), [b], { kind: "sgd", learningRate: 0.5 }, [1, 1, 1]);
-    const after = t.weights();
-    // The gradients are ~1e-2; the float32 step's error is rounding of the
-    // weights (~3e-8 at |w| ≈ 0.5) plus relative 1e-6 of the gradients.
-    assert.ok(maxDiff(after, ref) < 2e-7, `max |Δw| = ${maxDiff(after, ref)}`);
-    assert.ok(Math.abs(g.dW[0].reduce((s, v) => s + Math.abs(v), 0)) > 1e-3, "the step moved the first layer");
-    const refLossValue = lossOf(net, b);
-    assert.ok(Math.abs(loss - refLossValue) < 1e-6, `loss ${loss} vs ${refLossValue}`);
-    // ‖W_l‖² and ‖Δθ_l‖² against the weights themselves.
-    t.weightSquares().forEach((s, l) => {
-      const e = after[`W${l + 1}`].reduce((acc, v) => acc + v * v, 0);
-      assert.ok(Math.abs(s - e) <= 1e-9 * e, `‖W${l + 1}‖²: ${s} vs ${e}`);
-    });
-    const sq = t.updateSquares() as number[];
-    sq.forEach((s, l) => {
-      let e = 0;
-      for (const k of [`W${l + 1}`, `b${l + 1}`])
-        for (let i = 0; i < after[k].length; i++) e += (Number(after[k][i]) - before[k][i]) ** 2;
-      assert.ok(Math.abs(s - e) <= 1e-3 * e + 1e-12, `layer ${l + 1}: ${s} vs ${e}`);
-    });
   });
-}
+
+for (const kernel of KERNELS)
+  for (const act of ACTIVATION_NAMES) {
+    test(`${kernel}: one SGD step with ${act} units equals float64 backprop (loss, weights, ‖ΔW‖²)`, () => {
+      const t = trainer(act, { kind: "sgd", learningRate: 0.5 }, { kernel });
+      const before = t.weights(),
+        b = batch(5);
+      const net = refNet(before, act);
+      const loss = t.step(b.x, b.labels, { measure: true });
+      const g = refGradients(net, Float64Array.from(b.x), Array.from(b.labels), BATCH);
+      const ref = refTrain(refNet(before, act), [b], { kind: "sgd", learningRate: 0.5 }, [1, 1, 1]);
+      const after = t.weights();
+      // The gradients are ~1e-2; the float32 step's error is rounding of the
+      // weights (~3e-8 at |w| ≈ 0.5) plus relative 1e-6 of the gradients.
+      assert.ok(maxDiff(after, ref) < 2e-7, `max |Δw| = ${maxDiff(after, ref)}`);
+      assert.ok(Math.abs(g.dW[0].reduce((s, v) => s + Math.abs(v), 0)) > 1e-3, "the step moved the first layer");
+      const refLossValue = lossOf(net, b);
+      assert.ok(Math.abs(loss - refLossValue) < 1e-6, `loss ${loss} vs ${refLossValue}`);
+      // ‖W_l‖² and ‖Δθ_l‖² against the weights themselves.
+      t.weightSquares().forEach((s, l) => {
+        const e = after[`W${l + 1}`].reduce((acc, v) => acc + v * v, 0);
+        assert.ok(Math.abs(s - e) <= 1e-9 * e, `‖W${l + 1}‖²: ${s} vs ${e}`);
+      });
+      const sq = t.updateSquares() as number[];
+      sq.forEach((s, l) => {
+        let e = 0;
+        for (const k of [`W${l + 1}`, `b${l + 1}`])
+          for (let i = 0; i < after[k].length; i++) e += (Number(after[k][i]) - before[k][i]) ** 2;
+        assert.ok(Math.abs(s - e) <= 1e-3 * e + 1e-12, `layer ${l + 1}: ${s} vs ${e}`);
+      });
+    });
+  }
 
 function lossOf(net: RefNet, b: { x: Float32Array; labels: Int32Array }): number {
   return refLoss(net, Float64Array.from(b.x), Array.from(b.labels), b.labels.length);
 }
 
-test("momentum with per-layer learning rates, 4 steps, tanh and sigmoid: as float64", () => {
-  for (const act of ["tanh", "sigmoid"] as const) {
-    const o = { kind: "sgd" as const, learningRate: 0.3, momentum: 0.9 },
-      rates = [0.5, 2, 1.5];
-    const t = trainer(act, o, { layerLearningRates: rates });
-    const batches = [1, 2, 3, 4].map((s) => batch(s));
-    const ref = refTrain(refNet(t.weights(), act), batches, o, rates);
-    batches.forEach((b) => t.step(b.x, b.labels));
-    assert.ok(maxDiff(t.weights(), ref) < 1e-6, `${act}: max |Δw| = ${maxDiff(t.weights(), ref)}`);
-  }
-});
-
-test("Adam, 3 steps with per-layer rates: as float64", () => {
-  const o = { kind: "adam" as const, learningRate: 1e-3 },
-    rates = [1, 0.5, 2];
-  const t = trainer("relu", o, { layerLearningRates: rates });
-  const batches = [4, 5, 6].map((s) => batch(s));
-  const ref = refTrain(refNet(t.weights(), "relu"), batches, o, rates);
-  batches.forEach((b) => t.step(b.x, b.labels));
-  // Each Adam step moves a weight by ≤ lr·rate; rounding stays far below that.
-  assert.ok(maxDiff(t.weights(), ref) < 1e-6, `max |Δw| = ${maxDiff(t.weights(), ref)}`);
-  assert.equal(t.steps, 3);
-});
-
-test("batches smaller than the buffers, then larger ones, give the same steps as fresh trainers", () => {
-  const small = batch(8, 3),
-    big = batch(9, 8);
-  const a = trainer("sigmoid", { kind: "sgd", learningRate: 1 });
-  a.step(small.x, small.labels);
-  a.step(big.x, big.labels);
-  const ref = refTrain(
-    refNet(initialWeights(DIMS, 7), "sigmoid"),
-    [small, big],
-    { kind: "sgd", learningRate: 1 },
-    [1, 1, 1],
-  );
-  assert.ok(maxDiff(a.weights(), ref) < 5e-7);
-});
-
-test("same weights and batches, same numbers: bit-identical after 30 steps", () => {
-  const run = () => {
-    const t = trainer("sigmoid", { kind: "sgd", learningRate: 1, momentum: 0.5 });
-    const losses: number[] = [];
-    for (let s = 0; s < 30; s++) {
-      const b = batch(100 + s, 8);
-      losses.push(t.step(b.x, b.labels));
+for (const kernel of KERNELS)
+  test(`${kernel}: momentum with per-layer learning rates, 4 steps, tanh and sigmoid: as float64`, () => {
+    for (const act of ["tanh", "sigmoid"] as const) {
+      const o = { kind: "sgd" as const, learningRate: 0.3, momentum: 0.9 },
+        rates = [0.5, 2, 1.5];
+      const t = trainer(act, o, { layerLearningRates: rates, kernel });
+      const batches = [1, 2, 3, 4].map((s) => batch(s));
+      const ref = refTrain(refNet(t.weights(), act), batches, o, rates);
+      batches.forEach((b) => t.step(b.x, b.labels));
+      assert.ok(maxDiff(t.weights(), ref) < 1e-6, `${act}: max |Δw| = ${maxDiff(t.weights(), ref)}`);
     }
-    return { losses, w: t.weights() };
-  };
-  const a = run(),
-    b = run();
-  assert.deepEqual(a.losses, b.losses);
-  assert.deepEqual(a.w, b.w);
-});
+  });
+
+for (const kernel of KERNELS)
+  test(`${kernel}: Adam, 3 steps with per-layer rates: as float64`, () => {
+    const o = { kind: "adam" as const, learningRate: 1e-3 },
+      rates = [1, 0.5, 2];
+    const t = trainer("relu", o, { layerLearningRates: rates, kernel });
+    const batches = [4, 5, 6].map((s) => batch(s));
+    const ref = refTrain(refNet(t.weights(), "relu"), batches, o, rates);
+    batches.forEach((b) => t.step(b.x, b.labels));
+    // Each Adam step moves a weight by ≤ lr·rate; rounding stays far below that.
+    assert.ok(maxDiff(t.weights(), ref) < 1e-6, `max |Δw| = ${maxDiff(t.weights(), ref)}`);
+    assert.equal(t.steps, 3);
+  });
+
+for (const kernel of KERNELS)
+  test(`${kernel}: batches smaller than the buffers, then larger ones, give the same steps as fresh trainers`, () => {
+    const small = batch(8, 3),
+      big = batch(9, 8);
+    const a = trainer("sigmoid", { kind: "sgd", learningRate: 1 }, { kernel });
+    a.step(small.x, small.labels);
+    a.step(big.x, big.labels);
+    const ref = refTrain(
+      refNet(initialWeights(DIMS, 7), "sigmoid"),
+      [small, big],
+      { kind: "sgd", learningRate: 1 },
+      [1, 1, 1],
+    );
+    assert.ok(maxDiff(a.weights(), ref) < 5e-7);
+  });
+
+for (const kernel of KERNELS)
+  test(`${kernel}: same weights and batches, same numbers: bit-identical after 30 steps`, () => {
+    const run = () => {
+      const t = trainer("sigmoid", { kind: "sgd", learningRate: 1, momentum: 0.5 }, { kernel });
+      const losses: number[] = [];
+      for (let s = 0; s < 30; s++) {
+        const b = batch(100 + s, 8);
+        losses.push(t.step(b.x, b.labels));
+      }
+      return { losses, w: t.weights() };
+    };
+    const a = run(),
+      b = run();
+    assert.deepEqual(a.losses, b.losses);
+    assert.deepEqual(a.w, b.w);
+  });
 
 test("a non-finite loss is returned and changes neither the weights nor the optimizer state", () => {
   const o = { kind: "sgd" as const, learningRate: 0.1, momentum: 0.9 };
