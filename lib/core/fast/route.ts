@@ -12,7 +12,7 @@
  * can never be silently ignored by the fast path.
  *
  * SIGMOID_LAB_FAST: unset, "1" or "relaxed" → the fast path where supported,
- * on the relaxed-SIMD build (fused multiply-adds: 12–30% faster here) wherever
+ * on the relaxed-SIMD build (fused multiply-adds; faster: wasm.ts) wherever
  * the engine runs it (Node 22 by default; Node 20 once enableRelaxedSimd()
  * has set V8's flag, which this does), else the plain-SIMD build; "simd" →
  * the plain-SIMD build always (the default until revision cca7c3b); "0" → tfjs
