@@ -258,8 +258,11 @@ export function denseInputGrad(dZP: usize, n: i32, mP: i32, WT: usize, kP: i32, 
  * one vector per row of X, broadcast lane by lane; both operands are read in
  * order. When WT ≠ 0 the updated tile is also written, transposed, into Wᵀ
  * (strips of mP rows). Returns Σ Δw² (0 unless `measure`).
+ *
+ * With `accumulate`, W is a gradient sum in strips and each tile is added to
+ * it instead (the probes' pass, assembly/probe.ts; S1, S2, lr, WT unused).
  */
-export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, W: usize, S1: usize, S2: usize, lr: f32, measure: bool, WT: usize, list: usize = 0): f64 {
+export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, W: usize, S1: usize, S2: usize, lr: f32, measure: bool, WT: usize, list: usize = 0, accumulate: bool = false): f64 {
   const colPanel = <usize>n << 4, dStrip = <usize>n << 5, wStrip = <usize>kP << 5, tStrip = <usize>mP << 5;
   let sq: f64 = 0;
   for (let j = 0; j < mP; j += 8) {
@@ -306,6 +309,14 @@ export function denseWeightStep(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, 
         }
       }
       const o = wS + (<usize>c << 5);
+      if (accumulate) {
+        const a = W + o;
+        v128.store(a, f32x4.add(v128.load(a), g00)); v128.store(a, f32x4.add(v128.load(a, 16), g01), 16);
+        v128.store(a, f32x4.add(v128.load(a, 32), g10), 32); v128.store(a, f32x4.add(v128.load(a, 48), g11), 48);
+        v128.store(a, f32x4.add(v128.load(a, 64), g20), 64); v128.store(a, f32x4.add(v128.load(a, 80), g21), 80);
+        v128.store(a, f32x4.add(v128.load(a, 96), g30), 96); v128.store(a, f32x4.add(v128.load(a, 112), g31), 112);
+        continue;
+      }
       sq += updateRow(W + o, S1 + o, S2 + o, g00, g01, lr, measure);
       sq += updateRow(W + o + 32, S1 + o + 32, S2 + o + 32, g10, g11, lr, measure);
       sq += updateRow(W + o + 64, S1 + o + 64, S2 + o + 64, g20, g21, lr, measure);

@@ -17,8 +17,8 @@
 // outP/outC: a_l in panels/columns (hidden); dS/dP: δ_l in strips/panels;
 // G: the weight-gradient accumulator in strips, like W; dR: δ_l in rows
 // (what the TypeScript side copies out).
-import { denseForward, denseInputGrad, nonzeroColumnRows, nonzeroPanelColumns, packColumns, packPanels } from "./dense";
-import { fma, LINEAR } from "./vmath";
+import { denseForward, denseInputGrad, denseWeightStep, nonzeroColumnRows, nonzeroPanelColumns, packColumns, packPanels } from "./dense";
+import { LINEAR } from "./vmath";
 import { logSumExp } from "./loss";
 
 const HEADER = 6;
@@ -67,7 +67,8 @@ export function probePass(t: usize, n: i32, backward: bool, grads: bool): void {
   if (!grads) return;
   const firstRows = nonzeroColumnRows(xC, nP, <i32>lw(t, 0, 2));
   for (let l = 0; l < L1; l++) {
-    gradAccumulate(l > 0 ? lw(t, l - 1, 10) : xC, nP, <i32>lw(t, l, 2), lw(t, l, 11), <i32>lw(t, l, 3), lw(t, l, 13), l == 0 ? firstRows : 0);
+    // G_l += h_{l−1}ᵀ δ_l: the training step's weight-gradient tiles, added up instead of applied.
+    denseWeightStep(l > 0 ? lw(t, l - 1, 10) : xC, nP, <i32>lw(t, l, 2), lw(t, l, 11), <i32>lw(t, l, 3), lw(t, l, 13), 0, 0, 0, false, 0, l == 0 ? firstRows : 0, true);
   }
 }
 
@@ -101,61 +102,6 @@ function stripsToRows(S: usize, n: i32, mP: i32, R: usize): void {
       const from = s + (<usize>i << 5), to = r + <usize>i * row;
       v128.store(to, v128.load(from));
       v128.store(to, v128.load(from, 16), 16);
-    }
-  }
-}
-
-/** G += Xᵀ·dZ (X in columns, dZ and G in strips): dense.ts's weight-gradient tiles, added up instead of applied. */
-function gradAccumulate(XC: usize, n: i32, kP: i32, dZ: usize, mP: i32, G: usize, list: usize): void {
-  const colPanel = <usize>n << 4, dStrip = <usize>n << 5, gStrip = <usize>kP << 5;
-  for (let j = 0; j < mP; j += 8) {
-    const dS = dZ + <usize>(j >> 3) * dStrip;
-    const dEnd = dS + dStrip;
-    const gS = G + <usize>(j >> 3) * gStrip;
-    for (let c = 0; c < kP; c += 4) {
-      let x = XC + <usize>(c >> 2) * colPanel;
-      let d = dS;
-      let g00 = f32x4.splat(0), g01 = f32x4.splat(0), g10 = f32x4.splat(0), g11 = f32x4.splat(0);
-      let g20 = f32x4.splat(0), g21 = f32x4.splat(0), g30 = f32x4.splat(0), g31 = f32x4.splat(0);
-      if (list) {
-        // Only the rows not 0 in these 4 columns, in order (dense.ts's nonzeroColumnRows).
-        const rows = list + <usize>(c >> 2) * ((<usize>n + 1) << 2);
-        let t = rows + 4;
-        const tEnd = t + (<usize>load<i32>(rows) << 2);
-        while (t < tEnd) {
-          const i = <usize>load<i32>(t);
-          const xi = x + (i << 4), di = d + (i << 5);
-          const d0 = v128.load(di), d1 = v128.load(di, 16);
-          let s = v128.load32_splat(xi);
-          g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
-          s = v128.load32_splat(xi, 4);
-          g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
-          s = v128.load32_splat(xi, 8);
-          g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
-          s = v128.load32_splat(xi, 12);
-          g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
-          t += 4;
-        }
-      } else {
-        while (d < dEnd) {
-          const d0 = v128.load(d), d1 = v128.load(d, 16);
-          let s = v128.load32_splat(x);
-          g00 = fma(s, d0, g00); g01 = fma(s, d1, g01);
-          s = v128.load32_splat(x, 4);
-          g10 = fma(s, d0, g10); g11 = fma(s, d1, g11);
-          s = v128.load32_splat(x, 8);
-          g20 = fma(s, d0, g20); g21 = fma(s, d1, g21);
-          s = v128.load32_splat(x, 12);
-          g30 = fma(s, d0, g30); g31 = fma(s, d1, g31);
-          x += 16;
-          d += 32;
-        }
-      }
-      const o = gS + (<usize>c << 5);
-      v128.store(o, f32x4.add(v128.load(o), g00)); v128.store(o, f32x4.add(v128.load(o, 16), g01), 16);
-      v128.store(o, f32x4.add(v128.load(o, 32), g10), 32); v128.store(o, f32x4.add(v128.load(o, 48), g11), 48);
-      v128.store(o, f32x4.add(v128.load(o, 64), g20), 64); v128.store(o, f32x4.add(v128.load(o, 80), g21), 80);
-      v128.store(o, f32x4.add(v128.load(o, 96), g30), 96); v128.store(o, f32x4.add(v128.load(o, 112), g31), 112);
     }
   }
 }
